@@ -1,0 +1,84 @@
+"""Nodes hold data, never closures, so a graph can be serialized, replayed and drawn."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import networkx as nx
+import numpy as np
+
+from .errors import ProgramError
+from .limits import MAX_ELEMENTS, MAX_NODES, MAX_TOTAL_ELEMENTS
+from .ops import Shape, fmt_shape
+
+
+@dataclass(eq=False)
+class Node:
+    id: int
+    op: str                      # an OPS key, "leaf" or "const"
+    kind: str                    # "leaf" | "const" | "op"
+    inputs: list[int]
+    shape: Shape
+    attrs: dict[str, Any]
+    line: int
+    col: int
+    end_line: int
+    end_col: int
+    expr: str
+    label: str
+    names: list[str] = field(default_factory=list)
+    frozen: bool = False
+    literal: np.ndarray | None = None     # the value of a literal leaf or constant
+    value: np.ndarray | None = None
+    grad: np.ndarray | None = None
+
+    @property
+    def name(self) -> str | None:
+        return self.names[0] if self.names else None
+
+    @property
+    def requires_grad(self) -> bool:
+        return self.kind == "op" or (self.kind == "leaf" and not self.frozen)
+
+    @property
+    def size(self) -> int:
+        n = 1
+        for d in self.shape:
+            n *= d
+        return n
+
+
+class Graph:
+    """Nodes in creation order. Every node's inputs are created before it, so id order is
+    a topological order by construction; `to_networkx` gives the same graph to networkx."""
+
+    def __init__(self) -> None:
+        self.nodes: list[Node] = []
+        self.total_elements = 0
+
+    def add(self, node: Node) -> Node:
+        if len(self.nodes) >= MAX_NODES:
+            raise ProgramError(f"the program makes more than {MAX_NODES:,} graph nodes", node.line, node.col)
+        size = node.size
+        if size > MAX_ELEMENTS:
+            raise ProgramError(
+                f"{node.label} would make a tensor of shape {fmt_shape(node.shape)} with {size:,} elements; "
+                f"the limit is {MAX_ELEMENTS:,}", node.line, node.col)
+        self.total_elements += size
+        if self.total_elements > MAX_TOTAL_ELEMENTS:
+            raise ProgramError(
+                f"the graph would hold more than {MAX_TOTAL_ELEMENTS:,} numbers in all", node.line, node.col)
+        self.nodes.append(node)
+        return node
+
+    def to_networkx(self) -> nx.DiGraph:
+        g = nx.DiGraph()
+        for n in self.nodes:
+            g.add_node(n.id, op=n.op, kind=n.kind, name=n.name, shape=n.shape)
+        for n in self.nodes:
+            for pos, i in enumerate(n.inputs):
+                if g.has_edge(i, n.id):
+                    g.edges[i, n.id]["positions"].append(pos)
+                else:
+                    g.add_edge(i, n.id, positions=[pos])
+        return g

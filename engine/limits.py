@@ -1,0 +1,23 @@
+"""Every limit the engine enforces, as named constants (documented in the README).
+
+Each is checked before the work it guards is done: source length before parsing,
+nesting depth while walking the syntax tree, tensor sizes on the computed shape before
+anything is allocated.
+"""
+
+MAX_SOURCE_CHARS = 4_000_000        # characters in one program
+MAX_STATEMENTS = 120_000            # statements in one program
+MAX_NODES = 250_000                 # graph nodes (leaves, constants and operations)
+MAX_DEPTH = 64                      # nesting depth of one expression
+MAX_NUMBER_CHARS = 40               # characters in one number literal
+MAX_NUMBER_MAGNITUDE = 1e300        # largest literal magnitude accepted
+MAX_DIMS = 2                        # scalars, vectors and matrices
+MAX_ELEMENTS = 1_000_000            # elements in any one tensor
+MAX_TOTAL_ELEMENTS = 8_000_000      # elements summed over all nodes of one graph
+MAX_SEED = 2**32 - 1                # largest seed= accepted by randn/xavier
+JACOBIAN_MAX_ENTRIES = 64           # a step shows the local Jacobian up to this size
+GRADCHECK_H = 1e-4                  # step of the two-sided difference
+GRADCHECK_ENTRIES_PER_LEAF = 12     # entries checked per leaf (sampled beyond this)
+GRADCHECK_MAX_ENTRIES = 96          # entries checked over all leaves
+GRADCHECK_RTOL = 1e-5               # relative error that passes
+GRADCHECK_ATOL = 1e-7               # absolute error that passes whatever the relative one

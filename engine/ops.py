@@ -1,0 +1,390 @@
+"""The op table: every primitive declared once.
+
+An entry says how to compute the op (numpy forward), its output shape (checked before
+anything is allocated), one vector-Jacobian product per input, and how to show it: the
+symbol on the graph, the local-derivative rule in words and LaTeX per input, and the
+gate's intuition. Adding an op is adding an entry; its tests follow from the table.
+
+Conventions at kinks (the same as PyTorch's):
+- relu'(0) = 0, abs'(0) = 0 (sign(0) = 0), hardtanh' = 0 at ±1, leaky_relu'(0) = slope;
+- max(a, b) and min(a, b) with a == b send half the gradient to each input.
+
+VJPs may return a gradient in the broadcast (output) shape; the backward loop sums it
+back to the input's shape in one place (`unbroadcast`).
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+from .errors import ShapeError
+
+Shape = tuple[int, ...]
+Array = np.ndarray
+# vjp(i, g, out, ins, attrs) -> gradient for input i (output/broadcast shape allowed)
+Vjp = Callable[[int, Array, Array, Sequence[Array], dict], Array]
+# A rule is (words, LaTeX) with placeholders: {o} output, {x} this edge's input,
+# {y} the other input, {d} the upstream gradient; upper case for the LaTeX forms.
+Rule = tuple[str, str]
+
+
+@dataclass(frozen=True)
+class Op:
+    name: str
+    symbol: str
+    arity: int                                   # -1: any number (at least one)
+    shape: Callable[[Sequence[Shape], dict], Shape]
+    forward: Callable[[Sequence[Array], dict], Array]
+    vjp: Vjp
+    rules: Callable[[int, Sequence[Shape], Shape], Rule] | Sequence[Rule]
+    intuition: str | None = None
+    params: dict[str, Any] = field(default_factory=dict)   # keyword -> default
+
+    def rule(self, i: int, in_shapes: Sequence[Shape], out_shape: Shape) -> Rule:
+        if callable(self.rules):
+            return self.rules(i, in_shapes, out_shape)
+        return self.rules[min(i, len(self.rules) - 1)]
+
+
+def fmt_shape(shape: Shape) -> str:
+    if not shape:
+        return "scalar"
+    return "(" + ", ".join(str(n) for n in shape) + ("," if len(shape) == 1 else "") + ")"
+
+
+def dims(shape: Shape) -> str:
+    return "×".join(str(n) for n in shape) if shape else "1"
+
+
+# ---------------------------------------------------------------- shape rules
+def same_shape(shapes: Sequence[Shape], attrs: dict) -> Shape:
+    return shapes[0]
+
+
+def broadcast(shapes: Sequence[Shape], attrs: dict) -> Shape:
+    try:
+        return tuple(np.broadcast_shapes(*shapes))
+    except ValueError:
+        raise ShapeError(
+            "shape mismatch: " + " and ".join(fmt_shape(s) for s in shapes) + " do not broadcast"
+        ) from None
+
+
+def matmul_shape(shapes: Sequence[Shape], attrs: dict) -> Shape:
+    a, b = shapes
+    if not a or not b:
+        raise ShapeError(f"@ needs vectors or matrices, got {fmt_shape(a)} @ {fmt_shape(b)}; use * for scalars")
+    inner_a = a[-1]
+    inner_b = b[0]
+    if inner_a != inner_b:
+        raise ShapeError(
+            f"shape mismatch: {fmt_shape(a)} @ {fmt_shape(b)}: inner dimensions {inner_a} and {inner_b} differ"
+        )
+    return tuple(a[:-1]) + tuple(b[1:])
+
+
+def transpose_shape(shapes: Sequence[Shape], attrs: dict) -> Shape:
+    return tuple(reversed(shapes[0]))
+
+
+def reduce_shape(shapes: Sequence[Shape], attrs: dict) -> Shape:
+    axis = attrs.get("axis")
+    s = shapes[0]
+    if axis is None:
+        return ()
+    if not -len(s) <= axis < len(s):
+        raise ShapeError(f"axis {axis} is out of range for shape {fmt_shape(s)}")
+    axis %= len(s)
+    return tuple(n for k, n in enumerate(s) if k != axis)
+
+
+def outer_shape(shapes: Sequence[Shape], attrs: dict) -> Shape:
+    a, b = shapes
+    if len(a) != 1 or len(b) != 1:
+        raise ShapeError(f"outer needs two vectors, got {fmt_shape(a)} and {fmt_shape(b)}")
+    return (a[0], b[0])
+
+
+def concat_shape(shapes: Sequence[Shape], attrs: dict) -> Shape:
+    for s in shapes:
+        if len(s) != 1:
+            raise ShapeError(f"concat joins vectors, got {fmt_shape(s)}")
+    return (sum(s[0] for s in shapes),)
+
+
+def index_key(attrs: dict) -> tuple:
+    """The numpy index from its JSON form: an int, or [start, stop, step] for a slice."""
+    return tuple(slice(*k) if isinstance(k, list) else k for k in attrs["index"])
+
+
+def index_shape(shapes: Sequence[Shape], attrs: dict) -> Shape:
+    s = shapes[0]
+    if not s:
+        raise ShapeError("a scalar cannot be indexed")
+    key = index_key(attrs)
+    if len(key) > len(s):
+        raise ShapeError(f"too many indices ({len(key)}) for shape {fmt_shape(s)}")
+    for k, n in zip(key, s):
+        if isinstance(k, int) and not -n <= k < n:
+            raise ShapeError(f"index {k} is out of range for shape {fmt_shape(s)}")
+    # A broadcast view of one number has the shape without allocating anything.
+    return np.broadcast_to(np.zeros(()), s)[key].shape
+
+
+def softmax_shape(shapes: Sequence[Shape], attrs: dict) -> Shape:
+    s = shapes[0]
+    if not s:
+        raise ShapeError("softmax needs a vector (or a matrix of rows), got a scalar")
+    return s
+
+
+def cross_entropy_shape(shapes: Sequence[Shape], attrs: dict) -> Shape:
+    s = shapes[0]
+    target = attrs["target"]
+    if len(s) == 1:
+        if not isinstance(target, int):
+            raise ShapeError("cross_entropy of a vector of logits needs one target index")
+        if not 0 <= target < s[0]:
+            raise ShapeError(f"target index {target} is out of range for {s[0]} classes")
+        return ()
+    if len(s) == 2:
+        if not isinstance(target, list) or len(target) != s[0]:
+            raise ShapeError(f"cross_entropy of a {dims(s)} batch needs a list of {s[0]} target indices")
+        for t in target:
+            if not 0 <= t < s[1]:
+                raise ShapeError(f"target index {t} is out of range for {s[1]} classes")
+        return ()
+    raise ShapeError("cross_entropy needs a vector of logits (or a matrix, one row per example)")
+
+
+# ---------------------------------------------------------------- helpers
+def _matmul_2d(a: Array, b: Array) -> tuple[Array, Array]:
+    return (a[None, :] if a.ndim == 1 else a), (b[:, None] if b.ndim == 1 else b)
+
+
+def matmul_vjp(i: int, g: Array, out: Array, ins: Sequence[Array], attrs: dict) -> Array:
+    a, b = ins
+    a2, b2 = _matmul_2d(a, b)
+    g2 = np.reshape(g, (a2.shape[0], b2.shape[1]))
+    if i == 0:
+        return np.reshape(g2 @ b2.T, a.shape)
+    return np.reshape(a2.T @ g2, b.shape)
+
+
+def matmul_rules(i: int, shapes: Sequence[Shape], out: Shape) -> Rule:
+    a, b = shapes
+    if len(a) == 2 and len(b) == 1:
+        if i == 0:
+            return (f"∂{{o}}/∂{{x}} = δ {{y}}ᵀ: an outer product, {a[0]}×1 times 1×{a[1]} = {a[0]}×{a[1]}, "
+                    f"so each weight {{x}}ᵢⱼ gets δᵢ·{{y}}ⱼ",
+                    r"\frac{\partial {O}}{\partial {X}} = \delta\, {Y}^{\top}\quad(\delta \otimes {Y},\ "
+                    + f"{a[0]}\\times 1 \\cdot 1\\times {a[1]})")
+        return ("∂{o}/∂{x} = {y}ᵀ δ: the weights carry the error back to the inputs",
+                r"\frac{\partial {O}}{\partial {X}} = {Y}^{\top} \delta")
+    if len(a) == 1 and len(b) == 1:
+        return ("∂{o}/∂{x} = {y}: a dot product switches, like ×",
+                r"\frac{\partial {O}}{\partial {X}} = {Y}")
+    if len(a) == 1 and len(b) == 2:
+        if i == 0:
+            return ("∂{o}/∂{x} = {y} δ", r"\frac{\partial {O}}{\partial {X}} = {Y}\, \delta")
+        return (f"∂{{o}}/∂{{x}} = {{y}} ⊗ δ: an outer product of shape {b[0]}×{b[1]}",
+                r"\frac{\partial {O}}{\partial {X}} = {Y}^{\top} \delta^{\top}")
+    if i == 0:
+        return (f"∂{{o}}/∂{{x}} = δ {{y}}ᵀ, shape {a[0]}×{a[1]}",
+                r"\frac{\partial {O}}{\partial {X}} = \delta\, {Y}^{\top}")
+    return (f"∂{{o}}/∂{{x}} = {{y}}ᵀ δ, shape {b[0]}×{b[1]}",
+            r"\frac{\partial {O}}{\partial {X}} = {Y}^{\top} \delta")
+
+
+def _sigmoid(x: Array) -> Array:
+    z = np.exp(-np.abs(x))                      # never overflows
+    return np.where(x >= 0, 1.0 / (1.0 + z), z / (1.0 + z))
+
+
+def _logsumexp(x: Array) -> Array:
+    m = np.max(x, axis=-1, keepdims=True)
+    return m + np.log(np.sum(np.exp(x - m), axis=-1, keepdims=True))
+
+
+def _softmax(x: Array) -> Array:
+    e = np.exp(x - np.max(x, axis=-1, keepdims=True))
+    return e / np.sum(e, axis=-1, keepdims=True)
+
+
+def _onehot(target: int | list[int], shape: Shape) -> Array:
+    y = np.zeros(shape)
+    if len(shape) == 1:
+        y[target] = 1.0
+    else:
+        y[np.arange(shape[0]), target] = 1.0
+    return y
+
+
+def _reduce_vjp(g: Array, shape: Shape, axis: int | None) -> Array:
+    if axis is not None:
+        g = np.expand_dims(g, axis % len(shape))
+    return np.broadcast_to(g, shape)
+
+
+def _count(shape: Shape, axis: int | None) -> int:
+    return math.prod(shape) if axis is None else shape[axis]
+
+
+def _concat_vjp(i: int, g: Array, out: Array, ins: Sequence[Array], attrs: dict) -> Array:
+    start = sum(x.shape[0] for x in ins[:i])
+    return g[start:start + ins[i].shape[0]]
+
+
+def _index_vjp(i: int, g: Array, out: Array, ins: Sequence[Array], attrs: dict) -> Array:
+    z = np.zeros(ins[0].shape)
+    z[index_key(attrs)] = g
+    return z
+
+
+def _tie_mask(a: Array, b: Array, win: Array) -> Array:
+    return win + 0.5 * (a == b)
+
+
+def unary(name: str, symbol: str, forward: Callable[[Array], Array],
+          dlocal: Callable[[Array, Array], Array], rule: Rule,
+          intuition: str | None = None) -> Op:
+    """An elementwise function: the VJP is upstream × f'(x), given as dlocal(x, out)."""
+    return Op(name, symbol, 1, same_shape, lambda ins, at: forward(ins[0]),
+              lambda i, g, out, ins, at: g * dlocal(ins[0], out), (rule,), intuition)
+
+
+DISTRIBUTES = "+ distributes: every input receives the upstream gradient unchanged."
+SWITCHES = "× switches: each input receives the upstream gradient times the other input's value."
+ROUTES = "max routes: the whole upstream gradient goes to the input that won; the other gets 0 (a tie splits it evenly)."
+ROUTES_MIN = "min routes: the whole upstream gradient goes to the smaller input; the other gets 0 (a tie splits it evenly)."
+GATES = "relu gates: the upstream gradient passes where the input was positive and is blocked elsewhere."
+
+OPS: dict[str, Op] = {op.name: op for op in [
+    Op("add", "+", 2, broadcast, lambda v, at: v[0] + v[1],
+       lambda i, g, out, v, at: g,
+       (("∂{o}/∂{x} = 1", r"\frac{\partial {O}}{\partial {X}} = 1"),), DISTRIBUTES),
+    Op("sub", "−", 2, broadcast, lambda v, at: v[0] - v[1],
+       lambda i, g, out, v, at: g if i == 0 else -g,
+       (("∂{o}/∂{x} = 1", r"\frac{\partial {O}}{\partial {X}} = 1"),
+        ("∂{o}/∂{x} = −1", r"\frac{\partial {O}}{\partial {X}} = -1")),
+       "− distributes like +, flipping the sign for the input that is subtracted."),
+    Op("mul", "×", 2, broadcast, lambda v, at: v[0] * v[1],
+       lambda i, g, out, v, at: g * v[1 - i],
+       (("∂{o}/∂{x} = {y}", r"\frac{\partial {O}}{\partial {X}} = {Y}"),), SWITCHES),
+    Op("div", "÷", 2, broadcast, lambda v, at: v[0] / v[1],
+       lambda i, g, out, v, at: g / v[1] if i == 0 else -g * out / v[1],
+       (("∂{o}/∂{x} = 1/{y}", r"\frac{\partial {O}}{\partial {X}} = \frac{1}{{Y}}"),
+        ("∂{o}/∂{x} = −{y}/{x}²", r"\frac{\partial {O}}{\partial {X}} = -\frac{{Y}}{{X}^2}"))),
+    Op("pow", "^", 2, broadcast, lambda v, at: v[0] ** v[1],
+       lambda i, g, out, v, at: g * v[1] * v[0] ** (v[1] - 1) if i == 0 else g * out * np.log(v[0]),
+       (("∂{o}/∂{x} = {y}·{x}^({y}−1)", r"\frac{\partial {O}}{\partial {X}} = {Y}\,{X}^{{Y}-1}"),
+        ("∂{o}/∂{x} = {y}^{x}·ln {y}", r"\frac{\partial {O}}{\partial {X}} = {Y}^{X}\ln {Y}"))),
+    Op("neg", "−", 1, same_shape, lambda v, at: -v[0], lambda i, g, out, v, at: -g,
+       (("∂{o}/∂{x} = −1", r"\frac{\partial {O}}{\partial {X}} = -1"),)),
+    Op("matmul", "@", 2, matmul_shape, lambda v, at: v[0] @ v[1], matmul_vjp, matmul_rules,
+       "@ switches like ×, a matrix at a time: each input's gradient is the upstream gradient times the other input."),
+    Op("transpose", "ᵀ", 1, transpose_shape, lambda v, at: v[0].T, lambda i, g, out, v, at: g.T,
+       (("∂{o}/∂{x}: the upstream gradient, transposed back", r"\bar{{X}} = \delta^{\top}"),)),
+    unary("exp", "exp", np.exp, lambda x, out: out,
+          ("∂{o}/∂{x} = exp({x}) = {o}", r"\frac{\partial {O}}{\partial {X}} = e^{{X}} = {O}")),
+    unary("log", "log", np.log, lambda x, out: 1.0 / x,
+          ("∂{o}/∂{x} = 1/{x}", r"\frac{\partial {O}}{\partial {X}} = \frac{1}{{X}}")),
+    unary("sqrt", "√", np.sqrt, lambda x, out: 0.5 / out,
+          ("∂{o}/∂{x} = 1/(2√{x})", r"\frac{\partial {O}}{\partial {X}} = \frac{1}{2\sqrt{{X}}}")),
+    unary("abs", "abs", np.abs, lambda x, out: np.sign(x),
+          ("∂{o}/∂{x} = sign({x}) (0 at 0)", r"\frac{\partial {O}}{\partial {X}} = \operatorname{sign}({X})"),
+          "abs routes the gradient through with the sign of its input."),
+    unary("sin", "sin", np.sin, lambda x, out: np.cos(x),
+          ("∂{o}/∂{x} = cos({x})", r"\frac{\partial {O}}{\partial {X}} = \cos {X}")),
+    unary("cos", "cos", np.cos, lambda x, out: -np.sin(x),
+          ("∂{o}/∂{x} = −sin({x})", r"\frac{\partial {O}}{\partial {X}} = -\sin {X}")),
+    unary("tanh", "tanh", np.tanh, lambda x, out: 1.0 - out * out,
+          ("∂{o}/∂{x} = 1 − tanh²({x}) = 1 − {o}²", r"\frac{\partial {O}}{\partial {X}} = 1 - {O}^2")),
+    unary("sigmoid", "σ", _sigmoid, lambda x, out: out * (1.0 - out),
+          ("∂{o}/∂{x} = σ({x})(1 − σ({x})) = {o}(1 − {o})",
+           r"\frac{\partial {O}}{\partial {X}} = \sigma({X})\,(1-\sigma({X}))")),
+    unary("relu", "relu", lambda x: np.maximum(x, 0.0), lambda x, out: (x > 0).astype(float),
+          ("∂{o}/∂{x} = 1 where {x} > 0, else 0", r"\frac{\partial {O}}{\partial {X}} = \mathbb{1}[{X} > 0]"),
+          GATES),
+    Op("leaky_relu", "leaky_relu", 1, same_shape,
+       lambda v, at: np.where(v[0] > 0, v[0], at["slope"] * v[0]),
+       lambda i, g, out, v, at: g * np.where(v[0] > 0, 1.0, at["slope"]),
+       (("∂{o}/∂{x} = 1 where {x} > 0, else the slope", r"\frac{\partial {O}}{\partial {X}} = 1 \text{ if } {X}>0 \text{ else } \alpha"),),
+       "leaky_relu gates like relu, but lets a small fraction (the slope) through where the input is negative.",
+       {"slope": 0.01}),
+    unary("hardtanh", "hardtanh", lambda x: np.clip(x, -1.0, 1.0),
+          lambda x, out: ((x > -1) & (x < 1)).astype(float),
+          ("∂{o}/∂{x} = 1 where −1 < {x} < 1, else 0", r"\frac{\partial {O}}{\partial {X}} = \mathbb{1}[-1 < {X} < 1]"),
+          "hardtanh gates: the gradient passes inside (−1, 1) and is blocked where the output is clipped."),
+    Op("maximum", "max", 2, broadcast, lambda v, at: np.maximum(v[0], v[1]),
+       lambda i, g, out, v, at: g * _tie_mask(v[0], v[1], v[i] > v[1 - i]),
+       (("∂{o}/∂{x} = 1 if {x} won, else 0", r"\frac{\partial {O}}{\partial {X}} = \mathbb{1}[{X} > {Y}]"),), ROUTES),
+    Op("minimum", "min", 2, broadcast, lambda v, at: np.minimum(v[0], v[1]),
+       lambda i, g, out, v, at: g * _tie_mask(v[0], v[1], v[i] < v[1 - i]),
+       (("∂{o}/∂{x} = 1 if {x} is the smaller, else 0", r"\frac{\partial {O}}{\partial {X}} = \mathbb{1}[{X} < {Y}]"),), ROUTES_MIN),
+    Op("sum", "Σ", 1, reduce_shape, lambda v, at: np.sum(v[0], axis=at["axis"]),
+       lambda i, g, out, v, at: _reduce_vjp(g, v[0].shape, at["axis"]),
+       (("∂{o}/∂{x} = 1 for every entry: sum copies the upstream gradient to each", r"\frac{\partial {O}}{\partial {X}_i} = 1"),),
+       "sum distributes: every entry receives the upstream gradient unchanged.", {"axis": None}),
+    Op("mean", "mean", 1, reduce_shape, lambda v, at: np.mean(v[0], axis=at["axis"]),
+       lambda i, g, out, v, at: _reduce_vjp(g, v[0].shape, at["axis"]) / _count(v[0].shape, at["axis"]),
+       (("∂{o}/∂{x} = 1/n for every entry", r"\frac{\partial {O}}{\partial {X}_i} = \frac{1}{n}"),),
+       "mean distributes an equal 1/n share of the upstream gradient to every entry.", {"axis": None}),
+    Op("outer", "⊗", 2, outer_shape, lambda v, at: np.outer(v[0], v[1]),
+       lambda i, g, out, v, at: g @ v[1] if i == 0 else g.T @ v[0],
+       (("∂{o}/∂{x} = δ {y}: row i of δ dotted with {y}", r"\bar{{X}} = \delta\, {Y}"),
+        ("∂{o}/∂{x} = δᵀ {y}", r"\bar{{X}} = \delta^{\top} {Y}"))),
+    Op("concat", "concat", -1, concat_shape, lambda v, at: np.concatenate(v), _concat_vjp,
+       (("∂{o}/∂{x}: {x} gets its own slice of the upstream gradient", r"\bar{{X}} = \delta_{[{X}]}"),),
+       "concat splits: each input receives the piece of the upstream gradient at its own position."),
+    Op("index", "[ ]", 1, index_shape, lambda v, at: v[0][index_key(at)], _index_vjp,
+       (("∂{o}/∂{x}: the upstream gradient lands on the selected entries, 0 elsewhere",
+         r"\bar{{X}}_{k} = \delta \text{ at the selected } k,\ 0 \text{ elsewhere}"),),
+       "indexing scatters: only the entries (or the embedding row) that were read receive gradient."),
+    Op("softmax", "softmax", 1, softmax_shape, lambda v, at: _softmax(v[0]),
+       lambda i, g, out, v, at: out * (g - np.sum(g * out, axis=-1, keepdims=True)),
+       (("∂{o}ᵢ/∂{x}ⱼ = {o}ᵢ(1[i=j] − {o}ⱼ)", r"\frac{\partial {O}_i}{\partial {X}_j} = {O}_i(\mathbb{1}[i=j] - {O}_j)"),)),
+    Op("log_softmax", "log_softmax", 1, softmax_shape, lambda v, at: v[0] - _logsumexp(v[0]),
+       lambda i, g, out, v, at: g - np.exp(out) * np.sum(g, axis=-1, keepdims=True),
+       (("∂{o}ᵢ/∂{x}ⱼ = 1[i=j] − softmax({x})ⱼ", r"\frac{\partial {O}_i}{\partial {X}_j} = \mathbb{1}[i=j] - \mathrm{softmax}({X})_j"),)),
+    Op("cross_entropy", "CE", 1, cross_entropy_shape,
+       lambda v, at: -np.mean(np.sum(_onehot(at["target"], v[0].shape) * (v[0] - _logsumexp(v[0])), axis=-1)),
+       lambda i, g, out, v, at: g * (_softmax(v[0]) - _onehot(at["target"], v[0].shape))
+       / (1 if v[0].ndim == 1 else v[0].shape[0]),
+       (("∂{o}/∂{x} = ŷ − y: the correct class gets ŷₜ − 1, every other class gets ŷⱼ",
+         r"\frac{\partial {O}}{\partial {X}} = \hat{y} - y"),),
+       "cross-entropy pushes the correct class's score up (ŷₜ − 1 < 0) and every other class's down (ŷⱼ > 0)."),
+]}
+
+
+# ---------------------------------------------------------------- leaves
+def _dims_shape(args: list[int]) -> Shape:
+    return tuple(args)
+
+
+@dataclass(frozen=True)
+class Init:
+    """A constructor that makes a leaf: zeros, ones, randn, xavier."""
+    name: str
+    params: dict[str, Any]
+    make: Callable[[Shape, dict], Array]
+    shape: Callable[[list[int]], Shape] = _dims_shape
+    arity: tuple[int, int] = (1, 2)
+
+
+def _xavier(shape: Shape, at: dict) -> Array:
+    n_out, n_in = shape if len(shape) == 2 else (shape[0], 1)
+    bound = math.sqrt(6.0 / (n_in + n_out))           # Var(U(-b, b)) = b²/3 = 2/(n_in+n_out)
+    return np.random.default_rng(at["seed"]).uniform(-bound, bound, size=shape)
+
+
+INITS: dict[str, Init] = {i.name: i for i in [
+    Init("zeros", {}, lambda s, at: np.zeros(s)),
+    Init("ones", {}, lambda s, at: np.ones(s)),
+    Init("randn", {"seed": None, "scale": 1.0},
+         lambda s, at: at["scale"] * np.random.default_rng(at["seed"]).standard_normal(s)),
+    Init("xavier", {"seed": None}, _xavier, arity=(2, 2)),
+]}

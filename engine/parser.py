@@ -1,0 +1,508 @@
+"""The program, read with `ast` into an allow-list and built into a graph.
+
+User text never reaches eval, exec or compile. Each permitted syntax-tree node type has
+a handler in a table; anything else is refused with a message naming the construct,
+its line and its column. Shapes are checked here, on shapes alone, before any value is
+computed or allocated.
+
+Names: `name = expr` binds the name to the node the expression makes. Rebinding
+(`h = relu(h)`) makes a new node and later uses see the new one; aliasing (`y = x`)
+makes no node: `y` becomes another name of `x`'s node. A number, a nested list of
+numbers or a constructor that is the whole right-hand side of an assignment is a leaf
+(an input or parameter, with a gradient); a constructor anywhere is a leaf; a number
+or list inline in an expression is a constant (no gradient). `frozen(...)` around a
+leaf keeps its value fixed (no gradient), as for pre-trained word vectors.
+"""
+from __future__ import annotations
+
+import ast
+import difflib
+import math
+from typing import Any, Callable
+
+import numpy as np
+
+from .errors import ProgramError, ShapeError
+from .graph import Graph, Node
+from .limits import (MAX_DEPTH, MAX_DIMS, MAX_NUMBER_CHARS, MAX_NUMBER_MAGNITUDE, MAX_SEED,
+                     MAX_SOURCE_CHARS, MAX_STATEMENTS)
+from .ops import INITS, OPS, fmt_shape
+
+BINOPS: dict[type, str] = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "div",
+                           ast.Pow: "pow", ast.MatMult: "matmul"}
+# Functions written f(...) that map straight onto one op of the table.
+FUNCTIONS: dict[str, str] = {
+    "exp": "exp", "log": "log", "sqrt": "sqrt", "abs": "abs", "sin": "sin", "cos": "cos",
+    "tanh": "tanh", "sigmoid": "sigmoid", "relu": "relu", "leaky_relu": "leaky_relu",
+    "hardtanh": "hardtanh", "max": "maximum", "min": "minimum", "sum": "sum", "mean": "mean",
+    "dot": "matmul", "outer": "outer", "concat": "concat", "softmax": "softmax",
+    "log_softmax": "log_softmax", "cross_entropy": "cross_entropy", "matmul": "matmul",
+}
+SPECIAL = {"frozen"}
+RESERVED = set(FUNCTIONS) | set(INITS) | SPECIAL
+
+# What a refused construct is called in the message.
+REFUSED: dict[type, str] = {
+    ast.Lambda: "lambda expressions", ast.ListComp: "comprehensions", ast.SetComp: "comprehensions",
+    ast.DictComp: "comprehensions", ast.GeneratorExp: "generator expressions",
+    ast.JoinedStr: "f-strings", ast.FormattedValue: "f-strings", ast.Dict: "dictionaries",
+    ast.Set: "sets", ast.Tuple: "tuples", ast.Compare: "comparisons", ast.BoolOp: "and/or expressions",
+    ast.IfExp: "conditional expressions", ast.Await: "await expressions", ast.Yield: "yield expressions",
+    ast.YieldFrom: "yield expressions", ast.NamedExpr: "the walrus operator :=", ast.Starred: "*args",
+    ast.Import: "imports", ast.ImportFrom: "imports", ast.FunctionDef: "function definitions",
+    ast.AsyncFunctionDef: "function definitions", ast.ClassDef: "class definitions",
+    ast.For: "loops", ast.AsyncFor: "loops", ast.While: "loops", ast.If: "if statements",
+    ast.With: "with statements", ast.AsyncWith: "with statements", ast.Raise: "raise statements",
+    ast.Try: "try statements", ast.Assert: "assert statements", ast.Delete: "del statements",
+    ast.Global: "global statements", ast.Nonlocal: "nonlocal statements", ast.Pass: "pass statements",
+    ast.Break: "break statements", ast.Continue: "continue statements", ast.Return: "return statements", ast.AugAssign: "augmented assignments (x += …)",
+    ast.AnnAssign: "annotated assignments", ast.Slice: "slices outside [ ]",
+}
+if hasattr(ast, "Match"):
+    REFUSED[ast.Match] = "match statements"
+if hasattr(ast, "TryStar"):
+    REFUSED[ast.TryStar] = "try statements"
+
+HINTS: dict[type, str] = {
+    ast.AugAssign: "; write x = x + … instead",
+    ast.Tuple: "; write one value per statement",
+    ast.ListComp: "; write the elements out, or use sum(…) and @",
+    ast.IfExp: "; max(a, b) and relu(x) cover the usual cases",
+}
+
+
+def _construct(node: ast.AST) -> str:
+    return REFUSED.get(type(node), f"'{type(node).__name__}' constructs")
+
+
+def _refused(node: ast.AST, where: str = "") -> str:
+    return f"{_construct(node)} are not allowed{where}{HINTS.get(type(node), '')}"
+
+
+class Builder:
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.lines = source.split("\n")
+        self.graph = Graph()
+        self.env: dict[str, int] = {}
+        self.random_count = 0
+        self.stmt_target: str | None = None
+        self.exprs: dict[type, Callable[[Any, int], Node]] = {
+            ast.BinOp: self.binop, ast.UnaryOp: self.unaryop, ast.Call: self.call,
+            ast.Name: self.name, ast.Constant: self.constant, ast.List: self.list_literal,
+            ast.Attribute: self.attribute, ast.Subscript: self.subscript,
+        }
+
+    # ------------------------------------------------------------ positions
+    def col(self, line: int, byte_offset: int) -> int:
+        """ast counts columns in UTF-8 bytes; people count characters, from 1."""
+        text = self.lines[line - 1] if 0 < line <= len(self.lines) else ""
+        if text.isascii():
+            return byte_offset + 1
+        return len(text.encode("utf-8")[:byte_offset].decode("utf-8", errors="ignore")) + 1
+
+    def where(self, node: ast.AST) -> tuple[int, int]:
+        line = getattr(node, "lineno", 1) or 1
+        return line, self.col(line, getattr(node, "col_offset", 0) or 0)
+
+    def error(self, node: ast.AST, message: str) -> ProgramError:
+        return ProgramError(message, *self.where(node))
+
+    def span(self, node: ast.AST) -> tuple[int, int, int, int, str]:
+        line, col = self.where(node)
+        end_line = getattr(node, "end_lineno", line) or line
+        end_col = self.col(end_line, getattr(node, "end_col_offset", 0) or 0)
+        if end_line == line:
+            expr = self.lines[line - 1][col - 1:end_col - 1]
+        else:
+            parts = self.lines[line - 1:end_line]
+            parts[0] = parts[0][col - 1:]
+            parts[-1] = parts[-1][:end_col - 1]
+            expr = "\n".join(parts)
+        return line, col, end_line, end_col, expr
+
+    # ------------------------------------------------------------ nodes
+    def make(self, at: ast.AST, op: str, kind: str, inputs: list[Node], attrs: dict,
+             label: str, literal: np.ndarray | None = None, shape: tuple | None = None) -> Node:
+        if shape is None:
+            try:
+                shape = OPS[op].shape([n.shape for n in inputs], attrs)
+            except ShapeError as e:
+                raise self.error(at, f"{label}: {e}") from None
+        line, col, end_line, end_col, expr = self.span(at)
+        node = Node(id=len(self.graph.nodes), op=op, kind=kind, inputs=[n.id for n in inputs],
+                    shape=tuple(shape), attrs=attrs, line=line, col=col, end_line=end_line,
+                    end_col=end_col, expr=expr, label=label, literal=literal)
+        return self.graph.add(node)
+
+    def node(self, i: int) -> Node:
+        return self.graph.nodes[i]
+
+    # ------------------------------------------------------------ program
+    def build(self) -> tuple[Graph, int]:
+        if len(self.source) > MAX_SOURCE_CHARS:
+            raise ProgramError(f"the program is {len(self.source):,} characters long; "
+                               f"the limit is {MAX_SOURCE_CHARS:,}", 1, 1)
+        tree = parse(self.source)
+        if not tree.body:
+            raise ProgramError("the program is empty: write at least one statement such as x = 1.0", 1, 1)
+        if len(tree.body) > MAX_STATEMENTS:
+            raise self.error(tree.body[MAX_STATEMENTS],
+                             f"the program has {len(tree.body):,} statements; the limit is {MAX_STATEMENTS:,}")
+        output = -1
+        for stmt in tree.body:
+            output = self.statement(stmt).id
+        return self.graph, output
+
+    def statement(self, stmt: ast.stmt) -> Node:
+        if isinstance(stmt, ast.Assign):
+            if len(stmt.targets) != 1:
+                raise self.error(stmt.targets[1], "chained assignment (a = b = …) is not allowed; "
+                                                  "write one name per statement")
+            target = stmt.targets[0]
+            if not isinstance(target, ast.Name):
+                what = "unpacking" if isinstance(target, (ast.Tuple, ast.List)) else _construct(target)
+                if isinstance(target, (ast.Attribute, ast.Subscript)):
+                    what = "assigning to an attribute or an index"
+                raise self.error(target, f"{what} is not allowed; the left side must be one name")
+            name = target.id
+            if name in RESERVED:
+                raise self.error(target, f"'{name}' is the name of a function and cannot be assigned")
+            node = self.leaf_or_expr(stmt.value, name)
+            if node.kind == "leaf" and not node.names:
+                node.label = name            # a leaf is shown by the name it was given
+            if name not in node.names:
+                node.names.append(name)
+            self.env[name] = node.id
+            return node
+        if isinstance(stmt, ast.Expr):
+            return self.leaf_or_expr(stmt.value, None)
+        raise self.error(stmt, _refused(stmt) + ("" if type(stmt) in HINTS else
+                               "; a program is a list of name = expression statements"))
+
+    def leaf_or_expr(self, value: ast.expr, name: str | None) -> Node:
+        if isinstance(value, (ast.Constant, ast.List)) or _is_negative_number(value):
+            data = self.literal(value)
+            return self.make(value, "leaf", "leaf", [], {"init": "literal"}, name or "input",
+                             literal=data, shape=data.shape)
+        return self.expr(value, 0)
+
+    def expr(self, node: ast.AST, depth: int) -> Node:
+        if depth > MAX_DEPTH:
+            raise self.error(node, f"the expression nests more than {MAX_DEPTH} levels deep; "
+                                   "split it into several statements")
+        handler = self.exprs.get(type(node))
+        if handler is None:
+            raise self.error(node, _refused(node, " here"))
+        return handler(node, depth + 1)
+
+    # ------------------------------------------------------------ expressions
+    def binop(self, node: ast.BinOp, depth: int) -> Node:
+        op = BINOPS.get(type(node.op))
+        if op is None:
+            raise self.error(node, f"the operator {type(node.op).__name__} is not supported; "
+                                   "use + - * / ** @")
+        a = self.expr(node.left, depth)
+        b = self.expr(node.right, depth)
+        return self.make(node, op, "op", [a, b], {}, OPS[op].symbol)
+
+    def unaryop(self, node: ast.UnaryOp, depth: int) -> Node:
+        if _is_negative_number(node):
+            return self.constant_node(node)
+        if isinstance(node.op, ast.USub):
+            return self.make(node, "neg", "op", [self.expr(node.operand, depth)], {}, "−")
+        if isinstance(node.op, ast.UAdd):
+            return self.expr(node.operand, depth)
+        raise self.error(node, "'not' and '~' are not allowed; use arithmetic")
+
+    def name(self, node: ast.Name, depth: int) -> Node:
+        if node.id in self.env:
+            return self.node(self.env[node.id])
+        if node.id in RESERVED:
+            raise self.error(node, f"'{node.id}' is a function: call it, as in {node.id}(…)")
+        hint = difflib.get_close_matches(node.id, list(self.env), n=1)
+        extra = f"; did you mean '{hint[0]}'?" if hint else ""
+        raise self.error(node, f"unknown name '{node.id}'{extra}")
+
+    def constant(self, node: ast.Constant, depth: int) -> Node:
+        return self.constant_node(node)
+
+    def constant_node(self, node: ast.AST) -> Node:
+        data = self.literal(node)
+        label = _short(float(data)) if data.ndim == 0 else f"const {fmt_shape(data.shape)}"
+        return self.make(node, "const", "const", [], {}, label, literal=data, shape=data.shape)
+
+    def list_literal(self, node: ast.List, depth: int) -> Node:
+        return self.constant_node(node)
+
+    def attribute(self, node: ast.Attribute, depth: int) -> Node:
+        if node.attr != "T":
+            raise self.error(node, f"attribute access (.{node.attr}) is not allowed; only .T (transpose) is")
+        return self.make(node, "transpose", "op", [self.expr(node.value, depth)], {}, "ᵀ")
+
+    def subscript(self, node: ast.Subscript, depth: int) -> Node:
+        base = self.expr(node.value, depth)
+        parts = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
+        index: list[Any] = []
+        for p in parts:
+            if isinstance(p, ast.Slice):
+                index.append([self.index_int(p.lower), self.index_int(p.upper), self.index_int(p.step)])
+                if index[-1][2] == 0:
+                    raise self.error(p, "a slice step cannot be 0")
+            else:
+                value = self.index_int(p)
+                if value is None:
+                    raise self.error(p, "an index must be a whole number")
+                index.append(value)
+        label = "[" + ", ".join(_index_text(k) for k in index) + "]"
+        attrs = {"index": index}
+        if len(base.shape) == 2 and len(index) == 1 and isinstance(index[0], int):
+            attrs["lookup"] = True          # E[k]: an embedding-row lookup
+        return self.make(node, "index", "op", [base], attrs, label)
+
+    def index_int(self, node: ast.AST | None) -> int | None:
+        if node is None:
+            return None
+        sign = 1
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+            sign, node = -1, node.operand
+        if isinstance(node, ast.Constant) and type(node.value) is int:
+            if abs(node.value) > 10**9:
+                raise self.error(node, "index is too large")
+            return sign * node.value
+        raise self.error(node, "an index must be a whole-number literal such as 0, -1 or 1:3")
+
+    # ------------------------------------------------------------ calls
+    def call(self, node: ast.Call, depth: int) -> Node:
+        if not isinstance(node.func, ast.Name):
+            if isinstance(node.func, ast.Attribute):
+                raise self.error(node.func, f"method calls (.{node.func.attr}(…)) are not allowed; "
+                                            "call functions by name, as in sum(x)")
+            raise self.error(node.func, "only named functions can be called")
+        fname = node.func.id
+        for a in node.args:
+            if isinstance(a, ast.Starred):
+                raise self.error(a, "*args is not allowed; pass arguments one by one")
+        for k in node.keywords:
+            if k.arg is None:
+                raise self.error(k.value, "**kwargs is not allowed; pass keywords one by one")
+        if fname == "frozen":
+            return self.frozen(node, depth)
+        if fname in INITS:
+            return self.init(node, fname)
+        if fname not in FUNCTIONS:
+            known = sorted(FUNCTIONS) + sorted(INITS) + ["frozen"]
+            hint = difflib.get_close_matches(fname, known, n=1)
+            extra = f"; did you mean '{hint[0]}'?" if hint else ""
+            raise self.error(node.func, f"unknown function '{fname}'{extra}")
+        op = OPS[FUNCTIONS[fname]]
+        attrs = dict(op.params)
+        args = list(node.args)
+        # Attributes that may be given by position come after the tensor arguments.
+        if op.name == "leaky_relu" and len(args) == 2:
+            attrs["slope"] = self.number(args.pop())
+        if op.name == "cross_entropy":
+            if len(args) == 2:
+                attrs["target"] = self.target(args.pop())
+            elif not any(k.arg == "target" for k in node.keywords):
+                raise self.error(node, "cross_entropy(logits, target_index) needs the index of the correct class")
+        for k in node.keywords:
+            if k.arg == "target" and op.name == "cross_entropy":
+                attrs["target"] = self.target(k.value)
+            elif k.arg in op.params:
+                attrs[k.arg] = self.attr_value(k.arg, k.value)
+            else:
+                allowed = ", ".join(list(op.params) + (["target"] if op.name == "cross_entropy" else []))
+                raise self.error(k.value if k.value else node,
+                                 f"{fname}() has no keyword '{k.arg}'"
+                                 + (f"; it takes {allowed}" if allowed else "; it takes no keywords"))
+        if op.arity >= 0 and len(args) != op.arity:
+            raise self.error(node, f"{fname}() takes {op.arity} argument{'s' if op.arity != 1 else ''}, "
+                                   f"got {len(args)}")
+        if op.arity < 0 and not args:
+            raise self.error(node, f"{fname}() needs at least one argument")
+        inputs = [self.expr(a, depth) for a in args]
+        if fname == "dot" and any(len(n.shape) != 1 for n in inputs):
+            raise self.error(node, "dot(a, b) takes two vectors, got "
+                             + " and ".join(fmt_shape(n.shape) for n in inputs) + "; use @ for matrices")
+        label = op.symbol
+        if op.name == "leaky_relu":
+            label = f"leaky_relu({_short(attrs['slope'])})"
+        elif op.name == "cross_entropy":
+            label = "cross_entropy"
+        elif op.name in ("sum", "mean") and attrs.get("axis") is not None:
+            label = f"{op.symbol}(axis={attrs['axis']})"
+        return self.make(node, op.name, "op", inputs, attrs, label)
+
+    def attr_value(self, key: str, node: ast.AST) -> Any:
+        if key == "axis":
+            v = self.index_int(node)
+            return v
+        return self.number(node)
+
+    def target(self, node: ast.AST) -> int | list[int]:
+        if isinstance(node, ast.List):
+            return [self.whole(e, "a target index") for e in node.elts]
+        return self.whole(node, "a target index")
+
+    def whole(self, node: ast.AST, what: str, low: int = 0, high: int = 10**9) -> int:
+        if isinstance(node, ast.Constant) and type(node.value) is int and low <= node.value <= high:
+            return node.value
+        raise self.error(node, f"{what} must be a whole number from {low} to {high:,}")
+
+    def number(self, node: ast.AST) -> float:
+        data = self.literal(node)
+        if data.ndim != 0:
+            raise self.error(node, "expected a single number here")
+        return float(data)
+
+    def frozen(self, node: ast.Call, depth: int) -> Node:
+        if len(node.args) != 1 or node.keywords:
+            raise self.error(node, "frozen(…) takes one leaf: a number, a list of numbers or a constructor")
+        arg = node.args[0]
+        if isinstance(arg, (ast.Constant, ast.List)) or _is_negative_number(arg):
+            data = self.literal(arg)
+            leaf = self.make(arg, "leaf", "leaf", [], {"init": "literal"}, "input",
+                             literal=data, shape=data.shape)
+        elif isinstance(arg, ast.Call) and isinstance(arg.func, ast.Name) and arg.func.id in INITS:
+            leaf = self.init(arg, arg.func.id)
+        else:
+            raise self.error(arg, "frozen(…) applies to a leaf: a number, a list of numbers or a constructor")
+        leaf.frozen = True
+        return leaf
+
+    def init(self, node: ast.Call, fname: str) -> Node:
+        spec = INITS[fname]
+        lo, hi = spec.arity
+        if not lo <= len(node.args) <= hi:
+            form = "xavier(n_out, n_in)" if fname == "xavier" else f"{fname}(n) or {fname}(n, m)"
+            raise self.error(node, f"{fname} takes {lo if lo == hi else f'{lo} or {hi}'} sizes: {form}")
+        sizes = [self.whole(a, "a size", 1, 10**7) for a in node.args]
+        attrs: dict[str, Any] = {"init": fname, "dims": sizes}
+        attrs.update(spec.params)
+        for k in node.keywords:
+            if k.arg not in spec.params:
+                allowed = ", ".join(spec.params) or "no keywords"
+                raise self.error(k.value, f"{fname}() has no keyword '{k.arg}'; it takes {allowed}")
+            if k.arg == "seed":
+                attrs["seed"] = self.whole(k.value, "seed", 0, MAX_SEED)
+            else:
+                attrs[k.arg] = self.number(k.value)
+        if "seed" in attrs and attrs["seed"] is None:
+            attrs["seed"] = self.random_count   # the k-th unseeded random constructor uses seed k
+        if "seed" in spec.params:
+            self.random_count += 1
+        label = f"{fname}({', '.join(map(str, sizes))})"
+        return self.make(node, "leaf", "leaf", [], attrs, label, shape=spec.shape(sizes))
+
+    # ------------------------------------------------------------ literals
+    def literal(self, node: ast.AST) -> np.ndarray:
+        """A number or a rectangular nested list of numbers, as a float64 array."""
+        rows: list[Any] = []
+        stack: list[tuple[ast.AST, list, int]] = [(node, rows, 0)]
+        while stack:
+            item, out, level = stack.pop()
+            if isinstance(item, ast.List):
+                if level >= MAX_DIMS:
+                    raise self.error(item, f"lists nest at most {MAX_DIMS} deep (scalars, vectors, matrices)")
+                inner: list[Any] = []
+                out.append(inner)
+                for e in reversed(item.elts):
+                    stack.append((e, inner, level + 1))
+            else:
+                out.append(self.scalar_literal(item))
+        data = rows[0]
+        try:
+            arr = np.array(data, dtype=np.float64)
+        except ValueError:
+            raise self.error(node, "a nested list must be rectangular: every row the same length") from None
+        if arr.dtype == object or (arr.size == 0 and arr.ndim > 0):
+            raise self.error(node, "a list must be non-empty and rectangular")
+        return arr
+
+    def scalar_literal(self, node: ast.AST) -> float:
+        sign = 1.0
+        if _is_negative_number(node):
+            sign, node = -1.0, node.operand  # type: ignore[attr-defined]
+        if not isinstance(node, ast.Constant):
+            raise self.error(node, f"list elements must be numbers, not {_construct(node)}; "
+                                   "use concat(…) to join vectors")
+        v = node.value
+        if isinstance(v, str):
+            raise self.error(node, "strings are not allowed")
+        if isinstance(v, bool) or v is None or v is Ellipsis:
+            raise self.error(node, f"{v!r} is not a number")
+        if isinstance(v, complex):
+            raise self.error(node, "complex numbers are not allowed")
+        if isinstance(v, bytes):
+            raise self.error(node, "bytes are not allowed")
+        _, _, _, _, text = self.span(node)
+        if len(text) > MAX_NUMBER_CHARS:
+            raise self.error(node, f"the number literal has {len(text)} characters; the limit is {MAX_NUMBER_CHARS}")
+        try:
+            f = float(v)
+        except OverflowError:
+            f = math.inf
+        if not math.isfinite(f) or abs(f) > MAX_NUMBER_MAGNITUDE:
+            raise self.error(node, f"the number {text} is too large (the limit is {MAX_NUMBER_MAGNITUDE:g})")
+        return sign * f
+
+
+def _is_negative_number(node: ast.AST) -> bool:
+    return (isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub)
+            and isinstance(node.operand, ast.Constant)
+            and type(node.operand.value) in (int, float))
+
+
+def _index_text(k: Any) -> str:
+    if isinstance(k, list):
+        start, stop, step = ("" if v is None else str(v) for v in k)
+        return f"{start}:{stop}" + (f":{step}" if step else "")
+    return str(k)
+
+
+def _short(v: float) -> str:
+    return f"{v:.4g}"
+
+
+def parse(source: str) -> ast.Module:
+    """ast.parse, with every way it can fail turned into a ProgramError."""
+    try:
+        return ast.parse(source, mode="exec")
+    except SyntaxError as e:
+        msg = e.msg or "invalid syntax"
+        return _raise(ProgramError(f"syntax error: {msg}", e.lineno or 1, e.offset or 1))
+    except (RecursionError, MemoryError):
+        return _raise(ProgramError(f"the program nests too deeply to read; keep expressions under "
+                                   f"{MAX_DEPTH} levels", *_deepest(source)))
+    except ValueError as e:      # e.g. NUL bytes in the source
+        return _raise(ProgramError(f"cannot read the program: {e}", 1, 1))
+
+
+def _raise(e: ProgramError) -> Any:
+    raise e
+
+
+def _deepest(source: str) -> tuple[int, int]:
+    """Where bracket and operator nesting first passes MAX_DEPTH, for the message."""
+    line, col, depth = 1, 0, 0
+    run = 0
+    for ch in source:
+        col += 1
+        if ch == "\n":
+            line, col, depth, run = line + 1, 0, 0, 0
+            continue
+        if ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth -= 1
+        elif ch in "+-*/@~":
+            run += 1
+        if depth > MAX_DEPTH or run > MAX_DEPTH * 4:
+            return line, col
+    return 1, 1
+
+
+def build(source: str) -> tuple[Graph, int]:
+    """Parse `source` and build its graph (shapes checked, nothing computed yet)."""
+    return Builder(source).build()

@@ -48,7 +48,7 @@ REFUSED: dict[type, str] = {
     ast.JoinedStr: "f-strings", ast.FormattedValue: "f-strings", ast.Dict: "dictionaries",
     ast.Set: "sets", ast.Tuple: "tuples", ast.Compare: "comparisons", ast.BoolOp: "and/or expressions",
     ast.IfExp: "conditional expressions", ast.Await: "await expressions", ast.Yield: "yield expressions",
-    ast.YieldFrom: "yield expressions", ast.NamedExpr: "the walrus operator :=", ast.Starred: "*args",
+    ast.YieldFrom: "yield expressions", ast.NamedExpr: "assignment expressions (:=)", ast.Starred: "*args",
     ast.Import: "imports", ast.ImportFrom: "imports", ast.FunctionDef: "function definitions",
     ast.AsyncFunctionDef: "function definitions", ast.ClassDef: "class definitions",
     ast.For: "loops", ast.AsyncFor: "loops", ast.While: "loops", ast.If: "if statements",
@@ -471,6 +471,9 @@ def parse(source: str) -> ast.Module:
         return ast.parse(source, mode="exec")
     except SyntaxError as e:
         msg = e.msg or "invalid syntax"
+        if "integer string conversion" in msg:    # Python's own cap on int literals
+            msg = f"a number literal is too long; the limit is {MAX_NUMBER_CHARS} characters"
+            return _raise(ProgramError(msg, e.lineno or 1, e.offset or 1))
         return _raise(ProgramError(f"syntax error: {msg}", e.lineno or 1, e.offset or 1))
     except (RecursionError, MemoryError):
         return _raise(ProgramError(f"the program nests too deeply to read; keep expressions under "

@@ -1,0 +1,1 @@
+"""Backprop Studio's web layer: a thin FastAPI adapter over the engine."""

@@ -1,0 +1,73 @@
+"""The app factory: wires routes, templates, static files and the error handlers."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from engine import ProgramError
+from engine import render as renderer
+
+from .routes import json_response, router
+
+ROOT = Path(__file__).resolve().parent.parent
+STATIC_DIR = ROOT / "static"
+TEMPLATES_DIR = ROOT / "templates"
+
+
+def _error(status: int, message: str, line: int | None = None, col: int | None = None):
+    return json_response({"message": message, "line": line, "col": col}, status)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Every error leaves as JSON {message, line, col}; a bad program is one handler."""
+
+    @app.exception_handler(ProgramError)
+    async def program_error(_: Request, exc: ProgramError):
+        return _error(400, exc.message, exc.line, exc.col)
+
+    @app.exception_handler(RequestValidationError)
+    async def bad_request(_: Request, exc: RequestValidationError):
+        problems = []
+        for err in exc.errors():
+            where = ".".join(str(p) for p in err.get("loc", ()) if p != "body")
+            problems.append(f"{where}: {err.get('msg')}" if where else str(err.get("msg")))
+        return _error(422, "invalid request: " + "; ".join(problems))
+
+    @app.exception_handler(renderer.StepOutOfRange)
+    async def bad_step(_: Request, exc: renderer.StepOutOfRange):
+        return _error(422, str(exc))
+
+    @app.exception_handler(renderer.GraphvizMissing)
+    async def no_graphviz(_: Request, exc: renderer.GraphvizMissing):
+        return _error(503, str(exc))
+
+    @app.exception_handler(renderer.RenderError)
+    async def cannot_draw(_: Request, exc: renderer.RenderError):
+        return _error(422, str(exc))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_: Request, exc: StarletteHTTPException):
+        return _error(exc.status_code, str(exc.detail))
+
+
+def create_app() -> FastAPI:
+    """A fresh Backprop Studio app."""
+    app = FastAPI(
+        title="Backprop Studio",
+        version="0.1.0",
+        description="Type a small program, see its computation graph, and step through the "
+                    "forward and backward passes. Errors are JSON `{message, line, col}`.",
+    )
+    app.state.templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
+    app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
+    app.include_router(router)
+    install_error_handlers(app)
+    return app
+
+
+app = create_app()

@@ -1,0 +1,102 @@
+"""HTTP routes: each one parses a request, calls the engine, and shapes the answer."""
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+
+from engine import gradcheck as run_gradcheck
+from engine import render as renderer
+from engine import trace as run_trace
+
+from .examples import EXAMPLES
+from .schemas import ErrorResponse, Example, RenderRequest, Status, TraceRequest, TraceResponse
+
+router = APIRouter()
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorResponse, "description": "The program is invalid (message, line, col)."},
+    422: {"model": ErrorResponse, "description": "The request is malformed or out of range."},
+}
+
+
+def _finite(obj: Any) -> Any:
+    """Replace NaN and ±inf (which JSON cannot carry) with the strings "nan", "inf", "-inf"."""
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return "nan" if math.isnan(obj) else ("inf" if obj > 0 else "-inf")
+    if isinstance(obj, dict):
+        return {k: _finite(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_finite(v) for v in obj]
+    return obj
+
+
+def json_response(content: Any, status_code: int = 200) -> Response:
+    """JSON that survives non-finite numbers (the engine may produce log(0) = -inf)."""
+    try:
+        body = json.dumps(content, allow_nan=False, ensure_ascii=False, separators=(",", ":"))
+    except ValueError:
+        body = json.dumps(_finite(content), allow_nan=False, ensure_ascii=False, separators=(",", ":"))
+    return Response(body, status_code=status_code, media_type="application/json")
+
+
+def graphviz_status() -> Status:
+    """Can this server draw graphs?"""
+    ok = renderer.graphviz_available()
+    return Status(graphviz=ok, message=None if ok else renderer.INSTALL_HINT)
+
+
+@router.get("/", response_class=HTMLResponse, include_in_schema=False)
+def page(request: Request) -> Response:
+    """The studio page."""
+    templates = request.app.state.templates
+    return templates.TemplateResponse(request, "index.html", {
+        "examples": EXAMPLES,
+        "status": graphviz_status(),
+    })
+
+
+@router.get("/api/examples", response_model=list[Example], summary="The worked examples")
+def examples() -> list[dict[str, str]]:
+    """The gallery's worked examples, covering the lecture."""
+    return EXAMPLES
+
+
+@router.get("/api/status", response_model=Status, summary="Can the server draw graphs?")
+def status() -> Status:
+    """Whether Graphviz is installed, and the command to install it if not."""
+    return graphviz_status()
+
+
+@router.post("/api/trace", response_model=TraceResponse, responses=ERRORS,
+             summary="Trace a program: graph, forward and backward steps, SVG")
+def trace_program(req: TraceRequest) -> Response:
+    """Run the program forward and backward; every step is recorded for the page to replay."""
+    t = run_trace(req.source)
+    doc = t.to_dict()
+    doc["display"] = renderer.display_model(doc)
+    try:
+        doc["svg"] = renderer.render(doc, "svg", None, highlight=False).decode("utf-8")
+        doc["svg_error"] = None
+    except renderer.RenderError as exc:
+        doc["svg"], doc["svg_error"] = None, str(exc)
+    doc["gradcheck"] = run_gradcheck(t) if req.gradcheck else None
+    return json_response(doc)
+
+
+@router.post("/api/render", responses={
+    **ERRORS,
+    200: {"description": "The graph as a file.",
+          "content": {mt.split(";")[0]: {} for mt in renderer.FORMATS.values()}},
+    503: {"model": ErrorResponse, "description": "Graphviz is not installed on the server."},
+}, summary="Draw the graph at a step as SVG, PNG, PDF or DOT")
+def render_program(req: RenderRequest) -> Response:
+    """The graph after the first `step` steps (0: nothing computed; omitted: all), as a file."""
+    doc = run_trace(req.source).to_dict()
+    data = renderer.render(doc, req.format, req.step)
+    step = "final" if req.step is None else f"step-{req.step}"
+    return Response(data, media_type=renderer.FORMATS[req.format], headers={
+        "Content-Disposition": f'attachment; filename="backprop-{step}.{req.format}"'})

@@ -1,0 +1,77 @@
+"""Request and response models of the HTTP API (they are what /docs shows)."""
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+LECTURE_SOURCE = "x = 1.0; y = 2.0; z = 0.0\nf = (x + y) * max(y, z)"
+
+
+class TraceRequest(BaseModel):
+    """A program to trace."""
+
+    source: str = Field(description="The program: `name = expr` statements; the last is the output.",
+                        examples=[LECTURE_SOURCE])
+    gradcheck: bool = Field(False, description="Also compare every leaf's gradient with "
+                                               "two-sided finite differences.")
+
+
+class RenderRequest(BaseModel):
+    """A program to draw at one step."""
+
+    source: str = Field(description="The program, as for /api/trace.", examples=[LECTURE_SOURCE])
+    format: Literal["svg", "png", "pdf", "dot"] = Field("svg", description="File format.")
+    step: int | None = Field(None, ge=0, description="Draw the graph after this many steps "
+                                                     "(0: nothing computed). Omitted: fully computed.")
+
+
+class ErrorResponse(BaseModel):
+    """Every error: what went wrong and, for a bad program, where (1-based)."""
+
+    message: str
+    line: int | None = None
+    col: int | None = None
+
+
+class Example(BaseModel):
+    """A worked example from the gallery."""
+
+    id: str
+    title: str
+    description: str
+    source: str
+
+
+class DisplayModel(BaseModel):
+    """Texts every node and edge shows, and the step from which each is revealed."""
+
+    model_config = ConfigDict(extra="allow")
+    nodes: list[dict[str, Any]]
+    edges: list[dict[str, Any]]
+    placeholders: dict[str, str]
+    steps: int
+
+
+class TraceResponse(BaseModel):
+    """The engine's trace document plus what the page needs to draw it."""
+
+    model_config = ConfigDict(extra="allow")
+    source: str
+    output: int
+    backward: bool
+    messages: list[dict[str, Any]]
+    nodes: list[dict[str, Any]] = Field(description="Graph nodes in topological (id) order.")
+    steps: list[dict[str, Any]] = Field(description="Forward steps, then backward steps.")
+    display: DisplayModel
+    svg: str | None = Field(description="The fully computed graph as SVG; node groups have "
+                                        "ids `node-<id>`, edges `edge-<input>-<node>-<position>`.")
+    svg_error: str | None = Field(description="Why there is no SVG (e.g. Graphviz is missing).")
+    gradcheck: dict[str, Any] | None = Field(None, description="Present when asked for.")
+
+
+class Status(BaseModel):
+    """Whether the server can draw graphs, and what to install if not."""
+
+    graphviz: bool
+    message: str | None

@@ -1,0 +1,359 @@
+"""Draw a trace as a Graphviz graph at any step, with node positions that never move.
+
+The layout is computed once per program, from the fully computed graph: ``dot`` places
+every node (each with a fixed size that fits its longest label over all steps) and
+routes every edge and edge label. Each step is then drawn with ``neato -n2``, which
+takes those positions as given, so between steps only text and colours change.
+
+Everything here works on the JSON-able dict of ``Trace.to_dict()``; nothing here knows
+about HTTP. All user text (names) goes through :func:`_escape`, never into HTML-like
+labels.
+"""
+from __future__ import annotations
+
+import functools
+import json
+import math
+import shutil
+import subprocess
+from typing import Any
+
+import graphviz
+
+FORMATS: dict[str, str] = {
+    "svg": "image/svg+xml",
+    "png": "image/png",
+    "pdf": "application/pdf",
+    "dot": "text/vnd.graphviz; charset=utf-8",
+}
+INSTALL_HINT = (
+    "Graphviz's `dot` program is not installed, so the graph cannot be drawn. "
+    "Install it with `sudo apt-get install graphviz` (Debian/Ubuntu) or "
+    "`brew install graphviz` (macOS), then restart Backprop Studio."
+)
+MAX_RENDER_NODES = 400          # larger graphs are stepped through without a drawing
+DOT_TIMEOUT_S = 30              # seconds one Graphviz run may take
+FONT = "Helvetica"
+FONT_SIZE = 11                  # points, node labels
+EDGE_FONT_SIZE = 9              # points, edge labels
+CHAR_WIDTH = 0.62               # average glyph width as a fraction of the font size
+SHORT_ITEMS = 3                 # vector entries shown on a node before "…"
+MAX_HEADER_CHARS = 22
+PLACEHOLDER_VALUE = "value —"
+PLACEHOLDER_GRAD = "grad —"
+
+COLORS = {
+    "op": ("#ffffff", "#64748b"),
+    "leaf": ("#e0ecff", "#2563eb"),
+    "const": ("#f1f5f9", "#94a3b8"),
+    "output": ("#ecfdf5", "#059669"),
+    "current": ("#fff4e0", "#ea580c"),
+    "edge": "#94a3b8",
+    "edge_current": "#ea580c",
+    "text": "#0f172a",
+    "text_pending": "#94a3b8",
+    "edge_text": "#475569",
+}
+
+
+class RenderError(Exception):
+    """The graph cannot be drawn; the message says why and what to do."""
+
+
+class GraphvizMissing(RenderError):
+    """Graphviz's programs are not on PATH."""
+
+    def __init__(self) -> None:
+        super().__init__(INSTALL_HINT)
+
+
+class GraphTooLarge(RenderError):
+    """More nodes than :data:`MAX_RENDER_NODES`."""
+
+
+class StepOutOfRange(ValueError):
+    """A step number outside 0..len(steps)."""
+
+
+# ---------------------------------------------------------------- number display
+
+def fmt_number(x: Any) -> str:
+    """A number in at most 4 significant digits, as a student would write it."""
+    if x is None:
+        return "—"
+    x = float(x)
+    if math.isnan(x):
+        return "nan"
+    if math.isinf(x):
+        return "inf" if x > 0 else "-inf"
+    if x == 0:
+        return "0"
+    return format(x, ".4g")
+
+
+def fmt_shape(shape: list[int]) -> str:
+    """`scalar`, `vector 4` or `4×10`."""
+    if not shape:
+        return "scalar"
+    if len(shape) == 1:
+        return f"vector {shape[0]}"
+    return "×".join(str(s) for s in shape)
+
+
+def short_value(value: Any, shape: list[int]) -> str:
+    """A value short enough for a node or edge label."""
+    if value is None:
+        return "—"
+    if not shape:
+        return fmt_number(value)
+    if len(shape) == 1:
+        items = [fmt_number(v) for v in value]
+        if len(items) > SHORT_ITEMS + 1:
+            items = items[:SHORT_ITEMS] + ["…"]
+        return "[" + ", ".join(items) + "]"
+    flat = [float(v) for row in value for v in row]
+    if len(flat) <= 2:
+        return "[" + ", ".join("[" + ", ".join(fmt_number(v) for v in row) + "]" for row in value) + "]"
+    # A matrix is summarized by its Frobenius norm; the panel shows every entry.
+    return "‖·‖ " + fmt_number(math.sqrt(sum(v * v for v in flat)))
+
+
+def _escape(text: str) -> str:
+    """Text safe for a DOT escString: backslashes literal, never an HTML-like label."""
+    return text.replace("\\", "\\\\")
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+# ---------------------------------------------------------------- display model
+
+def edge_id(input_id: int, node_id: int, position: int) -> str:
+    """SVG id of the edge carrying input ``position`` of ``node_id``."""
+    return f"edge-{input_id}-{node_id}-{position}"
+
+
+def node_id(nid: int) -> str:
+    """SVG id of a node."""
+    return f"node-{nid}"
+
+
+def display_model(trace: dict) -> dict:
+    """What every node and edge shows, and from which step on (k ≥ *_at reveals it).
+
+    The page applies steps with this alone (no server round trip); the renderer uses the
+    same texts, so the page and the exported images agree.
+    """
+    nodes_by_id = {n["id"]: n for n in trace["nodes"]}
+    output = trace["output"]
+    nodes: dict[int, dict] = {}
+    for n in trace["nodes"]:
+        # An op is headed by the symbol the rules use (its name, or v<id>): "f = ×", "v3 = +".
+        symbol = n.get("name") or n.get("symbol")
+        header = f"{symbol} = {n['label']}" if n["kind"] == "op" and symbol else n["label"]
+        shape = fmt_shape(n["shape"]) + ("  · frozen" if n.get("frozen") else "")
+        grad = "grad " + short_value(n["grad"], n["shape"]) if n.get("grad") is not None else PLACEHOLDER_GRAD
+        nodes[n["id"]] = {
+            "id": n["id"], "svg_id": node_id(n["id"]), "kind": n["kind"], "frozen": bool(n.get("frozen")),
+            "output": n["id"] == output,
+            "header": _clip(header, MAX_HEADER_CHARS), "shape": shape,
+            "value": "value " + short_value(n["value"], n["shape"]), "grad": grad,
+            "value_at": None, "grad_at": None,
+        }
+    edges: dict[str, dict] = {}
+    for n in trace["nodes"]:
+        for pos, inp in enumerate(n["inputs"]):
+            src = nodes_by_id[inp]
+            eid = edge_id(inp, n["id"], pos)
+            edges[eid] = {"id": eid, "input": inp, "node": n["id"], "position": pos,
+                          "value": short_value(src["value"], src["shape"]), "grad": None,
+                          "value_at": None, "grad_at": None}
+    for k, step in enumerate(trace["steps"], start=1):
+        nid = step["node"]
+        if step["phase"] == "forward":
+            nodes[nid]["value_at"] = k
+            for e in edges.values():
+                if e["input"] == nid and e["value_at"] is None:
+                    e["value_at"] = k
+        else:
+            nodes[nid]["grad_at"] = k
+            for se in step.get("edges", []):
+                e = edges.get(edge_id(se["input"], nid, se["position"]))
+                if e is None:
+                    continue
+                e["grad_at"] = k
+                if se.get("skipped"):
+                    e["grad"] = f"∂ none ({se['skipped']})"
+                else:
+                    e["grad"] = "∂ " + short_value(se.get("downstream"), nodes_by_id[se["input"]]["shape"])
+    return {
+        "nodes": [nodes[i] for i in sorted(nodes)],
+        "edges": list(edges.values()),
+        "placeholders": {"value": PLACEHOLDER_VALUE, "grad": PLACEHOLDER_GRAD},
+        "steps": len(trace["steps"]),
+    }
+
+
+# ---------------------------------------------------------------- DOT
+
+def _check_step(trace: dict, step: int | None) -> int:
+    total = len(trace["steps"])
+    if step is None:
+        return total
+    if isinstance(step, bool) or not isinstance(step, int) or not 0 <= step <= total:
+        raise StepOutOfRange(f"step must be between 0 and {total} for this program, got {step!r}")
+    return step
+
+
+def _node_size(d: dict) -> tuple[str, str]:
+    """Fixed width and height (inches) that fit the node's text at every step."""
+    longest = max(len(d["header"]), len(d["shape"]), len(d["value"]), len(d["grad"]),
+                  len(PLACEHOLDER_VALUE), len(PLACEHOLDER_GRAD), 8)
+    width = longest * FONT_SIZE * CHAR_WIDTH / 72 + 0.3
+    height = 4 * FONT_SIZE * 1.2 / 72 + 0.22
+    return f"{width:.3f}", f"{height:.3f}"
+
+
+def build_dot(trace: dict, step: int | None = None, layout: dict | None = None,
+              highlight: bool = True) -> str:
+    """DOT source of the graph after ``step`` steps (None: all), pinned to ``layout`` if given.
+
+    ``highlight`` marks the node of the last applied step and its input edges.
+    """
+    k = _check_step(trace, step)
+    model = display_model(trace)
+    current = trace["steps"][k - 1] if k > 0 and highlight else None
+    cur_node = current["node"] if current else None
+
+    g = graphviz.Digraph("backprop", comment=(
+        "Backprop Studio graph. Positions are pinned: render with `neato -n2 -Tsvg FILE`."
+        if layout else "Backprop Studio graph"))
+    g.attr(rankdir="LR", ranksep="0.85", nodesep="0.3", forcelabels="true", pad="0.25",
+           bgcolor="white", outputorder="edgesfirst", fontname=FONT)
+    if layout:
+        g.attr(bb=layout["bb"])
+    g.attr("node", shape="box", style="rounded,filled", fixedsize="true", fontname=FONT,
+           fontsize=str(FONT_SIZE), penwidth="1.2", margin="0.05,0.03")
+    g.attr("edge", fontname=FONT, fontsize=str(EDGE_FONT_SIZE), color=COLORS["edge"],
+           fontcolor=COLORS["edge_text"], arrowsize="0.7", penwidth="1.1")
+
+    for d in model["nodes"]:
+        reached_value = d["value_at"] is not None and k >= d["value_at"]
+        reached_grad = d["grad_at"] is not None and k >= d["grad_at"]
+        lines = [d["header"], d["shape"],
+                 d["value"] if reached_value else PLACEHOLDER_VALUE,
+                 d["grad"] if reached_grad else PLACEHOLDER_GRAD]
+        label = graphviz.nohtml("\\n".join(_escape(line) for line in lines))
+        key = "current" if d["id"] == cur_node else ("output" if d["output"] else
+                                                        ("op" if d["kind"] == "op" else d["kind"]))
+        fill, pen = COLORS.get(key, COLORS["op"])
+        classes = ["bp-node", d["kind"]] + (["frozen"] if d["frozen"] else []) + \
+                  (["output"] if d["output"] else []) + (["current"] if d["id"] == cur_node else [])
+        attrs = {
+            "id": d["svg_id"], "class": " ".join(classes), "label": label,
+            "fillcolor": fill, "color": pen,
+            "fontcolor": COLORS["text"] if reached_value else COLORS["text_pending"],
+            "style": "rounded,filled,dashed" if d["frozen"] else "rounded,filled",
+            "penwidth": "2.4" if d["id"] == cur_node or d["output"] else "1.2",
+        }
+        if layout:
+            pos, width, height = layout["nodes"][d["svg_id"]]
+            attrs.update(pos=pos, width=width, height=height)
+        else:
+            attrs["width"], attrs["height"] = _node_size(d)
+        g.node(f"n{d['id']}", **attrs)
+
+    for e in model["edges"]:
+        parts = []
+        if e["value_at"] is not None and k >= e["value_at"]:
+            parts.append(e["value"])
+        if e["grad"] is not None and e["grad_at"] is not None and k >= e["grad_at"]:
+            parts.append(e["grad"])
+        hot = cur_node is not None and e["node"] == cur_node
+        attrs = {"id": e["id"], "class": "bp-edge" + (" current" if hot else ""),
+                 "xlabel": graphviz.nohtml("\\n".join(_escape(p) for p in parts))}
+        if hot:
+            attrs.update(color=COLORS["edge_current"], penwidth="2.4")
+        if layout:
+            pos, xlp = layout["edges"][e["id"]]
+            attrs["pos"] = pos
+            if xlp and parts:
+                attrs["xlp"] = xlp
+        g.edge(f"n{e['input']}", f"n{e['node']}", **attrs)
+    return g.source
+
+
+# ---------------------------------------------------------------- running Graphviz
+
+def graphviz_available() -> bool:
+    """True when both programs the renderer runs are on PATH."""
+    return shutil.which("dot") is not None and shutil.which("neato") is not None
+
+
+def _run(program: str, fmt: str, source: str) -> bytes:
+    exe = shutil.which(program)
+    if exe is None:
+        raise GraphvizMissing()
+    try:
+        done = subprocess.run([exe, f"-T{fmt}"] if program == "dot" else [exe, "-n2", f"-T{fmt}"],
+                              input=source.encode("utf-8"), capture_output=True,
+                              timeout=DOT_TIMEOUT_S, check=False)
+    except FileNotFoundError as exc:
+        raise GraphvizMissing() from exc
+    except subprocess.TimeoutExpired as exc:
+        raise RenderError(f"Graphviz took longer than {DOT_TIMEOUT_S} s to draw this graph") from exc
+    if done.returncode != 0:
+        raise RenderError("Graphviz failed: " + done.stderr.decode("utf-8", "replace").strip()[:300])
+    return done.stdout
+
+
+@functools.lru_cache(maxsize=64)
+def _layout_for(full_dot: str) -> str:
+    """Run ``dot`` once on the fully computed graph; returns its JSON (cached per program)."""
+    return _run("dot", "json0", full_dot).decode("utf-8")
+
+
+def compute_layout(trace: dict) -> dict:
+    """Node positions/sizes and edge splines/label spots from the fully computed graph."""
+    if len(trace["nodes"]) > MAX_RENDER_NODES:
+        raise GraphTooLarge(
+            f"this graph has {len(trace['nodes'])} nodes; drawings are limited to "
+            f"{MAX_RENDER_NODES} (the steps and the node panel still work)")
+    data = json.loads(_layout_for(build_dot(trace, None)))
+    nodes = {o["id"]: (o["pos"], o["width"], o["height"]) for o in data.get("objects", [])}
+    edges = {e["id"]: (e["pos"], e.get("xlp")) for e in data.get("edges", [])}
+    return {"bb": data["bb"], "nodes": nodes, "edges": edges}
+
+
+def render(trace: dict, fmt: str, step: int | None = None, highlight: bool = True) -> bytes:
+    """The graph after ``step`` steps as ``fmt`` (svg, png, pdf or dot).
+
+    DOT needs no Graphviz program: without one it comes unpinned (lay it out with ``dot``).
+    """
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    _check_step(trace, step)
+    if fmt == "dot" and not graphviz_available():
+        return build_dot(trace, step, None, highlight).encode("utf-8")
+    layout = compute_layout(trace)
+    pinned = build_dot(trace, step, layout, highlight)
+    if fmt == "dot":
+        return pinned.encode("utf-8")
+    return _run("neato", fmt, pinned)
+
+
+def svg_node_boxes(svg: str) -> dict[str, str]:
+    """Each node's outline geometry in an SVG from :func:`render` (for tests and checks)."""
+    import xml.etree.ElementTree as ET
+
+    ns = {"s": "http://www.w3.org/2000/svg"}
+    root = ET.fromstring(svg)
+    boxes = {}
+    for g in root.iter("{http://www.w3.org/2000/svg}g"):
+        if "node" in (g.get("class") or "").split():
+            shape = g.find(".//s:path", ns)
+            if shape is None:
+                shape = g.find(".//s:polygon", ns)
+            boxes[g.get("id")] = shape.get("d") or shape.get("points")
+    return boxes

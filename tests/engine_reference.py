@@ -1,0 +1,59 @@
+"""Independent references for the engine tests: programs written from numpy arrays and a
+central finite difference computed by re-tracing the program with one leaf entry moved.
+
+Nothing here calls engine.gradcheck or the engine's own re-evaluation: the only thing the
+difference trusts is the engine's forward value of a freshly parsed program.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from engine import trace
+
+
+def literal(a: np.ndarray | float) -> str:
+    """A number or nested list written exactly (repr round-trips a float64)."""
+    a = np.asarray(a, dtype=np.float64)
+    if a.ndim == 0:
+        return repr(float(a))
+    return "[" + ", ".join(literal(x) for x in a) + "]"
+
+
+def program(leaves: dict[str, np.ndarray], body: str) -> str:
+    """One statement per leaf (`name = <literal>`), then the body."""
+    head = "\n".join(f"{k} = {literal(v)}" for k, v in leaves.items())
+    return head + "\n" + body
+
+
+def output(source: str) -> np.ndarray:
+    t = trace(source)
+    return np.asarray(t.nodes[t.output].value, dtype=np.float64)
+
+
+def leaf(t, name: str):
+    """The leaf node the program bound to `name` (the first node carrying it)."""
+    for n in t.nodes:
+        if n.kind == "leaf" and name in n.names:
+            return n
+    raise KeyError(name)
+
+
+def numeric_grad(leaves: dict[str, np.ndarray], body: str, name: str, h: float = 1e-6) -> np.ndarray:
+    """d output / d leaf by central differences (f(θ+h) − f(θ−h)) / 2h, one entry at a time."""
+    base = np.asarray(leaves[name], dtype=np.float64)
+    grad = np.zeros(base.shape)
+    for k in np.ndindex(*base.shape):
+        vals = []
+        for step in (h, -h):
+            moved = base.copy()
+            moved[k] += step
+            vals.append(float(output(program({**leaves, name: moved}, body))))
+        grad[k] = (vals[0] - vals[1]) / (2 * h)
+    return grad
+
+
+def assert_close(actual, expected, rtol: float = 1e-6, atol: float = 1e-7, what: str = "") -> None:
+    actual = np.asarray(actual, dtype=np.float64)
+    expected = np.asarray(expected, dtype=np.float64)
+    assert actual.shape == expected.shape, f"{what}: shape {actual.shape} != {expected.shape}"
+    np.testing.assert_allclose(actual, expected, rtol=rtol, atol=atol, err_msg=what)

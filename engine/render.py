@@ -35,9 +35,10 @@ MAX_RENDER_NODES = 400          # larger graphs are stepped through without a dr
 DOT_TIMEOUT_S = 30              # seconds one Graphviz run may take
 FONT = "Helvetica"
 FONT_SIZE = 11                  # points, node labels
-EDGE_FONT_SIZE = 9              # points, edge labels
+EDGE_FONT_SIZE = 10             # points, edge labels
 CHAR_WIDTH = 0.62               # average glyph width as a fraction of the font size
-SHORT_ITEMS = 3                 # vector entries shown on a node before "…"
+SHORT_ITEMS = 2                 # vector entries shown on a node before "…" (3 fit whole)
+SHORT_DIGITS = 3                # significant digits of a vector entry on a label
 MAX_HEADER_CHARS = 22
 PLACEHOLDER_VALUE = "value —"
 PLACEHOLDER_GRAD = "grad —"
@@ -77,8 +78,8 @@ class StepOutOfRange(ValueError):
 
 # ---------------------------------------------------------------- number display
 
-def fmt_number(x: Any) -> str:
-    """A number in at most 4 significant digits, as a student would write it."""
+def fmt_number(x: Any, digits: int = 4) -> str:
+    """A number in at most ``digits`` significant digits, as a student would write it."""
     if x is None:
         return "—"
     x = float(x)
@@ -88,7 +89,7 @@ def fmt_number(x: Any) -> str:
         return "inf" if x > 0 else "-inf"
     if x == 0:
         return "0"
-    return format(x, ".4g")
+    return format(x, f".{digits}g")
 
 
 def fmt_shape(shape: list[int]) -> str:
@@ -107,7 +108,7 @@ def short_value(value: Any, shape: list[int]) -> str:
     if not shape:
         return fmt_number(value)
     if len(shape) == 1:
-        items = [fmt_number(v) for v in value]
+        items = [fmt_number(v, SHORT_DIGITS) for v in value]
         if len(items) > SHORT_ITEMS + 1:
             items = items[:SHORT_ITEMS] + ["…"]
         return "[" + ", ".join(items) + "]"
@@ -229,7 +230,7 @@ def build_dot(trace: dict, step: int | None = None, layout: dict | None = None,
     g = graphviz.Digraph("backprop", comment=(
         "Backprop Studio graph. Positions are pinned: render with `neato -n2 -Tsvg FILE`."
         if layout else "Backprop Studio graph"))
-    g.attr(rankdir="LR", ranksep="0.85", nodesep="0.3", forcelabels="true", pad="0.25",
+    g.attr(rankdir="LR", ranksep="0.7", nodesep="0.3", forcelabels="true", pad="0.25",
            bgcolor="white", outputorder="edgesfirst", fontname=FONT)
     if layout:
         g.attr(bb=layout["bb"])

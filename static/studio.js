@@ -1,0 +1,760 @@
+/* Backprop Studio page. The server computes everything (values, gradients, layout, and
+ * the texts each node and edge shows); this script only draws: it swaps texts and classes
+ * in the server's SVG for each step, so stepping never needs a request. */
+"use strict";
+
+const $ = (sel, root = document) => root.querySelector(sel);
+const $$ = (sel, root = document) => Array.from(root.querySelectorAll(sel));
+
+const S = {
+  trace: null,          // last good /api/trace answer
+  source: "",           // the program that answer belongs to
+  k: 0,                 // steps applied (0 = nothing computed)
+  selected: null,       // node picked by click (null: follow the current step)
+  timer: null,          // playback interval
+  nodeEls: new Map(),   // node id -> {g, texts}
+  edgeEls: new Map(),   // edge id -> {g, val, grad}
+  view: null, base: null,
+  error: null,          // {line, col, message} of the last failed run
+};
+
+/* ---------------------------------------------------------------- formatting */
+
+/** A number as Python's format(x, ".4g") writes it (so page and images agree). */
+function fmt(x) {
+  if (x === null || x === undefined) return "—";
+  if (typeof x === "string") return x;
+  if (!Number.isFinite(x)) return Number.isNaN(x) ? "nan" : (x > 0 ? "inf" : "-inf");
+  if (x === 0) return "0";
+  const strip = (s) => (s.includes(".") ? s.replace(/0+$/, "").replace(/\.$/, "") : s);
+  const [m, e] = x.toExponential(3).split("e");
+  const exp = Number(e);
+  if (exp < -4 || exp >= 4) return strip(m) + "e" + (exp < 0 ? "-" : "+") + String(Math.abs(exp)).padStart(2, "0");
+  return strip(x.toFixed(Math.max(0, 3 - exp)));
+}
+
+function shapeText(shape) {
+  if (!shape || shape.length === 0) return "scalar";
+  if (shape.length === 1) return `vector ${shape[0]}`;
+  return shape.join("×");
+}
+
+function el(tag, attrs = {}, ...children) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v === null || v === undefined || v === false) continue;
+    if (k === "class") e.className = v;
+    else if (k === "text") e.textContent = v;
+    else if (k.startsWith("on")) e.addEventListener(k.slice(2), v);
+    else e.setAttribute(k, v === true ? "" : v);
+  }
+  for (const c of children.flat()) if (c !== null && c !== undefined && c !== false) e.append(c);
+  return e;
+}
+
+function tex(latex, display = false) {
+  const span = el("span", { class: "math" });
+  if (window.katex) {
+    try { katex.render(latex, span, { throwOnError: false, displayMode: display, output: "html" }); return span; }
+    catch (_) { /* fall through to plain text */ }
+  }
+  span.textContent = latex;
+  return span;
+}
+
+/** A number ready to sit inside LaTeX. */
+function texNum(x) {
+  const s = fmt(x);
+  const m = s.match(/^(-?[\d.]+)e([+-])0*(\d+)$/);
+  return m ? `${m[1]}\\times 10^{${m[2] === "-" ? "-" : ""}${m[3]}}` : s;
+}
+
+/** A diverging colour for v relative to the largest magnitude (blue < 0 < rose). */
+function heat(v, maxAbs) {
+  if (typeof v !== "number" || !maxAbs) return "";
+  const a = Math.min(1, Math.abs(v) / maxAbs) * 0.55;
+  return v >= 0 ? `rgba(225, 29, 72, ${a.toFixed(3)})` : `rgba(37, 99, 235, ${a.toFixed(3)})`;
+}
+
+/** A scalar as a number, a vector or matrix as a heatmap table with its shape. */
+function tensorView(value, shape, cls = "") {
+  if (value === null || value === undefined) return el("span", { class: "muted", text: "—" });
+  if (!shape || shape.length === 0) return el("span", { class: `num ${cls}`, "data-value": fmt(value), text: fmt(value) });
+  const rows = shape.length === 1 ? [value] : value;
+  const flat = rows.flat().filter((v) => typeof v === "number");
+  const maxAbs = flat.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+  const count = rows.length * (rows[0] ? rows[0].length : 0);
+  const dense = count > 120;
+  const table = el("table");
+  rows.slice(0, 60).forEach((row) => {
+    const tr = el("tr");
+    row.slice(0, 60).forEach((v) => {
+      const td = el("td", { text: dense ? "" : fmt(v), title: fmt(v) });
+      td.style.background = heat(v, maxAbs);
+      tr.append(td);
+    });
+    table.append(tr);
+  });
+  const clipped = rows.length > 60 || (rows[0] && rows[0].length > 60);
+  return el("div", { class: `tensor${dense ? " dense" : ""}`, "data-shape": shape.join("x") },
+    el("div", { class: "shape", text: shapeText(shape) + (clipped ? " (first 60×60 shown)" : "") }), table);
+}
+
+/* ---------------------------------------------------------------- server calls */
+
+async function postJSON(url, body) {
+  const res = await fetch(url, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
+  let data = null;
+  try { data = await res.json(); } catch (_) { data = { message: `HTTP ${res.status}` }; }
+  return { ok: res.ok, status: res.status, data };
+}
+
+function toast(msg) {
+  const t = $("#toast");
+  t.textContent = msg;
+  t.classList.add("show");
+  clearTimeout(toast.t);
+  toast.t = setTimeout(() => t.classList.remove("show"), 2200);
+}
+
+/* ---------------------------------------------------------------- editor */
+
+const editor = {
+  ta: null, gutter: null, mirror: null,
+  init() {
+    this.ta = $("#source"); this.gutter = $("#gutter"); this.mirror = $("#mirror");
+    this.ta.addEventListener("input", () => { this.clearMark(); this.refresh(); });
+    this.ta.addEventListener("scroll", () => this.sync());
+    this.ta.addEventListener("keydown", (e) => {
+      if ((e.ctrlKey || e.metaKey) && e.key === "Enter") { e.preventDefault(); runProgram(); }
+    });
+  },
+  get value() { return this.ta.value; },
+  set value(v) { this.ta.value = v; this.clearMark(); this.refresh(); },
+  refresh() {
+    const lines = this.ta.value.split("\n");
+    const errLine = S.error ? S.error.line : null;
+    this.gutter.innerHTML = "";
+    lines.forEach((_, i) => {
+      const n = i + 1;
+      this.gutter.append(n === errLine ? el("span", { class: "err", text: String(n) }) : String(n), "\n");
+    });
+    this.mirror.textContent = "";
+    if (S.error && errLine) {
+      const before = lines.slice(0, errLine - 1).join("\n") + (errLine > 1 ? "\n" : "");
+      const line = lines[errLine - 1] ?? "";
+      const c = Math.max(0, Math.min(S.error.col - 1, line.length));
+      const end = c < line.length ? c + Math.max(1, wordLength(line, c)) : c;
+      this.mirror.append(before + line.slice(0, c),
+        el("mark", { "data-line": errLine, "data-col": S.error.col, text: c < line.length ? line.slice(c, end) : " " }),
+        line.slice(end) + "\n" + lines.slice(errLine).join("\n"));
+    } else {
+      this.mirror.textContent = this.ta.value;
+    }
+    this.sync();
+  },
+  sync() { this.gutter.scrollTop = this.ta.scrollTop; this.mirror.scrollTop = this.ta.scrollTop; this.mirror.scrollLeft = this.ta.scrollLeft; },
+  clearMark() { if (S.error) { S.error = null; $("#error").classList.add("stale"); } },
+  goTo(line, col) {
+    const lines = this.ta.value.split("\n");
+    let pos = 0;
+    for (let i = 0; i < line - 1 && i < lines.length; i++) pos += lines[i].length + 1;
+    pos += Math.max(0, col - 1);
+    this.ta.focus();
+    this.ta.setSelectionRange(pos, pos);
+  },
+};
+
+function wordLength(line, c) {
+  const m = line.slice(c).match(/^[A-Za-z_0-9.]+/);
+  return m ? m[0].length : 1;
+}
+
+function showError(err) {
+  S.error = { line: err.line || 1, col: err.col || 1, message: err.message };
+  const box = $("#error");
+  box.classList.remove("stale");
+  box.hidden = false;
+  box.innerHTML = "";
+  box.append(err.line ? el("b", { text: `Line ${err.line}, col ${err.col}` }) : "", err.line ? " — " : "", err.message);
+  box.title = "Go to the error";
+  box.onclick = () => editor.goTo(S.error ? S.error.line : err.line || 1, S.error ? S.error.col : err.col || 1);
+  editor.refresh();
+}
+
+function clearError() {
+  S.error = null;
+  $("#error").hidden = true;
+  editor.refresh();
+}
+
+function showWarnings(messages) {
+  const ul = $("#warnings");
+  ul.innerHTML = "";
+  (messages || []).forEach((m) => ul.append(el("li", { text: `Line ${m.line}, col ${m.col}: ${m.message}` })));
+  ul.hidden = !(messages && messages.length);
+}
+
+/* ---------------------------------------------------------------- running */
+
+async function runProgram(step = 0) {
+  stopPlay();
+  const source = editor.value;
+  $("#btn-run").disabled = true;
+  let res;
+  try { res = await postJSON("/api/trace", { source, gradcheck: false }); }
+  catch (e) { showError({ message: "Cannot reach the Backprop Studio server: is it still running?" }); return false; }
+  finally { $("#btn-run").disabled = false; }
+  if (!res.ok) { showError(res.data || { message: `HTTP ${res.status}` }); return false; }
+  clearError();
+  S.trace = res.data;
+  S.source = source;
+  S.selected = null;
+  showWarnings(S.trace.messages);
+  $("#gradcheck-result").innerHTML = "";
+  installGraph(S.trace);
+  buildOrder(S.trace);
+  const slider = $("#step-slider");
+  slider.max = String(S.trace.steps.length);
+  const nf = S.trace.steps.filter((s) => s.phase === "forward").length;
+  const pct = (100 * nf / Math.max(1, S.trace.steps.length)).toFixed(2);
+  slider.style.setProperty("--track", `linear-gradient(to right, var(--forward-soft) 0 ${pct}%, var(--grad-soft) ${pct}% 100%)`);
+  setStep(Math.max(0, Math.min(step, S.trace.steps.length)));
+  return true;
+}
+
+/* ---------------------------------------------------------------- graph */
+
+function installGraph(doc) {
+  const box = $("#graph");
+  const msg = $("#graph-message");
+  box.innerHTML = "";
+  S.nodeEls.clear(); S.edgeEls.clear();
+  if (!doc.svg) {
+    msg.hidden = false;
+    msg.innerHTML = "";
+    msg.append(el("b", { text: "The graph cannot be drawn here. " }), doc.svg_error || "",
+      el("div", { class: "muted", text: "Stepping, the topological order and the node panel still work." }));
+    return;
+  }
+  msg.hidden = true;
+  const svg = new DOMParser().parseFromString(doc.svg, "image/svg+xml").documentElement;
+  svg.removeAttribute("width"); svg.removeAttribute("height");
+  svg.setAttribute("role", "img");
+  svg.setAttribute("aria-label", "Computation graph");
+  const live = document.importNode(svg, true);
+  box.append(live);
+  $$("title", live).forEach((t) => t.remove());   // Graphviz's "n3->n5" tooltips are noise here
+  for (const d of doc.display.nodes) {
+    const g = live.getElementById(d.svg_id);
+    if (!g) continue;
+    g.dataset.node = d.id;
+    g.setAttribute("tabindex", "-1");
+    S.nodeEls.set(d.id, { g, texts: $$("text", g) });
+  }
+  for (const d of doc.display.edges) {
+    const g = live.getElementById(d.id);
+    if (!g) continue;
+    const texts = $$("text", g);
+    const val = texts[0] || null, grad = texts[1] || null;
+    if (val) val.classList.add("val");
+    if (grad) grad.classList.add("grad");
+    S.edgeEls.set(d.id, { g, val, grad });
+  }
+  const vb = live.viewBox.baseVal;
+  S.base = { x: vb.x, y: vb.y, w: vb.width, h: vb.height };
+  S.view = { ...S.base };
+  // A big graph fitted whole would be too small to read: start at a readable zoom on its
+  // left (where the forward pass starts); the view then follows the current step.
+  const cw = box.clientWidth, ch = box.clientHeight;
+  const scale = Math.min(cw / S.base.w, ch / S.base.h);
+  if (cw > 0 && scale < MIN_READABLE_SCALE) {
+    const w = cw / MIN_READABLE_SCALE, h = ch / MIN_READABLE_SCALE;
+    S.view = { x: S.base.x, y: S.base.y + (S.base.h - h) / 2, w, h };
+  }
+  applyView();
+}
+
+const MIN_READABLE_SCALE = 1.0;   // screen pixels per point below which labels are hard to read
+
+/** Pan (never zoom) so that a node is on screen. */
+function ensureVisible(g) {
+  const box = $("#graph"), svg = $("svg", box);
+  if (!svg || !S.view) return;
+  const r = g.getBoundingClientRect(), b = box.getBoundingClientRect();
+  if (r.left >= b.left && r.right <= b.right && r.top >= b.top && r.bottom <= b.bottom) return;
+  const scale = Math.max(S.view.w / svg.clientWidth, S.view.h / svg.clientHeight);
+  S.view = { ...S.view,
+    x: S.view.x + ((r.left + r.width / 2) - (b.left + b.width / 2)) * scale,
+    y: S.view.y + ((r.top + r.height / 2) - (b.top + b.height / 2)) * scale };
+  applyView();
+}
+
+function applyView() {
+  const svg = $("#graph svg");
+  if (svg && S.view) svg.setAttribute("viewBox", `${S.view.x} ${S.view.y} ${S.view.w} ${S.view.h}`);
+}
+
+function zoom(factor, cx, cy) {
+  if (!S.view) return;
+  const v = S.view;
+  const w = Math.min(S.base.w * 4, Math.max(S.base.w / 25, v.w * factor));
+  const f = w / v.w;
+  if (cx === undefined) { cx = v.x + v.w / 2; cy = v.y + v.h / 2; }
+  S.view = { x: cx - (cx - v.x) * f, y: cy - (cy - v.y) * f, w: v.w * f, h: v.h * f };
+  applyView();
+}
+
+function fitView() { if (S.base) { S.view = { ...S.base }; applyView(); } }
+
+function svgPoint(svg, clientX, clientY) {
+  const p = svg.createSVGPoint();
+  p.x = clientX; p.y = clientY;
+  return p.matrixTransform(svg.getScreenCTM().inverse());
+}
+
+function initPanZoom() {
+  const box = $("#graph");
+  box.addEventListener("wheel", (e) => {
+    const svg = $("svg", box);
+    if (!svg) return;
+    e.preventDefault();
+    const p = svgPoint(svg, e.clientX, e.clientY);
+    zoom(Math.exp(e.deltaY * 0.0015), p.x, p.y);
+  }, { passive: false });
+  let drag = null;
+  box.addEventListener("pointerdown", (e) => {
+    const svg = $("svg", box);
+    if (!svg || e.button !== 0) return;
+    drag = { x: e.clientX, y: e.clientY, view: { ...S.view }, moved: false, id: e.pointerId };
+  });
+  box.addEventListener("pointermove", (e) => {
+    if (!drag) return;
+    const dx = e.clientX - drag.x, dy = e.clientY - drag.y;
+    if (!drag.moved && Math.hypot(dx, dy) < 4) return;
+    if (!drag.moved) { drag.moved = true; box.classList.add("dragging"); box.setPointerCapture(drag.id); }
+    const svg = $("svg", box);
+    const scale = Math.max(drag.view.w / svg.clientWidth, drag.view.h / svg.clientHeight);
+    S.view = { ...drag.view, x: drag.view.x - dx * scale, y: drag.view.y - dy * scale };
+    applyView();
+  });
+  const end = (e) => {
+    if (!drag) return;
+    const wasDrag = drag.moved;
+    drag = null;
+    box.classList.remove("dragging");
+    if (!wasDrag) {
+      const g = e.target.closest && e.target.closest("g.node");
+      if (g && g.dataset.node !== undefined) selectNode(Number(g.dataset.node));
+    }
+  };
+  box.addEventListener("pointerup", end);
+  box.addEventListener("pointercancel", () => { drag = null; box.classList.remove("dragging"); });
+  box.addEventListener("keydown", (e) => {
+    if (e.key === "+" || e.key === "=") { zoom(1 / 1.25); e.preventDefault(); }
+    else if (e.key === "-" || e.key === "_") { zoom(1.25); e.preventDefault(); }
+    else if (e.key === "0") { fitView(); e.preventDefault(); }
+  });
+  $("#zoom-in").onclick = () => zoom(1 / 1.25);
+  $("#zoom-out").onclick = () => zoom(1.25);
+  $("#zoom-fit").onclick = fitView;
+}
+
+/* ---------------------------------------------------------------- order list */
+
+function nodeTitle(d) { return d.header; }
+
+function buildOrder(doc) {
+  const ol = $("#order");
+  ol.innerHTML = "";
+  for (const d of doc.display.nodes) {
+    const li = el("li", { "data-node": d.id },
+      el("button", { type: "button", title: "Show this node in the panel", onclick: () => selectNode(d.id) },
+        el("span", { class: "oid", text: `#${d.id}` }),
+        el("span", { class: "oname", text: nodeTitle(d) }),
+        el("span", { class: "oshape" }, d.shape.replace("  · frozen", " · frozen"),
+          el("span", { class: "dots", "aria-hidden": "true" }, el("i", { class: "dot v" }), el("i", { class: "dot g" })))));
+    ol.append(li);
+  }
+}
+
+/* ---------------------------------------------------------------- stepping */
+
+function currentStep() { return S.trace && S.k > 0 ? S.trace.steps[S.k - 1] : null; }
+
+function setStep(k, { keepSelection = false } = {}) {
+  if (!S.trace) return;
+  const total = S.trace.steps.length;
+  S.k = Math.max(0, Math.min(total, k));
+  if (!keepSelection) S.selected = null;
+  const step = currentStep();
+  const cur = step ? step.node : null;
+  const ph = S.trace.display.placeholders;
+  for (const d of S.trace.display.nodes) {
+    const rec = S.nodeEls.get(d.id);
+    const hasValue = d.value_at !== null && S.k >= d.value_at;
+    const hasGrad = d.grad_at !== null && S.k >= d.grad_at;
+    if (rec) {
+      if (rec.texts[2]) rec.texts[2].textContent = hasValue ? d.value : ph.value;
+      if (rec.texts[3]) rec.texts[3].textContent = hasGrad ? d.grad : ph.grad;
+      rec.g.classList.toggle("pending", !hasValue);
+      rec.g.classList.toggle("no-grad", !hasGrad);
+      rec.g.classList.toggle("current", d.id === cur);
+      rec.g.classList.toggle("selected", S.selected === d.id && d.id !== cur);
+      if (d.id === cur) ensureVisible(rec.g);
+    }
+    const li = $(`#order li[data-node="${d.id}"]`);
+    if (li) {
+      li.classList.toggle("has-value", hasValue);
+      li.classList.toggle("has-grad", hasGrad);
+      li.classList.toggle("current", d.id === cur);
+      li.classList.toggle("selected", S.selected === d.id);
+      if (d.id === cur) li.scrollIntoView({ block: "nearest" });
+    }
+  }
+  for (const d of S.trace.display.edges) {
+    const rec = S.edgeEls.get(d.id);
+    if (!rec) continue;
+    const showVal = d.value_at !== null && S.k >= d.value_at;
+    const showGrad = d.grad !== null && d.grad_at !== null && S.k >= d.grad_at;
+    if (rec.val) rec.val.style.visibility = showVal ? "visible" : "hidden";
+    if (rec.grad) rec.grad.style.visibility = showGrad ? "visible" : "hidden";
+    const hot = cur !== null && d.node === cur;
+    rec.g.classList.toggle("hot", hot);
+    rec.g.classList.toggle("backward", hot && step.phase === "backward");
+  }
+  const slider = $("#step-slider");
+  slider.value = String(S.k);
+  slider.setAttribute("aria-valuetext", stepText(true));
+  $("#step-label").innerHTML = "";
+  $("#step-label").append(...stepLabel());
+  $("#step-prev").disabled = $("#step-first").disabled = S.k === 0;
+  $("#step-next").disabled = $("#step-last").disabled = S.k === total;
+  renderPanel(S.selected !== null ? S.selected : (cur !== null ? cur : S.trace.output));
+  updateHash();
+}
+
+function stepText() {
+  const total = S.trace.steps.length;
+  const step = currentStep();
+  if (!step) return `Step 0 of ${total}: nothing computed yet`;
+  const d = S.trace.display.nodes[step.node];
+  return `Step ${S.k} of ${total}: ${step.phase} at ${d.header}`;
+}
+
+function stepLabel() {
+  const total = S.trace.steps.length;
+  const step = currentStep();
+  const count = el("b", { text: `Step ${S.k} / ${total}` });
+  if (!step) return [count, " · nothing computed yet — press → to start the forward pass"];
+  const d = S.trace.display.nodes[step.node];
+  const phase = step.phase === "forward"
+    ? el("span", { class: "ph-f", text: "forward" }) : el("span", { class: "ph-b", text: "backward" });
+  const what = step.phase === "forward" ? ` · ${d.header} → ${fmtShort(step.value, S.trace.nodes[step.node].shape)}`
+    : ` · from ${d.header} to its inputs`;
+  const done = S.k === total ? (S.trace.backward ? " · done" : " · done (no backward pass: the output is not a scalar)") : "";
+  return [count, " · ", phase, what, done];
+}
+
+function fmtShort(v, shape) { return !shape || shape.length === 0 ? fmt(v) : shapeText(shape); }
+
+const ICON_PLAY = '<svg viewBox="0 0 20 20" aria-hidden="true"><path d="M6 4l10 6-10 6z"/></svg>';
+const ICON_PAUSE = '<svg viewBox="0 0 20 20" aria-hidden="true"><path d="M5 4h3.5v12H5zM11.5 4H15v12h-3.5z"/></svg>';
+
+function stopPlay() {
+  if (S.timer) { clearInterval(S.timer); S.timer = null; }
+  const b = $("#step-play");
+  b.innerHTML = ICON_PLAY; b.classList.remove("playing"); b.setAttribute("aria-label", "Play");
+}
+
+function togglePlay() {
+  if (!S.trace) return;
+  if (S.timer) { stopPlay(); return; }
+  if (S.k >= S.trace.steps.length) setStep(0);
+  const b = $("#step-play");
+  b.innerHTML = ICON_PAUSE; b.classList.add("playing"); b.setAttribute("aria-label", "Pause");
+  S.timer = setInterval(() => {
+    if (S.k >= S.trace.steps.length) { stopPlay(); return; }
+    setStep(S.k + 1);
+  }, Number($("#speed").value));
+}
+
+/* ---------------------------------------------------------------- node panel */
+
+function selectNode(id) {
+  if (!S.trace) return;
+  S.selected = id;
+  showTab("node");
+  setStep(S.k, { keepSelection: true });
+}
+
+function outLatex() { return S.trace.nodes[S.trace.output].latex || "f"; }
+
+function partial(nodeLatex) { return `\\frac{\\partial ${outLatex()}}{\\partial ${nodeLatex}}`; }
+
+function renderPanel(id) {
+  const p = $("#panel-node");
+  p.innerHTML = "";
+  if (!S.trace) { p.append(el("div", { class: "empty-state", text: "Run a program to see its nodes." })); return; }
+  const n = S.trace.nodes[id];
+  const d = S.trace.display.nodes[id];
+  const hasValue = d.value_at !== null && S.k >= d.value_at;
+  const hasGrad = d.grad_at !== null && S.k >= d.grad_at;
+  const badges = [el("span", { class: `badge ${n.kind}`, text: n.kind === "op" ? `op: ${n.op}` : n.kind })];
+  if (n.frozen) badges.push(el("span", { class: "badge frozen", text: "frozen" }));
+  if (id === S.trace.output) badges.push(el("span", { class: "badge output", text: "output" }));
+  p.append(
+    el("div", { class: "node-title", id: "panel-title", "data-node": id },
+      el("span", { class: "nt-name", text: d.header }), ...badges),
+    el("div", { class: "meta" }, `node #${id} · ${shapeText(n.shape)}`,
+      n.names && n.names.length ? ` · names: ${n.names.join(", ")}` : "",
+      ` · line ${n.line}, col ${n.col}: `, el("code", { text: n.expr })),
+  );
+
+  p.append(el("h3", { text: "Forward value" }));
+  if (hasValue) p.append(el("div", { "data-field": "value" }, tensorView(n.value, n.shape, "val")));
+  else p.append(waiting(`Computed at step ${d.value_at} (forward).`, d.value_at));
+
+  p.append(el("h3", { text: "Gradient" }));
+  if (!S.trace.backward) {
+    p.append(el("div", { class: "waiting", text: "No backward pass: the output is not a scalar. Reduce it (e.g. sum(...)) to get gradients." }));
+    return;
+  }
+  if (!hasGrad) {
+    p.append(waiting(d.grad_at ? `Its gradient arrives at step ${d.grad_at} (backward).` : "No gradient reaches this node.", d.grad_at));
+    return;
+  }
+  const step = S.trace.steps[d.grad_at - 1];
+  const up = el("dl", { class: "kv" },
+    el("dt", {}, "upstream ", tex(partial(n.latex))),
+    el("dd", { "data-field": "upstream" }, tensorView(step.upstream, n.shape, "grad")));
+  p.append(up);
+
+  const contribs = step.contributions || [];
+  if (contribs.length > 1) {
+    p.append(el("div", { class: "sumrule", text: step.sum_rule || `${d.header} feeds ${contribs.length} nodes; its gradient is the sum of their contributions.` }));
+    const scalar = n.shape.length === 0;
+    if (scalar) {
+      const sumTex = `${partial(n.latex)} = ` + contribs.map((c) => texNum(c.downstream)).join(" + ").replace(/\+ -/g, "- ") + ` = ${texNum(step.upstream)}`;
+      p.append(el("div", { class: "chain", "data-field": "sum" }, tex(sumTex)));
+    }
+    const ul = el("ul", { class: "contribs" });
+    contribs.forEach((c) => ul.append(el("li", { "data-from": c.from },
+      el("span", { text: `from ${S.trace.display.nodes[c.from].header}:` }), tensorView(c.downstream, n.shape, "grad"))));
+    p.append(ul);
+  } else if (contribs.length === 1) {
+    p.append(el("div", { class: "meta", text: `from ${S.trace.display.nodes[contribs[0].from].header} (its only successor)` }));
+  } else if (id === S.trace.output) {
+    p.append(el("div", { class: "meta" }, "the output: ", tex(`${partial(n.latex)} = 1`)));
+  }
+  if (step.intuition) p.append(el("div", { class: "intuition", "data-field": "intuition", text: step.intuition }));
+
+  if ((step.edges || []).length) p.append(el("h3", { text: "To each input: downstream = local × upstream" }));
+  for (const e of step.edges || []) p.append(edgeCard(n, step, e));
+}
+
+function waiting(text, at) {
+  const box = el("div", { class: "waiting", text });
+  if (at) box.append(el("button", { class: "btn small", type: "button", onclick: () => setStep(at, { keepSelection: true }), text: `Go to step ${at}` }));
+  return box;
+}
+
+function edgeCard(n, step, e) {
+  const inp = S.trace.nodes[e.input];
+  const di = S.trace.display.nodes[e.input];
+  const card = el("div", { class: `edge-card${e.skipped ? " skipped" : ""}`, "data-input": e.input, "data-position": e.position },
+    el("div", { class: "ec-head" },
+      el("span", {}, "→ ", el("b", { text: di.header }), ` (input ${e.position + 1}, ${shapeText(inp.shape)})`),
+      el("button", { class: "btn small", type: "button", text: "show", title: "Show this input node", onclick: () => selectNode(e.input) })));
+  if (e.rule) card.append(el("div", { class: "rule", title: e.rule.text }, tex(e.rule.latex)));
+  if (e.skipped) {
+    card.append(el("div", { class: "waiting", text: `No gradient: the input is ${e.skipped}.` }));
+    return card;
+  }
+  const scalarLocal = !Array.isArray(e.local) && e.local !== null;
+  const kv = el("dl", { class: "kv" },
+    el("dt", { text: "local" }),
+    el("dd", { "data-field": "local" },
+      e.local === null
+        ? el("span", { class: "muted", text: `Jacobian ${e.local_shape.join("×")} (too large to list; the rule above gives it)` })
+        : tensorView(e.local, scalarLocal ? [] : e.local_shape)),
+    el("dt", { text: "downstream" }),
+    el("dd", { "data-field": "downstream" }, tensorView(e.downstream, inp.shape, "grad")));
+  card.append(kv);
+  const allScalar = n.shape.length === 0 && inp.shape.length === 0 && scalarLocal;
+  const down = `\\underbrace{${partial(inp.latex)}}_{\\text{downstream}}`;
+  const frac = `\\frac{\\partial ${n.latex}}{\\partial ${inp.latex}}`;
+  const loc = (t) => `\\underbrace{${t}}_{\\text{local}}`;
+  const upT = `\\underbrace{${partial(n.latex)}}_{\\text{upstream}}`;
+  const formula = allScalar
+    ? `${down} = ${loc(frac)} \\times ${upT} \\;:\\; ${texNum(e.downstream)} = ${texNum(e.local)} \\times ${texNum(step.upstream)}`
+    : `${down} = ${loc(`\\left(${frac}\\right)^{\\!\\top}`)} ${upT}`;
+  card.append(el("div", { class: "chain", "data-field": "chain" }, tex(formula)));
+  return card;
+}
+
+/* ---------------------------------------------------------------- gradient check */
+
+async function runGradcheck() {
+  if (!S.trace) return;
+  const out = $("#gradcheck-result");
+  out.innerHTML = "";
+  out.append(el("div", { class: "muted", text: "Checking…" }));
+  const res = await postJSON("/api/trace", { source: S.source, gradcheck: true });
+  out.innerHTML = "";
+  if (!res.ok) { out.append(el("div", { class: "gc-summary fail", text: res.data.message })); return; }
+  const gc = res.data.gradcheck;
+  if (!gc) { out.append(el("div", { class: "muted", text: "No gradient check was returned." })); return; }
+  const nLeaves = gc.leaves.length;
+  const tol = gc.rtol !== undefined ? `rtol ${fmt(gc.rtol)}, atol ${fmt(gc.atol)}` : `tolerance ${fmt(gc.tolerance)}`;
+  out.append(el("div", { class: `gc-summary ${gc.passed ? "pass" : "fail"}`, id: "gc-summary" },
+    el("b", { text: gc.passed ? "Passed" : "Failed" }),
+    ` · ${nLeaves} lea${nLeaves === 1 ? "f" : "ves"} · h = ${fmt(gc.h)} · ${tol}`));
+  const table = el("table", { class: "gc-table" },
+    el("thead", {}, el("tr", {}, ...["entry", "analytic", "numeric", "rel. error", ""].map((h) => el("th", { text: h })))));
+  const tb = el("tbody");
+  for (const leaf of gc.leaves) {
+    const name = leaf.name || S.trace.display.nodes[leaf.node].header;
+    tb.append(el("tr", { class: "leafrow", "data-leaf": name },
+      el("td", { colspan: "3" }, `${name} `, el("span", { class: "muted", text: leaf.shape ? shapeText(leaf.shape) : "" }),
+        leaf.sampled ? el("span", { class: "muted", text: ` · ${leaf.checked} of ${leaf.size} entries sampled` }) : ""),
+      el("td", { text: fmt(leaf.max_rel_error), title: "largest relative error" }),
+      el("td", {}, el("span", { class: `badge ${leaf.passed ? "pass" : "fail"}`, text: leaf.passed ? "pass" : "fail" }))));
+    for (const en of leaf.entries) {
+      tb.append(el("tr", { "data-leaf-entry": name },
+        el("td", { text: en.index && en.index.length ? `[${en.index.join(", ")}]` : "·" }),
+        el("td", { text: fmt(en.analytic) }), el("td", { text: fmt(en.numeric) }),
+        el("td", { text: fmt(en.rel_error) }),
+        el("td", { class: en.passed ? "ok" : "no", text: en.passed ? "✓" : "✗" })));
+    }
+  }
+  table.append(tb);
+  out.append(table);
+}
+
+/* ---------------------------------------------------------------- export and share */
+
+function download(blob, filename) {
+  const a = el("a", { href: URL.createObjectURL(blob), download: filename });
+  document.body.append(a);
+  a.click();
+  setTimeout(() => { URL.revokeObjectURL(a.href); a.remove(); }, 1000);
+}
+
+async function exportAs(format) {
+  if (!S.trace) return;
+  if (format === "json") {
+    const { svg, svg_error, display, ...doc } = S.trace;
+    download(new Blob([JSON.stringify(doc, null, 2)], { type: "application/json" }), "backprop-trace.json");
+    return;
+  }
+  const res = await fetch("/api/render", {
+    method: "POST", headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ source: S.source, format, step: S.k }),
+  });
+  if (!res.ok) {
+    let m = `HTTP ${res.status}`;
+    try { m = (await res.json()).message; } catch (_) { /* keep status */ }
+    toast(`Export failed: ${m}`);
+    return;
+  }
+  const cd = res.headers.get("Content-Disposition") || "";
+  const name = (cd.match(/filename="([^"]+)"/) || [])[1] || `backprop-step-${S.k}.${format}`;
+  download(await res.blob(), name);
+}
+
+function encodeState() {
+  return `#program=${encodeURIComponent(S.source)}&step=${S.k}`;
+}
+
+function updateHash() {
+  if (!S.trace) return;
+  const h = encodeState();
+  if (location.hash !== h) history.replaceState(null, "", h);
+}
+
+function readHash() {
+  const params = new URLSearchParams(location.hash.slice(1));
+  if (!params.has("program")) return null;
+  const step = Number.parseInt(params.get("step") || "0", 10);
+  return { source: params.get("program"), step: Number.isFinite(step) ? step : 0 };
+}
+
+async function copyLink() {
+  updateHash();
+  const url = location.href;
+  try { await navigator.clipboard.writeText(url); toast("Link copied: it opens this program at this step"); }
+  catch (_) { toast("Copy this page's address to share it"); }
+}
+
+/* ---------------------------------------------------------------- wiring */
+
+function showTab(name) {
+  for (const t of ["node", "gradcheck"]) {
+    $(`#tab-${t}`).setAttribute("aria-selected", String(t === name));
+    $(`#panel-${t}`).hidden = t !== name;
+  }
+}
+
+function isTyping(target) {
+  return target && (target.tagName === "TEXTAREA" || target.tagName === "INPUT" || target.tagName === "SELECT" || target.isContentEditable);
+}
+
+function initKeys() {
+  document.addEventListener("keydown", (e) => {
+    if (e.defaultPrevented || e.ctrlKey || e.metaKey || e.altKey) return;
+    if ($("#examples-dialog").open) return;
+    const slider = e.target && e.target.id === "step-slider";
+    if (isTyping(e.target) && !slider) return;
+    if (e.key === "ArrowRight") { stopPlay(); setStep(S.k + 1); e.preventDefault(); }
+    else if (e.key === "ArrowLeft") { stopPlay(); setStep(S.k - 1); e.preventDefault(); }
+    else if (e.key === "Home") { stopPlay(); setStep(0); e.preventDefault(); }
+    else if (e.key === "End") { stopPlay(); setStep(S.trace ? S.trace.steps.length : 0); e.preventDefault(); }
+    else if ((e.key === " " && e.target.tagName !== "BUTTON") || e.key === "p") { togglePlay(); e.preventDefault(); }
+  });
+}
+
+function loadExample(id) {
+  const ex = EXAMPLES.find((x) => x.id === id);
+  if (!ex) return;
+  editor.value = ex.source.replace(/\n$/, "");
+  $("#examples-dialog").close();
+  runProgram(0);
+}
+
+let EXAMPLES = [];
+
+async function init() {
+  EXAMPLES = JSON.parse($("#examples-data").textContent);
+  editor.init();
+  initPanZoom();
+  initKeys();
+  $("#btn-run").onclick = () => runProgram(0);
+  $("#step-first").onclick = () => { stopPlay(); setStep(0); };
+  $("#step-prev").onclick = () => { stopPlay(); setStep(S.k - 1); };
+  $("#step-next").onclick = () => { stopPlay(); setStep(S.k + 1); };
+  $("#step-last").onclick = () => { stopPlay(); setStep(S.trace ? S.trace.steps.length : 0); };
+  $("#step-play").onclick = togglePlay;
+  $("#step-slider").addEventListener("input", (e) => { stopPlay(); setStep(Number(e.target.value)); });
+  $("#speed").addEventListener("change", () => { if (S.timer) { stopPlay(); togglePlay(); } });
+  $("#btn-gradcheck").onclick = runGradcheck;
+  $("#tab-node").onclick = () => showTab("node");
+  $("#tab-gradcheck").onclick = () => showTab("gradcheck");
+  $$("[data-export]").forEach((b) => { b.onclick = () => exportAs(b.dataset.export); });
+  $("#btn-share").onclick = copyLink;
+  $("#btn-examples").onclick = () => $("#examples-dialog").showModal();
+  $("#examples-close").onclick = () => $("#examples-dialog").close();
+  $$("[data-example]").forEach((b) => { b.onclick = () => loadExample(b.dataset.example); });
+  $$(".math[data-tex]").forEach((m) => m.replaceWith(tex(m.dataset.tex)));
+  window.addEventListener("hashchange", () => {
+    const st = readHash();
+    if (st && (st.source !== S.source || st.step !== S.k)) { editor.value = st.source; runProgram(st.step); }
+  });
+  renderPanel(null);
+  const st = readHash();
+  if (st) { editor.value = st.source; await runProgram(st.step); }
+  else { editor.value = EXAMPLES[0].source.replace(/\n$/, ""); await runProgram(0); }
+  document.body.dataset.ready = "true";
+}
+
+document.addEventListener("DOMContentLoaded", init);

@@ -1,0 +1,1 @@
+"""Benchmarks for Backprop Studio, separate from the test suite: `python -m bench` (see README)."""

@@ -1,0 +1,271 @@
+"""The Graphviz renderer: valid files in every format, positions that never move, same bytes
+for the same program, ids the page can find, escaped text, and a clear message without dot."""
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from app.examples import EXAMPLES
+from engine import render as R
+from engine import trace
+from engine.cli import main as cli_main
+from engine.render_cli import main as render_cli_main
+
+LECTURE = "x = 1.0; y = 2.0; z = 0.0\nf = (x + y) * max(y, z)"
+SVG_NS = "{http://www.w3.org/2000/svg}"
+
+
+@pytest.fixture(scope="module")
+def lecture() -> dict:
+    return trace(LECTURE).to_dict()
+
+
+def dot_parses(source: bytes) -> dict:
+    """Parse DOT with Graphviz itself and return its JSON view of the graph."""
+    done = subprocess.run(["dot", "-Tjson0"], input=source, capture_output=True, check=False)
+    assert done.returncode == 0, done.stderr.decode()
+    return json.loads(done.stdout)
+
+
+def svg_texts(svg: bytes) -> dict[str, list[str]]:
+    """Every node's and edge's text lines, by SVG group id."""
+    root = ET.fromstring(svg)
+    return {g.get("id"): [t.text or "" for t in g.iter(SVG_NS + "text")]
+            for g in root.iter(SVG_NS + "g") if g.get("id", "").startswith(("node-", "edge-"))}
+
+
+def geometry(svg: bytes) -> dict[str, list[str]]:
+    """All shapes (outlines, edge paths, arrowheads) by group id, and the canvas size."""
+    root = ET.fromstring(svg)
+    geo = {"canvas": [root.get("width"), root.get("height"), root.get("viewBox")]}
+    for g in root.iter(SVG_NS + "g"):
+        gid = g.get("id", "")
+        if gid.startswith(("node-", "edge-")):
+            geo[gid] = [e.get("d") or e.get("points") for e in g if e.tag in (SVG_NS + "path", SVG_NS + "polygon")]
+    return geo
+
+
+# ---------------------------------------------------------------- formats
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=[e["id"] for e in EXAMPLES])
+def test_every_format_is_a_valid_file_for_every_example(example):
+    doc = trace(example["source"]).to_dict()
+    svg = R.render(doc, "svg")
+    root = ET.fromstring(svg)
+    assert root.tag == SVG_NS + "svg"
+    assert R.render(doc, "png").startswith(b"\x89PNG\r\n\x1a\n")
+    pdf = R.render(doc, "pdf")
+    assert pdf.startswith(b"%PDF-") and pdf.rstrip().endswith(b"%%EOF")
+    parsed = dot_parses(R.render(doc, "dot"))
+    assert len(parsed["objects"]) == len(doc["nodes"])
+    assert len(parsed["edges"]) == sum(len(n["inputs"]) for n in doc["nodes"])
+
+
+def test_unknown_format_is_refused(lecture):
+    with pytest.raises(ValueError, match="unknown format 'gif'"):
+        R.render(lecture, "gif")
+
+
+# ---------------------------------------------------------------- positions never move
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=[e["id"] for e in EXAMPLES])
+def test_positions_identical_at_every_step(example):
+    doc = trace(example["source"]).to_dict()
+    final = geometry(R.render(doc, "svg"))
+    assert len([k for k in final if k.startswith("node-")]) == len(doc["nodes"])
+    for k in range(len(doc["steps"]) + 1):
+        assert geometry(R.render(doc, "svg", k)) == final, f"geometry changed at step {k}"
+
+
+def test_png_and_pdf_pages_keep_their_size_across_steps(lecture):
+    def png_size(data: bytes) -> tuple[int, int]:
+        return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+
+    def pdf_box(data: bytes) -> bytes:
+        return re.search(rb"/MediaBox \[[^\]]*\]", data).group(0)
+
+    sizes = {png_size(R.render(lecture, "png", k)) for k in range(len(lecture["steps"]) + 1)}
+    boxes = {pdf_box(R.render(lecture, "pdf", k)) for k in (0, 5, 12)}
+    assert len(sizes) == 1 and len(boxes) == 1
+
+
+def test_dot_export_pins_every_position(lecture):
+    parsed = dot_parses(R.render(lecture, "dot", 3))
+    assert all("pos" in o for o in parsed["objects"])
+    layout = R.compute_layout(lecture)
+    pins = {o["id"]: o["pos"] for o in parsed["objects"]}
+    assert pins == {nid: pos for nid, (pos, _w, _h) in layout["nodes"].items()}
+
+
+# ---------------------------------------------------------------- determinism
+
+def test_same_program_same_svg_bytes(lecture):
+    first = R.render(lecture, "svg", 4)
+    R._layout_for.cache_clear()
+    again = R.render(trace(LECTURE).to_dict(), "svg", 4)
+    assert first == again
+
+
+def test_same_program_same_svg_bytes_across_processes(tmp_path):
+    prog = tmp_path / "prog.bp"
+    prog.write_text(EXAMPLES[2]["source"], encoding="utf-8")
+    outs = []
+    for i in range(2):
+        out = tmp_path / f"out{i}.svg"
+        done = subprocess.run([sys.executable, "-m", "engine.render_cli", "render", str(prog), "-o", str(out)],
+                              capture_output=True, check=False)
+        assert done.returncode == 0, done.stderr
+        outs.append(out.read_bytes())
+    assert outs[0] == outs[1]
+
+
+# ---------------------------------------------------------------- what each step shows
+
+def test_svg_ids_for_nodes_and_edges(lecture):
+    texts = svg_texts(R.render(lecture, "svg"))
+    for n in lecture["nodes"]:
+        assert f"node-{n['id']}" in texts
+        for pos, inp in enumerate(n["inputs"]):
+            assert R.edge_id(inp, n["id"], pos) in texts
+    assert "edge-3-5-0" in texts and "edge-4-5-1" in texts
+
+
+def test_step_zero_shows_no_values_and_the_end_shows_all(lecture):
+    start = svg_texts(R.render(lecture, "svg", 0))
+    assert all(lines[2:] == [R.PLACEHOLDER_VALUE, R.PLACEHOLDER_GRAD]
+               for gid, lines in start.items() if gid.startswith("node-"))
+    assert all(lines == [] for gid, lines in start.items() if gid.startswith("edge-"))
+    end = svg_texts(R.render(lecture, "svg"))
+    assert end["node-5"] == ["f = ×", "scalar", "value 6", "grad 1"]
+    assert end["node-1"] == ["y", "scalar", "value 2", "grad 5"]
+    assert end["node-3"][0] == "v3 = +"
+    assert end["edge-3-5-0"] == ["3", "∂ 2"]       # (x + y) carries 3 forward, 2 back
+    assert end["edge-1-4-0"] == ["2", "∂ 3"]       # max routes its 3 to y
+
+
+def test_forward_then_backward_reveals_in_order(lecture):
+    after_forward = svg_texts(R.render(lecture, "svg", 6))
+    assert after_forward["node-5"][2:] == ["value 6", R.PLACEHOLDER_GRAD]
+    assert after_forward["edge-3-5-0"] == ["3"]
+    at_plus = svg_texts(R.render(lecture, "svg", 9))   # backward at the + node
+    assert at_plus["node-3"][3] == "grad 2"
+    assert at_plus["edge-0-3-0"] == ["1", "∂ 2"]
+    assert at_plus["node-0"][3] == R.PLACEHOLDER_GRAD    # x's own step comes later
+    dot = R.render(lecture, "dot", 9).decode()
+    assert re.search(r'n3 \[[^\]]*class="bp-node op current"', dot)
+
+
+@pytest.mark.parametrize("step", [-1, 13, 1.5, True])
+def test_step_out_of_range(lecture, step):
+    with pytest.raises(R.StepOutOfRange, match="between 0 and 12"):
+        R.render(lecture, "svg", step)
+
+
+def test_display_model_matches_steps(lecture):
+    model = R.display_model(lecture)
+    by_id = {d["id"]: d for d in model["nodes"]}
+    assert [by_id[i]["value_at"] for i in range(6)] == [1, 2, 3, 4, 5, 6]
+    assert [by_id[i]["grad_at"] for i in (5, 4, 3, 2, 1, 0)] == [7, 8, 9, 10, 11, 12]
+    edge = next(e for e in model["edges"] if e["id"] == "edge-2-4-1")
+    assert (edge["value"], edge["grad"], edge["value_at"], edge["grad_at"]) == ("0", "∂ 0", 3, 8)
+
+
+def test_frozen_leaf_edge_says_no_gradient():
+    doc = trace("x = frozen(2.0)\ny = 3.0\nf = x * y").to_dict()
+    texts = svg_texts(R.render(doc, "svg"))
+    assert texts["edge-0-2-0"] == ["2", "∂ none (frozen)"]
+    assert "frozen" in texts["node-0"][1]
+
+
+def test_non_scalar_output_draws_without_gradients():
+    doc = trace("x = [1.0, 2.0]\ny = x * 2.0").to_dict()
+    texts = svg_texts(R.render(doc, "svg"))
+    assert texts["node-2"][2:] == ["value [2, 4]", R.PLACEHOLDER_GRAD]
+
+
+def test_matrix_and_long_vector_labels_stay_short():
+    doc = trace(EXAMPLES[2]["source"]).to_dict()
+    texts = svg_texts(R.render(doc, "svg"))
+    w = next(n for n in doc["nodes"] if n["name"] == "W")
+    assert texts[f"node-{w['id']}"][1] == "4×10"
+    assert texts[f"node-{w['id']}"][2].startswith("value ‖·‖ ")
+    x = next(n for n in doc["nodes"] if n["name"] == "x")
+    assert texts[f"node-{x['id']}"][2] == "value [0.1, -0.3, …]"
+
+
+# ---------------------------------------------------------------- escaping
+
+def test_user_text_is_escaped_never_html():
+    doc = trace("x = 1.0\nf = x * x").to_dict()
+    evil = 'a"b\\n<B>c</B>'
+    doc["nodes"][0]["label"] = evil
+    doc["nodes"][0]["name"] = evil
+    dot = R.build_dot(doc)
+    assert 'label=<' not in dot                      # never an HTML-like label
+    dot_parses(dot.encode())
+    texts = svg_texts(R.render(doc, "svg"))
+    assert texts["node-0"][0] == evil[:R.MAX_HEADER_CHARS]   # shown literally, backslash and all
+
+
+# ---------------------------------------------------------------- without Graphviz
+
+def test_missing_graphviz_says_what_to_install(lecture, monkeypatch, tmp_path):
+    R._layout_for.cache_clear()
+    monkeypatch.setenv("PATH", str(tmp_path))
+    assert not R.graphviz_available()
+    for fmt in ("svg", "png", "pdf"):
+        with pytest.raises(R.GraphvizMissing) as info:
+            R.render(lecture, fmt)
+        assert "apt-get install graphviz" in str(info.value)
+        assert "brew install graphviz" in str(info.value)
+    dot = R.render(lecture, "dot", 2).decode()      # DOT needs no Graphviz program
+    assert dot.startswith("// Backprop Studio graph") and 'id="node-5"' in dot
+
+
+# ---------------------------------------------------------------- the render command
+
+@pytest.mark.parametrize("fmt,magic", [("svg", b"<?xml"), ("png", b"\x89PNG"), ("pdf", b"%PDF-"), ("dot", b"//")])
+def test_cli_render_writes_each_format(tmp_path, fmt, magic):
+    prog = tmp_path / "lecture.bp"
+    prog.write_text(LECTURE, encoding="utf-8")
+    out = tmp_path / f"graph.{fmt}"
+    assert cli_main(["render", str(prog), "-o", str(out), "--step", "9"]) == 0
+    assert out.read_bytes().startswith(magic)
+    if fmt == "svg":
+        assert svg_texts(out.read_bytes())["node-3"][3] == "grad 2"
+
+
+def test_cli_bad_program_is_one_line_on_stderr(tmp_path, capsys):
+    prog = tmp_path / "bad.bp"
+    prog.write_text("x = 1.0\nf = x +* 2", encoding="utf-8")
+    assert cli_main(["render", str(prog), "-o", str(tmp_path / "o.svg")]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("line 2, col ")
+    assert not (tmp_path / "o.svg").exists()
+
+
+def test_cli_refuses_unknown_extension_and_bad_step(tmp_path, capsys):
+    prog = tmp_path / "p.bp"
+    prog.write_text(LECTURE, encoding="utf-8")
+    assert render_cli_main(["render", str(prog), "-o", str(tmp_path / "o.gif")]) == 2
+    assert "end it in .svg, .png, .pdf, .dot" in capsys.readouterr().err
+    assert render_cli_main(["render", str(prog), "-o", str(tmp_path / "o.svg"), "--step", "99"]) == 1
+    assert "step must be between 0 and 12" in capsys.readouterr().err
+
+
+def test_console_script_render(tmp_path):
+    exe = shutil.which("backprop-studio") or str(Path(sys.executable).with_name("backprop-studio"))
+    assert exe, "the backprop-studio console script is not installed (pip install -e .)"
+    prog = tmp_path / "p.bp"
+    prog.write_text(LECTURE, encoding="utf-8")
+    done = subprocess.run([exe, "render", str(prog), "-o", str(tmp_path / "g.png"), "--step", "0"],
+                          capture_output=True, check=False)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "g.png").read_bytes().startswith(b"\x89PNG")

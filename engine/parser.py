@@ -285,7 +285,7 @@ class Builder:
                 raise self.error(a, "*args is not allowed; pass arguments one by one")
         for k in node.keywords:
             if k.arg is None:
-                raise self.error(k.value, "**kwargs is not allowed; pass keywords one by one")
+                raise self.error(k, "**kwargs is not allowed; pass keywords one by one")  # k spans **x
         if fname == "frozen":
             return self.frozen(node, depth)
         if fname in INITS:
@@ -313,7 +313,7 @@ class Builder:
                 attrs[k.arg] = self.attr_value(k.arg, k.value)
             else:
                 allowed = ", ".join(list(op.params) + (["target"] if op.name == "cross_entropy" else []))
-                raise self.error(k.value if k.value else node,
+                raise self.error(k,  # the keyword itself: col of foo in foo=1, not of its value
                                  f"{fname}() has no keyword '{k.arg}'"
                                  + (f"; it takes {allowed}" if allowed else "; it takes no keywords"))
         if op.arity >= 0 and len(args) != op.arity:
@@ -383,7 +383,7 @@ class Builder:
         for k in node.keywords:
             if k.arg not in spec.params:
                 allowed = ", ".join(spec.params) or "no keywords"
-                raise self.error(k.value, f"{fname}() has no keyword '{k.arg}'; it takes {allowed}")
+                raise self.error(k, f"{fname}() has no keyword '{k.arg}'; it takes {allowed}")
             if k.arg == "seed":
                 attrs["seed"] = self.whole(k.value, "seed", 0, MAX_SEED)
             else:

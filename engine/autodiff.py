@@ -112,7 +112,8 @@ def fill(rule: tuple[str, str], out: tuple[str, str], x: tuple[str, str],
 def numeric_error(node: Node, err: FloatingPointError, phase: str) -> ProgramError:
     text = str(err)
     what = next((v for k, v in NUMERIC_TROUBLE.items() if k in text), text)
-    where = f"'{node.expr}'" if len(node.expr) <= 40 else node.label
+    expr = " ".join(node.expr.split())      # an expression over several lines: the message is one line
+    where = f"'{expr}'" if len(expr) <= 40 else node.label
     name = f" (node {node.id}{', ' + node.name if node.name else ''})"
     return ProgramError(f"numeric error in the {phase} pass at {where}{name}: {what}", node.line, node.col)
 

@@ -423,7 +423,8 @@ class Builder:
     def scalar_literal(self, node: ast.AST) -> float:
         sign = 1.0
         if _is_negative_number(node):
-            sign, node = -1.0, node.operand  # type: ignore[attr-defined]
+            sign = -1.0 if isinstance(node.op, ast.USub) else 1.0  # type: ignore[attr-defined]
+            node = node.operand  # type: ignore[attr-defined]
         if not isinstance(node, ast.Constant):
             raise self.error(node, f"list elements must be numbers, not {_construct(node)}; "
                                    "use concat(…) to join vectors")
@@ -449,7 +450,8 @@ class Builder:
 
 
 def _is_negative_number(node: ast.AST) -> bool:
-    return (isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub)
+    """-1.0, and +1.0 too: a signed number is still a number (x = +1.0 is a leaf like x = 1.0)."""
+    return (isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd))
             and isinstance(node.operand, ast.Constant)
             and type(node.operand.value) in (int, float))
 

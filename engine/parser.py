@@ -351,6 +351,8 @@ class Builder:
         raise self.error(node, f"{what} must be a whole number from {low} to {high:,}")
 
     def number(self, node: ast.AST) -> float:
+        if not (isinstance(node, ast.Constant) or _is_negative_number(node)):
+            raise self.error(node, "expected a number such as 0.1 here (a literal, not a name or an expression)")
         data = self.literal(node)
         if data.ndim != 0:
             raise self.error(node, "expected a single number here")

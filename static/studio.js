@@ -197,7 +197,14 @@ function showWarnings(messages) {
 
 /* ---------------------------------------------------------------- running */
 
+let RUNS = 0;   // finished runs, exposed as body[data-runs] so tests and tools can wait on it
+
 async function runProgram(step = 0) {
+  try { return await runProgramInner(step); }
+  finally { document.body.dataset.runs = String(++RUNS); }
+}
+
+async function runProgramInner(step) {
   stopPlay();
   const source = editor.value;
   $("#btn-run").disabled = true;

@@ -1,0 +1,316 @@
+"""The page in a real browser: headless Chromium (Debian's package) against a real uvicorn
+server. Each test does what a student would do and checks what they would read."""
+from __future__ import annotations
+
+import json
+import subprocess
+import urllib.parse
+import xml.etree.ElementTree as ET
+
+import pytest
+
+LECTURE = "x = 1.0; y = 2.0; z = 0.0\nf = (x + y) * max(y, z)"
+TOTAL = 12          # 6 forward steps + 6 backward steps
+AT_PLUS = 9         # backward: 5 (×), 4 (max), 3 (+)
+AT_Y = 11           # backward reaches y after z
+
+
+# ---------------------------------------------------------------- helpers
+
+def open_studio(page, hash_: str = "") -> None:
+    page.goto(page.base_url + "/" + hash_)
+    page.wait_for_selector("body[data-ready=true]")
+
+
+def run(page, source: str, *, typed: bool = False) -> None:
+    """Put a program in the editor and run it with Ctrl+Enter."""
+    runs = int(page.get_attribute("body", "data-runs") or 0)
+    editor = page.locator("#source")
+    if typed:
+        editor.fill("")
+        editor.press_sequentially(source, delay=2)
+    else:
+        editor.fill(source)
+    editor.press("Control+Enter")
+    page.wait_for_function(f"Number(document.body.dataset.runs) > {runs}")
+
+
+def step_label(page) -> str:
+    return page.inner_text("#step-label")
+
+
+def panel_field(page, field: str, input_id: int | None = None) -> str:
+    scope = "#panel-node" if input_id is None else f'#panel-node .edge-card[data-input="{input_id}"]'
+    return page.inner_text(f'{scope} [data-field="{field}"]').strip()
+
+
+def node_text(page, node_id: int, line: int) -> str:
+    return page.locator(f"#graph g#node-{node_id} text").nth(line).text_content()
+
+
+def keys(page, key: str, times: int = 1) -> None:
+    page.locator("#graph").focus()
+    for _ in range(times):
+        page.keyboard.press(key)
+
+
+def node_geometry(page) -> dict:
+    """Every node's and edge's drawn shapes, and the node boxes as laid out."""
+    return page.evaluate("""() => {
+        const out = {};
+        for (const g of document.querySelectorAll('#graph g.node, #graph g.edge')) {
+            const shapes = [...g.querySelectorAll('path, polygon')].map(e => e.getAttribute('d') || e.getAttribute('points'));
+            const b = g.classList.contains('node') ? g.querySelector('path, polygon').getBBox() : null;
+            out[g.id] = [shapes, b && [b.x, b.y, b.width, b.height]];
+        }
+        return out;
+    }""")
+
+
+# ---------------------------------------------------------------- tests
+
+def test_type_run_and_read_the_lecture_numbers(page):
+    open_studio(page)
+    run(page, LECTURE, typed=True)
+    assert step_label(page).startswith(f"Step 0 / {TOTAL}")
+    assert page.locator("#graph g.node").count() == 6
+    assert node_text(page, 5, 2) == "value —"
+
+    keys(page, "ArrowRight", 6)                      # the whole forward pass
+    assert node_text(page, 5, 2) == "value 6"
+    assert node_text(page, 5, 3) == "grad —"
+    assert "forward" in step_label(page)
+
+    keys(page, "ArrowRight", AT_PLUS - 6)            # backward: ×, max, then +
+    assert step_label(page).startswith(f"Step {AT_PLUS} / {TOTAL}")
+    assert page.inner_text("#panel-title .nt-name") == "v3 = +"
+    assert panel_field(page, "upstream") == "2"
+    for x_or_y in (0, 1):                             # + distributes: local 1, downstream 2
+        assert panel_field(page, "local", x_or_y) == "1"
+        assert panel_field(page, "downstream", x_or_y) == "2"
+    assert "distributes" in panel_field(page, "intuition")
+    chain = panel_field(page, "chain", 0)
+    assert "2=1×2" in chain.replace(" ", "").replace("\n", "")
+    assert "current" in page.get_attribute("#graph g#node-3", "class")
+    assert "hot" in page.get_attribute("#graph g#edge-0-3-0", "class")
+    assert page.locator("#graph g#edge-0-3-0 text.grad").text_content() == "∂ 2"
+
+    keys(page, "ArrowRight", AT_Y - AT_PLUS)         # y: two successors, gradients add
+    assert page.inner_text("#panel-title .nt-name") == "y"
+    assert panel_field(page, "upstream") == "5"
+    contributions = page.locator("#panel-node .contribs li")
+    assert sorted(contributions.nth(i).locator(".num").inner_text() for i in range(2)) == ["2", "3"]
+    assert "sum" in page.inner_text("#panel-node .sumrule")
+    assert node_text(page, 1, 3) == "grad 5"
+
+    keys(page, "ArrowLeft")
+    assert step_label(page).startswith(f"Step {AT_Y - 1} / {TOTAL}")
+    assert node_text(page, 1, 3) == "grad —"
+    keys(page, "End")
+    assert step_label(page).startswith(f"Step {TOTAL} / {TOTAL}")
+    keys(page, "Home")
+    assert step_label(page).startswith(f"Step 0 / {TOTAL}")
+
+
+def test_step_buttons_slider_and_play(page):
+    open_studio(page)
+    run(page, LECTURE)
+    page.click("#step-next")
+    page.click("#step-next")
+    assert step_label(page).startswith("Step 2 /")
+    page.click("#step-prev")
+    assert step_label(page).startswith("Step 1 /")
+    page.click("#step-last")
+    assert step_label(page).startswith(f"Step {TOTAL} /")
+    assert page.is_disabled("#step-next")
+    page.click("#step-first")
+    assert step_label(page).startswith("Step 0 /")
+    assert page.is_disabled("#step-prev")
+    page.locator("#step-slider").fill(str(AT_PLUS))
+    assert page.inner_text("#panel-title .nt-name") == "v3 = +"
+    page.select_option("#speed", "200")
+    page.click("#step-first")
+    page.click("#step-play")
+    page.wait_for_function("document.querySelector('#step-slider').value === '3'")
+    page.click("#step-play")                         # pause
+    paused = page.input_value("#step-slider")
+    page.wait_for_timeout(500)
+    assert page.input_value("#step-slider") == paused
+
+
+def test_nodes_never_move_and_steps_need_no_request(page):
+    open_studio(page)
+    run(page, LECTURE)
+    requests: list[str] = []
+    page.on("request", lambda r: requests.append(r.url))
+    before = node_geometry(page)
+    assert len([k for k in before if k.startswith("node-")]) == 6
+    for _ in range(TOTAL):
+        page.click("#step-next")
+        assert node_geometry(page) == before
+    for _ in range(TOTAL):
+        keys(page, "ArrowLeft")
+        assert node_geometry(page) == before
+    server_calls = [u for u in requests if "/static/" not in u]   # fonts may load lazily
+    assert server_calls == [], f"stepping made requests: {server_calls}"
+
+
+def test_clicking_a_node_shows_it(page):
+    open_studio(page)
+    run(page, LECTURE)
+    keys(page, "End")
+    page.locator("#graph g#node-2").click()
+    assert page.inner_text("#panel-title .nt-name") == "z"
+    assert panel_field(page, "upstream") == "0"
+    page.locator('#order li[data-node="4"] button').click()
+    assert page.inner_text("#panel-title .nt-name") == "v4 = max"
+    assert "routes" in panel_field(page, "intuition")
+    assert panel_field(page, "downstream", 1) == "3"      # y won the max: it gets all 3
+    assert panel_field(page, "downstream", 2) == "0"      # z lost: 0
+
+
+def test_bad_program_marks_line_and_column_and_keeps_the_graph(page):
+    open_studio(page)
+    run(page, LECTURE)
+    keys(page, "ArrowRight", 4)
+    run(page, "x = 1.0\nf = x +* 2")
+    error = page.locator("#error")
+    assert error.is_visible()
+    assert error.inner_text().startswith("Line 2, col 8")
+    mark = page.locator("#mirror mark")
+    assert (mark.get_attribute("data-line"), mark.get_attribute("data-col")) == ("2", "8")
+    assert page.inner_text("#gutter .err") == "2"
+    assert page.locator("#graph g.node").count() == 6               # previous graph stays
+    assert step_label(page).startswith("Step 4 /")
+    run(page, LECTURE)
+    assert error.is_hidden()
+
+
+def test_shared_link_restores_program_and_step(page, browser):
+    open_studio(page)
+    run(page, LECTURE)
+    keys(page, "ArrowRight", AT_PLUS)
+    url = page.url
+    assert "#program=" in url and url.endswith(f"&step={AT_PLUS}")
+    other = browser.new_context(viewport={"width": 1366, "height": 768}).new_page()
+    try:
+        other.goto(url)
+        other.wait_for_selector("body[data-ready=true]")
+        assert other.input_value("#source") == LECTURE
+        assert other.input_value("#step-slider") == str(AT_PLUS)
+        assert other.inner_text("#panel-title .nt-name") == "v3 = +"
+        assert "current" in other.get_attribute("#graph g#node-3", "class")
+        assert other.locator('#panel-node [data-field="upstream"]').inner_text().strip() == "2"
+    finally:
+        other.context.close()
+
+
+def test_shared_link_for_another_example(page):
+    source = "x = 3.0\ny = 2.0 * x\nz = x * x\nf = y + z"
+    open_studio(page, "#program=" + urllib.parse.quote(source) + "&step=99")
+    assert page.input_value("#source") == source
+    assert page.input_value("#step-slider") == page.get_attribute("#step-slider", "max")
+    page.locator('#order li[data-node="0"] button').click()
+    assert panel_field(page, "upstream") == "8"
+
+
+def _download(page, fmt: str):
+    with page.expect_download() as info:
+        page.click(f'[data-export="{fmt}"]')
+    d = info.value
+    return d.suggested_filename, open(d.path(), "rb").read()
+
+
+def test_each_export_downloads_a_valid_file(page):
+    open_studio(page)
+    run(page, LECTURE)
+    keys(page, "ArrowRight", AT_PLUS)
+
+    name, svg = _download(page, "svg")
+    assert name == f"backprop-step-{AT_PLUS}.svg"
+    root = ET.fromstring(svg)
+    texts = {g.get("id"): [t.text for t in g.iter("{http://www.w3.org/2000/svg}text")]
+             for g in root.iter("{http://www.w3.org/2000/svg}g")}
+    assert texts["node-3"][3] == "grad 2" and texts["node-0"][3] == "grad —"
+
+    name, png = _download(page, "png")
+    assert name.endswith(".png") and png.startswith(b"\x89PNG\r\n\x1a\n")
+
+    name, pdf = _download(page, "pdf")
+    assert name.endswith(".pdf") and pdf.startswith(b"%PDF-")
+
+    name, dot = _download(page, "dot")
+    assert name.endswith(".dot")
+    parsed = subprocess.run(["dot", "-Tjson0"], input=dot, capture_output=True, check=True)
+    assert len(json.loads(parsed.stdout)["objects"]) == 6
+
+    name, raw = _download(page, "json")
+    doc = json.loads(raw)
+    assert name == "backprop-trace.json"
+    assert doc["source"] == LECTURE and len(doc["steps"]) == TOTAL
+    assert "svg" not in doc
+
+
+def test_gradient_check_button(page):
+    open_studio(page)
+    run(page, LECTURE)
+    page.click("#tab-gradcheck")
+    page.click("#btn-gradcheck")
+    summary = page.locator("#gc-summary")
+    summary.wait_for()
+    assert summary.inner_text().startswith("Passed")
+    assert page.locator("tr.leafrow").count() == 3
+    y_row = page.locator('tr[data-leaf-entry="y"] td')
+    assert y_row.nth(1).inner_text() == "5" and y_row.nth(2).inner_text() == "5"
+    assert y_row.nth(4).inner_text() == "✓"
+
+
+def test_examples_gallery_loads_the_window_classifier(page):
+    open_studio(page)
+    page.click("#btn-examples")
+    assert page.locator("#examples-dialog").is_visible()
+    runs = int(page.get_attribute("body", "data-runs"))
+    page.click('[data-example="window-classifier"]')
+    page.wait_for_function(f"Number(document.body.dataset.runs) > {runs}")
+    assert page.locator("#examples-dialog").is_hidden()
+    assert page.locator("#graph g.node").count() == 13
+    keys(page, "End")
+    page.locator('#order li[data-node="6"] button').click()     # W
+    assert page.inner_text("#panel-title .nt-name") == "W"
+    assert page.get_attribute('#panel-node [data-field="upstream"] .tensor', "data-shape") == "4x10"
+
+
+def test_keyboard_only(page):
+    """Open the gallery, pick an example, run, step: all with keys."""
+    open_studio(page)
+    page.focus("#btn-examples")
+    page.keyboard.press("Enter")
+    page.focus('[data-example="used-twice"]')
+    runs = int(page.get_attribute("body", "data-runs"))
+    page.keyboard.press("Enter")
+    page.wait_for_function(f"Number(document.body.dataset.runs) > {runs}")
+    page.focus("#step-next")
+    page.keyboard.press("Enter")
+    assert step_label(page).startswith("Step 1 /")
+    page.keyboard.press("ArrowRight")
+    assert step_label(page).startswith("Step 2 /")
+    page.keyboard.press("End")
+    assert step_label(page).startswith(f"Step {page.get_attribute('#step-slider', 'max')} /")
+
+
+def test_pan_and_zoom(page):
+    open_studio(page)
+    run(page, LECTURE)
+    view = lambda: [float(v) for v in page.get_attribute("#graph svg", "viewBox").split()]
+    start = view()
+    page.click("#zoom-in")
+    assert view()[2] < start[2]
+    page.click("#zoom-fit")
+    assert view() == start
+    box = page.locator("#graph").bounding_box()
+    page.mouse.move(box["x"] + 20, box["y"] + 20)
+    page.mouse.down()
+    page.mouse.move(box["x"] + 120, box["y"] + 60, steps=5)
+    page.mouse.up()
+    moved = view()
+    assert moved[0] < start[0] and moved[2] == start[2]

@@ -279,7 +279,8 @@ OPS: dict[str, Op] = {op.name: op for op in [
        (("∂{o}/∂{x} = 1/{y}", r"\frac{\partial {O}}{\partial {X}} = \frac{1}{{Y}}"),
         ("∂{o}/∂{x} = −{y}/{x}²", r"\frac{\partial {O}}{\partial {X}} = -\frac{{Y}}{{X}^2}"))),
     Op("pow", "^", 2, broadcast, lambda v, at: v[0] ** v[1],
-       lambda i, g, out, v, at: g * v[1] * v[0] ** (v[1] - 1) if i == 0 else g * out * np.log(v[0]),
+       lambda i, g, out, v, at: g * v[1] * v[0] ** (v[1] - 1) if i == 0
+       else g * out * np.log(np.where(v[0] == 0, 1.0, v[0])),   # d(0^y)/dy = 0 for y > 0 (PyTorch's)
        (("∂{o}/∂{x} = {y}·{x}^({y}−1)", r"\frac{\partial {O}}{\partial {X}} = {Y}\,{X}^{{Y}-1}"),
         ("∂{o}/∂{x} = {y}^{x}·ln {y}", r"\frac{\partial {O}}{\partial {X}} = {Y}^{X}\ln {Y}"))),
     Op("neg", "−", 1, same_shape, lambda v, at: -v[0], lambda i, g, out, v, at: -g,

@@ -288,3 +288,14 @@ def test_jacobian_matches_finite_differences_of_the_node() -> None:
         expected[i, i, :] = x
     assert_close(JW, expected, rtol=0, atol=0)
     assert_close(Jx, W, rtol=0, atol=0)
+
+
+def test_pow_conventions_at_base_zero() -> None:
+    """x ** n at x = 0: d/dx = n·0^(n−1) = 0 for n > 1, and d/dn = 0^n·ln 0 is taken as 0
+    (the limit of x^n ln x as x → 0⁺ for n > 0; PyTorch's convention)."""
+    t = trace("x = 0.0; n = 2.0\nf = x ** n")
+    assert float(t.nodes[t.output].value) == 0.0
+    assert float(leaf(t, "x").grad) == 0.0 and float(leaf(t, "n").grad) == 0.0
+    t = trace("x = [0.0, 1.5]; n = 3.0\nf = sum(x ** n)")
+    assert_close(leaf(t, "x").grad, [0.0, 3 * 1.5 ** 2], rtol=1e-15, atol=0)
+    assert float(leaf(t, "n").grad) == pytest.approx(1.5 ** 3 * np.log(1.5), rel=1e-14)

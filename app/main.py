@@ -1,6 +1,8 @@
 """The app factory: wires routes, templates, static files and the error handlers."""
 from __future__ import annotations
 
+import asyncio
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI, Request
@@ -12,7 +14,10 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from engine import ProgramError
 from engine import render as renderer
 
+from .limits import Settings, settings as settings_from_env
 from .routes import json_response, router
+from .security import BodyLimit, SecurityHeaders
+from .workers import WorkerError, WorkerPool
 
 ROOT = Path(__file__).resolve().parent.parent
 STATIC_DIR = ROOT / "static"
@@ -50,23 +55,47 @@ def install_error_handlers(app: FastAPI) -> None:
     async def cannot_draw(_: Request, exc: renderer.RenderError):
         return _error(422, str(exc))
 
+    @app.exception_handler(WorkerError)
+    async def worker_error(_: Request, exc: WorkerError):
+        response = _error(exc.status, exc.message)
+        if exc.retry_after is not None:
+            response.headers["Retry-After"] = str(exc.retry_after)
+        return response
+
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_: Request, exc: StarletteHTTPException):
         return _error(exc.status_code, str(exc.detail))
 
 
-def create_app() -> FastAPI:
-    """A fresh Backprop Studio app."""
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """A fresh Backprop Studio app (limits: ``settings``, else app/limits.py and BACKPROP_* variables)."""
+    settings = settings or settings_from_env()
+    pool = WorkerPool(settings)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI):
+        await asyncio.to_thread(pool.start)   # workers ready before the first request
+        try:
+            yield
+        finally:
+            await asyncio.to_thread(pool.close)
+
     app = FastAPI(
+        lifespan=lifespan,
         title="Backprop Studio",
         version="0.1.0",
         description="Type a small program, see its computation graph, and step through the "
                     "forward and backward passes. Errors are JSON `{message, line, col}`.",
     )
+    app.state.settings = settings
+    app.state.workers = pool              # parsing, running and drawing happen in its processes
     app.state.templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
     app.include_router(router)
     install_error_handlers(app)
+    # Outermost last: every response (413s included) gets the security headers.
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes, timeout_s=settings.body_timeout_s)
+    app.add_middleware(SecurityHeaders)
     return app
 
 

@@ -8,9 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from engine import gradcheck as run_gradcheck
 from engine import render as renderer
-from engine import trace as run_trace
 
 from .examples import EXAMPLES
 from .schemas import ErrorResponse, Example, RenderRequest, Status, TraceRequest, TraceResponse
@@ -19,7 +17,11 @@ router = APIRouter()
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorResponse, "description": "The program is invalid (message, line, col)."},
-    422: {"model": ErrorResponse, "description": "The request is malformed or out of range."},
+    422: {"model": ErrorResponse, "description": "The request is malformed or out of range, or "
+                                                "the program ran past the time or memory limit."},
+    413: {"model": ErrorResponse, "description": "The request body is larger than the limit."},
+    503: {"model": ErrorResponse, "description": "The server is busy (try again after "
+                                                "Retry-After seconds) or a worker was lost."},
 }
 
 
@@ -73,30 +75,30 @@ def status() -> Status:
 
 @router.post("/api/trace", response_model=TraceResponse, responses=ERRORS,
              summary="Trace a program: graph, forward and backward steps, SVG")
-def trace_program(req: TraceRequest) -> Response:
+async def trace_program(req: TraceRequest, request: Request) -> Response:
     """Run the program forward and backward; every step is recorded for the page to replay."""
-    t = run_trace(req.source)
-    doc = t.to_dict()
-    doc["display"] = renderer.display_model(doc)
-    try:
-        doc["svg"] = renderer.render(doc, "svg", None, highlight=False).decode("utf-8")
-        doc["svg_error"] = None
-    except renderer.RenderError as exc:
-        doc["svg"], doc["svg_error"] = None, str(exc)
-    doc["gradcheck"] = run_gradcheck(t) if req.gradcheck else None
-    return json_response(doc)
+    # The work (app/jobs.py) runs in a worker process, which hands back the finished JSON.
+    body = await request.app.state.workers.run("trace", source=req.source, gradcheck=req.gradcheck)
+    return Response(body, media_type="application/json")
 
 
 @router.post("/api/render", responses={
     **ERRORS,
     200: {"description": "The graph as a file.",
           "content": {mt.split(";")[0]: {} for mt in renderer.FORMATS.values()}},
-    503: {"model": ErrorResponse, "description": "Graphviz is not installed on the server."},
+    503: {"model": ErrorResponse, "description": "Graphviz is not installed on the server, the "
+                                                "server is busy, or a worker was lost."},
 }, summary="Draw the graph at a step as SVG, PNG, PDF or DOT")
-def render_program(req: RenderRequest) -> Response:
+async def render_program(req: RenderRequest, request: Request) -> Response:
     """The graph after the first `step` steps (0: nothing computed; omitted: all), as a file."""
-    doc = run_trace(req.source).to_dict()
-    data = renderer.render(doc, req.format, req.step)
+    data = await request.app.state.workers.run("render", source=req.source, format=req.format,
+                                               step=req.step)
     step = "final" if req.step is None else f"step-{req.step}"
     return Response(data, media_type=renderer.FORMATS[req.format], headers={
         "Content-Disposition": f'attachment; filename="backprop-{step}.{req.format}"'})
+
+
+@router.get("/api/health", include_in_schema=False)
+def health(request: Request) -> Response:
+    """Worker processes, queues and counters (for operators and the reliability tests)."""
+    return json_response(request.app.state.workers.health())

@@ -1,0 +1,47 @@
+"""The work behind each endpoint, done in a worker process: plain arguments in, bytes out.
+
+The worker returns the finished JSON or file bytes, so a large trace crosses the process
+boundary as one buffer rather than as millions of pickled Python objects. Every SVG is
+sanitized here, before it leaves the worker.
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+from engine import gradcheck as run_gradcheck
+from engine import render as renderer
+from engine import trace as run_trace
+from engine.parser import build
+
+from .routes import json_response
+from .security import sanitize_svg
+
+
+def trace_body(source: str, gradcheck: bool = False) -> bytes:
+    """The /api/trace answer: the engine's document, the display model and the SVG."""
+    t = run_trace(source)
+    doc = t.to_dict()
+    doc["display"] = renderer.display_model(doc)
+    try:
+        svg = renderer.render(doc, "svg", None, highlight=False)
+        doc["svg"], doc["svg_error"] = sanitize_svg(svg).decode("utf-8"), None
+    except renderer.RenderError as exc:
+        doc["svg"], doc["svg_error"] = None, str(exc)
+    doc["gradcheck"] = run_gradcheck(t) if gradcheck else None
+    return json_response(doc).body
+
+
+def render_body(source: str, format: str = "svg", step: int | None = None) -> bytes:
+    """The /api/render answer: the graph after ``step`` steps as a file of ``format``."""
+    doc = run_trace(source).to_dict()
+    data = renderer.render(doc, format, step)
+    return sanitize_svg(data) if format == "svg" else data
+
+
+def size(source: str) -> tuple[int, int]:
+    """Nodes and numbers of the program's graph, from parsing and shapes alone (cheap)."""
+    graph, _ = build(source)
+    return len(graph.nodes), graph.total_elements
+
+
+JOBS: dict[str, Callable[..., bytes]] = {"trace": trace_body, "render": render_body}

@@ -1,0 +1,436 @@
+"""Worker processes that parse, run and draw programs, off the event loop, with limits.
+
+Two lanes, each a few processes and a short bounded queue:
+
+- the *small* lane takes programs up to ``small_source_chars`` characters. Its worker
+  first parses the program (shapes only, no values) and sends it on to the large lane if
+  its graph is big; a small-lane job that still runs past ``small_timeout_s`` is stopped
+  and moved to the large lane too. So small programs never wait behind slow ones.
+- the *large* lane takes the rest, one job per worker, each killed after
+  ``job_timeout_s``.
+
+A full queue answers at once (:class:`Busy`, 503) instead of growing. Each worker runs in
+its own process group, so a job that runs out of time is killed together with any `dot`
+it started; a worker that dies (killed, out of memory) is replaced before the lane takes
+its next job. Each worker is driven by one dispatcher thread, so the pool works from any
+event loop (and from none): :meth:`WorkerPool.run` awaits a ``concurrent.futures.Future``.
+"""
+from __future__ import annotations
+
+import asyncio
+import atexit
+import concurrent.futures as cf
+import ctypes
+import multiprocessing
+import os
+import queue
+import resource
+import signal
+import sys
+import threading
+import time
+import traceback
+import weakref
+from dataclasses import dataclass, field
+from typing import Any
+
+from engine import ProgramError
+from engine import render as renderer
+
+from .limits import Settings
+
+PR_SET_PDEATHSIG = 1
+_STOP = object()
+
+
+# ---------------------------------------------------------------- errors the pool raises
+
+class WorkerError(Exception):
+    """A request the pool could not complete; ``status`` is its HTTP status."""
+
+    status = 503
+    retry_after: int | None = None
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class Busy(WorkerError):
+    """Every worker of the lane is busy and its queue is full (or the wait was too long)."""
+
+    status = 503
+    retry_after = 2
+
+
+class TooSlow(WorkerError):
+    """The program took longer than the time limit; its worker was killed."""
+
+    status = 422
+
+
+class OutOfMemory(WorkerError):
+    """The program needed more memory than a worker may use."""
+
+    status = 422
+
+
+class WorkerLost(WorkerError):
+    """The worker running the request died (killed or crashed); it has been replaced."""
+
+    status = 503
+    retry_after = 1
+
+
+class InternalError(WorkerError):
+    """An unexpected exception in the worker: a bug."""
+
+    status = 500
+
+
+# ---------------------------------------------------------------- the worker process
+
+def _die_with_parent() -> None:
+    """Ask Linux to kill this process when its parent (the fork server) goes away."""
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):
+        pass
+
+
+def _worker_main(conn: Any, settings: Settings) -> None:
+    """A worker: take (kind, args, small) jobs from ``conn`` and answer each one."""
+    os.setsid()                   # a process group of its own: killing it kills its `dot` too
+    _die_with_parent()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)   # Ctrl+C is for the server, which stops us
+    mem = settings.worker_memory_bytes
+    if mem > 0:
+        resource.setrlimit(resource.RLIMIT_AS, (mem, mem))
+    from . import jobs
+    renderer.DOT_TIMEOUT_S = settings.render_timeout_s   # this process's own copy
+    conn.send(("ready", os.getpid()))
+    while True:
+        try:
+            kind, args, small = conn.recv()
+        except (EOFError, OSError):
+            return
+        try:
+            if small:
+                nodes, elements = jobs.size(args["source"])
+                if nodes > settings.small_max_nodes or elements > settings.small_max_elements:
+                    conn.send(("reroute",))
+                    continue
+            body = jobs.JOBS[kind](**args)
+            conn.send(("ok",))
+            conn.send_bytes(body)
+        except ProgramError as exc:
+            conn.send(("program", exc.message, exc.line, exc.col))
+        except renderer.StepOutOfRange as exc:
+            conn.send(("step", str(exc)))
+        except renderer.GraphvizMissing:
+            conn.send(("graphviz",))
+        except renderer.RenderError as exc:
+            conn.send(("render", str(exc)))
+        except MemoryError:
+            conn.send(("memory",))
+        except RecursionError:
+            conn.send(("program", "the program is nested too deeply", 1, 1))
+        except Exception as exc:  # a bug: keep serving, say what it was
+            traceback.print_exc(file=sys.stderr)
+            conn.send(("internal", f"{type(exc).__name__}: {str(exc)[:300]}"))
+
+
+def _rebuild(reply: tuple) -> Exception:
+    """The exception a worker's error reply stands for, raised again in the server."""
+    kind = reply[0]
+    if kind == "program":
+        return ProgramError(reply[1], reply[2], reply[3])
+    if kind == "step":
+        return renderer.StepOutOfRange(reply[1])
+    if kind == "graphviz":
+        return renderer.GraphvizMissing()
+    if kind == "render":
+        return renderer.RenderError(reply[1])
+    if kind == "memory":
+        return OutOfMemory("this program needs more memory than the server gives one "
+                           "program; make its tensors smaller")
+    return InternalError("internal error while running the program: " + str(reply[1:]))
+
+
+class Reroute(Exception):
+    """The small lane's worker found the program big: send it to the large lane."""
+
+
+class Worker:
+    """One worker process and the pipe to it; used by one dispatcher thread only."""
+
+    def __init__(self, ctx: Any, settings: Settings, lane: str) -> None:
+        self.ctx, self.settings, self.lane = ctx, settings, lane
+        self.proc: Any = None
+        self.conn: Any = None
+        self.busy_since: float | None = None
+        self.started = 0
+
+    @property
+    def pid(self) -> int | None:
+        return self.proc.pid if self.proc is not None else None
+
+    def start(self) -> None:
+        parent, child = self.ctx.Pipe(duplex=True)
+        proc = self.ctx.Process(target=_worker_main, args=(child, self.settings),
+                                name=f"backprop-{self.lane}-worker", daemon=True)
+        proc.start()
+        child.close()
+        try:
+            ready = parent.poll(60) and parent.recv()[0] == "ready"
+        except (EOFError, OSError):
+            ready = False
+        if not ready:
+            proc.kill()
+            proc.join(5)
+            raise RuntimeError("a worker process did not start")
+        self.proc, self.conn = proc, parent
+        self.started += 1
+
+    def kill(self) -> None:
+        """Kill the worker and everything it started (its process group), and reap it."""
+        if self.proc is None:
+            return
+        for target in (lambda: os.killpg(self.proc.pid, signal.SIGKILL),
+                       lambda: os.kill(self.proc.pid, signal.SIGKILL)):
+            try:
+                target()
+                break
+            except (ProcessLookupError, PermissionError):
+                continue
+        self.proc.join(5)
+        try:
+            self.conn.close()
+        except OSError:
+            pass
+        self.proc = self.conn = None
+
+    def replace(self) -> None:
+        self.kill()
+        self.start()
+
+    def call(self, kind: str, args: dict, small: bool, timeout: float) -> bytes:
+        """Run one job; raises its error, :class:`Reroute`, :class:`TooSlow` or
+        :class:`WorkerLost` (the worker is replaced before those two return)."""
+        if self.proc is None or not self.proc.is_alive():
+            self.replace()
+        self.busy_since = time.monotonic()
+        try:
+            try:
+                self.conn.send((kind, args, small))
+                ready = self.conn.poll(timeout)
+                if not ready:
+                    self.replace()
+                    raise TooSlow(f"this program took longer than the {timeout:g} s limit, "
+                                  "so it was stopped; make it smaller")
+                reply = self.conn.recv()
+                if reply[0] == "ok":
+                    remaining = max(0.1, timeout - (time.monotonic() - self.busy_since))
+                    if not self.conn.poll(remaining):
+                        self.replace()
+                        raise TooSlow(f"this program took longer than the {timeout:g} s limit")
+                    return self.conn.recv_bytes()
+            except (EOFError, OSError, BrokenPipeError):
+                self.replace()
+                raise WorkerLost("the worker running this program stopped unexpectedly "
+                                 "(killed or crashed) and has been replaced; try again") from None
+            if reply[0] == "reroute":
+                raise Reroute()
+            raise _rebuild(reply)
+        finally:
+            self.busy_since = None
+
+
+# ---------------------------------------------------------------- lanes and the pool
+
+@dataclass
+class Job:
+    kind: str
+    args: dict
+    future: cf.Future = field(default_factory=cf.Future)
+    queued_at: float = field(default_factory=time.monotonic)
+    rerouted: bool = False
+
+
+class Lane:
+    """Worker processes of one kind, fed from one bounded queue."""
+
+    def __init__(self, name: str, size: int, queue_len: int, timeout: float, small: bool) -> None:
+        self.name, self.size, self.timeout, self.small = name, size, timeout, small
+        self.queue: queue.Queue = queue.Queue(maxsize=queue_len)
+        self.workers: list[Worker] = []
+
+    def submit(self, job: Job) -> None:
+        job.queued_at = time.monotonic()
+        try:
+            self.queue.put_nowait(job)
+        except queue.Full:
+            raise Busy(f"the server is busy ({self.name} programs: every worker is busy and "
+                       f"{self.queue.maxsize} are waiting); try again in a moment") from None
+
+
+class WorkerPool:
+    """The server's worker processes: :meth:`run` a job, get its bytes or its error."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.ctx = multiprocessing.get_context("forkserver")
+        self.small = Lane("small", settings.small_workers, settings.small_queue,
+                          settings.small_timeout_s, small=True)
+        self.large = Lane("large", settings.large_workers, settings.large_queue,
+                          settings.job_timeout_s, small=False)
+        self.lock = threading.Lock()
+        self.threads: list[threading.Thread] = []
+        self.running = False
+        self.closed = False
+        self.counts = {"served": 0, "program_errors": 0, "rerouted": 0, "busy": 0,
+                       "timeouts": 0, "workers_lost": 0, "memory": 0}
+
+    # --- life cycle
+    def start(self) -> None:
+        """Start every worker (idempotent; :meth:`run` calls it)."""
+        with self.lock:
+            if self.running:
+                return
+            if self.closed:
+                raise RuntimeError("the worker pool has been closed")
+            self.ctx.set_forkserver_preload(["app.jobs"])
+            for lane in (self.small, self.large):
+                for _ in range(lane.size):
+                    w = Worker(self.ctx, self.settings, lane.name)
+                    w.start()
+                    lane.workers.append(w)
+                    t = threading.Thread(target=self._dispatch, args=(lane, w), daemon=True,
+                                         name=f"backprop-{lane.name}-dispatch")
+                    t.start()
+                    self.threads.append(t)
+            self.running = True
+            ref = weakref.ref(self)
+            atexit.register(lambda: (p := ref()) is not None and p.close())
+
+    def close(self) -> None:
+        """Stop the dispatchers and kill every worker (with anything it started)."""
+        with self.lock:
+            if self.closed:
+                return
+            self.closed = True
+            for lane in (self.small, self.large):
+                while True:
+                    try:
+                        job = lane.queue.get_nowait()
+                    except queue.Empty:
+                        break
+                    if job is not _STOP and not job.future.done():
+                        job.future.set_exception(Busy("the server is shutting down"))
+                for _ in lane.workers:
+                    lane.queue.put(_STOP)
+        for lane in (self.small, self.large):
+            for w in lane.workers:
+                w.kill()
+
+    # --- jobs
+    def submit(self, kind: str, **args: Any) -> cf.Future:
+        """Queue a job in its lane; raises :class:`Busy` at once when the lane is full."""
+        self.start()
+        source = args.get("source", "")
+        lane = self.small if len(source) <= self.settings.small_source_chars else self.large
+        job = Job(kind, args)
+        try:
+            lane.submit(job)
+        except Busy:
+            self._count("busy")
+            raise
+        return job.future
+
+    async def run(self, kind: str, **args: Any) -> bytes:
+        """Run a job in a worker and await its bytes (or its exception)."""
+        return await asyncio.wrap_future(self.submit(kind, **args))
+
+    def _count(self, what: str) -> None:
+        with self.lock:
+            self.counts[what] += 1
+
+    def _dispatch(self, lane: Lane, worker: Worker) -> None:
+        while True:
+            job = lane.queue.get()
+            if job is _STOP:
+                return
+            if not job.future.set_running_or_notify_cancel():
+                continue                              # the client is gone
+            waited = time.monotonic() - job.queued_at
+            if waited > self.settings.queue_wait_s:
+                self._count("busy")
+                job.future.set_exception(Busy(
+                    f"the server is busy: this request waited {waited:.0f} s for a worker; "
+                    "try again in a moment"))
+                continue
+            try:
+                result = worker.call(job.kind, job.args, lane.small, lane.timeout)
+            except (Reroute, TooSlow) as exc:
+                if lane.small and not job.rerouted:
+                    self._count("rerouted")
+                    self._forward(job)
+                    continue
+                if isinstance(exc, TooSlow):
+                    self._count("timeouts")
+                self._fail(job, exc)
+            except WorkerLost as exc:
+                self._count("workers_lost")
+                self._fail(job, exc)
+            except OutOfMemory as exc:
+                self._count("memory")
+                self._fail(job, exc)
+            except ProgramError as exc:
+                self._count("program_errors")
+                self._fail(job, exc)
+            except Exception as exc:  # noqa: BLE001 - every error goes back to its request
+                self._fail(job, exc)
+            else:
+                self._count("served")
+                job.future.set_result(result)
+
+    def _forward(self, job: Job) -> None:
+        """Move a job from the small lane to the large one (a new future: the old one runs)."""
+        inner = Job(job.kind, job.args, rerouted=True)
+        try:
+            self.large.submit(inner)
+        except Busy as exc:
+            self._count("busy")
+            self._fail(job, exc)
+            return
+        inner.future.add_done_callback(lambda f: _copy(f, job.future))
+
+    @staticmethod
+    def _fail(job: Job, exc: BaseException) -> None:
+        if not job.future.done():
+            job.future.set_exception(exc)
+
+    # --- state
+    def health(self) -> dict:
+        """Workers, queues and counters, for the health endpoint and the tests."""
+        lanes = {}
+        for lane in (self.small, self.large):
+            lanes[lane.name] = {
+                "workers": [{"pid": w.pid, "busy": w.busy_since is not None,
+                             "started": w.started} for w in lane.workers],
+                "waiting": lane.queue.qsize(), "queue": lane.queue.maxsize,
+                "timeout_s": lane.timeout}
+        with self.lock:
+            counts = dict(self.counts)
+        return {"running": self.running, "lanes": lanes, "counts": counts}
+
+
+def _copy(src: cf.Future, dst: cf.Future) -> None:
+    if dst.done():
+        return
+    if src.cancelled():
+        dst.cancel()
+    elif src.exception() is not None:
+        dst.set_exception(src.exception())
+    else:
+        dst.set_result(src.result())

@@ -1,0 +1,176 @@
+"""The installed `backprop-studio` console script, run as a user runs it: a subprocess."""
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+CLI = Path(sys.executable).with_name("backprop-studio")
+LECTURE = "x = 1.0; y = 2.0; z = 0.0\nf = (x + y) * max(y, z)\n"
+ONE_LINE = re.compile(r"^line (\d+), col (\d+): \S.*$")
+
+DOC_KEYS = {"source", "output", "backward", "messages", "nodes", "steps"}
+NODE_KEYS = {"id", "op", "kind", "label", "name", "names", "symbol", "latex", "inputs", "shape", "value",
+             "grad", "frozen", "attrs", "line", "col", "end_line", "end_col", "expr"}
+FORWARD_KEYS = {"phase", "node", "value"}
+BACKWARD_KEYS = {"phase", "node", "op", "upstream", "contributions", "edges", "intuition", "sum_rule"}
+EDGE_KEYS = {"input", "position", "local", "local_shape", "downstream", "skipped", "rule"}
+GRADCHECK_KEYS = {"h", "rtol", "atol", "passed", "leaves"}
+LEAF_KEYS = {"node", "name", "shape", "size", "checked", "sampled", "max_rel_error", "passed", "entries"}
+ENTRY_KEYS = {"index", "analytic", "numeric", "rel_error", "passed"}
+
+
+def run(*args: str, stdin: str | bytes | None = None) -> subprocess.CompletedProcess:
+    assert CLI.exists(), f"the console script is not installed at {CLI}"
+    return subprocess.run([str(CLI), *args], input=stdin, capture_output=True, timeout=120,
+                          text=not isinstance(stdin, bytes))
+
+
+def shape_of(value) -> list[int]:
+    shape = []
+    while isinstance(value, list):
+        shape.append(len(value))
+        value = value[0]
+    return shape
+
+
+def check_document(doc: dict, source: str) -> None:
+    """The JSON document as the README specifies it."""
+    assert set(doc) == DOC_KEYS
+    assert doc["source"] == source
+    nodes = doc["nodes"]
+    assert [n["id"] for n in nodes] == list(range(len(nodes)))
+    assert 0 <= doc["output"] < len(nodes)
+    for n in nodes:
+        assert set(n) == NODE_KEYS, set(n) ^ NODE_KEYS
+        assert n["kind"] in ("leaf", "const", "op")
+        assert n["op"] == n["kind"] if n["kind"] != "op" else n["op"] not in ("leaf", "const")
+        assert all(i < n["id"] for i in n["inputs"])
+        assert shape_of(n["value"]) == n["shape"]
+        if n["grad"] is not None:
+            assert shape_of(n["grad"]) == n["shape"]
+        assert n["name"] == (n["names"][0] if n["names"] else None)
+        assert n["line"] >= 1 and n["col"] >= 1 and n["end_line"] >= n["line"]
+    for m in doc["messages"]:
+        assert {"line", "col", "message"} <= set(m)
+    n_forward = 0
+    for s in doc["steps"]:
+        if s["phase"] == "forward":
+            assert set(s) == FORWARD_KEYS
+            n_forward += 1
+            continue
+        assert set(s) == BACKWARD_KEYS
+        for c in s["contributions"]:
+            assert set(c) == {"from", "downstream"}
+        for e in s["edges"]:
+            assert set(e) == EDGE_KEYS and set(e["rule"]) == {"text", "latex"}
+    assert n_forward == len(nodes)
+    assert all(s["phase"] == "forward" for s in doc["steps"][:n_forward])
+
+
+def test_trace_file(tmp_path: Path) -> None:
+    path = tmp_path / "lecture.bp"
+    path.write_text(LECTURE, encoding="utf-8")
+    r = run("trace", str(path))
+    assert r.returncode == 0, r.stderr
+    assert r.stderr == ""
+    doc = json.loads(r.stdout)
+    check_document(doc, LECTURE)
+    grads = {n["name"]: n["grad"] for n in doc["nodes"] if n["kind"] == "leaf"}
+    assert grads == {"x": 2.0, "y": 5.0, "z": 0.0}
+    assert doc["nodes"][doc["output"]]["value"] == 6.0
+    assert "gradcheck" not in doc
+
+
+def test_trace_stdin_is_the_same_document(tmp_path: Path) -> None:
+    path = tmp_path / "p.bp"
+    path.write_text(LECTURE, encoding="utf-8")
+    from_file = run("trace", str(path))
+    from_stdin = run("trace", "-", stdin=LECTURE)
+    assert from_stdin.returncode == 0, from_stdin.stderr
+    assert from_stdin.stdout == from_file.stdout
+
+
+def test_indent_pretty_prints_the_same_document() -> None:
+    compact = run("trace", "-", stdin=LECTURE)
+    pretty = run("trace", "-", "--indent", "2", stdin=LECTURE)
+    assert pretty.returncode == 0
+    assert "\n  " in pretty.stdout and "\n  " not in compact.stdout
+    assert json.loads(pretty.stdout) == json.loads(compact.stdout)
+
+
+def test_gradcheck_is_added_and_passes() -> None:
+    r = run("trace", "-", "--gradcheck", stdin=LECTURE)
+    assert r.returncode == 0, r.stderr
+    doc = json.loads(r.stdout)
+    gc = doc.pop("gradcheck")
+    check_document(doc, LECTURE)
+    assert set(gc) == GRADCHECK_KEYS
+    assert gc["h"] == 1e-4 and gc["passed"] is True
+    numeric = {}
+    for leaf in gc["leaves"]:
+        assert set(leaf) == LEAF_KEYS
+        (entry,) = leaf["entries"]
+        assert set(entry) == ENTRY_KEYS and entry["index"] == []
+        numeric[leaf["name"]] = entry["numeric"]
+    assert numeric == pytest.approx({"x": 2.0, "y": 5.0, "z": 0.0}, abs=1e-6)
+
+
+def test_non_scalar_output_exits_0_with_a_message() -> None:
+    source = "x = [1.0, 2.0]\ny = x * 2"
+    r = run("trace", "-", stdin=source)
+    assert r.returncode == 0 and r.stderr == ""
+    doc = json.loads(r.stdout)
+    check_document(doc, source)
+    assert doc["backward"] is False and "sum(" in doc["messages"][0]["message"]
+
+
+@pytest.mark.parametrize("source, line, col", [
+    ("x = 1.0\nf = x +* 2", 2, 8),
+    ("x = 1.0\nf = x + q", 2, 9),
+    ("é = 1.0\nf = é.foo", 2, 5),
+    ("import os", 1, 1),
+    ("x = 0.0\nf = 2 * log(\n    x)", 2, 9),
+    ("W = ones(100000, 100000)\nf = sum(W)", 1, 5),
+    ("x = 1.0\nf = " + "-" * 100_000 + "x", 2, None),
+    ("", 1, 1),
+])
+def test_bad_program_is_one_line_on_stderr_and_exit_1(source: str, line: int, col: int | None) -> None:
+    r = run("trace", "-", stdin=source)
+    assert r.returncode == 1
+    assert r.stdout == ""
+    assert "Traceback" not in r.stderr
+    lines = r.stderr.splitlines()
+    assert len(lines) == 1 and r.stderr.endswith("\n"), r.stderr
+    m = ONE_LINE.match(lines[0])
+    assert m, lines[0]
+    assert int(m.group(1)) == line
+    if col is not None:
+        assert int(m.group(2)) == col
+
+
+def test_gradcheck_of_a_non_scalar_output_is_one_line() -> None:
+    r = run("trace", "-", "--gradcheck", stdin="x = [1.0, 2.0]\nx")
+    assert r.returncode == 1 and "Traceback" not in r.stderr
+    assert len(r.stderr.splitlines()) == 1 and ONE_LINE.match(r.stderr.strip())
+
+
+def test_unreadable_input_is_one_line_without_traceback(tmp_path: Path) -> None:
+    for args, stdin in [(("trace", str(tmp_path / "missing.bp")), None),
+                        (("trace", str(tmp_path)), None),
+                        (("trace", "-"), b"x = \xff\xfe 1.0\n")]:
+        r = run(*args, stdin=stdin)
+        err = r.stderr if isinstance(r.stderr, str) else r.stderr.decode("utf-8", "replace")
+        assert r.returncode == 1, args
+        assert "Traceback" not in err and len(err.splitlines()) == 1, err
+
+
+def test_usage_errors_exit_non_zero() -> None:
+    r = run()
+    assert r.returncode != 0 and "Traceback" not in r.stderr
+    r = run("trace")
+    assert r.returncode != 0 and "Traceback" not in r.stderr

@@ -116,7 +116,7 @@ def short_value(value: Any, shape: list[int]) -> str:
     if len(flat) <= 2:
         return "[" + ", ".join("[" + ", ".join(fmt_number(v) for v in row) + "]" for row in value) + "]"
     # A matrix is summarized by its Frobenius norm; the panel shows every entry.
-    return "‖·‖ " + fmt_number(math.sqrt(sum(v * v for v in flat)))
+    return "norm " + fmt_number(math.sqrt(sum(v * v for v in flat)))
 
 
 def _escape(text: str) -> str:

@@ -240,7 +240,8 @@ function installGraph(doc) {
   if (!doc.svg) {
     msg.hidden = false;
     msg.innerHTML = "";
-    msg.append(el("b", { text: "The graph cannot be drawn here. " }), doc.svg_error || "",
+    const parts = (doc.svg_error || "").split("`").map((t, i) => (i % 2 ? el("code", { text: t }) : t));
+    msg.append(el("b", { text: "The graph cannot be drawn here. " }), ...parts,
       el("div", { class: "muted", text: "Stepping, the topological order and the node panel still work." }));
     return;
   }
@@ -278,11 +279,16 @@ function installGraph(doc) {
   if (cw > 0 && scale < MIN_READABLE_SCALE) {
     const w = cw / MIN_READABLE_SCALE, h = ch / MIN_READABLE_SCALE;
     S.view = { x: S.base.x, y: S.base.y + (S.base.h - h) / 2, w, h };
+  } else if (cw > 0 && scale > MAX_INITIAL_SCALE) {      // a tiny graph: don't blow it up
+    const w = cw / MAX_INITIAL_SCALE, h = ch / MAX_INITIAL_SCALE;
+    S.view = { x: S.base.x - (w - S.base.w) / 2, y: S.base.y - (h - S.base.h) / 2, w, h };
+    S.base = { ...S.view };      // "fit" returns here
   }
   applyView();
 }
 
 const MIN_READABLE_SCALE = 1.0;   // screen pixels per point below which labels are hard to read
+const MAX_INITIAL_SCALE = 1.5;
 
 /** Pan (never zoom) so that a node is on screen. */
 function ensureVisible(g) {
@@ -457,13 +463,11 @@ function stepLabel() {
   const d = S.trace.display.nodes[step.node];
   const phase = step.phase === "forward"
     ? el("span", { class: "ph-f", text: "forward" }) : el("span", { class: "ph-b", text: "backward" });
-  const what = step.phase === "forward" ? ` · ${d.header} → ${fmtShort(step.value, S.trace.nodes[step.node].shape)}`
-    : ` · from ${d.header} to its inputs`;
+  const what = step.phase === "forward" ? ` · ${d.header}: ${d.value}`
+    : (S.trace.nodes[step.node].inputs.length ? ` · from ${d.header} to its inputs` : ` · ${d.header} receives its gradient`);
   const done = S.k === total ? (S.trace.backward ? " · done" : " · done (no backward pass: the output is not a scalar)") : "";
   return [count, " · ", phase, what, done];
 }
-
-function fmtShort(v, shape) { return !shape || shape.length === 0 ? fmt(v) : shapeText(shape); }
 
 const ICON_PLAY = '<svg viewBox="0 0 20 20" aria-hidden="true"><path d="M6 4l10 6-10 6z"/></svg>';
 const ICON_PAUSE = '<svg viewBox="0 0 20 20" aria-hidden="true"><path d="M5 4h3.5v12H5zM11.5 4H15v12h-3.5z"/></svg>';

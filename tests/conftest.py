@@ -25,14 +25,13 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@_pytest.fixture(scope="session")
-def live_server():
-    """Base URL of Backprop Studio served by uvicorn in a child process."""
+def _serve(env: dict | None = None):
+    """Start uvicorn on a free loopback port; yields its base URL, stops it afterwards."""
     port = _free_port()
     errlog = _tempfile.TemporaryFile()          # a file, not a pipe: a full pipe would block uvicorn
     proc = _subprocess.Popen(
         [_sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--port", str(port)],
-        cwd=_REPO, stdout=_subprocess.DEVNULL, stderr=errlog)
+        cwd=_REPO, stdout=_subprocess.DEVNULL, stderr=errlog, env=env)
     url = f"http://127.0.0.1:{port}"
     deadline = _time.monotonic() + 30
     while True:
@@ -54,6 +53,19 @@ def live_server():
     except _subprocess.TimeoutExpired:
         proc.kill()
     errlog.close()
+
+
+@_pytest.fixture(scope="session")
+def live_server():
+    """Base URL of Backprop Studio served by uvicorn in a child process."""
+    yield from _serve()
+
+
+@_pytest.fixture(scope="session")
+def live_server_without_graphviz(tmp_path_factory):
+    """The same server with an empty PATH, as on a machine where Graphviz is not installed."""
+    empty = tmp_path_factory.mktemp("no-graphviz-path")
+    yield from _serve({**_os.environ, "PATH": str(empty)})
 
 
 @_pytest.fixture(scope="session")

@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import xml.etree.ElementTree as ET
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 
@@ -16,8 +17,9 @@ LECTURE = "x = 1.0; y = 2.0; z = 0.0\nf = (x + y) * max(y, z)"
 
 
 @pytest.fixture(scope="module")
-def client() -> TestClient:
-    return TestClient(create_app(), raise_server_exceptions=False)
+def client():
+    with TestClient(create_app(), raise_server_exceptions=False) as c:   # runs the lifespan
+        yield c
 
 
 def assert_error(r, status: int, message_part: str, line=None, col=None):
@@ -170,9 +172,10 @@ def test_wrong_method_and_unknown_path(client):
     assert_error(client.get("/api/nothing-here"), 404, "Not Found")
 
 
-def test_missing_graphviz_is_explained_not_a_traceback(client, monkeypatch, tmp_path):
-    R._layout_for.cache_clear()
-    monkeypatch.setenv("PATH", str(tmp_path))
+def test_missing_graphviz_is_explained_not_a_traceback(live_server_without_graphviz):
+    # The work runs in worker processes, which take their PATH from the server's start,
+    # so this one runs against a real server started without Graphviz on its PATH.
+    client = httpx.Client(base_url=live_server_without_graphviz, timeout=30)
     r = client.post("/api/trace", json={"source": LECTURE})
     assert r.status_code == 200
     doc = r.json()
@@ -188,11 +191,13 @@ def test_missing_graphviz_is_explained_not_a_traceback(client, monkeypatch, tmp_
     assert page.status_code == 200 and "apt-get install graphviz" in page.text
 
 
-def test_too_large_graph_is_explained(client, monkeypatch):
-    monkeypatch.setattr(R, "MAX_RENDER_NODES", 3)
-    doc = client.post("/api/trace", json={"source": LECTURE}).json()
-    assert doc["svg"] is None and "limited to 3" in doc["svg_error"]
-    assert_error(client.post("/api/render", json={"source": LECTURE}), 422, "limited to 3")
+def test_too_large_graph_is_explained(client):
+    chain = "a0 = 1.0\n" + "\n".join(f"a{i} = a{i - 1} + 1.0" for i in range(1, R.MAX_RENDER_NODES // 2 + 2))
+    doc = client.post("/api/trace", json={"source": chain}).json()
+    assert len(doc["nodes"]) > R.MAX_RENDER_NODES and doc["steps"]
+    assert doc["svg"] is None and f"limited to {R.MAX_RENDER_NODES}" in doc["svg_error"]
+    assert_error(client.post("/api/render", json={"source": chain}), 422,
+                 f"limited to {R.MAX_RENDER_NODES}")
 
 
 def test_non_finite_numbers_still_make_json():

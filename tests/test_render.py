@@ -195,7 +195,7 @@ def test_matrix_and_long_vector_labels_stay_short():
     texts = svg_texts(R.render(doc, "svg"))
     w = next(n for n in doc["nodes"] if n["name"] == "W")
     assert texts[f"node-{w['id']}"][1] == "4×10"
-    assert texts[f"node-{w['id']}"][2].startswith("value ‖·‖ ")
+    assert texts[f"node-{w['id']}"][2].startswith("value norm ")
     x = next(n for n in doc["nodes"] if n["name"] == "x")
     assert texts[f"node-{x['id']}"][2] == "value [0.1, -0.3, …]"
 

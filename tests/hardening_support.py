@@ -1,0 +1,144 @@
+"""Helpers of the hardening tests: a real uvicorn server with chosen limits, its worker
+processes, the processes they left behind, and the figures the README reports."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+import httpx
+
+REPO = Path(__file__).resolve().parent.parent
+FIGURES = REPO / ".pytest_cache" / "reliability.json"
+LECTURE = "x = 1.0; y = 2.0; z = 0.0\nf = (x + y) * max(y, z)"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """A uvicorn child process serving ``app.main:app`` on a free loopback port."""
+
+    def __init__(self, proc: subprocess.Popen, url: str, log) -> None:
+        self.proc, self.url, self.log = proc, url, log
+        self.worker_pids: set[int] = set()
+
+    def health(self) -> dict:
+        data = httpx.get(self.url + "/api/health", timeout=5).json()
+        for lane in data["lanes"].values():
+            self.worker_pids.update(w["pid"] for w in lane["workers"] if w["pid"])
+        return data
+
+    def workers(self, lane: str) -> list[dict]:
+        return self.health()["lanes"][lane]["workers"]
+
+    def healthy(self) -> bool:
+        """The page, the status and a real trace all answer normally."""
+        with httpx.Client(base_url=self.url, timeout=10) as c:
+            page = c.get("/")
+            status = c.get("/api/status")
+            traced = c.post("/api/trace", json={"source": LECTURE})
+        return (page.status_code == 200 and status.status_code == 200 and traced.status_code == 200
+                and traced.json()["nodes"][-1]["value"] == 6.0)
+
+    def stray_processes(self) -> list[tuple[int, str]]:
+        """Processes still running in a session of one of this server's workers (past or
+        present) other than the current workers themselves: a `dot` left behind, say."""
+        current = {w["pid"] for lane in self.health()["lanes"].values() for w in lane["workers"]}
+        return [(pid, comm) for pid, comm, sid in processes()
+                if sid in self.worker_pids and pid not in current]
+
+    def log_text(self) -> str:
+        self.log.seek(0)
+        return self.log.read().decode(errors="replace")
+
+
+def processes() -> Iterator[tuple[int, str, int]]:
+    """(pid, command name, session id) of every process on the machine."""
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text()
+        except OSError:
+            continue
+        comm = stat[stat.index("(") + 1: stat.rindex(")")]
+        fields = stat[stat.rindex(")") + 2:].split()
+        if fields[0] == "Z":
+            continue
+        yield int(entry), comm, int(fields[3])
+
+
+def descendants_named(root_pids: set[int], name: str) -> list[int]:
+    """Running processes called ``name`` in the sessions of ``root_pids``."""
+    return [pid for pid, comm, sid in processes() if comm == name and sid in root_pids]
+
+
+@contextmanager
+def running_server(**limits: object) -> Iterator[Server]:
+    """Start the app with ``BACKPROP_<NAME>=value`` limits; stop it and check that it took
+    every worker process (and anything they started) with it."""
+    env = dict(os.environ)
+    for name, value in limits.items():
+        env["BACKPROP_" + name.upper()] = str(value)
+    port = free_port()
+    log = tempfile.TemporaryFile()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--port", str(port),
+         "--limit-concurrency", str(limits.get("max_connections", 256)), "--log-level", "warning"],
+        cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
+    server = Server(proc, f"http://127.0.0.1:{port}", log)
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            if httpx.get(server.url + "/api/status", timeout=1).status_code == 200:
+                break
+        except httpx.HTTPError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            raise RuntimeError("uvicorn did not start:\n" + server.log_text()[-3000:])
+        time.sleep(0.1)
+    server.health()
+    try:
+        yield server
+    finally:
+        server.health()
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(5)
+        left = []
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            left = [(pid, comm) for pid, comm, sid in processes() if sid in server.worker_pids]
+            if not left:
+                break
+            time.sleep(0.1)
+        log.close()
+        assert not left, f"processes left behind by the server: {left}"
+
+
+def record(name: str, value: object) -> None:
+    """Keep a measured figure for the README's Reliability section (printed at the end)."""
+    FIGURES.parent.mkdir(exist_ok=True)
+    try:
+        data = json.loads(FIGURES.read_text())
+    except (OSError, ValueError):
+        data = {}
+    data[name] = value
+    FIGURES.write_text(json.dumps(data, indent=2, sort_keys=True))
+    print(f"[reliability] {name}: {value}")

@@ -1,0 +1,289 @@
+"""Hostile programs and requests against a real server: each gets a 4xx with a clear
+message within a second, never a 5xx, and the server is healthy afterwards.
+
+Each case is (name, request, expected status, words the message must contain). The
+programs go through the whole path a user's would: HTTP, the body limit, validation,
+the worker process, the engine's allow-list and limits.
+"""
+from __future__ import annotations
+
+import socket
+import time
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+
+from engine.limits import MAX_SOURCE_CHARS, MAX_STATEMENTS
+from hardening_support import LECTURE, record, running_server
+
+MB = 1024 * 1024
+BODY_LIMIT = 8 * MB
+FAST_S = 1.0                       # every hostile request is answered within this
+
+
+def program(name: str, source: str, *words: str, status: int = 400, seconds: float = FAST_S):
+    return pytest.param({"json": {"source": source}}, status, words, seconds, id=name)
+
+
+def request(name: str, status: int, *words: str, seconds: float = FAST_S, **kwargs):
+    return pytest.param(kwargs, status, words, seconds, id=name)
+
+
+CASES = [
+    # --- code execution
+    program("__import__", "x = __import__('os').system('id')", "not allowed"),
+    program("dunder-chain", "x = ().__class__.__bases__[0].__subclasses__()", "not allowed"),
+    program("dunder-attribute", "x = 1.0\ny = x.__class__.__mro__", "attribute access", "not allowed"),
+    program("subscript-dunder", "x = [1.0]\ny = x[0].__class__", "attribute access"),
+    program("getattr", "x = getattr(1, 'real')", "unknown function 'getattr'"),
+    program("eval", "x = eval('1+1')", "unknown function 'eval'"),
+    program("exec", "x = exec('import os')", "unknown function 'exec'"),
+    program("open", "x = open('/etc/passwd')", "unknown function 'open'"),
+    program("builtins-name", "__builtins__ = 1.0\ny = __builtins__.open", "attribute access"),
+    program("lambda", "x = (lambda: 1)()", "only named functions"),
+    program("list-comprehension", "x = [i for i in range(10)]", "comprehensions are not allowed"),
+    program("generator", "x = sum(i for i in [1.0])", "generator expressions are not allowed"),
+    program("string", "x = 'abc'", "strings are not allowed"),
+    program("f-string", "x = f'{1+1}'", "f-strings are not allowed"),
+    program("bytes", "x = b'\\x00'", "bytes are not allowed"),
+    program("import", "import os", "imports are not allowed"),
+    program("from-import", "from os import system", "imports are not allowed"),
+    program("class", "class A: pass", "class definitions are not allowed"),
+    program("def", "def f(): return 1", "function definitions are not allowed"),
+    program("while", "while True: pass", "loops are not allowed"),
+    program("walrus", "x = (y := 1.0)", "assignment expressions"),
+    # --- Unicode look-alikes: NFKC makes them their ASCII selves, refused the same way;
+    # --- a letter that merely looks Latin (Cyrillic е) is another name, and unknown
+    program("fullwidth-__import__", "x = __ｉｍｐｏｒｔ__('os')", "unknown function '__import__'"),
+    program("math-bold-eval", "x = 𝐞𝐯𝐚𝐥('1')", "unknown function 'eval'"),
+    program("cyrillic-exp", "x = 1.0\ny = еxp(x)", "unknown function 'еxp'"),
+    request("lone-surrogate", 400, "cannot read", content=b'{"source": "x = 1.0\\ny = x\\ud800"}',
+            headers={"content-type": "application/json"}),
+    # --- statements and calls
+    program("augmented-assignment", "x = 1.0\nx += 1", "augmented assignments", "x = x +"),
+    program("chained-assignment", "x = y = 1.0", "chained assignment"),
+    program("unpacking", "x, y = 1.0, 2.0", "unpacking is not allowed"),
+    program("*args", "x = [1.0]\ny = sum(*x)", "*args is not allowed"),
+    program("**kwargs", "x = [1.0]\ny = sum(x, **{'axis': 0})", "**kwargs is not allowed"),
+    program("unknown-keyword", "x = [1.0, 2.0]\ny = sum(x, axis=0, evil=1)", "no keyword 'evil'"),
+    program("reserved-name", "exp = 1.0", "cannot be assigned"),
+    program("null-byte", "x = 1.0\x00", "null bytes"),
+    program("empty", "", "empty"),
+    # --- nesting and size
+    program("deep-parentheses", "x = " + "(" * 1000 + "1.0" + ")" * 1000, "nested parentheses"),
+    program("deep-brackets", "x = " + "[" * 150 + "1.0" + "]" * 150, "nest"),
+    program("deep-operators", "x = " + "+".join(["1.0"] * 100_000), "nests too deeply"),
+    program("deep-unary", "x = " + "-" * 5000 + "1.0", "nests too deeply"),
+    program("deep-calls", "x = 1.0\ny = " + "exp(" * 150 + "x" + ")" * 150, "nest"),
+    program("very-long-program", "x = 1.0\n" + "#" * MAX_SOURCE_CHARS, "characters long", "limit"),
+    program("too-many-statements", "x=1;" * (MAX_STATEMENTS + 1), "statements", "limit",
+            seconds=10.0),   # Python's own parser needs seconds to read 120,001 statements
+    program("huge-literal", "x = " + "9" * 5000, "number literal is too long"),
+    program("huge-float", "x = 1e999", "too large"),
+    program("huge-seed", "x = randn(3, seed=10**100)", "seed must be"),
+    program("huge-index", "x = [1.0]\ny = x[10**100]", "index"),
+    # --- numeric trouble, reported at the node
+    program("9**9**9", "x = 9**9**9", "overflow", "9**9**9"),
+    program("exp-overflow", "x = 1000.0\ny = exp(x)", "overflow", "exp(x)"),
+    program("log-negative", "x = -1.0\ny = log(x)", "NaN", "log(x)"),
+    program("sqrt-negative", "x = -1.0\ny = sqrt(x)", "NaN"),
+    program("divide-by-zero", "x = 0.0\ny = 1.0 / x", "division by zero"),
+    program("log-zero", "x = 0.0\ny = log(x)", "log of 0"),
+    # --- shapes and memory
+    program("shape-mismatch", "x = [1.0, 2.0]\ny = [1.0, 2.0, 3.0]\nz = sum(x + y)", "shape mismatch"),
+    program("matmul-mismatch", "W = zeros(3, 4)\nx = zeros(3)\ny = sum(W @ x)", "shape mismatch"),
+    program("80-gigabyte-matrix", "x = zeros(100000, 100000)", "10,000,000,000 elements"),
+    program("8-terabyte-broadcast", "a = zeros(1000000, 1)\nb = zeros(1, 1000000)\nc = sum(a + b)",
+            "1,000,000,000,000 elements"),
+    program("8-terabyte-outer", "a = zeros(1000000)\nb = sum(outer(a, a))", "elements"),
+    program("three-dimensions", "x = zeros(10, 10, 10)", "1 or 2 sizes"),
+    program("negative-size", "x = zeros(-1)", "whole number"),
+    # --- requests
+    request("bad-export-format", 422, "format", json={"source": LECTURE, "format": "exe"},
+            path="/api/render"),
+    request("step-out-of-range", 422, "step must be between", path="/api/render",
+            json={"source": LECTURE, "step": 10**9}),
+    request("negative-step", 422, "step", path="/api/render", json={"source": LECTURE, "step": -1}),
+    request("malformed-json", 422, "invalid request", content=b'{"source": "x = 1.0',
+            headers={"content-type": "application/json"}),
+    request("not-utf8", 400, "error parsing the body", content=b'{"source": "\xff\xfe"}',
+            headers={"content-type": "application/json"}),
+    request("json-array", 422, "invalid request", json=[1, 2, 3]),
+    request("source-not-a-string", 422, "source", json={"source": 5}),
+    request("missing-source", 422, "source", json={"gradcheck": True}),
+    request("oversized-body", 413, "larger than the limit",
+            content=b'{"source": "' + b"1" * (BODY_LIMIT + 10) + b'"}',
+            headers={"content-type": "application/json"}),
+    request("oversized-chunked-body", 413, "larger than the limit",
+            content=(b"1" * MB for _ in range(12)), headers={"content-type": "application/json"}),
+    request("unknown-path", 404, "Not Found", path="/api/../../etc/passwd", method="GET"),
+    request("wrong-method", 405, "Method Not Allowed", path="/api/trace", method="GET"),
+]
+
+
+@pytest.fixture(scope="module")
+def server():
+    with running_server(job_timeout_s=10) as s:
+        yield s
+
+
+def test_there_are_enough_hostile_cases():
+    assert len(CASES) >= 30
+    record("hostile_inputs", len(CASES))
+
+
+@pytest.mark.parametrize("kwargs,status,words,seconds", CASES)
+def test_hostile_request_is_refused_clearly_and_quickly(server, kwargs, status, words, seconds):
+    kwargs = dict(kwargs)
+    path = kwargs.pop("path", "/api/trace")
+    method = kwargs.pop("method", "POST")
+    t0 = time.monotonic()
+    r = httpx.request(method, server.url + path, timeout=30, **kwargs)
+    elapsed = time.monotonic() - t0
+    assert r.status_code == status, r.text[:500]
+    body = r.json()
+    message = body["message"]
+    assert message and "Traceback" not in message
+    for word in words:
+        assert word in message, message
+    assert elapsed < seconds, f"took {elapsed:.2f} s"
+    if status == 400 and "json" in kwargs:              # a bad program says where
+        assert body["line"] >= 1 and body["col"] >= 1
+
+
+def test_server_is_healthy_after_the_hostile_cases(server):
+    before = {w["pid"] for lane in server.health()["lanes"].values() for w in lane["workers"]}
+    assert server.healthy()
+    health = server.health()
+    after = {w["pid"] for lane in health["lanes"].values() for w in lane["workers"]}
+    assert after == before                               # no worker died on the way
+    assert health["counts"]["workers_lost"] == 0
+    assert server.stray_processes() == []
+
+
+def test_lookalike_identifiers_mean_exactly_their_ascii_form(server):
+    """NFKC-normalized names (fullwidth, mathematical letters) are the ASCII names."""
+    ascii_ = "x = 2.0\ny = exp(x) * x"
+    fancy = "ｘ = 2.0\n𝐲 = ｅｘｐ(𝑥) * x"
+    a = httpx.post(server.url + "/api/trace", json={"source": ascii_}, timeout=10).json()
+    b = httpx.post(server.url + "/api/trace", json={"source": fancy}, timeout=10).json()
+    strip = ("expr", "end_col", "col")
+    for na, nb in zip(a["nodes"], b["nodes"], strict=True):
+        assert {k: v for k, v in na.items() if k not in strip} == \
+               {k: v for k, v in nb.items() if k not in strip}
+
+
+def read_until_closed(sock: socket.socket) -> str:
+    """Everything the server sends until it closes the connection (at most 10 s)."""
+    data, deadline = b"", time.monotonic() + 10
+    while time.monotonic() < deadline:
+        chunk = sock.recv(65536)
+        if not chunk:
+            break
+        data += chunk
+    return data.decode(errors="replace")
+
+
+def test_body_sent_too_slowly_is_cut_off():
+    """A client that trickles its body is answered 408 when the body time limit runs out."""
+    with running_server(body_timeout_s=1) as s:
+        host, port = s.url.removeprefix("http://").split(":")
+        with socket.create_connection((host, int(port)), timeout=10) as sock:
+            sock.sendall(b"POST /api/trace HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                         b"Transfer-Encoding: chunked\r\n\r\n5\r\n{\"sou\r\n")
+            t0 = time.monotonic()
+            reply = read_until_closed(sock)
+            elapsed = time.monotonic() - t0
+        assert reply.startswith("HTTP/1.1 408"), reply
+        assert "took longer than 1 s" in reply
+        assert elapsed < 3
+        assert s.healthy()
+
+
+def test_declared_length_over_the_limit_is_refused_before_the_body():
+    with running_server(max_body_bytes=1000) as s:
+        host, port = s.url.removeprefix("http://").split(":")
+        with socket.create_connection((host, int(port)), timeout=10) as sock:
+            sock.sendall(b"POST /api/trace HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                         b"Content-Length: 5000000000\r\n\r\n")
+            reply = read_until_closed(sock)
+        assert reply.startswith("HTTP/1.1 413"), reply
+        assert "1,000 bytes" in reply
+
+
+# ---------------------------------------------------------------- page and drawing safety
+
+@pytest.fixture(scope="module")
+def client():
+    from app.main import create_app
+    with TestClient(create_app()) as c:
+        yield c
+
+
+def test_page_sends_security_headers(client):
+    r = client.get("/")
+    csp = r.headers["content-security-policy"]
+    assert "script-src 'self'" in csp and "'unsafe-inline'" not in csp.split("script-src")[1].split(";")[0]
+    assert "default-src 'none'" in csp and "object-src 'none'" in csp and "frame-ancestors 'none'" in csp
+    assert r.headers["x-content-type-options"] == "nosniff"
+    assert r.headers["referrer-policy"] == "no-referrer"
+    api = client.post("/api/trace", json={"source": "x = exp"})
+    assert api.headers["x-content-type-options"] == "nosniff"
+    assert "content-security-policy" in api.headers
+
+
+def test_svg_from_hostile_names_carries_no_script_or_links(client):
+    from xml.etree import ElementTree as ET
+    names = ["ｓｃｒｉｐｔ", "javascript", "onload", "x" * 60, "ǅ_ĳ_ﬁ", "Σ_ᾼ"]
+    source = "\n".join(f"{n} = {i}.5" for i, n in enumerate(names))
+    source += "\nout = " + " + ".join(n for n in names)
+    # a comment inside an expression's span is part of its source text
+    source += "\nz = sum([1.0, # \"] [label=<<b>x</b>> href=\"javascript:alert(1)\" \\N\n 2.0]) + out"
+    for fmt in ("trace", "svg"):
+        if fmt == "trace":
+            r = client.post("/api/trace", json={"source": source})
+            svg = r.json()["svg"]
+        else:
+            r = client.post("/api/render", json={"source": source, "format": "svg"})
+            svg = r.text
+        assert r.status_code == 200
+        root = ET.fromstring(svg)
+        tags = {el.tag.split("}")[1] for el in root.iter()}
+        assert not tags & {"script", "a", "foreignObject", "image", "use", "iframe", "animate", "set"}
+        for el in root.iter():
+            for attr, value in el.attrib.items():
+                assert not attr.lower().startswith("on") and "href" not in attr.lower()
+                assert "javascript:" not in value.lower()
+        assert "<!--" not in svg and "<!DOCTYPE" not in svg
+
+
+def test_dot_labels_are_escaped():
+    """User text reaches DOT only as quoted, backslash-escaped, non-HTML labels."""
+    from engine import render as renderer
+    from engine import trace
+    source = "a = 1.0\nb = sum([1.0, # \\\" ] [label=<<b>x</b>> URL=\"javascript:x\" \\N\n 2.0]) + a"
+    doc = trace(source).to_dict()
+    dot = renderer.build_dot(doc)
+    assert "label=<" not in dot and "URL=" not in dot and "href" not in dot.lower()
+
+
+def test_sanitizer_strips_active_content():
+    from app.security import sanitize_svg
+    evil = (b'<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" '
+            b'onload="alert(1)"><script>alert(1)</script><a xlink:href="javascript:alert(1)">'
+            b'<text>link</text></a><foreignObject><div xmlns="http://www.w3.org/1999/xhtml">x</div>'
+            b'</foreignObject><image href="http://evil/x.png"/><g onclick="x()" style="x">'
+            b'<text fill="url(http://evil/#x)" x="1">kept</text><animate attributeName="href"/></g>'
+            b'<!-- comment --><?pi x?></svg>')
+    out = sanitize_svg(evil).decode()
+    for bad in ("script", "onload", "onclick", "javascript", "foreignObject", "image", "href",
+                "animate", "http://evil", "comment", "<?pi", "style="):
+        assert bad not in out, bad
+    assert ">kept</text>" in out
+
+
+def test_docs_still_work_under_their_own_policy(client):
+    r = client.get("/docs")
+    assert r.status_code == 200
+    assert "cdn.jsdelivr.net" in r.headers["content-security-policy"]

@@ -82,6 +82,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app = FastAPI(
         lifespan=lifespan,
+        docs_url=None,        # served by routes.api_docs from vendored Swagger UI (no CDN)
+        redoc_url=None,
         title="Backprop Studio",
         version="0.1.0",
         description="Type a small program, see its computation graph, and step through the "

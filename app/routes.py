@@ -61,6 +61,14 @@ def page(request: Request) -> Response:
     })
 
 
+@router.get("/docs", response_class=HTMLResponse, include_in_schema=False)
+def api_docs(request: Request) -> Response:
+    """Interactive API documentation (Swagger UI served from static/vendor, so it works offline)."""
+    return request.app.state.templates.TemplateResponse(request, "docs.html", {
+        "openapi_url": request.app.openapi_url,
+    })
+
+
 @router.get("/api/examples", response_model=list[Example], summary="The worked examples")
 def examples() -> list[dict[str, str]]:
     """The gallery's worked examples, covering the lecture."""

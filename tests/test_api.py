@@ -220,7 +220,10 @@ def test_page_and_assets(client):
 
 
 def test_openapi_documents_the_api(client):
-    assert client.get("/docs").status_code == 200
+    docs = client.get("/docs")
+    assert docs.status_code == 200
+    assert "/static/vendor/swagger-ui/swagger-ui-bundle.js" in docs.text and "cdn" not in docs.text.lower()
+    assert client.get("/static/vendor/swagger-ui/swagger-ui-bundle.js").status_code == 200
     spec = client.get("/openapi.json").json()
     assert {"/api/trace", "/api/render", "/api/examples", "/api/status"} <= set(spec["paths"])
     render = spec["paths"]["/api/render"]["post"]

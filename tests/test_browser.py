@@ -340,3 +340,14 @@ def test_without_graphviz_the_page_says_what_to_install(browser, live_server_wit
         assert pg.inner_text('#panel-node [data-field="upstream"]').strip() == "2"
     finally:
         pg.context.close()
+
+
+def test_api_docs_work_offline(page):
+    outside: list[str] = []
+    page.on("request", lambda r: None if r.url.startswith(page.base_url) or r.url.startswith("data:")
+            else outside.append(r.url))
+    page.goto(page.base_url + "/docs")
+    page.wait_for_selector(".opblock")
+    paths = page.locator(".opblock-summary-path").all_inner_texts()
+    assert {"/api/trace", "/api/render", "/api/examples"} <= {p.strip() for p in paths}
+    assert outside == []

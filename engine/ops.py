@@ -131,7 +131,10 @@ def index_shape(shapes: Sequence[Shape], attrs: dict) -> Shape:
         if isinstance(k, int) and not -n <= k < n:
             raise ShapeError(f"index {k} is out of range for shape {fmt_shape(s)}")
     # A broadcast view of one number has the shape without allocating anything.
-    return np.broadcast_to(np.zeros(()), s)[key].shape
+    out = np.broadcast_to(np.zeros(()), s)[key].shape
+    if 0 in out:
+        raise ShapeError(f"the slice is empty: it selects nothing from a tensor of shape {fmt_shape(s)}")
+    return out
 
 
 def softmax_shape(shapes: Sequence[Shape], attrs: dict) -> Shape:

@@ -116,6 +116,8 @@ CASES = [
     ("x = 1.0\nf = x @ x", "x @ x", 0, r"@"),
     ("x = [1.0]\nf = x[5]", "x[5]", 0, r"index 5 is out of range for shape \(1,\)"),
     ("x = 1.0\nf = x[0]", "x[0]", 0, r"scalar cannot be indexed"),
+    ("x = [1.0, 2.0]\nf = sum(softmax(x[1:1]))", "x[1:1]", 0, r"slice is empty.*\(2,\)"),
+    ("W = [[1.0, 2.0]]\nf = sum(W[1:])", "W[1:]", 0, r"slice is empty.*\(1, 2\)"),
     ("W = ones(2, 2)\nv = ones(3)\nf = sum(outer(W, v))", "outer", 0, r"\(2, 2\).*\(3,\)"),
     ("W = ones(2, 2)\nv = ones(3)\nf = sum(concat(v, W))", "concat", 0, r"\(2, 2\)"),
     # assignment forms

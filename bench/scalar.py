@@ -8,7 +8,7 @@ import time
 from typing import Callable
 
 from engine import trace
-from engine.autodiff import backward, forward
+from engine.autodiff import run_backward, run_forward
 from engine.parser import build, parse
 
 from .programs import micrograd_source, output_name, scalar_program
@@ -65,8 +65,8 @@ def engine_phases(program: str, repeat: int) -> dict[str, float]:
     parse_s, _ = best_of(lambda: parse(program), repeat)
     build_s, built = best_of(lambda: build(program), repeat)
     graph, out = built  # type: ignore[misc]
-    fwd_s, _ = best_of(lambda: forward(graph), repeat)
-    bwd_s, _ = best_of(lambda: backward(graph, out), repeat)
+    fwd_s, _ = best_of(lambda: run_forward(graph), repeat)
+    bwd_s, _ = best_of(lambda: run_backward(graph, out), repeat)
     total_s, t = best_of(lambda: trace(program), repeat)
     json_s, _ = best_of(lambda: json.dumps(t.to_dict()), repeat)  # type: ignore[union-attr]
     return {"parse": parse_s, "build": max(build_s - parse_s, 0.0), "forward": fwd_s, "backward": bwd_s,

@@ -14,7 +14,7 @@ import numpy as np
 from .errors import ProgramError
 from .graph import Graph, Node
 from .limits import JACOBIAN_MAX_ENTRIES
-from .ops import INITS, OPS, Shape
+from .ops import INITS, OPS, SCALAR, ScalarOp, Shape
 
 ONE = np.ones(())
 
@@ -138,22 +138,65 @@ def leaf_value(node: Node) -> np.ndarray:
     return INITS[node.attrs["init"]].make(node.shape, node.attrs)
 
 
-def forward(graph: Graph, record: bool = True) -> list[ForwardStep]:
-    steps: list[ForwardStep] = []
+class _Fallback(Exception):
+    """The scalar interpretation cannot give this node's value exactly: use numpy's."""
+
+
+# What Python float arithmetic raises where numpy (under np.errstate(raise)) would report.
+_SCALAR_TROUBLE = (ZeroDivisionError, OverflowError, ValueError, FloatingPointError, _Fallback)
+
+
+def _numpy_forward(node: Node, ins: list) -> float | np.ndarray:
+    v = OPS[node.op].forward([np.asarray(x) if type(x) is float else x for x in ins], node.attrs)
+    v = v if type(v) is np.ndarray and v.dtype == np.float64 else np.asarray(v, np.float64)
+    return float(v) if v.ndim == 0 else v
+
+
+def run_forward(graph: Graph) -> list[float | np.ndarray]:
+    """Every node's value, in id order (a topological order). Single numbers go through the
+    scalar interpretation of the ops (Python floats), everything else through numpy."""
     nodes = graph.nodes
+    vals: list = [None] * len(nodes)
+    scalar_ops = SCALAR
     with np.errstate(over="raise", divide="raise", invalid="raise", under="ignore"):
         for node in nodes:
-            try:
-                if node.kind == "op":
-                    v = OPS[node.op].forward([nodes[i].value for i in node.inputs], node.attrs)
-                else:
-                    v = leaf_value(node)
-            except FloatingPointError as e:
-                raise numeric_error(node, e, "forward") from None
-            node.value = v if type(v) is np.ndarray and v.dtype == np.float64 else np.asarray(v, np.float64)
-            if record:
-                steps.append(ForwardStep(node.id, node.value))
-    return steps
+            nid = node.id
+            if node.kind == "op":
+                ins = [vals[i] for i in node.inputs]
+                v = None
+                sc = scalar_ops.get(node.op) if not node.shape else None
+                if sc is not None:
+                    for x in ins:
+                        if type(x) is not float:
+                            sc = None
+                            break
+                    if sc is not None:
+                        try:
+                            v = sc.forward(ins, node.attrs)
+                            if v - v != 0.0:          # inf or nan: let numpy name the trouble
+                                v = None
+                        except _SCALAR_TROUBLE:
+                            v = None
+                if v is None:
+                    try:
+                        v = _numpy_forward(node, ins)
+                    except FloatingPointError as e:
+                        raise numeric_error(node, e, "forward") from None
+            else:
+                v = leaf_value(node)
+                v = v if type(v) is np.ndarray and v.dtype == np.float64 else np.asarray(v, np.float64)
+                if v.ndim == 0:
+                    v = float(v)
+            vals[nid] = v
+            node._value = v
+    graph.values = vals
+    return vals
+
+
+def forward(graph: Graph, record: bool = True) -> list[ForwardStep]:
+    """Run the forward pass; the steps it made, one per node in id order."""
+    run_forward(graph)
+    return [ForwardStep(n.id, n.value) for n in graph.nodes] if record else []
 
 
 def evaluate(graph: Graph, overrides: dict[int, np.ndarray], values: list[np.ndarray]) -> list[np.ndarray]:
@@ -173,19 +216,29 @@ def evaluate(graph: Graph, overrides: dict[int, np.ndarray], values: list[np.nda
     return out
 
 
-def jacobian(node: Node, pos: int, ins: list[np.ndarray], in_shape: Shape) -> np.ndarray:
+def jacobian(node: Node, out: np.ndarray, pos: int, ins: list[np.ndarray], in_shape: Shape) -> np.ndarray:
     """d node / d input, shaped node shape + input shape, one VJP per output entry."""
     op = OPS[node.op]
     jac = np.empty(node.shape + in_shape)
     for k in np.ndindex(*node.shape):
         e = np.zeros(node.shape)
         e[k] = 1.0
-        jac[k] = unbroadcast(np.asarray(op.vjp(pos, e, node.value, ins, node.attrs), np.float64), in_shape)
+        jac[k] = unbroadcast(np.asarray(op.vjp(pos, e, out, ins, node.attrs), np.float64), in_shape)
     return jac
 
 
-def backward(graph: Graph, output: int) -> list[BackwardStep]:
+# A backward step as the pass records it: (node id, upstream, edges), each edge
+# (input id, position, local, downstream, skipped). Numbers are floats for single
+# numbers, arrays otherwise. Contributions, sums, rules and intuitions follow from these
+# and from the graph; `expand` adds them when the steps are read or serialized.
+Record = tuple[int, "float | np.ndarray", list[tuple[int, int, "float | np.ndarray | None", "float | np.ndarray | None", "str | None"]]]
+
+
+def run_backward(graph: Graph, output: int) -> list[Record]:
+    """Gradients of the output with respect to every node (stored on the nodes), and the
+    record of each backward step, in reverse id order."""
     nodes = graph.nodes
+    vals = getattr(graph, "values", None) or [n._value for n in nodes]
     # The nodes the output depends on: marked walking backwards from it.
     relevant = bytearray(len(nodes))
     relevant[output] = 1
@@ -193,70 +246,196 @@ def backward(graph: Graph, output: int) -> list[BackwardStep]:
         if relevant[node.id]:
             for i in node.inputs:
                 relevant[i] = 1
-    grads: list[np.ndarray | None] = [None] * len(nodes)
-    contributions: dict[int, list[tuple[int, np.ndarray]]] = {}
-    grads[output] = ONE
-    symbols = Symbols(nodes)
-    steps: list[BackwardStep] = []
+    grads: list = [None] * len(nodes)
+    grads[output] = 1.0 if type(vals[output]) is float else ONE
+    records: list[Record] = []
+    scalar_ops = SCALAR
     with np.errstate(over="raise", divide="raise", invalid="raise", under="ignore"):
         for node in reversed(nodes[:output + 1]):
-            if not relevant[node.id] or not node.requires_grad:
+            nid = node.id
+            if not relevant[nid] or not (node.kind == "op" or (node.kind == "leaf" and not node.frozen)):
                 continue
-            upstream = grads[node.id]
-            assert upstream is not None
-            edges: list[Edge] = []
-            if node.kind == "op":
+            up = grads[nid]
+            if node.kind != "op":
+                records.append((nid, up, []))
+                continue
+            edges = None
+            sc = scalar_ops.get(node.op) if type(up) is float else None
+            if sc is not None:
+                ins = [vals[i] for i in node.inputs]
+                for x in ins:
+                    if type(x) is not float:
+                        sc = None
+                        break
+                if sc is not None:
+                    edges = _scalar_edges(sc, node, nodes, ins, vals[nid], up, grads)
+            if edges is None:
                 try:
-                    edges = _edges(node, nodes, upstream, grads, contributions, symbols)
+                    edges = _numpy_edges(node, nodes, vals, up, grads)
                 except FloatingPointError as e:
                     raise numeric_error(node, e, "backward") from None
-            contrib = contributions.pop(node.id, [])
-            sum_rule = None
-            if len(contrib) > 1:
-                who = ", ".join(symbols(f)[0] for f, _ in contrib)
-                sum_rule = (f"{symbols(node.id)[0]} feeds {len(contrib)} nodes ({who}); its gradient is the sum "
-                            f"of their contributions: upstream = Σ downstream")
-            op = node.op if node.kind == "op" else node.kind
-            steps.append(BackwardStep(node.id, op, upstream, contrib, edges,
-                                      OPS[node.op].intuition if node.kind == "op" else None, sum_rule))
+            records.append((nid, up, edges))
     for node in nodes:
-        if node.requires_grad:
+        if node.kind == "op" or (node.kind == "leaf" and not node.frozen):
             g = grads[node.id]
-            node.grad = np.zeros(node.shape) if g is None else np.asarray(g, np.float64)
+            if g is None:
+                g = 0.0 if not node.shape else np.zeros(node.shape)
+            elif type(g) is not float:
+                g = np.asarray(g, np.float64)
+                if g.ndim == 0:
+                    g = float(g)
+            node._grad = g
         else:
-            node.grad = None
-    return steps
+            node._grad = None
+    return records
 
 
-def _edges(node: Node, nodes: list[Node], upstream: np.ndarray, grads: list[np.ndarray | None],
-           contributions: dict[int, list[tuple[int, np.ndarray]]], symbols: Symbols) -> list[Edge]:
+def _scalar_edges(sc: ScalarOp, node: Node, nodes: list[Node], ins: list[float], out: float, up: float,
+                  grads: list) -> list | None:
+    """The node's edges in the scalar interpretation, accumulated into `grads`; None (and
+    nothing accumulated) where numpy must take over to name numeric trouble."""
+    edges: list = []
+    attrs = node.attrs
+    try:
+        for pos, i in enumerate(node.inputs):
+            inp = nodes[i]
+            if not (inp.kind == "op" or (inp.kind == "leaf" and not inp.frozen)):
+                edges.append((i, pos, None, None, "frozen" if inp.frozen else "constant"))
+                continue
+            local = sc.local(pos, ins, out, attrs)
+            down = local * up
+            if down - down != 0.0:
+                return None
+            edges.append((i, pos, local, down, None))
+    except _SCALAR_TROUBLE:
+        return None
+    saved = [(e[0], grads[e[0]]) for e in edges]
+    for i, _, _, down, skipped in edges:
+        if skipped is None:
+            g = grads[i]
+            if g is None:
+                grads[i] = down
+            elif type(g) is float:
+                g = g + down
+                if g - g != 0.0:                  # the sum overflowed: numpy names it
+                    for k, old in reversed(saved):
+                        grads[k] = old
+                    return None
+                grads[i] = g
+            else:
+                grads[i] = g + down
+    return edges
+
+
+def _numpy_edges(node: Node, nodes: list[Node], vals: list, upstream: float | np.ndarray,
+                 grads: list) -> list:
     op = OPS[node.op]
-    ins = [nodes[i].value for i in node.inputs]
-    in_shapes = [n.shape for n in (nodes[i] for i in node.inputs)]
-    out_sym = symbols(node.id)
+    ins = [np.asarray(vals[i]) if type(vals[i]) is float else vals[i] for i in node.inputs]
+    up = np.asarray(upstream) if type(upstream) is float else upstream
+    out = vals[node.id]
+    out = np.asarray(out) if type(out) is float else out
     scalar_out = node.shape == ()
-    edges = []
+    pending: list = []
+    edges: list = []
     for pos, i in enumerate(node.inputs):
         inp = nodes[i]
-        other = symbols(node.inputs[1 - pos]) if len(node.inputs) == 2 else None
-        rule = fill(op.rule(pos, in_shapes, node.shape), out_sym, symbols(i), other)
-        local_shape = node.shape + inp.shape
         if not inp.requires_grad:
-            edges.append(Edge(i, pos, None, local_shape, None, "frozen" if inp.frozen else "constant", rule))
+            edges.append((i, pos, None, None, "frozen" if inp.frozen else "constant"))
             continue
         if scalar_out:
             # d node / d input has the input's shape; downstream = local × upstream exactly.
-            local = unbroadcast(np.asarray(op.vjp(pos, ONE, node.value, ins, node.attrs), np.float64), inp.shape)
-            down = local * upstream
+            local = unbroadcast(np.asarray(op.vjp(pos, ONE, out, ins, node.attrs), np.float64), inp.shape)
+            down = local * up
         else:
-            down = unbroadcast(np.asarray(op.vjp(pos, upstream, node.value, ins, node.attrs), np.float64),
-                               inp.shape)
-            local = (jacobian(node, pos, ins, inp.shape)
+            down = unbroadcast(np.asarray(op.vjp(pos, up, out, ins, node.attrs), np.float64), inp.shape)
+            local = (jacobian(node, out, pos, ins, inp.shape)
                      if node.size * inp.size <= JACOBIAN_MAX_ENTRIES else None)
         if local is not None and local.size > JACOBIAN_MAX_ENTRIES:
             local = None
         g = grads[i]
-        grads[i] = down if g is None else g + down
-        contributions.setdefault(i, []).append((node.id, down))
-        edges.append(Edge(i, pos, local, local_shape, down, None, rule))
+        if g is not None and type(g) is float:
+            g = np.asarray(g)
+        g = down if g is None else g + down
+        grads[i] = float(g) if g.ndim == 0 else g
+        if local is not None and local.ndim == 0:
+            local = float(local)
+        if down.ndim == 0:
+            down = float(down)
+        edges.append((i, pos, local, down, None))
     return edges
+
+
+def _listed(x: float | np.ndarray) -> float | list:
+    return x if type(x) is float else x.tolist()
+
+
+def expand(graph: Graph, records: list[Record]):
+    """Each recorded step with what follows from it: (node, op name, upstream, contributions
+    [(from, downstream)], edges [(input, position, local, local shape, downstream, skipped,
+    rule)], intuition, sum rule). The contributions of a node's successors are all recorded
+    before its own step, in the order they were sent."""
+    nodes = graph.nodes
+    symbols = Symbols(nodes)
+    contributions: dict[int, list] = {}
+    rules: dict[tuple, tuple[str, str]] = {}
+    for nid, up, edges in records:
+        node = nodes[nid]
+        full = []
+        if edges:
+            op = OPS[node.op]
+            in_shapes = [nodes[i].shape for i in node.inputs]
+            out_sym = symbols(nid)
+            two = len(node.inputs) == 2
+            for i, pos, local, down, skipped in edges:
+                key = (node.op, pos, *in_shapes, node.shape)
+                rule = rules.get(key)
+                if rule is None:
+                    rule = rules[key] = op.rule(pos, in_shapes, node.shape)
+                other = symbols(node.inputs[1 - pos]) if two else None
+                full.append((i, pos, local, node.shape + nodes[i].shape, down, skipped,
+                             fill(rule, out_sym, symbols(i), other)))
+                if skipped is None:
+                    contributions.setdefault(i, []).append((nid, down))
+        contrib = contributions.pop(nid, [])
+        sum_rule = None
+        if len(contrib) > 1:
+            who = ", ".join(symbols(f)[0] for f, _ in contrib)
+            sum_rule = (f"{symbols(nid)[0]} feeds {len(contrib)} nodes ({who}); its gradient is the sum "
+                        f"of their contributions: upstream = Σ downstream")
+        is_op = node.kind == "op"
+        yield (nid, node.op if is_op else node.kind, up, contrib, full,
+               OPS[node.op].intuition if is_op else None, sum_rule)
+
+
+def _array(x: float | np.ndarray | None) -> np.ndarray | None:
+    return np.array(x) if type(x) is float else x
+
+
+def materialize(graph: Graph, records: list[Record]) -> list[BackwardStep]:
+    """The recorded steps as BackwardStep objects (numbers as arrays, 0-d for a number)."""
+    return [BackwardStep(nid, op, _array(up), [(f, _array(d)) for f, d in contrib],
+                         [Edge(i, pos, _array(local), shape, _array(down), skipped, rule)
+                          for i, pos, local, shape, down, skipped, rule in edges],
+                         intuition, sum_rule)
+            for nid, op, up, contrib, edges, intuition, sum_rule in expand(graph, records)]
+
+
+def step_dicts(graph: Graph, records: list[Record]) -> list[dict]:
+    """The recorded steps as the JSON document's backward steps (same as BackwardStep.to_dict)."""
+    out = []
+    for nid, op, up, contrib, edges, intuition, sum_rule in expand(graph, records):
+        out.append({"phase": "backward", "node": nid, "op": op, "upstream": _listed(up),
+                    "contributions": [{"from": f, "downstream": _listed(d)} for f, d in contrib],
+                    "edges": [{"input": i, "position": pos,
+                               "local": None if local is None else _listed(local),
+                               "local_shape": list(shape),
+                               "downstream": None if down is None else _listed(down),
+                               "skipped": skipped, "rule": {"text": rule[0], "latex": rule[1]}}
+                              for i, pos, local, shape, down, skipped, rule in edges],
+                    "intuition": intuition, "sum_rule": sum_rule})
+    return out
+
+
+def backward(graph: Graph, output: int) -> list[BackwardStep]:
+    """Run the backward pass from a scalar output; the steps it made, as objects."""
+    return materialize(graph, run_backward(graph, output))

@@ -12,7 +12,7 @@ from .limits import MAX_ELEMENTS, MAX_NODES, MAX_TOTAL_ELEMENTS
 from .ops import Shape, fmt_shape
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Node:
     id: int
     op: str                      # an OPS key, "leaf" or "const"
@@ -29,8 +29,33 @@ class Node:
     names: list[str] = field(default_factory=list)
     frozen: bool = False
     literal: np.ndarray | None = None     # the value of a literal leaf or constant
-    value: np.ndarray | None = None
-    grad: np.ndarray | None = None
+    # Computed by the passes: a single number is kept as a Python float (the scalar
+    # interpretation of the ops), anything else as a float64 array. `value` and `grad`
+    # always give arrays (0-d for a number).
+    _value: float | np.ndarray | None = None
+    _grad: float | np.ndarray | None = None
+
+    @property
+    def value(self) -> np.ndarray | None:
+        v = self._value
+        if type(v) is float:
+            v = self._value = np.array(v)
+        return v
+
+    @value.setter
+    def value(self, v: np.ndarray | None) -> None:
+        self._value = v
+
+    @property
+    def grad(self) -> np.ndarray | None:
+        g = self._grad
+        if type(g) is float:
+            g = self._grad = np.array(g)
+        return g
+
+    @grad.setter
+    def grad(self, g: np.ndarray | None) -> None:
+        self._grad = g
 
     @property
     def name(self) -> str | None:

@@ -364,6 +364,74 @@ OPS: dict[str, Op] = {op.name: op for op in [
 ]}
 
 
+# ---------------------------------------------------------------- scalar interpretation
+# The same ops on plain Python floats, for nodes whose inputs and output are all single
+# numbers: the graphs of scalar programs, where a numpy 0-d array per value costs more than
+# the arithmetic. Each entry gives the forward value and the local derivative ∂out/∂input i
+# computed exactly as the numpy VJP computes it for an upstream gradient of 1, so both
+# interpretations give the same numbers bit for bit. Functions whose numpy kernels may
+# round differently from Python's `math` (exp, log, tanh, sin, cos, pow) call numpy's.
+# A result that is not a finite float, or a Python arithmetic error, sends the node back
+# to the numpy interpretation, which reports numeric trouble as before.
+ScalarForward = Callable[[Sequence[float], dict], float]
+ScalarLocal = Callable[[int, Sequence[float], float, dict], float]   # (i, ins, out, attrs)
+
+
+@dataclass(frozen=True)
+class ScalarOp:
+    forward: ScalarForward
+    local: ScalarLocal
+
+
+def _np1(f: Callable[[Any], Any]) -> Callable[[float], float]:
+    return lambda x: float(f(x))
+
+
+_exp, _log, _tanh, _sin, _cos = (_np1(f) for f in (np.exp, np.log, np.tanh, np.sin, np.cos))
+
+
+def _pow(a: float, b: float) -> float:
+    return float(np.power(a, b))
+
+
+def _sigmoid_scalar(x: float) -> float:
+    z = _exp(-abs(x))
+    return 1.0 / (1.0 + z) if x >= 0 else z / (1.0 + z)
+
+
+def _tie(a: float, b: float, win: bool) -> float:
+    return (1.0 if win else 0.0) + 0.5 * (a == b)
+
+
+SCALAR: dict[str, ScalarOp] = {
+    "add": ScalarOp(lambda v, at: v[0] + v[1], lambda i, v, o, at: 1.0),
+    "sub": ScalarOp(lambda v, at: v[0] - v[1], lambda i, v, o, at: 1.0 if i == 0 else -1.0),
+    "mul": ScalarOp(lambda v, at: v[0] * v[1], lambda i, v, o, at: v[1 - i]),
+    "div": ScalarOp(lambda v, at: v[0] / v[1], lambda i, v, o, at: 1.0 / v[1] if i == 0 else -o / v[1]),
+    "pow": ScalarOp(lambda v, at: _pow(v[0], v[1]),
+                    lambda i, v, o, at: v[1] * _pow(v[0], v[1] - 1) if i == 0
+                    else o * _log(1.0 if v[0] == 0 else v[0])),           # d(0^y)/dy = 0, as numpy's
+    "neg": ScalarOp(lambda v, at: -v[0], lambda i, v, o, at: -1.0),
+    "exp": ScalarOp(lambda v, at: _exp(v[0]), lambda i, v, o, at: o),
+    "log": ScalarOp(lambda v, at: _log(v[0]), lambda i, v, o, at: 1.0 / v[0]),
+    "sqrt": ScalarOp(lambda v, at: math.sqrt(v[0]), lambda i, v, o, at: 0.5 / o),
+    "abs": ScalarOp(lambda v, at: abs(v[0]), lambda i, v, o, at: (v[0] > 0) - (v[0] < 0) + 0.0),
+    "sin": ScalarOp(lambda v, at: _sin(v[0]), lambda i, v, o, at: _cos(v[0])),
+    "cos": ScalarOp(lambda v, at: _cos(v[0]), lambda i, v, o, at: -_sin(v[0])),
+    "tanh": ScalarOp(lambda v, at: _tanh(v[0]), lambda i, v, o, at: 1.0 - o * o),
+    "sigmoid": ScalarOp(lambda v, at: _sigmoid_scalar(v[0]), lambda i, v, o, at: o * (1.0 - o)),
+    "relu": ScalarOp(lambda v, at: v[0] if v[0] > 0.0 else 0.0, lambda i, v, o, at: 1.0 if v[0] > 0 else 0.0),
+    "leaky_relu": ScalarOp(lambda v, at: v[0] if v[0] > 0 else at["slope"] * v[0],
+                           lambda i, v, o, at: 1.0 if v[0] > 0 else float(at["slope"])),
+    "hardtanh": ScalarOp(lambda v, at: min(max(v[0], -1.0), 1.0),
+                         lambda i, v, o, at: 1.0 if -1 < v[0] < 1 else 0.0),
+    "maximum": ScalarOp(lambda v, at: v[0] if v[0] >= v[1] else v[1],
+                        lambda i, v, o, at: _tie(v[0], v[1], v[i] > v[1 - i])),
+    "minimum": ScalarOp(lambda v, at: v[0] if v[0] <= v[1] else v[1],
+                        lambda i, v, o, at: _tie(v[0], v[1], v[i] < v[1 - i])),
+}
+
+
 # ---------------------------------------------------------------- leaves
 def _dims_shape(args: list[int]) -> Shape:
     return tuple(args)

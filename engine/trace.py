@@ -5,7 +5,8 @@ from functools import cached_property
 
 import networkx as nx
 
-from .autodiff import BackwardStep, ForwardStep, backward, forward, symbol
+from .autodiff import (BackwardStep, ForwardStep, Record, Symbols, materialize, run_backward, run_forward,
+                       step_dicts)
 from .graph import Graph, Node
 from .ops import fmt_shape
 from .parser import build
@@ -20,18 +21,30 @@ class Trace:
         self.output = output
         self._graph = graph
         self.messages: list[dict] = []
-        self.forward_steps: list[ForwardStep] = forward(graph)
-        self.backward_steps: list[BackwardStep] = []
+        run_forward(graph)
+        # The backward pass keeps its steps as compact records; the step objects and the
+        # JSON document are made from them when first asked for.
+        self._records: list[Record] = []
         out = self.nodes[output]
         self.backward_ran = out.shape == ()
         if self.backward_ran:
-            self.backward_steps = backward(graph, output)
+            self._records = run_backward(graph, output)
         else:
             what = f"'{out.name}'" if out.name else "the last expression"
             self.messages.append({
                 "level": "warning", "line": out.line, "col": out.col,
                 "message": f"the output {what} has shape {fmt_shape(out.shape)}; backward needs a scalar "
                            f"output: try sum({out.name or '…'})"})
+
+    @cached_property
+    def forward_steps(self) -> list[ForwardStep]:
+        """One step per node, in id order (a topological order)."""
+        return [ForwardStep(n.id, n.value) for n in self.nodes]
+
+    @cached_property
+    def backward_steps(self) -> list[BackwardStep]:
+        """One step per node the output depends on that takes a gradient, in reverse order."""
+        return materialize(self._graph, self._records)
 
     @property
     def steps(self) -> list[ForwardStep | BackwardStep]:
@@ -42,22 +55,26 @@ class Trace:
         """The computation graph as a networkx DiGraph: nodes by id, edges input → op."""
         return self._graph.to_networkx()
 
-    def node_dict(self, n: Node) -> dict:
-        text, latex = symbol(n)
+    def node_dict(self, n: Node, symbols: Symbols | None = None) -> dict:
+        text, latex = (symbols or Symbols(self.nodes))(n.id)
+        v, g = n._value, n._grad
         return {"id": n.id, "op": n.op, "label": n.label, "kind": n.kind, "frozen": n.frozen,
-                "name": n.name, "names": list(n.names), "symbol": text, "latex": latex,
-                "inputs": list(n.inputs), "shape": list(n.shape),
-                "value": None if n.value is None else n.value.tolist(),
-                "grad": None if n.grad is None else n.grad.tolist(),
+                "name": n.names[0] if n.names else None, "names": list(n.names), "symbol": text,
+                "latex": latex, "inputs": list(n.inputs), "shape": list(n.shape),
+                "value": v if v is None or type(v) is float else v.tolist(),
+                "grad": g if g is None or type(g) is float else g.tolist(),
                 "line": n.line, "col": n.col, "end_line": n.end_line, "end_col": n.end_col,
                 "expr": n.expr, "attrs": dict(n.attrs)}
 
     def to_dict(self) -> dict:
+        symbols = Symbols(self.nodes)
+        forward = [{"phase": "forward", "node": n.id,
+                    "value": n._value if type(n._value) is float else n._value.tolist()}  # type: ignore[union-attr]
+                   for n in self.nodes]
         return {"source": self.source, "output": self.output, "backward": self.backward_ran,
                 "messages": list(self.messages),
-                "nodes": [self.node_dict(n) for n in self.nodes],
-                "steps": [s.to_dict() for s in self.forward_steps]
-                + [s.to_dict() for s in self.backward_steps]}
+                "nodes": [self.node_dict(n, symbols) for n in self.nodes],
+                "steps": forward + step_dicts(self._graph, self._records)}
 
 
 def trace(source: str) -> Trace:

@@ -255,6 +255,14 @@ class Job:
     future: cf.Future = field(default_factory=cf.Future)
     queued_at: float = field(default_factory=time.monotonic)
     rerouted: bool = False
+    forwarded: Job | None = None      # its copy in the large lane, once moved there
+
+    def withdraw(self) -> bool:
+        """Take the job back if it is still waiting for a worker (in either lane)."""
+        if self.future.cancel():
+            return True
+        inner = self.forwarded
+        return inner is not None and inner.future.cancel()
 
 
 class Lane:
@@ -334,7 +342,7 @@ class WorkerPool:
                 w.kill()
 
     # --- jobs
-    def submit(self, kind: str, **args: Any) -> cf.Future:
+    def submit(self, kind: str, **args: Any) -> Job:
         """Queue a job in its lane; raises :class:`Busy` at once when the lane is full."""
         self.start()
         source = args.get("source", "")
@@ -345,11 +353,21 @@ class WorkerPool:
         except Busy:
             self._count("busy")
             raise
-        return job.future
+        return job
 
     async def run(self, kind: str, **args: Any) -> bytes:
-        """Run a job in a worker and await its bytes (or its exception)."""
-        return await asyncio.wrap_future(self.submit(kind, **args))
+        """Run a job in a worker and await its bytes (or its exception).
+
+        A job still waiting for a worker after ``queue_wait_s`` is withdrawn: :class:`Busy`.
+        """
+        job = self.submit(kind, **args)
+        waiting = asyncio.wrap_future(job.future)
+        done, _ = await asyncio.wait({waiting}, timeout=self.settings.queue_wait_s)
+        if not done and job.withdraw():
+            self._count("busy")
+            raise Busy(f"the server is busy: no worker was free within "
+                       f"{self.settings.queue_wait_s:g} s; try again in a moment")
+        return await waiting
 
     def _count(self, what: str) -> None:
         with self.lock:
@@ -397,6 +415,7 @@ class WorkerPool:
     def _forward(self, job: Job) -> None:
         """Move a job from the small lane to the large one (a new future: the old one runs)."""
         inner = Job(job.kind, job.args, rerouted=True)
+        job.forwarded = inner
         try:
             self.large.submit(inner)
         except Busy as exc:
@@ -407,8 +426,10 @@ class WorkerPool:
 
     @staticmethod
     def _fail(job: Job, exc: BaseException) -> None:
-        if not job.future.done():
+        try:
             job.future.set_exception(exc)
+        except cf.InvalidStateError:
+            pass                      # already answered
 
     # --- state
     def health(self) -> dict:
@@ -426,11 +447,13 @@ class WorkerPool:
 
 
 def _copy(src: cf.Future, dst: cf.Future) -> None:
-    if dst.done():
-        return
-    if src.cancelled():
-        dst.cancel()
-    elif src.exception() is not None:
-        dst.set_exception(src.exception())
-    else:
-        dst.set_result(src.result())
+    """Complete ``dst`` as ``src`` completed (a moved job answers through its first future)."""
+    try:
+        if src.cancelled():
+            dst.set_exception(Busy("the server is busy; try again in a moment"))
+        elif src.exception() is not None:
+            dst.set_exception(src.exception())
+        else:
+            dst.set_result(src.result())
+    except cf.InvalidStateError:
+        pass                          # already answered

@@ -53,7 +53,7 @@ function el(tag, attrs = {}, ...children) {
 }
 
 function tex(latex, display = false) {
-  const span = el("span", { class: "math" });
+  const span = el("span", { class: "math", "data-latex": latex });
   if (window.katex) {
     try { katex.render(latex, span, { throwOnError: false, displayMode: display, output: "html" }); return span; }
     catch (_) { /* fall through to plain text */ }
@@ -86,10 +86,10 @@ function tensorView(value, shape, cls = "") {
   const count = rows.length * (rows[0] ? rows[0].length : 0);
   const dense = count > 120;
   const table = el("table");
-  rows.slice(0, 60).forEach((row) => {
+  rows.slice(0, 60).forEach((row, i) => {
     const tr = el("tr");
-    row.slice(0, 60).forEach((v) => {
-      const td = el("td", { text: dense ? "" : fmt(v), title: fmt(v) });
+    row.slice(0, 60).forEach((v, j) => {
+      const td = el("td", { text: dense ? "" : fmt(v), title: fmt(v), "data-i": i, "data-j": j });
       td.style.background = heat(v, maxAbs);
       tr.append(td);
     });
@@ -601,7 +601,39 @@ function edgeCard(n, step, e) {
     ? `${down} = ${loc(frac)} \\times ${upT} \\;:\\; ${texNum(e.downstream)} = ${texNum(e.local)} \\times ${texNum(step.upstream)}`
     : `${down} = ${loc(`\\left(${frac}\\right)^{\\!\\top}`)} ${upT}`;
   card.append(el("div", { class: "chain", "data-field": "chain" }, tex(formula)));
+  const weights = weightExplorer(n, step, e, inp);
+  if (weights) card.append(weights);
   return card;
+}
+
+/** For z = W x: pick one weight and see ∂f/∂W_ij = δ_i x_j with the server's numbers. */
+function weightExplorer(n, step, e, inp) {
+  const other = n.inputs.length === 2 && e.position === 0 ? S.trace.nodes[n.inputs[1]] : null;
+  if (n.op !== "matmul" || !other || inp.shape.length !== 2 || other.shape.length !== 1 || n.shape.length !== 1) return null;
+  const box = el("div", { class: "weights", "data-field": "weights" });
+  const out = el("div", { class: "chain", "data-field": "weight" });
+  const show = (i, j) => {
+    out.innerHTML = "";
+    const W = `${inp.latex}_{${i + 1}${j + 1}}`;
+    out.append(tex(`${partial(W)} = \\delta_{${i + 1}}\\, ${other.latex}_{${j + 1}} = ${texNum(step.upstream[i])} \\times ${texNum(other.value[j])} = ${texNum(e.downstream[i][j])}`));
+    $$("td.picked", box.parentNode).forEach((td) => td.classList.remove("picked"));
+    const td = box.parentNode.querySelector(`[data-field="downstream"] td[data-i="${i}"][data-j="${j}"]`);
+    if (td) td.classList.add("picked");
+  };
+  const wName = inp.name || inp.symbol, xName = other.name || other.symbol;
+  box.append(el("div", { class: "meta", text: `One weight at a time: ${wName}ᵢⱼ only feeds output i, so its gradient is δᵢ·${xName}ⱼ. Click (or Tab to) an entry of the downstream gradient above.` }), out);
+  setTimeout(() => {   // the card is in the DOM now: make the gradient's cells pickable
+    const cells = box.parentNode ? $$('[data-field="downstream"] td', box.parentNode) : [];
+    cells.forEach((td) => {
+      td.classList.add("pick");
+      td.tabIndex = 0;
+      const i = Number(td.dataset.i), j = Number(td.dataset.j);
+      td.addEventListener("click", () => show(i, j));
+      td.addEventListener("focus", () => show(i, j));
+    });
+    show(0, 0);
+  });
+  return box;
 }
 
 /* ---------------------------------------------------------------- gradient check */

@@ -287,6 +287,13 @@ def test_examples_gallery_loads_the_window_classifier(page):
     page.locator('#order li[data-node="6"] button').click()     # W
     assert page.inner_text("#panel-title .nt-name") == "W"
     assert page.get_attribute('#panel-node [data-field="upstream"] .tensor', "data-shape") == "4x10"
+    # dW = δ xᵀ, one weight at a time: ∂s/∂W_45 = δ_4 · x_5 = 2 × 0.5 = 1 (u_4 = 2, relu open)
+    page.locator('#order li[data-node="9"] button').click()     # v9 = W @ x
+    card = page.locator('#panel-node .edge-card[data-input="6"]')
+    assert "\\delta\\, x^{\\top}" in card.locator(".rule .math").get_attribute("data-latex")
+    card.locator('[data-field="downstream"] td[data-i="3"][data-j="4"]').click()
+    assert card.locator('[data-field="weight"] .math').get_attribute("data-latex").endswith(
+        "= \\delta_{4}\\, x_{5} = 2 \\times 0.5 = 1")
 
 
 def test_keyboard_only(page):

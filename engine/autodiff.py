@@ -400,7 +400,10 @@ def expand(graph: Graph, records: list[Record]):
         sum_rule = None
         if len(contrib) > 1:
             who = ", ".join(symbols(f)[0] for f, _ in contrib)
-            sum_rule = (f"{symbols(nid)[0]} feeds {len(contrib)} nodes ({who}); its gradient is the sum "
+            # x * x: one node using x twice is two uses, not two nodes
+            uses = (f"feeds {len(contrib)} nodes" if len({f for f, _ in contrib}) == len(contrib)
+                    else f"is used {len(contrib)} times")
+            sum_rule = (f"{symbols(nid)[0]} {uses} ({who}); its gradient is the sum "
                         f"of their contributions: upstream = Σ downstream")
         is_op = node.kind == "op"
         yield (nid, node.op if is_op else node.kind, up, contrib, full,

@@ -132,6 +132,13 @@ def test_aliasing_adds_a_name_not_a_node() -> None:
     assert doc["nodes"][0]["names"] == ["x", "y"] and doc["nodes"][0]["name"] == "x"
 
 
+def test_a_node_using_a_value_twice_is_two_uses_not_two_nodes() -> None:
+    t = trace("x = 3.0\nf = x * x")
+    step = next(s for s in t.to_dict()["steps"] if s["phase"] == "backward" and s["node"] == 0)
+    assert [c["from"] for c in step["contributions"]] == [1, 1]
+    assert "used 2 times" in step["sum_rule"] and "2 nodes" not in step["sum_rule"]
+
+
 def test_aliasing_the_output() -> None:
     t = trace("x = 3.0\nf = x * x\ng = f")
     assert t.output == 1 and t.nodes[1].names == ["f", "g"]

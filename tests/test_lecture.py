@@ -76,7 +76,7 @@ def test_y_sums_two_contributions(doc: dict) -> None:
     assert s["upstream"] == 5.0
     contributions = sorted((c["from"], c["downstream"]) for c in s["contributions"])
     assert contributions == sorted([(mx["id"], 3.0), (add["id"], 2.0)])
-    assert s["sum_rule"] and "sum" in s["sum_rule"]
+    assert s["sum_rule"] and "sum" in s["sum_rule"] and "2 nodes" in s["sum_rule"]
     for name in "xz":                        # used once: nothing to sum
         s = backward_step(doc, by_name(doc, name)["id"])
         assert len(s["contributions"]) == 1 and s["sum_rule"] is None

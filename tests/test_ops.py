@@ -299,3 +299,27 @@ def test_pow_conventions_at_base_zero() -> None:
     t = trace("x = [0.0, 1.5]; n = 3.0\nf = sum(x ** n)")
     assert_close(leaf(t, "x").grad, [0.0, 3 * 1.5 ** 2], rtol=1e-15, atol=0)
     assert float(leaf(t, "n").grad) == pytest.approx(1.5 ** 3 * np.log(1.5), rel=1e-14)
+
+
+# The README's conventions at kinks (PyTorch's), for single numbers and for tensors: the
+# engine computes the two differently (Python floats vs numpy), so both are checked.
+KINKS = [
+    ("relu(a)", {"a": 0.0}, {"a": 0.0}),
+    ("abs(a)", {"a": 0.0}, {"a": 0.0}),
+    ("leaky_relu(a)", {"a": 0.0}, {"a": 0.01}),
+    ("leaky_relu(a, slope=0.3)", {"a": 0.0}, {"a": 0.3}),
+    ("hardtanh(a)", {"a": 1.0}, {"a": 0.0}),
+    ("hardtanh(a)", {"a": -1.0}, {"a": 0.0}),
+    ("max(a, b)", {"a": 2.0, "b": 2.0}, {"a": 0.5, "b": 0.5}),
+    ("min(a, b)", {"a": -1.5, "b": -1.5}, {"a": 0.5, "b": 0.5}),
+    ("max(a, b) + min(a, b)", {"a": 0.0, "b": 0.0}, {"a": 1.0, "b": 1.0}),
+]
+
+
+@pytest.mark.parametrize("shape", [(), (3,)], ids=["scalar", "vector"])
+@pytest.mark.parametrize("expr, at, expected", KINKS, ids=[k[0] for k in KINKS])
+def test_conventions_at_kinks(expr: str, at: dict, expected: dict, shape: tuple) -> None:
+    leaves = {k: np.full(shape, v) for k, v in at.items()}
+    t = trace(program(leaves, f"f = sum({expr})"))
+    for k, g in expected.items():
+        assert_close(leaf(t, k).grad, np.full(shape, g), rtol=0, atol=0, what=f"{expr} at {at}: d/d{k}")

@@ -107,7 +107,8 @@ def _worker_main(conn: Any, settings: Settings) -> None:
     if mem > 0:
         resource.setrlimit(resource.RLIMIT_AS, (mem, mem))
     from . import jobs
-    renderer.DOT_TIMEOUT_S = settings.render_timeout_s   # this process's own copy
+    seconds = settings.render_timeout_s               # this process's own copy of the limit
+    renderer.DOT_TIMEOUT_S = int(seconds) if float(seconds).is_integer() else seconds
     conn.send(("ready", os.getpid()))
     while True:
         try:

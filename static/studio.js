@@ -14,6 +14,7 @@ const S = {
   timer: null,          // playback interval
   nodeEls: new Map(),   // node id -> {g, texts}
   edgeEls: new Map(),   // edge id -> {g, val, grad}
+  orderEls: new Map(),  // node id -> <li> of the topological order
   view: null, base: null,
   error: null,          // {line, col, message} of the last failed run
 };
@@ -377,18 +378,26 @@ function initPanZoom() {
 
 function nodeTitle(d) { return d.header; }
 
+const MAX_ORDER_ITEMS = 3000;   // a longer list would slow every step; the rest is summarized
+
 function buildOrder(doc) {
   const ol = $("#order");
   ol.innerHTML = "";
-  for (const d of doc.display.nodes) {
+  S.orderEls = new Map();
+  const frag = document.createDocumentFragment();
+  for (const d of doc.display.nodes.slice(0, MAX_ORDER_ITEMS)) {
     const li = el("li", { "data-node": d.id },
       el("button", { type: "button", title: "Show this node in the panel", onclick: () => selectNode(d.id) },
         el("span", { class: "oid", text: `#${d.id}` }),
         el("span", { class: "oname", text: nodeTitle(d) }),
         el("span", { class: "oshape" }, d.shape.replace("  · frozen", " · frozen"),
           el("span", { class: "dots", "aria-hidden": "true" }, el("i", { class: "dot v" }), el("i", { class: "dot g" })))));
-    ol.append(li);
+    S.orderEls.set(d.id, li);
+    frag.append(li);
   }
+  const more = doc.display.nodes.length - MAX_ORDER_ITEMS;
+  if (more > 0) frag.append(el("li", { class: "muted", text: `… and ${more} more nodes` }));
+  ol.append(frag);
 }
 
 /* ---------------------------------------------------------------- stepping */
@@ -403,38 +412,47 @@ function setStep(k, { keepSelection = false } = {}) {
   const step = currentStep();
   const cur = step ? step.node : null;
   const ph = S.trace.display.placeholders;
+  // Touch the DOM only where something changed: a step changes a handful of nodes.
   for (const d of S.trace.display.nodes) {
-    const rec = S.nodeEls.get(d.id);
     const hasValue = d.value_at !== null && S.k >= d.value_at;
     const hasGrad = d.grad_at !== null && S.k >= d.grad_at;
-    if (rec) {
+    const isCur = d.id === cur, isSel = S.selected === d.id;
+    const key = (hasValue ? 1 : 0) | (hasGrad ? 2 : 0) | (isCur ? 4 : 0) | (isSel ? 8 : 0);
+    const rec = S.nodeEls.get(d.id);
+    if (rec && rec.key !== key) {
+      rec.key = key;
       if (rec.texts[2]) rec.texts[2].textContent = hasValue ? d.value : ph.value;
       if (rec.texts[3]) rec.texts[3].textContent = hasGrad ? d.grad : ph.grad;
       rec.g.classList.toggle("pending", !hasValue);
       rec.g.classList.toggle("no-grad", !hasGrad);
-      rec.g.classList.toggle("current", d.id === cur);
-      rec.g.classList.toggle("selected", S.selected === d.id && d.id !== cur);
-      if (d.id === cur) ensureVisible(rec.g);
+      rec.g.classList.toggle("current", isCur);
+      rec.g.classList.toggle("selected", isSel && !isCur);
     }
-    const li = $(`#order li[data-node="${d.id}"]`);
-    if (li) {
+    if (rec && isCur) ensureVisible(rec.g);
+    const li = S.orderEls.get(d.id);
+    if (li && li.key !== key) {
+      li.key = key;
       li.classList.toggle("has-value", hasValue);
       li.classList.toggle("has-grad", hasGrad);
-      li.classList.toggle("current", d.id === cur);
-      li.classList.toggle("selected", S.selected === d.id);
-      if (d.id === cur) li.scrollIntoView({ block: "nearest" });
+      li.classList.toggle("current", isCur);
+      li.classList.toggle("selected", isSel);
     }
+    if (li && isCur) li.scrollIntoView({ block: "nearest" });
   }
   for (const d of S.trace.display.edges) {
     const rec = S.edgeEls.get(d.id);
     if (!rec) continue;
     const showVal = d.value_at !== null && S.k >= d.value_at;
     const showGrad = d.grad !== null && d.grad_at !== null && S.k >= d.grad_at;
+    const hot = cur !== null && d.node === cur;
+    const back = hot && step.phase === "backward";
+    const key = (showVal ? 1 : 0) | (showGrad ? 2 : 0) | (hot ? 4 : 0) | (back ? 8 : 0);
+    if (rec.key === key) continue;
+    rec.key = key;
     if (rec.val) rec.val.style.visibility = showVal ? "visible" : "hidden";
     if (rec.grad) rec.grad.style.visibility = showGrad ? "visible" : "hidden";
-    const hot = cur !== null && d.node === cur;
     rec.g.classList.toggle("hot", hot);
-    rec.g.classList.toggle("backward", hot && step.phase === "backward");
+    rec.g.classList.toggle("backward", back);
   }
   const slider = $("#step-slider");
   slider.value = String(S.k);

@@ -239,6 +239,14 @@ def run_backward(graph: Graph, output: int) -> list[Record]:
     record of each backward step, in reverse id order."""
     nodes = graph.nodes
     vals = getattr(graph, "values", None) or [n._value for n in nodes]
+    # An operation on constants alone is a constant: 2 * 2 in x ** (2 * 2) takes no gradient
+    # (its exponent edge would be NaN for x < 0); an operation on a frozen leaf still takes
+    # one, so the picture shows the edge into the frozen leaf skipped. Set here, however the
+    # graph was built.
+    for node in nodes:
+        if node.kind == "op":
+            node.grad_inputs = any(nodes[i].kind == "leaf" or (nodes[i].kind == "op" and nodes[i].grad_inputs)
+                                   for i in node.inputs)
     # The nodes the output depends on: marked walking backwards from it.
     relevant = bytearray(len(nodes))
     relevant[output] = 1
@@ -253,7 +261,7 @@ def run_backward(graph: Graph, output: int) -> list[Record]:
     with np.errstate(over="raise", divide="raise", invalid="raise", under="ignore"):
         for node in reversed(nodes[:output + 1]):
             nid = node.id
-            if not relevant[nid] or not (node.kind == "op" or (node.kind == "leaf" and not node.frozen)):
+            if not relevant[nid] or not node.requires_grad:
                 continue
             up = grads[nid]
             if node.kind != "op":
@@ -276,7 +284,7 @@ def run_backward(graph: Graph, output: int) -> list[Record]:
                     raise numeric_error(node, e, "backward") from None
             records.append((nid, up, edges))
     for node in nodes:
-        if node.kind == "op" or (node.kind == "leaf" and not node.frozen):
+        if node.requires_grad:
             g = grads[node.id]
             if g is None:
                 g = 0.0 if not node.shape else np.zeros(node.shape)
@@ -299,7 +307,7 @@ def _scalar_edges(sc: ScalarOp, node: Node, nodes: list[Node], ins: list[float],
     try:
         for pos, i in enumerate(node.inputs):
             inp = nodes[i]
-            if not (inp.kind == "op" or (inp.kind == "leaf" and not inp.frozen)):
+            if not inp.requires_grad:
                 edges.append((i, pos, None, None, "frozen" if inp.frozen else "constant"))
                 continue
             local = sc.local(pos, ins, out, attrs)

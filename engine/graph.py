@@ -34,6 +34,9 @@ class Node:
     # always give arrays (0-d for a number).
     _value: float | np.ndarray | None = None
     _grad: float | np.ndarray | None = None
+    # False for an operation on constants alone, which is a constant too (set by the
+    # backward pass): x ** (2 * 2) must not differentiate through 2 * 2.
+    grad_inputs: bool = True
 
     @property
     def value(self) -> np.ndarray | None:
@@ -63,7 +66,9 @@ class Node:
 
     @property
     def requires_grad(self) -> bool:
-        return self.kind == "op" or (self.kind == "leaf" and not self.frozen)
+        if self.kind == "op":
+            return self.grad_inputs
+        return self.kind == "leaf" and not self.frozen
 
     @property
     def size(self) -> int:

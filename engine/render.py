@@ -185,7 +185,7 @@ def display_model(trace: dict) -> dict:
                     continue
                 e["grad_at"] = k
                 if se.get("skipped"):
-                    e["grad"] = f"∂ none ({se['skipped']})"
+                    e["grad"] = "∂ none"          # constant or frozen: the panel says which
                 else:
                     e["grad"] = "∂ " + short_value(se.get("downstream"), nodes_by_id[se["input"]]["shape"])
     return {
@@ -231,7 +231,7 @@ def build_dot(trace: dict, step: int | None = None, layout: dict | None = None,
         "Backprop Studio graph. Positions are pinned: render with `neato -n2 -Tsvg FILE`."
         if layout else "Backprop Studio graph"))
     g.attr(rankdir="LR", ranksep="0.7", nodesep="0.3", forcelabels="true", pad="0.25",
-           bgcolor="white", outputorder="edgesfirst", fontname=FONT)
+           bgcolor="white", outputorder="nodesfirst", fontname=FONT)
     if layout:
         g.attr(bb=layout["bb"])
     g.attr("node", shape="box", style="rounded,filled", fixedsize="true", fontname=FONT,

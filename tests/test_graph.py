@@ -153,6 +153,26 @@ def test_signed_numbers_are_leaves() -> None:
     assert np.array_equal(leaf(t, "v").grad, [2.0, -4.0])
 
 
+def test_an_operation_on_constants_alone_is_a_constant() -> None:
+    """x ** (2 ** 2) is x⁴: the exponent takes no gradient (differentiating x^y in y at
+    x < 0 would be NaN), its node's grad is null and the edge into it is skipped."""
+    t = trace("x = -1.5\nf = x ** (2 ** 2) + 2 * 3")
+    assert float(t.nodes[t.output].value) == pytest.approx(1.5 ** 4 + 6)
+    assert float(leaf(t, "x").grad) == pytest.approx(4 * (-1.5) ** 3)
+    folded = [n for n in t.nodes if n.kind == "op" and all(t.nodes[i].kind == "const" for i in n.inputs)]
+    assert len(folded) == 2 and all(n.grad is None for n in folded)
+    doc = t.to_dict()
+    stepped = {s["node"] for s in doc["steps"] if s["phase"] == "backward"}
+    assert not stepped & {n.id for n in folded}
+    skipped = {(e["input"], e["skipped"]) for s in doc["steps"] if s["phase"] == "backward" for e in s["edges"]
+               if e["skipped"]}
+    assert skipped == {(n.id, "constant") for n in folded}
+    # an operation on a frozen leaf is not a constant: the edge into the frozen leaf is skipped
+    t = trace("c = frozen(2.0)\nx = -1.0\nf = x * (c * 3.0)")
+    cc = next(n for n in t.nodes if n.op == "mul" and n.inputs[0] == leaf(t, "c").id)
+    assert float(cc.grad) == -1.0 and leaf(t, "c").grad is None
+
+
 def test_inline_numbers_are_constants_and_constructors_are_leaves() -> None:
     t = trace("x = 2.0\nf = 3.0 * x + sum(ones(2) * x)")
     kinds = [(n.kind, n.label) for n in t.nodes if n.kind != "op"]

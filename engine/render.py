@@ -33,6 +33,7 @@ INSTALL_HINT = (
 )
 MAX_RENDER_NODES = 400          # larger graphs are stepped through without a drawing
 DOT_TIMEOUT_S = 30              # seconds one Graphviz run may take
+PNG_DPI = 144                   # PNG exports at twice screen resolution (sharp on slides)
 FONT = "Helvetica"
 FONT_SIZE = 11                  # points, node labels
 EDGE_FONT_SIZE = 10             # points, edge labels
@@ -297,7 +298,10 @@ def _run(program: str, fmt: str, source: str) -> bytes:
     if exe is None:
         raise GraphvizMissing()
     try:
-        done = subprocess.run([exe, f"-T{fmt}"] if program == "dot" else [exe, "-n2", f"-T{fmt}"],
+        args = [exe, f"-T{fmt}"] if program == "dot" else [exe, "-n2", f"-T{fmt}"]
+        if fmt == "png":
+            args.append(f"-Gdpi={PNG_DPI}")
+        done = subprocess.run(args,
                               input=source.encode("utf-8"), capture_output=True,
                               timeout=DOT_TIMEOUT_S, check=False)
     except FileNotFoundError as exc:

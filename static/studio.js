@@ -172,14 +172,16 @@ function wordLength(line, c) {
 }
 
 function showError(err) {
-  S.error = { line: err.line || 1, col: err.col || 1, message: err.message };
+  // A program error has a line and column to mark; a server error (busy, too large) has none.
+  const located = Number.isInteger(err.line) && Number.isInteger(err.col);
+  S.error = located ? { line: err.line, col: err.col, message: err.message } : null;
   const box = $("#error");
   box.classList.remove("stale");
   box.hidden = false;
   box.innerHTML = "";
-  box.append(err.line ? el("b", { text: `Line ${err.line}, col ${err.col}` }) : "", err.line ? " — " : "", err.message);
-  box.title = "Go to the error";
-  box.onclick = () => editor.goTo(S.error ? S.error.line : err.line || 1, S.error ? S.error.col : err.col || 1);
+  box.append(located ? el("b", { text: `Line ${err.line}, col ${err.col}` }) : "", located ? " — " : "", err.message || "Something went wrong.");
+  box.title = located ? "Go to the error" : "";
+  box.onclick = located ? () => editor.goTo(err.line, err.col) : null;
   editor.refresh();
 }
 

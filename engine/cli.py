@@ -13,9 +13,12 @@ from .errors import ProgramError
 
 
 def read_source(path: str) -> str:
+    # utf-8-sig: a file saved "as UTF-8 with BOM" (Windows editors) reads like any other
     if path == "-":
-        return sys.stdin.read()
-    with open(path, encoding="utf-8") as f:
+        stdin = getattr(sys.stdin, "buffer", None)      # bytes, so the locale cannot change the text
+        text = stdin.read().decode("utf-8") if stdin is not None else sys.stdin.read()
+        return text.removeprefix("\ufeff")
+    with open(path, encoding="utf-8-sig") as f:
         return f.read()
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -174,3 +175,22 @@ def test_usage_errors_exit_non_zero() -> None:
     assert r.returncode != 0 and "Traceback" not in r.stderr
     r = run("trace")
     assert r.returncode != 0 and "Traceback" not in r.stderr
+
+
+def test_a_file_saved_with_a_byte_order_mark_reads_like_any_other(tmp_path: Path) -> None:
+    path = tmp_path / "bom.bp"
+    path.write_bytes(b"\xef\xbb\xbf" + LECTURE.encode("utf-8"))
+    for r in (run("trace", str(path)), run("trace", "-", stdin=path.read_bytes())):
+        assert r.returncode == 0, r.stderr
+        doc = json.loads(r.stdout)
+        assert doc["source"] == LECTURE
+        assert doc["nodes"][doc["output"]]["value"] == 6.0
+
+
+def test_stdin_is_utf8_whatever_the_locale_says() -> None:
+    source = "é = 1.0\nf = é * q\n"
+    env = {**os.environ, "PYTHONIOENCODING": "latin-1"}
+    r = subprocess.run([str(CLI), "trace", "-"], input=source.encode("utf-8"), capture_output=True,
+                       timeout=120, env=env)
+    assert r.returncode == 1
+    assert r.stderr.decode("utf-8", "replace").strip() == "line 2, col 9: unknown name 'q'"

@@ -110,6 +110,12 @@ def test_unseeded_random_constructors_are_deterministic_and_distinct() -> None:
     assert not np.array_equal(named(t1, "A").value, named(t1, "B").value)
     assert_close(named(t1, "A").value, np.random.default_rng(0).standard_normal((3, 4)), rtol=0, atol=0)
     assert_close(named(t1, "B").value, np.random.default_rng(1).standard_normal((3, 4)), rtol=0, atol=0)
+    # the default seed is the position among random constructors, seeded or not (README)
+    t = trace("A = randn(2, seed=5)\nB = randn(2)\nC = xavier(2, 3)\nf = sum(A + B) + sum(C)")
+    assert_close(named(t, "A").value, np.random.default_rng(5).standard_normal(2), rtol=0, atol=0)
+    assert_close(named(t, "B").value, np.random.default_rng(1).standard_normal(2), rtol=0, atol=0)
+    bound = math.sqrt(6.0 / 5)
+    assert_close(named(t, "C").value, np.random.default_rng(2).uniform(-bound, bound, (2, 3)), rtol=0, atol=0)
     t = trace("A = randn(2, 3, seed=7, scale=0.1)\nf = sum(A)")
     assert_close(named(t, "A").value, 0.1 * np.random.default_rng(7).standard_normal((2, 3)), rtol=0, atol=0)
 

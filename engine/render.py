@@ -150,7 +150,9 @@ def display_model(trace: dict) -> dict:
     nodes_by_id = {n["id"]: n for n in trace["nodes"]}
     output = trace["output"]
     nodes: dict[int, dict] = {}
+    short: dict[int, str] = {}                     # node id -> its value, short (edges reuse it)
     for n in trace["nodes"]:
+        short[n["id"]] = short_value(n["value"], n["shape"])
         # An op is headed by the symbol the rules use (its name, or v<id>): "f = ×", "v3 = +".
         symbol = n.get("name") or n.get("symbol")
         header = f"{symbol} = {n['label']}" if n["kind"] == "op" and symbol else n["label"]
@@ -160,23 +162,24 @@ def display_model(trace: dict) -> dict:
             "id": n["id"], "svg_id": node_id(n["id"]), "kind": n["kind"], "frozen": bool(n.get("frozen")),
             "output": n["id"] == output,
             "header": _clip(header, MAX_HEADER_CHARS), "shape": shape,
-            "value": "value " + short_value(n["value"], n["shape"]), "grad": grad,
+            "value": "value " + short[n["id"]], "grad": grad,
             "value_at": None, "grad_at": None,
         }
     edges: dict[str, dict] = {}
+    out_edges: dict[int, list[dict]] = {}          # node id -> the edges leaving it
     for n in trace["nodes"]:
         for pos, inp in enumerate(n["inputs"]):
-            src = nodes_by_id[inp]
             eid = edge_id(inp, n["id"], pos)
             edges[eid] = {"id": eid, "input": inp, "node": n["id"], "position": pos,
-                          "value": short_value(src["value"], src["shape"]), "grad": None,
+                          "value": short[inp], "grad": None,
                           "value_at": None, "grad_at": None}
+            out_edges.setdefault(inp, []).append(edges[eid])
     for k, step in enumerate(trace["steps"], start=1):
         nid = step["node"]
         if step["phase"] == "forward":
             nodes[nid]["value_at"] = k
-            for e in edges.values():
-                if e["input"] == nid and e["value_at"] is None:
+            for e in out_edges.get(nid, ()):
+                if e["value_at"] is None:
                     e["value_at"] = k
         else:
             nodes[nid]["grad_at"] = k

@@ -458,7 +458,7 @@ function setStep(k, { keepSelection = false } = {}) {
   }
   const slider = $("#step-slider");
   slider.value = String(S.k);
-  slider.setAttribute("aria-valuetext", stepText(true));
+  slider.setAttribute("aria-valuetext", stepText());
   $("#step-label").innerHTML = "";
   $("#step-label").append(...stepLabel());
   $("#step-prev").disabled = $("#step-first").disabled = S.k === 0;

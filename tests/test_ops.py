@@ -217,8 +217,12 @@ def check_steps(t) -> None:
         for e in s["edges"]:
             inp = nodes[e["input"]]
             if e["skipped"]:
-                assert e["local"] is None and e["downstream"] is None
-                assert inp["kind"] == "const" or inp["frozen"]
+                assert e["local"] is None and e["downstream"] is None and inp["grad"] is None
+                # a constant, a frozen leaf, or an operation on constants alone (README)
+                assert inp["kind"] == "const" or inp["frozen"] or (
+                    inp["kind"] == "op" and all(nodes[i]["grad"] is None and not nodes[i]["frozen"]
+                                                for i in inp["inputs"]))
+                assert e["skipped"] == ("frozen" if inp["frozen"] else "constant")
                 continue
             down = np.asarray(e["downstream"], dtype=np.float64)
             assert list(down.shape) == inp["shape"], f"downstream to {inp['id']} not in the input's shape"

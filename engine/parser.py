@@ -298,15 +298,21 @@ class Builder:
         op = OPS[FUNCTIONS[fname]]
         attrs = dict(op.params)
         args = list(node.args)
+        given: set[str] = set()          # sum(x, axis=0, axis=1) is an error, not the last one wins
         # Attributes that may be given by position come after the tensor arguments.
         if op.name == "leaky_relu" and len(args) == 2:
             attrs["slope"] = self.number(args.pop())
+            given.add("slope")
         if op.name == "cross_entropy":
             if len(args) == 2:
                 attrs["target"] = self.target(args.pop())
+                given.add("target")
             elif not any(k.arg == "target" for k in node.keywords):
                 raise self.error(node, "cross_entropy(logits, target_index) needs the index of the correct class")
         for k in node.keywords:
+            if k.arg in given:
+                raise self.error(k, f"{fname}() got '{k.arg}' twice")
+            given.add(k.arg)
             if k.arg == "target" and op.name == "cross_entropy":
                 attrs["target"] = self.target(k.value)
             elif k.arg in op.params:
@@ -382,7 +388,11 @@ class Builder:
         sizes = [self.whole(a, "a size", 1, 10**7) for a in node.args]
         attrs: dict[str, Any] = {"init": fname, "dims": sizes}
         attrs.update(spec.params)
+        given: set[str] = set()
         for k in node.keywords:
+            if k.arg in given:
+                raise self.error(k, f"{fname}() got '{k.arg}' twice")
+            given.add(k.arg)
             if k.arg not in spec.params:
                 allowed = ", ".join(spec.params) or "no keywords"
                 raise self.error(k, f"{fname}() has no keyword '{k.arg}'; it takes {allowed}")

@@ -96,6 +96,10 @@ CASES = [
     ("x = [1.0]\nf = sum(x, axes=0)", "axes", 0, r"no keyword 'axes'.*axis"),
     ("W = randn(3, sed=1)", "sed", 0, r"randn\(\) has no keyword 'sed'.*seed"),
     ("é = 1.0\nf = leaky_relu(é, slop=0.1)", "slop", 0, r"no keyword 'slop'.*slope"),
+    ("x = [1.0, 2.0]\nf = sum(x, axis=0, axis=0)", "axis=0", 1, r"sum\(\) got 'axis' twice"),
+    ("x = [1.0, 2.0]\nf = cross_entropy(x, 1, target=0)", "target", 0, r"got 'target' twice"),
+    ("x = 1.0\nf = leaky_relu(x, 0.1, slope=0.2)", "slope", 0, r"got 'slope' twice"),
+    ("W = randn(3, seed=1, seed=2)", "seed", 1, r"randn\(\) got 'seed' twice"),
     # arguments
     ("x = 1.0\nf = max(x)", "max(x)", 0, r"max\(\) takes 2 arguments, got 1"),
     ("x = [1.0]\nf = x[0.5]", "0.5", 0, r"index must be a whole-number"),

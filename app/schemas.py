@@ -11,6 +11,8 @@ LECTURE_SOURCE = "x = 1.0; y = 2.0; z = 0.0\nf = (x + y) * max(y, z)"
 class TraceRequest(BaseModel):
     """A program to trace."""
 
+    model_config = ConfigDict(strict=True)     # 0 is not false, "3" is not a step
+
     source: str = Field(description="The program: `name = expr` statements; the last is the output.",
                         examples=[LECTURE_SOURCE])
     gradcheck: bool = Field(False, description="Also compare every leaf's gradient with "
@@ -19,6 +21,8 @@ class TraceRequest(BaseModel):
 
 class RenderRequest(BaseModel):
     """A program to draw at one step."""
+
+    model_config = ConfigDict(strict=True)     # 0 is not false, "3" is not a step
 
     source: str = Field(description="The program, as for /api/trace.", examples=[LECTURE_SOURCE])
     format: Literal["svg", "png", "pdf", "dot"] = Field("svg", description="File format.")

@@ -171,6 +171,7 @@ class Worker:
         self.conn: Any = None
         self.busy_since: float | None = None
         self.started = 0
+        self.retired = False
 
     @property
     def pid(self) -> int | None:
@@ -195,24 +196,32 @@ class Worker:
 
     def kill(self) -> None:
         """Kill the worker and everything it started (its process group), and reap it."""
-        if self.proc is None:
+        proc, conn = self.proc, self.conn
+        self.proc = self.conn = None
+        if proc is None:
             return
-        for target in (lambda: os.killpg(self.proc.pid, signal.SIGKILL),
-                       lambda: os.kill(self.proc.pid, signal.SIGKILL)):
-            try:
-                target()
-                break
-            except (ProcessLookupError, PermissionError):
-                continue
-        self.proc.join(5)
         try:
-            self.conn.close()
+            os.killpg(proc.pid, signal.SIGKILL)      # the worker and any `dot` it started
+        except (ProcessLookupError, PermissionError):
+            try:
+                os.kill(proc.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+        proc.join(5)
+        try:
+            conn.close()
         except OSError:
             pass
-        self.proc = self.conn = None
+
+    def retire(self) -> None:
+        """Kill the worker for good (the pool is closing): it is not replaced."""
+        self.retired = True
+        self.kill()
 
     def replace(self) -> None:
         self.kill()
+        if self.retired:
+            raise WorkerLost("the server is shutting down")
         self.start()
 
     def call(self, kind: str, args: dict, small: bool, timeout: float) -> bytes:
@@ -220,22 +229,23 @@ class Worker:
         :class:`WorkerLost` (the worker is replaced before those two return)."""
         if self.proc is None or not self.proc.is_alive():
             self.replace()
+        conn = self.conn
         self.busy_since = time.monotonic()
         try:
             try:
-                self.conn.send((kind, args, small))
-                ready = self.conn.poll(timeout)
+                conn.send((kind, args, small))
+                ready = conn.poll(timeout)
                 if not ready:
                     self.replace()
                     raise TooSlow(f"this program took longer than the {timeout:g} s limit, "
                                   "so it was stopped; make it smaller")
-                reply = self.conn.recv()
+                reply = conn.recv()
                 if reply[0] == "ok":
                     remaining = max(0.1, timeout - (time.monotonic() - self.busy_since))
-                    if not self.conn.poll(remaining):
+                    if not conn.poll(remaining):
                         self.replace()
                         raise TooSlow(f"this program took longer than the {timeout:g} s limit")
-                    return self.conn.recv_bytes()
+                    return conn.recv_bytes()
             except (EOFError, OSError, BrokenPipeError):
                 self.replace()
                 raise WorkerLost("the worker running this program stopped unexpectedly "
@@ -289,25 +299,28 @@ class WorkerPool:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.ctx = multiprocessing.get_context("forkserver")
-        self.small = Lane("small", settings.small_workers, settings.small_queue,
-                          settings.small_timeout_s, small=True)
-        self.large = Lane("large", settings.large_workers, settings.large_queue,
-                          settings.job_timeout_s, small=False)
         self.lock = threading.Lock()
-        self.threads: list[threading.Thread] = []
         self.running = False
-        self.closed = False
+        self.exit_hook = False
+        self._new_lanes()
         self.counts = {"served": 0, "program_errors": 0, "rerouted": 0, "busy": 0,
                        "timeouts": 0, "workers_lost": 0, "memory": 0}
 
     # --- life cycle
+    def _new_lanes(self) -> None:
+        s = self.settings
+        self.small = Lane("small", s.small_workers, s.small_queue, s.small_timeout_s, small=True)
+        self.large = Lane("large", s.large_workers, s.large_queue, s.job_timeout_s, small=False)
+
     def start(self) -> None:
         """Start every worker (idempotent; :meth:`run` calls it)."""
         with self.lock:
             if self.running:
                 return
-            if self.closed:
-                raise RuntimeError("the worker pool has been closed")
+            if not self.exit_hook:
+                ref = weakref.ref(self)
+                atexit.register(lambda: (p := ref()) is not None and p.close())
+                self.exit_hook = True
             self.ctx.set_forkserver_preload(["app.jobs"])
             for lane in (self.small, self.large):
                 for _ in range(lane.size):
@@ -317,18 +330,20 @@ class WorkerPool:
                     t = threading.Thread(target=self._dispatch, args=(lane, w), daemon=True,
                                          name=f"backprop-{lane.name}-dispatch")
                     t.start()
-                    self.threads.append(t)
             self.running = True
-            ref = weakref.ref(self)
-            atexit.register(lambda: (p := ref()) is not None and p.close())
 
     def close(self) -> None:
-        """Stop the dispatchers and kill every worker (with anything it started)."""
+        """Stop the dispatchers and kill every worker (with anything it started).
+
+        The pool can be started again: an app's lifespan may run more than once.
+        """
         with self.lock:
-            if self.closed:
+            if not self.running:
                 return
-            self.closed = True
-            for lane in (self.small, self.large):
+            self.running = False
+            lanes = (self.small, self.large)
+            self._new_lanes()
+            for lane in lanes:
                 while True:
                     try:
                         job = lane.queue.get_nowait()
@@ -338,9 +353,9 @@ class WorkerPool:
                         job.future.set_exception(Busy("the server is shutting down"))
                 for _ in lane.workers:
                     lane.queue.put(_STOP)
-        for lane in (self.small, self.large):
+        for lane in lanes:
             for w in lane.workers:
-                w.kill()
+                w.retire()
 
     # --- jobs
     def submit(self, kind: str, **args: Any) -> Job:

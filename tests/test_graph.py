@@ -271,3 +271,32 @@ def test_frozen_leaves_are_not_checked() -> None:
     report = gradcheck(trace("E = frozen([1.0, 2.0])\nw = [0.5, 0.5]\nf = w @ E"))
     assert [r["name"] for r in report["leaves"]] == ["w"]
     assert literal(1.0) == "1.0"
+
+
+# ------------------------------------------------------------------ source spans
+def span_text(source: str, n: dict) -> str:
+    lines = source.split("\n")
+    if n["line"] == n["end_line"]:
+        return lines[n["line"] - 1][n["col"] - 1:n["end_col"] - 1]
+    parts = lines[n["line"] - 1:n["end_line"]]
+    parts[0] = parts[0][n["col"] - 1:]
+    parts[-1] = parts[-1][:n["end_col"] - 1]
+    return "\n".join(parts)
+
+
+@pytest.mark.parametrize("source, expected", [
+    (LECTURE, {"x": "1.0", "y": "2.0", "z": "0.0", "add": "x + y", "maximum": "max(y, z)",
+               "mul": "(x + y) * max(y, z)"}),
+    ("é = 2.0; ñ = -3.0\nf = é *  ñ", {"é": "2.0", "ñ": "-3.0", "mul": "é *  ñ"}),
+    ("W = [[1.0, 2.0],\n     [3.0, 4.0]]\nv = [1.0, -1.0]\ns = sum(tanh(\n    W @ v))",
+     {"W": "[[1.0, 2.0],\n     [3.0, 4.0]]", "matmul": "W @ v", "tanh": "tanh(\n    W @ v)",
+      "sum": "sum(tanh(\n    W @ v))"}),
+    ("x = 1.5\nf = -x ** 2 + x.T * 3", {"pow": "x ** 2", "neg": "-x ** 2", "transpose": "x.T", "const": "2"}),
+])
+def test_node_spans_are_the_source_text(source: str, expected: dict) -> None:
+    doc = trace(source).to_dict()
+    for n in doc["nodes"]:
+        assert n["expr"] == span_text(source, n), n
+    for key, text in expected.items():
+        matches = [n for n in doc["nodes"] if n["name"] == key or n["op"] == key]
+        assert matches and matches[0]["expr"] == text, (key, [m["expr"] for m in matches])

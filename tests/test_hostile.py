@@ -287,3 +287,41 @@ def test_docs_still_work_under_their_own_policy(client):
     r = client.get("/docs")
     assert r.status_code == 200
     assert "cdn.jsdelivr.net" in r.headers["content-security-policy"]
+
+
+def test_page_runs_under_its_content_security_policy(browser, live_server):
+    """Headless Chromium: the page loads, runs, steps, checks gradients and exports with
+    no CSP violation and no console error."""
+    ctx = browser.new_context(viewport={"width": 1366, "height": 768}, accept_downloads=True)
+    page = ctx.new_page()
+    page.add_init_script("""
+        window.__violations = [];
+        document.addEventListener('securitypolicyviolation',
+            e => window.__violations.push(e.violatedDirective + ' ' + e.blockedURI));""")
+    console: list[str] = []
+    page.on("console", lambda m: console.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: console.append(str(e)))
+    page.set_default_timeout(15000)
+    try:
+        response = page.goto(live_server + "/")
+        assert "script-src 'self'" in response.headers["content-security-policy"]
+        page.wait_for_selector("body[data-ready=true]")
+        page.locator("#source").fill(LECTURE)
+        page.locator("#source").press("Control+Enter")
+        page.wait_for_selector('body[data-runs="1"]', state="attached")
+        page.wait_for_selector("#graph svg g#node-5")
+        page.locator("#graph").focus()
+        for _ in range(12):
+            page.keyboard.press("ArrowRight")
+        page.click("#tab-gradcheck")
+        page.click("#btn-gradcheck")
+        page.wait_for_selector("#gradcheck-result *")
+        with page.expect_download() as download:
+            page.click('[data-export="svg"]')
+        assert download.value.suggested_filename.endswith(".svg")
+        assert page.locator("#panel-node .katex, #panel-gradcheck .katex").count() > 0
+        violations = page.evaluate("window.__violations")
+    finally:
+        ctx.close()
+    assert violations == [], violations
+    assert console == [], console

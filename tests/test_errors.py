@@ -351,3 +351,25 @@ def test_random_token_soup_is_a_program_or_a_program_error(tokens: list[str]) ->
         assert e.line <= source.count("\n") + 2
     else:
         t.to_dict()
+
+
+# ------------------------------------------------------------------ limits at their boundary
+def test_limits_hold_exactly_at_their_boundary() -> None:
+    from engine.limits import MAX_NUMBER_CHARS, MAX_NUMBER_MAGNITUDE, MAX_SOURCE_CHARS
+    ok = ["x = 0.5\nf = " + "-" * MAX_DEPTH + "x",
+          "x = " + "1" * MAX_NUMBER_CHARS,
+          f"x = {MAX_NUMBER_MAGNITUDE!r}", f"x = -{MAX_NUMBER_MAGNITUDE!r}",
+          "x = 1.0\n" + "#" * (MAX_SOURCE_CHARS - 8)]
+    for source in ok:
+        trace(source)
+    e = error_of("x = 0.5\nf = " + "-" * (MAX_DEPTH + 1) + "x")
+    assert e.line == 2 and f"more than {MAX_DEPTH}" in e.message
+    e = error_of("x = " + "1" * (MAX_NUMBER_CHARS + 1))
+    assert (e.line, e.col) == (1, 5) and f"{MAX_NUMBER_CHARS + 1} characters" in e.message
+    e = error_of("x = 1.0\nf = x * 1.0000001e300")
+    assert (e.line, e.col) == (2, 9) and "too large" in e.message
+    e = error_of("x = 1.0\n" + "#" * (MAX_SOURCE_CHARS - 7))
+    assert (e.line, e.col) == (1, 1) and f"{MAX_SOURCE_CHARS:,}" in e.message
+    trace("x = 1.0\n" * MAX_STATEMENTS)
+    t = trace(f"W = zeros({MAX_ELEMENTS // 1000}, 1000)\nf = sum(W)")
+    assert t.nodes[0].size == MAX_ELEMENTS

@@ -7,6 +7,8 @@ import uvicorn
 
 from engine import render as renderer
 
+from .limits import settings
+
 
 def main(argv: list[str] | None = None) -> None:
     """Start the server (loopback only unless --host says otherwise)."""
@@ -17,7 +19,8 @@ def main(argv: list[str] | None = None) -> None:
     print(f"Backprop Studio: open http://{args.host}:{args.port}/ in your browser", flush=True)
     if not renderer.graphviz_available():
         print("warning: " + renderer.INSTALL_HINT, flush=True)
-    uvicorn.run("app.main:app", host=args.host, port=args.port)
+    uvicorn.run("app.main:app", host=args.host, port=args.port,
+                limit_concurrency=settings().max_connections)   # beyond: 503 at once
 
 
 if __name__ == "__main__":

@@ -8,4 +8,6 @@ bash scripts/setup.sh || true     # without `dot` the app still starts and says 
 HOST=${HOST:-127.0.0.1}
 PORT=${PORT:-8000}
 echo "Backprop Studio is running at http://$HOST:$PORT/  (Ctrl+C stops it)"
-exec .venv/bin/python -m uvicorn app.main:app --host "$HOST" --port "$PORT" --log-level warning
+# Connections beyond BACKPROP_MAX_CONNECTIONS (app/limits.py) get a 503 at once.
+exec .venv/bin/python -m uvicorn app.main:app --host "$HOST" --port "$PORT" --log-level warning \
+  --limit-concurrency "${BACKPROP_MAX_CONNECTIONS:-256}"

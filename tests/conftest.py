@@ -94,3 +94,20 @@ def page(browser, live_server):
     yield pg
     ctx.close()
     assert not errors, f"JavaScript errors: {errors}"
+
+
+# ==== Reliability figures (tests/test_hostile.py, test_fuzz.py, test_load.py, test_faults.py):
+# ==== what the hardening tests measured, printed at the end of the run for the README.
+def pytest_sessionstart(session):
+    from hardening_support import FIGURES
+    FIGURES.unlink(missing_ok=True)
+
+
+def pytest_terminal_summary(terminalreporter):
+    import json as _json
+
+    from hardening_support import FIGURES
+    if FIGURES.exists():
+        terminalreporter.section("reliability figures")
+        for name, value in sorted(_json.loads(FIGURES.read_text()).items()):
+            terminalreporter.write_line(f"{name}: {value}")

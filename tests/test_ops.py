@@ -57,7 +57,8 @@ def log_softmax(x):
 
 UNARY_SHAPES = [(), (3,), (2, 3)]
 BINARY_SHAPES = [((), ()), ((3,), (3,)), ((2, 3), (2, 3)), ((), (3,)), ((3,), ()),
-                 ((2, 3), (3,)), ((2, 1), (2, 3)), ((2, 3), ())]
+                 ((2, 3), (3,)), ((2, 1), (2, 3)), ((2, 3), ()), ((1, 3), (2, 3)),
+                 ((3,), (2, 1)), ((2, 1), (1, 3))]          # the last two: both inputs broadcast
 
 
 def unary_cases(fname: str, ref, kind: str = "any", extra: str = "") -> list[Case]:

@@ -14,7 +14,7 @@ import numpy as np
 from .errors import ProgramError
 from .graph import Graph, Node
 from .limits import JACOBIAN_MAX_ENTRIES
-from .ops import INITS, OPS, SCALAR, ScalarOp, Shape
+from .ops import INITS, OPS, SCALAR, Shape
 
 ONE = np.ones(())
 
@@ -234,19 +234,40 @@ def jacobian(node: Node, out: np.ndarray, pos: int, ins: list[np.ndarray], in_sh
 Record = tuple[int, "float | np.ndarray", list[tuple[int, int, "float | np.ndarray | None", "float | np.ndarray | None", "str | None"]]]
 
 
+class _Careful(Exception):
+    """The scalar interpretation met numeric trouble: run the pass again with numpy only,
+    which stops at the same node with numpy's own words for it."""
+
+
 def run_backward(graph: Graph, output: int) -> list[Record]:
     """Gradients of the output with respect to every node (stored on the nodes), and the
     record of each backward step, in reverse id order."""
+    try:
+        return _backward(graph, output, scalar=True)
+    except _Careful:
+        return _backward(graph, output, scalar=False)
+
+
+def _backward(graph: Graph, output: int, scalar: bool) -> list[Record]:
     nodes = graph.nodes
     vals = getattr(graph, "values", None) or [n._value for n in nodes]
-    # An operation on constants alone is a constant: 2 * 2 in x ** (2 * 2) takes no gradient
-    # (its exponent edge would be NaN for x < 0); an operation on a frozen leaf still takes
-    # one, so the picture shows the edge into the frozen leaf skipped. Set here, however the
-    # graph was built.
+    # Which nodes take a gradient: leaves that are not frozen, and an operation unless all its
+    # inputs are constants: 2 * 2 in x ** (2 * 2) is a constant (its exponent edge would be NaN
+    # for x < 0). An operation on a frozen leaf still takes one, so the picture shows the edge
+    # into the frozen leaf skipped. Set here, however the graph was built (ids are topological).
+    takes = bytearray(len(nodes))
     for node in nodes:
-        if node.kind == "op":
-            node.grad_inputs = any(nodes[i].kind == "leaf" or (nodes[i].kind == "op" and nodes[i].grad_inputs)
-                                   for i in node.inputs)
+        kind = node.kind
+        if kind == "op":
+            t = False
+            for i in node.inputs:
+                if takes[i] or nodes[i].kind == "leaf":
+                    t = True
+                    break
+            node.grad_inputs = t
+            takes[node.id] = t
+        elif kind == "leaf" and not node.frozen:
+            takes[node.id] = 1
     # The nodes the output depends on: marked walking backwards from it.
     relevant = bytearray(len(nodes))
     relevant[output] = 1
@@ -257,34 +278,52 @@ def run_backward(graph: Graph, output: int) -> list[Record]:
     grads: list = [None] * len(nodes)
     grads[output] = 1.0 if type(vals[output]) is float else ONE
     records: list[Record] = []
-    scalar_ops = SCALAR
+    scalar_ops = SCALAR if scalar else {}
     with np.errstate(over="raise", divide="raise", invalid="raise", under="ignore"):
         for node in reversed(nodes[:output + 1]):
             nid = node.id
-            if not relevant[nid] or not node.requires_grad:
+            if not relevant[nid] or not takes[nid]:
                 continue
             up = grads[nid]
             if node.kind != "op":
                 records.append((nid, up, []))
                 continue
-            edges = None
+            inputs = node.inputs
             sc = scalar_ops.get(node.op) if type(up) is float else None
             if sc is not None:
-                ins = [vals[i] for i in node.inputs]
+                ins = [vals[i] for i in inputs]
                 for x in ins:
                     if type(x) is not float:
                         sc = None
                         break
-                if sc is not None:
-                    edges = _scalar_edges(sc, node, nodes, ins, vals[nid], up, grads)
-            if edges is None:
+            if sc is not None:
+                # The scalar interpretation: any trouble (an exception, a result that is not
+                # a finite number) sends the whole pass to numpy, which names it.
+                local_of, out, attrs = sc.local, vals[nid], node.attrs
+                edges: list = []
+                try:
+                    for pos, i in enumerate(inputs):
+                        if not takes[i]:
+                            edges.append((i, pos, None, None, "frozen" if nodes[i].frozen else "constant"))
+                            continue
+                        local = local_of(pos, ins, out, attrs)
+                        down = local * up
+                        g = grads[i]
+                        g = down if g is None else g + down
+                        if g - g != 0.0:
+                            raise _Careful
+                        grads[i] = g
+                        edges.append((i, pos, local, down, None))
+                except _SCALAR_TROUBLE:
+                    raise _Careful from None
+            else:
                 try:
                     edges = _numpy_edges(node, nodes, vals, up, grads)
                 except FloatingPointError as e:
                     raise numeric_error(node, e, "backward") from None
             records.append((nid, up, edges))
     for node in nodes:
-        if node.requires_grad:
+        if takes[node.id]:
             g = grads[node.id]
             if g is None:
                 g = 0.0 if not node.shape else np.zeros(node.shape)
@@ -296,43 +335,6 @@ def run_backward(graph: Graph, output: int) -> list[Record]:
         else:
             node._grad = None
     return records
-
-
-def _scalar_edges(sc: ScalarOp, node: Node, nodes: list[Node], ins: list[float], out: float, up: float,
-                  grads: list) -> list | None:
-    """The node's edges in the scalar interpretation, accumulated into `grads`; None (and
-    nothing accumulated) where numpy must take over to name numeric trouble."""
-    edges: list = []
-    attrs = node.attrs
-    try:
-        for pos, i in enumerate(node.inputs):
-            inp = nodes[i]
-            if not inp.requires_grad:
-                edges.append((i, pos, None, None, "frozen" if inp.frozen else "constant"))
-                continue
-            local = sc.local(pos, ins, out, attrs)
-            down = local * up
-            if down - down != 0.0:
-                return None
-            edges.append((i, pos, local, down, None))
-    except _SCALAR_TROUBLE:
-        return None
-    saved = [(e[0], grads[e[0]]) for e in edges]
-    for i, _, _, down, skipped in edges:
-        if skipped is None:
-            g = grads[i]
-            if g is None:
-                grads[i] = down
-            elif type(g) is float:
-                g = g + down
-                if g - g != 0.0:                  # the sum overflowed: numpy names it
-                    for k, old in reversed(saved):
-                        grads[k] = old
-                    return None
-                grads[i] = g
-            else:
-                grads[i] = g + down
-    return edges
 
 
 def _numpy_edges(node: Node, nodes: list[Node], vals: list, upstream: float | np.ndarray,

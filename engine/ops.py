@@ -425,9 +425,10 @@ SCALAR: dict[str, ScalarOp] = {
                            lambda i, v, o, at: 1.0 if v[0] > 0 else float(at["slope"])),
     "hardtanh": ScalarOp(lambda v, at: min(max(v[0], -1.0), 1.0),
                          lambda i, v, o, at: 1.0 if -1 < v[0] < 1 else 0.0),
-    "maximum": ScalarOp(lambda v, at: v[0] if v[0] >= v[1] else v[1],
+    # numpy's maximum and minimum give the second input on a tie (so max(0.0, -0.0) is -0.0)
+    "maximum": ScalarOp(lambda v, at: v[0] if v[0] > v[1] else v[1],
                         lambda i, v, o, at: _tie(v[0], v[1], v[i] > v[1 - i])),
-    "minimum": ScalarOp(lambda v, at: v[0] if v[0] <= v[1] else v[1],
+    "minimum": ScalarOp(lambda v, at: v[0] if v[0] < v[1] else v[1],
                         lambda i, v, o, at: _tie(v[0], v[1], v[i] < v[1 - i])),
 }
 

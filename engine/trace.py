@@ -1,7 +1,10 @@
 """A trace: the graph of one program with every forward and backward step recorded."""
 from __future__ import annotations
 
+import gc
+from contextlib import contextmanager
 from functools import cached_property
+from typing import Iterator
 
 import networkx as nx
 
@@ -67,6 +70,10 @@ class Trace:
                 "expr": n.expr, "attrs": dict(n.attrs)}
 
     def to_dict(self) -> dict:
+        with _no_gc():
+            return self._to_dict()
+
+    def _to_dict(self) -> dict:
         symbols = Symbols(self.nodes)
         forward = [{"phase": "forward", "node": n.id,
                     "value": n._value if type(n._value) is float else n._value.tolist()}  # type: ignore[union-attr]
@@ -79,5 +86,19 @@ class Trace:
 
 def trace(source: str) -> Trace:
     """Parse, build, run forward and backward; raises ProgramError on a bad program."""
-    graph, output = build(source)
-    return Trace(source, graph, output)
+    with _no_gc():
+        graph, output = build(source)
+        return Trace(source, graph, output)
+
+
+@contextmanager
+def _no_gc() -> Iterator[None]:
+    """Pause the cycle collector while a trace makes its many small objects (none of them
+    garbage until the trace goes): its passes over a growing heap cost more than the work."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()

@@ -2,6 +2,8 @@
 processes, the processes they left behind, and the figures the README reports."""
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import json
 import os
 import signal
@@ -12,10 +14,11 @@ import tempfile
 import time
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import Awaitable, Callable, Iterator, TypeVar
 
 import httpx
 
+T = TypeVar("T")
 REPO = Path(__file__).resolve().parent.parent
 FIGURES = REPO / ".pytest_cache" / "reliability.json"
 LECTURE = "x = 1.0; y = 2.0; z = 0.0\nf = (x + y) * max(y, z)"
@@ -130,6 +133,13 @@ def running_server(**limits: object) -> Iterator[Server]:
             time.sleep(0.1)
         log.close()
         assert not left, f"processes left behind by the server: {left}"
+
+
+def run_async(main: Callable[[], Awaitable[T]], timeout: float) -> T:
+    """``asyncio.run(main())`` in a thread of its own: the main thread may already run an
+    event loop (Playwright's sync API keeps one for the whole session)."""
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(lambda: asyncio.run(main())).result(timeout)
 
 
 def record(name: str, value: object) -> None:

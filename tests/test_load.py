@@ -13,7 +13,7 @@ import time
 import httpx
 import pytest
 
-from hardening_support import LECTURE, record, running_server
+from hardening_support import LECTURE, record, run_async, running_server
 
 CLIENTS = 48                 # concurrent clients
 ROUNDS = 6                   # requests per client
@@ -57,7 +57,7 @@ def test_many_concurrent_clients_on_the_worked_examples():
                     asyncio.gather(*(client(k, http) for k in range(CLIENTS))), timeout=240)
 
         t0 = time.monotonic()
-        results = [r for per_client in asyncio.run(main()) for r in per_client]
+        results = [r for per_client in run_async(main, 300) for r in per_client]
         wall = time.monotonic() - t0
         errors = [s for s, _ in results if s != 200]
         latencies = [t for _, t in results]
@@ -91,7 +91,7 @@ def test_small_requests_stay_prompt_while_two_maximal_programs_run():
                 return small, answers
 
         t0 = time.monotonic()
-        small, answers = asyncio.run(main())
+        small, answers = run_async(main, 60)
         big_s = time.monotonic() - t0
         assert len(small) >= 20
         assert max(small) < PROMPT_S, f"slowest small request {max(small):.2f} s"
@@ -121,7 +121,7 @@ def test_overload_is_refused_at_once_not_queued():
                                          limits=httpx.Limits(max_connections=64)) as http:
                 return await asyncio.wait_for(asyncio.gather(*(one(http) for _ in range(40))), 120)
 
-        results = asyncio.run(main())
+        results = run_async(main, 150)
         served = [r for r in results if r[0] == 200]
         refused = [r for r in results if r[0] == 503]
         assert len(served) + len(refused) == len(results), results
@@ -148,7 +148,7 @@ def test_queue_wait_is_bounded(lane):
                 waited = time.monotonic() - t0
                 return await first, second, waited
 
-        first, second, waited = asyncio.run(main())
+        first, second, waited = run_async(main, 60)
         if lane == "large":                     # queued behind the first, then refused
             assert second.status_code == 503, second.text
             assert "no worker was free within 1 s" in second.json()["message"]

@@ -234,7 +234,7 @@ def build_dot(trace: dict, step: int | None = None, layout: dict | None = None,
     g = graphviz.Digraph("backprop", comment=(
         "Backprop Studio graph. Positions are pinned: render with `neato -n2 -Tsvg FILE`."
         if layout else "Backprop Studio graph"))
-    g.attr(rankdir="LR", ranksep="0.7", nodesep="0.3", forcelabels="true", pad="0.25",
+    g.attr(rankdir="LR", ranksep="0.3", nodesep="0.3", pad="0.25",
            bgcolor="white", outputorder="nodesfirst", fontname=FONT)
     if layout:
         g.attr(bb=layout["bb"])
@@ -270,21 +270,19 @@ def build_dot(trace: dict, step: int | None = None, layout: dict | None = None,
         g.node(f"n{d['id']}", **attrs)
 
     for e in model["edges"]:
-        parts = []
-        if e["value_at"] is not None and k >= e["value_at"]:
-            parts.append(e["value"])
-        if e["grad"] is not None and e["grad_at"] is not None and k >= e["grad_at"]:
-            parts.append(e["grad"])
+        # A real label (not an xlabel): dot reserves room for it at layout time, sized for
+        # its full text, so no label covers a node or another label. An unreached line is
+        # a blank line, so the lines that are shown never shift between steps.
+        lines = [e["value"] if e["value_at"] is not None and k >= e["value_at"] else " "]
+        if e["grad"] is not None:
+            lines.append(e["grad"] if e["grad_at"] is not None and k >= e["grad_at"] else " ")
         hot = cur_node is not None and e["node"] == cur_node
         attrs = {"id": e["id"], "class": "bp-edge" + (" current" if hot else ""),
-                 "xlabel": graphviz.nohtml("\\n".join(_escape(p) for p in parts))}
+                 "label": graphviz.nohtml("\\n".join(_escape(line) for line in lines))}
         if hot:
             attrs.update(color=COLORS["edge_current"], penwidth="2.4")
         if layout:
-            pos, xlp = layout["edges"][e["id"]]
-            attrs["pos"] = pos
-            if xlp and parts:
-                attrs["xlp"] = xlp
+            attrs["pos"], attrs["lp"] = layout["edges"][e["id"]]
         g.edge(f"n{e['input']}", f"n{e['node']}", **attrs)
     return g.source
 
@@ -330,7 +328,7 @@ def compute_layout(trace: dict) -> dict:
             f"{MAX_RENDER_NODES} (the steps and the node panel still work)")
     data = json.loads(_layout_for(build_dot(trace, None)))
     nodes = {o["id"]: (o["pos"], o["width"], o["height"]) for o in data.get("objects", [])}
-    edges = {e["id"]: (e["pos"], e.get("xlp")) for e in data.get("edges", [])}
+    edges = {e["id"]: (e["pos"], e["lp"]) for e in data.get("edges", [])}
     return {"bb": data["bb"], "nodes": nodes, "edges": edges}
 
 

@@ -35,10 +35,50 @@ def dot_parses(source: bytes) -> dict:
 
 
 def svg_texts(svg: bytes) -> dict[str, list[str]]:
-    """Every node's and edge's text lines, by SVG group id."""
+    """Every node's and edge's text lines as a reader sees them (blank lines left out), by id."""
     root = ET.fromstring(svg)
-    return {g.get("id"): [t.text or "" for t in g.iter(SVG_NS + "text")]
+    return {g.get("id"): [t.text for t in g.iter(SVG_NS + "text") if (t.text or "").strip()]
             for g in root.iter(SVG_NS + "g") if g.get("id", "").startswith(("node-", "edge-"))}
+
+
+def svg_text_spots(svg: bytes) -> dict[str, list[tuple[str, str, str]]]:
+    """Every edge's label lines with where they are drawn: (x, y, text), blank lines included."""
+    root = ET.fromstring(svg)
+    return {g.get("id"): [(t.get("x"), t.get("y"), t.text or "") for t in g.iter(SVG_NS + "text")]
+            for g in root.iter(SVG_NS + "g") if g.get("id", "").startswith("edge-")}
+
+
+def drawn_boxes(dot: bytes) -> tuple[dict, dict]:
+    """Node boxes and edge-label text boxes (x0, y0, x1, y1 in points) as Graphviz draws them.
+
+    Laid out with ``neato -n2`` (the pinned positions), Graphviz reports each label line's
+    anchor point and its width measured with the real font.
+    """
+    done = subprocess.run(["neato", "-n2", "-Tjson"], input=dot, capture_output=True, check=True)
+    data = json.loads(done.stdout)
+    nodes = {}
+    for o in data["objects"]:
+        x, y = map(float, o["pos"].split(","))
+        w, h = float(o["width"]) * 36, float(o["height"]) * 36
+        nodes[o["id"]] = (x - w, y - h, x + w, y + h)
+    labels = {}
+    for e in data["edges"]:
+        size, boxes = 14.0, []
+        for op in e.get("_ldraw_", []) + e.get("_xldraw_", []):     # labels or xlabels
+            if op["op"] == "F":
+                size = float(op["size"])
+            elif op["op"] == "T" and op["text"].strip():
+                x, y, w = float(op["pt"][0]), float(op["pt"][1]), float(op["width"])
+                x0 = {"c": x - w / 2, "l": x, "r": x - w}[op["align"]]
+                boxes.append((x0, y - 0.25 * size, x0 + w, y + 0.85 * size))   # descent, ascent
+        if boxes:
+            labels[e["id"]] = (min(b[0] for b in boxes), min(b[1] for b in boxes),
+                               max(b[2] for b in boxes), max(b[3] for b in boxes))
+    return nodes, labels
+
+
+def overlaps(a: tuple, b: tuple) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
 
 def geometry(svg: bytes) -> dict[str, list[str]]:
@@ -84,6 +124,32 @@ def test_positions_identical_at_every_step(example):
         assert geometry(R.render(doc, "svg", k)) == final, f"geometry changed at step {k}"
 
 
+@pytest.mark.parametrize("example", EXAMPLES, ids=[e["id"] for e in EXAMPLES])
+def test_edge_labels_cover_no_node_and_no_other_label_at_any_step(example):
+    doc = trace(example["source"]).to_dict()
+    for k in range(len(doc["steps"]) + 1):
+        nodes, labels = drawn_boxes(R.render(doc, "dot", k))
+        shown = {eid for eid, lines in svg_texts(R.render(doc, "svg", k)).items()
+                 if eid.startswith("edge-") and lines}
+        assert set(labels) == shown
+        for eid, box in labels.items():
+            hit = [nid for nid, nbox in nodes.items() if overlaps(box, nbox)]
+            assert not hit, f"step {k}: the label of {eid} covers {hit}"
+            hit = [other for other, obox in labels.items() if other != eid and overlaps(box, obox)]
+            assert not hit, f"step {k}: the label of {eid} covers the label of {hit}"
+
+
+@pytest.mark.parametrize("example", EXAMPLES[:3], ids=[e["id"] for e in EXAMPLES[:3]])
+def test_edge_label_lines_never_move(example):
+    """A line, once shown, stays where it is: an unreached line is blank, not left out."""
+    doc = trace(example["source"]).to_dict()
+    final = svg_text_spots(R.render(doc, "svg"))
+    for k in range(len(doc["steps"]) + 1):
+        for eid, lines in svg_text_spots(R.render(doc, "svg", k)).items():
+            assert [xy for *xy, _ in lines] == [xy for *xy, _ in final[eid]], f"{eid} moved at step {k}"
+            assert all(t in (" ", ft) for (*_, t), (*_, ft) in zip(lines, final[eid]))
+
+
 def test_png_and_pdf_pages_keep_their_size_across_steps(lecture):
     def png_size(data: bytes) -> tuple[int, int]:
         return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
@@ -97,7 +163,10 @@ def test_png_and_pdf_pages_keep_their_size_across_steps(lecture):
 
 
 def test_dot_export_pins_every_position(lecture):
-    parsed = dot_parses(R.render(lecture, "dot", 3))
+    # Laid out as its comment says (neato -n2), the exported DOT keeps dot's positions.
+    done = subprocess.run(["neato", "-n2", "-Tjson0"], input=R.render(lecture, "dot", 3),
+                          capture_output=True, check=True)
+    parsed = json.loads(done.stdout)
     assert all("pos" in o for o in parsed["objects"])
     layout = R.compute_layout(lecture)
     pins = {o["id"]: o["pos"] for o in parsed["objects"]}

@@ -275,7 +275,8 @@ def test_huge_tensor_fails_without_allocating() -> None:
     code = ("import resource, sys\n"
             "resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))\n"
             "from engine import trace, ProgramError\n"
-            "for src in ['W = ones(100000, 100000)\\nf = sum(W)', 'x = ones(100000)\\nf = sum(outer(x, x))']:\n"
+            "for src in ['W = zeros(100000, 100000)\\nf = sum(W)', 'W = ones(100000, 100000)\\nf = sum(W)',\n"
+            "            'x = ones(100000)\\nf = sum(outer(x, x))']:\n"
             "    try:\n"
             "        trace(src)\n"
             "    except ProgramError as e:\n"
@@ -283,7 +284,7 @@ def test_huge_tensor_fails_without_allocating() -> None:
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stderr
     lines = r.stdout.splitlines()
-    assert len(lines) == 2 and all("the limit is" in ln for ln in lines), r.stdout
+    assert len(lines) == 3 and all("the limit is" in ln for ln in lines), r.stdout
 
 
 # ------------------------------------------------------------------ Unicode look-alikes

@@ -98,16 +98,9 @@ def page(browser, live_server):
 
 # ==== Reliability figures (tests/test_hostile.py, test_fuzz.py, test_load.py, test_faults.py):
 # ==== what the hardening tests measured, printed at the end of the run for the README.
-def pytest_sessionstart(session):
-    from hardening_support import FIGURES
-    FIGURES.unlink(missing_ok=True)
-
-
 def pytest_terminal_summary(terminalreporter):
-    import json as _json
-
     from hardening_support import FIGURES
-    if FIGURES.exists():
+    if FIGURES:
         terminalreporter.section("reliability figures")
-        for name, value in sorted(_json.loads(FIGURES.read_text()).items()):
+        for name, value in sorted(FIGURES.items()):
             terminalreporter.write_line(f"{name}: {value}")

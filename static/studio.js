@@ -240,12 +240,15 @@ function installGraph(doc) {
   const msg = $("#graph-message");
   box.innerHTML = "";
   S.nodeEls.clear(); S.edgeEls.clear();
+  S.full = S.base = S.view = null;
   if (!doc.svg) {
+    buildMinimap(null);
+    updateMinimap();
     msg.hidden = false;
     msg.innerHTML = "";
     const parts = (doc.svg_error || "").split("`").map((t, i) => (i % 2 ? el("code", { text: t }) : t));
     msg.append(el("b", { text: "The graph cannot be drawn here. " }), ...parts,
-      el("div", { class: "muted", text: "Stepping, the topological order and the node panel still work." }));
+      el("div", { class: "muted", text: "Stepping, the topological order, the node panel and the JSON export still work." }));
     return;
   }
   msg.hidden = true;
@@ -273,10 +276,12 @@ function installGraph(doc) {
     S.edgeEls.set(d.id, { g, val, grad });
   }
   const vb = live.viewBox.baseVal;
-  S.base = { x: vb.x, y: vb.y, w: vb.width, h: vb.height };
+  S.full = { x: vb.x, y: vb.y, w: vb.width, h: vb.height };     // the whole drawing
+  S.base = { ...S.full };
   S.view = { ...S.base };
-  // A big graph fitted whole would be too small to read: start at a readable zoom on its
-  // left (where the forward pass starts); the view then follows the current step.
+  // The whole graph when it is readable that way; a big graph fitted whole would be too
+  // small to read: start at a readable zoom on its left (where the forward pass starts),
+  // with the overview map showing the rest; the view then follows the current step.
   const cw = box.clientWidth, ch = box.clientHeight;
   const scale = Math.min(cw / S.base.w, ch / S.base.h);
   if (cw > 0 && scale < MIN_READABLE_SCALE) {
@@ -286,12 +291,94 @@ function installGraph(doc) {
     const w = cw / MAX_INITIAL_SCALE, h = ch / MAX_INITIAL_SCALE;
     S.view = { x: S.base.x - (w - S.base.w) / 2, y: S.base.y - (h - S.base.h) / 2, w, h };
     S.base = { ...S.view };      // "fit" returns here
+  } else if (cw > 0) {           // fit: centre the graph in the box's aspect ratio
+    const w = cw / scale, h = ch / scale;
+    S.view = { x: S.base.x - (w - S.base.w) / 2, y: S.base.y - (h - S.base.h) / 2, w, h };
   }
+  buildMinimap(live);
   applyView();
 }
 
-const MIN_READABLE_SCALE = 1.0;   // screen pixels per point below which labels are hard to read
+const MIN_READABLE_SCALE = 0.75;  // screen pixels per point below which labels are hard to read
 const MAX_INITIAL_SCALE = 1.5;
+const MINIMAP_MAX = { w: 200, h: 110 };   // pixels
+
+/** The overview map: every node as a box and every edge as a line, plus the visible area. */
+function buildMinimap(live) {
+  const mm = $("#minimap");
+  mm.innerHTML = "";
+  S.mm = null;
+  if (!S.full) return;
+  const NS = "http://www.w3.org/2000/svg";
+  const f = S.full;
+  const k = Math.min(MINIMAP_MAX.w / f.w, MINIMAP_MAX.h / f.h);
+  const svg = document.createElementNS(NS, "svg");
+  svg.setAttribute("width", String(Math.round(f.w * k)));
+  svg.setAttribute("height", String(Math.round(f.h * k)));
+  svg.setAttribute("viewBox", `${f.x} ${f.y} ${f.w} ${f.h}`);
+  svg.setAttribute("aria-hidden", "true");
+  // Graphviz draws inside a transformed group: copy its transform so coordinates agree.
+  const g0 = live.querySelector("g");
+  const layer = document.createElementNS(NS, "g");
+  if (g0 && g0.getAttribute("transform")) layer.setAttribute("transform", g0.getAttribute("transform"));
+  svg.append(layer);
+  for (const { g } of S.edgeEls.values()) {
+    const path = g.querySelector("path");
+    if (!path) continue;
+    const p = document.createElementNS(NS, "path");
+    p.setAttribute("d", path.getAttribute("d"));
+    p.setAttribute("class", "mm-edge");
+    layer.append(p);
+  }
+  const nodes = new Map();
+  for (const [id, { g }] of S.nodeEls) {
+    const shape = g.querySelector("path, polygon");
+    if (!shape) continue;
+    const b = shape.getBBox();
+    const r = document.createElementNS(NS, "rect");
+    const d = S.trace.display.nodes[id];
+    Object.entries({ x: b.x, y: b.y, width: b.width, height: b.height, rx: 6 }).forEach(([a, v]) => r.setAttribute(a, String(v)));
+    r.setAttribute("class", `mm-node ${d.output ? "output" : d.kind}`);
+    layer.append(r);
+    nodes.set(id, r);
+  }
+  const view = document.createElementNS(NS, "rect");
+  view.setAttribute("class", "mm-view");
+  svg.append(view);
+  mm.append(svg);
+  S.mm = { svg, view, nodes };
+}
+
+/** Show the overview only while part of the graph is out of view; frame what is visible. */
+function updateMinimap() {
+  const mm = $("#minimap");
+  if (!S.mm || !S.view || !S.full) { mm.hidden = true; return; }
+  const v = S.view, f = S.full, eps = 0.5;
+  const whole = v.x <= f.x + eps && v.y <= f.y + eps && v.x + v.w >= f.x + f.w - eps && v.y + v.h >= f.y + f.h - eps;
+  mm.hidden = whole;
+  // The svg keeps the box's aspect ratio: the visible area is the view grown to that ratio.
+  const box = $("#graph");
+  const s = Math.min(box.clientWidth / v.w, box.clientHeight / v.h) || 1;
+  const w = box.clientWidth / s, h = box.clientHeight / s;
+  const x = v.x - (w - v.w) / 2, y = v.y - (h - v.h) / 2;
+  Object.entries({ x, y, width: w, height: h }).forEach(([a, val]) => S.mm.view.setAttribute(a, String(val)));
+  mm.dataset.view = [x, y, w, h].map((n) => n.toFixed(1)).join(" ");
+}
+
+function initMinimap() {
+  const mm = $("#minimap");
+  let dragging = false;
+  const moveTo = (e) => {
+    if (!S.mm || !S.view) return;
+    const p = svgPoint(S.mm.svg, e.clientX, e.clientY);
+    S.view = { ...S.view, x: p.x - S.view.w / 2, y: p.y - S.view.h / 2 };
+    applyView();
+  };
+  mm.addEventListener("pointerdown", (e) => { dragging = true; mm.setPointerCapture(e.pointerId); moveTo(e); e.preventDefault(); });
+  mm.addEventListener("pointermove", (e) => { if (dragging) moveTo(e); });
+  mm.addEventListener("pointerup", () => { dragging = false; });
+  mm.addEventListener("pointercancel", () => { dragging = false; });
+}
 
 /** Pan (never zoom) so that a node is on screen. */
 function ensureVisible(g) {
@@ -309,6 +396,14 @@ function ensureVisible(g) {
 function applyView() {
   const svg = $("#graph svg");
   if (svg && S.view) svg.setAttribute("viewBox", `${S.view.x} ${S.view.y} ${S.view.w} ${S.view.h}`);
+  updateMinimap();
+}
+
+/** Move the view by a fraction of its size (keyboard panning). */
+function pan(fx, fy) {
+  if (!S.view) return;
+  S.view = { ...S.view, x: S.view.x + fx * S.view.w, y: S.view.y + fy * S.view.h };
+  applyView();
 }
 
 function zoom(factor, cx, cy) {
@@ -367,7 +462,9 @@ function initPanZoom() {
   box.addEventListener("pointerup", end);
   box.addEventListener("pointercancel", () => { drag = null; box.classList.remove("dragging"); });
   box.addEventListener("keydown", (e) => {
-    if (e.key === "+" || e.key === "=") { zoom(1 / 1.25); e.preventDefault(); }
+    const PAN = { ArrowLeft: [-0.2, 0], ArrowRight: [0.2, 0], ArrowUp: [0, -0.2], ArrowDown: [0, 0.2] };
+    if (e.shiftKey && PAN[e.key]) { pan(...PAN[e.key]); e.preventDefault(); }
+    else if (e.key === "+" || e.key === "=") { zoom(1 / 1.25); e.preventDefault(); }
     else if (e.key === "-" || e.key === "_") { zoom(1.25); e.preventDefault(); }
     else if (e.key === "0") { fitView(); e.preventDefault(); }
   });
@@ -430,7 +527,9 @@ function setStep(k, { keepSelection = false } = {}) {
       rec.g.classList.toggle("current", isCur);
       rec.g.classList.toggle("selected", isSel && !isCur);
     }
-    if (rec && isCur) ensureVisible(rec.g);
+    if (rec && (isCur || isSel)) ensureVisible(rec.g);
+    const mmNode = S.mm && S.mm.nodes.get(d.id);
+    if (mmNode) mmNode.classList.toggle("current", isCur);
     const li = S.orderEls.get(d.id);
     if (li && li.key !== key) {
       li.key = key;
@@ -791,6 +890,7 @@ async function init() {
   EXAMPLES = JSON.parse($("#examples-data").textContent);
   editor.init();
   initPanZoom();
+  initMinimap();
   initKeys();
   $("#btn-run").onclick = () => runProgram(0);
   $("#step-first").onclick = () => { stopPlay(); setStep(0); };

@@ -358,3 +358,78 @@ def test_api_docs_work_offline(page):
     paths = page.locator(".opblock-summary-path").all_inner_texts()
     assert {"/api/trace", "/api/render", "/api/examples"} <= {p.strip() for p in paths}
     assert outside == []
+
+
+# ---------------------------------------------------------------- what the graph looks like
+
+def load_example(page, example_id: str) -> None:
+    runs = int(page.get_attribute("body", "data-runs"))
+    page.click("#btn-examples")
+    page.click(f'[data-example="{example_id}"]')
+    wait_runs(page, runs + 1)
+
+
+def nodes_in_view(page) -> list[str]:
+    """Ids of the nodes drawn wholly inside the graph box, as the user sees it."""
+    return page.evaluate("""() => {
+        const b = document.querySelector('#graph').getBoundingClientRect();
+        return [...document.querySelectorAll('#graph g.node')].filter(g => {
+            const r = g.getBoundingClientRect();
+            return r.left >= b.left - 1 && r.right <= b.right + 1 && r.top >= b.top - 1 && r.bottom <= b.bottom + 1;
+        }).map(g => g.id);
+    }""")
+
+
+def test_a_small_graph_is_shown_whole_and_a_big_one_has_an_overview(page):
+    open_studio(page)
+    run(page, LECTURE)
+    assert len(nodes_in_view(page)) == 6
+    assert page.locator("#minimap").is_hidden()
+
+    load_example(page, "window-classifier")                   # 13 nodes: wider than the box
+    assert page.locator("#minimap").is_visible()
+    assert "node-12" not in nodes_in_view(page)               # the output is off to the right…
+    mm = page.locator("#minimap svg").bounding_box()
+    page.mouse.click(mm["x"] + mm["width"] - 3, mm["y"] + mm["height"] / 2)
+    assert "node-12" in nodes_in_view(page)                   # …one click on the overview away
+    page.click("#zoom-fit")
+    assert len(nodes_in_view(page)) == 13 and page.locator("#minimap").is_hidden()
+
+
+def test_keyboard_pans_the_graph_without_stepping(page):
+    open_studio(page)
+    load_example(page, "two-layer")
+    x0 = float(page.get_attribute("#graph svg", "viewBox").split()[0])
+    keys(page, "Shift+ArrowRight", 3)
+    assert float(page.get_attribute("#graph svg", "viewBox").split()[0]) > x0
+    assert step_label(page).startswith("Step 0 /")
+    keys(page, "ArrowRight")
+    assert step_label(page).startswith("Step 1 /")
+
+
+LABEL_BOXES = """() => {
+    const box = (e) => { const b = e.getBBox(); return [b.x, b.y, b.x + b.width, b.y + b.height]; };
+    const nodes = [...document.querySelectorAll('#graph g.node')].map(g => [g.id, box(g.querySelector('path, polygon'))]);
+    const labels = [...document.querySelectorAll('#graph g.edge')].flatMap(g =>
+        [...g.querySelectorAll('text')].filter(t => t.textContent.trim()).map(t => [g.id, box(t)]));
+    return {nodes, labels};
+}"""
+
+
+def test_edge_labels_cover_no_node_in_the_browser(page):
+    """With the fonts the browser really uses, at the last step (every label line shown)."""
+    from app.examples import EXAMPLES
+
+    def overlap(a, b):
+        return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+    open_studio(page)
+    for ex in EXAMPLES:
+        load_example(page, ex["id"])
+        keys(page, "End")
+        boxes = page.evaluate(LABEL_BOXES)
+        assert boxes["labels"], ex["id"]
+        for eid, lb in boxes["labels"]:
+            hits = [nid for nid, nb in boxes["nodes"] if overlap(lb, nb)]
+            hits += [other for other, ob in boxes["labels"] if other != eid and overlap(lb, ob)]
+            assert not hits, f"{ex['id']}: a label of {eid} covers {hits}"

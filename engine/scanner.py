@@ -214,6 +214,103 @@ class _Statement:
                 c0, c1, height, False)
 
 
+# Statements of the same shape (the same tokens, with every bound name read as N and every
+# number as D) read the same way: the first one of a shape is read by the parser above in a
+# symbolic mode that records the nodes it makes as a template (op, inputs by token or by
+# earlier node, span by token); later ones replay the template with their own names,
+# numbers and columns. Columns in the symbolic mode are token indices shifted left, so a
+# span decodes back to the tokens it starts and ends with.
+SHIFT = 20
+Template = tuple[list[tuple], int]      # (steps, result: a step index, or -1 - name token)
+
+
+class _Recorder(_Statement):
+    """The parser in symbolic mode: names are references to their tokens, nodes are steps."""
+
+    __slots__ = ("steps",)
+
+    def __init__(self, toks: list[str], n: int) -> None:
+        names = {f"_{k}": -1 - k for k in range(n) if _is_name(toks[k])}
+        super().__init__(names, [])
+        self.toks = [f"_{k}" if k < n and _is_name(t) and toks[k + 1] != "(" else t for k, t in enumerate(toks)]
+        self.cols = [k << SHIFT for k in range(len(toks))]
+        self.steps: list[tuple] = []
+
+    def node(self, op: str, kind: str, inputs: list[int], attrs: dict, label: str, c0: int, c1: int,
+             literal: np.ndarray | None = None) -> int:
+        k0, k1 = c0 >> SHIFT, c1 >> SHIFT
+        sign = (-1.0 if self.toks[k0] == "-" else 1.0) if kind == "const" and k0 != k1 else 1.0
+        self.steps.append((op, kind, attrs, label, inputs, k0, k1, sign))
+        return len(self.steps) - 1
+
+
+def _is_name(t: str) -> bool:
+    return t[0].isalpha() or t[0] == "_"
+
+
+def _shape(toks: list[str]) -> tuple[str, ...]:
+    return tuple(("D" if t[0].isdigit() or t[0] == "." else
+                  t if t in SIMPLE_FUNCTIONS or not (t[0].isalpha() or t[0] == "_") else "N") for t in toks)
+
+
+def _template(toks: list[str], n: int) -> Template:
+    rec = _Recorder(toks, n)
+    rec.k = 2
+    result = rec.expr(0)
+    if rec.k != n or result[4]:                  # trailing tokens, or x = (1.0)
+        raise Unsupported
+    return rec.steps, result[0]
+
+
+def _replay(st: _Statement, template: Template) -> int:
+    steps, result = template
+    toks, cols, env, nodes = st.toks, st.cols, st.env, st.nodes
+    line, text = st.line, st.text
+    made: list[int] = []
+    for op, kind, attrs, label, inputs, k0, k1, sign in steps:
+        ids = []
+        for r in inputs:
+            if r >= 0:
+                ids.append(made[r])
+            else:
+                i = env.get(toks[-1 - r])
+                if i is None:
+                    raise Unsupported
+                ids.append(i)
+        c0, c1 = cols[k0], cols[k1] + len(toks[k1])
+        literal = None
+        if kind == "const":
+            v = st.number(k1, sign)
+            label, literal = _label(v), np.array(v)
+        nid = len(nodes)
+        if nid >= MAX_NODES:
+            raise Unsupported
+        nodes.append(Node(nid, op, kind, ids, (), dict(attrs) if attrs else {}, line, c0 + 1, line, c1 + 1,
+                          text[c0:c1], label, [], False, literal))
+        made.append(nid)
+    if result >= 0:
+        return made[result]
+    i = env.get(toks[-1 - result])
+    if i is None:
+        raise Unsupported
+    return i
+
+
+_LABELS: dict[float, str] = {}
+
+
+def _label(v: float) -> str:
+    """A constant's label, as the ast reader writes it (memoized: programs repeat constants)."""
+    if v == 0.0:                                 # 0.0 and -0.0 are one key but two labels
+        return _short(v)
+    text = _LABELS.get(v)
+    if text is None:
+        text = _short(v)
+        if len(_LABELS) < 4096:
+            _LABELS[v] = text
+    return text
+
+
 def read(b: Builder, reserved: set[str]) -> tuple[Graph, int]:
     """The graph of b.source, made as the ast reader makes it; raises Unsupported otherwise."""
     source = b.source
@@ -223,6 +320,7 @@ def read(b: Builder, reserved: set[str]) -> tuple[Graph, int]:
     env = b.env
     nodes = b.graph.nodes
     st = _Statement(env, nodes)
+    templates: dict[tuple, Template] = {}
     toks: list[str] = []
     cols: list[int] = []
     line, line_start, pos = 1, 0, 0
@@ -235,7 +333,7 @@ def read(b: Builder, reserved: set[str]) -> tuple[Graph, int]:
             pos += len(spaces)
             if tok == "\n" or tok == ";":
                 if toks:
-                    output = _statement(st, toks, cols, line, lines[line - 1], env, reserved)
+                    output = _statement(st, toks, cols, line, lines[line - 1], env, reserved, templates)
                     statements += 1
                     if statements > MAX_STATEMENTS:
                         raise Unsupported
@@ -258,7 +356,7 @@ def read(b: Builder, reserved: set[str]) -> tuple[Graph, int]:
         if pos != len(source):
             raise Unsupported
         if toks:
-            output = _statement(st, toks, cols, line, lines[line - 1], env, reserved)
+            output = _statement(st, toks, cols, line, lines[line - 1], env, reserved, templates)
             statements += 1
     except (IndexError, ProgramError, RecursionError):
         raise Unsupported from None
@@ -275,7 +373,7 @@ def _line_indented(text: str, col: int) -> bool:
 
 
 def _statement(st: _Statement, toks: list[str], cols: list[int], line: int, text: str,
-               env: dict[str, int], reserved: set[str]) -> int:
+               env: dict[str, int], reserved: set[str], templates: dict[tuple, Template]) -> int:
     if len(toks) < 3 or toks[1] != "=":
         raise Unsupported
     name = toks[0]
@@ -295,10 +393,11 @@ def _statement(st: _Statement, toks: list[str], cols: list[int], line: int, text
         node = st.nodes[st.node("leaf", "leaf", [], {"init": "literal"}, name, cols[2], cols[3] + len(toks[3]),
                                 np.array(v))]
     else:
-        result = st.expr(0)
-        if st.k != n or result[4]:               # trailing tokens, or x = (1.0)
-            raise Unsupported
-        node = st.nodes[result[0]]
+        key = _shape(toks[2:n])
+        template = templates.get(key)
+        if template is None:
+            template = templates[key] = _template(toks, n)
+        node = st.nodes[_replay(st, template)]
         if node.kind == "leaf" and not node.names:
             node.label = name
     if name not in node.names:

@@ -21,17 +21,17 @@ const S = {
 
 /* ---------------------------------------------------------------- formatting */
 
-/** A number as Python's format(x, ".4g") writes it (so page and images agree). */
-function fmt(x) {
+/** A number as Python's format(x, ".4g") writes it (so page and images agree); fewer digits on request. */
+function fmt(x, digits = 4) {
   if (x === null || x === undefined) return "—";
   if (typeof x === "string") return x;
   if (!Number.isFinite(x)) return Number.isNaN(x) ? "nan" : (x > 0 ? "inf" : "-inf");
   if (x === 0) return "0";
   const strip = (s) => (s.includes(".") ? s.replace(/0+$/, "").replace(/\.$/, "") : s);
-  const [m, e] = x.toExponential(3).split("e");
+  const [m, e] = x.toExponential(digits - 1).split("e");
   const exp = Number(e);
-  if (exp < -4 || exp >= 4) return strip(m) + "e" + (exp < 0 ? "-" : "+") + String(Math.abs(exp)).padStart(2, "0");
-  return strip(x.toFixed(Math.max(0, 3 - exp)));
+  if (exp < -4 || exp >= digits) return strip(m) + "e" + (exp < 0 ? "-" : "+") + String(Math.abs(exp)).padStart(2, "0");
+  return strip(x.toFixed(Math.max(0, digits - 1 - exp)));
 }
 
 function shapeText(shape) {
@@ -84,20 +84,24 @@ function tensorView(value, shape, cls = "") {
   const rows = shape.length === 1 ? [value] : value;
   const flat = rows.flat().filter((v) => typeof v === "number");
   const maxAbs = flat.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
-  const count = rows.length * (rows[0] ? rows[0].length : 0);
+  const cols = rows[0] ? rows[0].length : 0;
+  const count = rows.length * cols;
   const dense = count > 120;
+  // A wide table shows fewer digits so that it fits the panel (each cell's title has 4).
+  const digits = cols <= 5 ? 4 : cols <= 7 ? 3 : 2;
   const table = el("table");
   rows.slice(0, 60).forEach((row, i) => {
     const tr = el("tr");
     row.slice(0, 60).forEach((v, j) => {
-      const td = el("td", { text: dense ? "" : fmt(v), title: fmt(v), "data-i": i, "data-j": j });
+      const td = el("td", { text: dense ? "" : fmt(v, digits), title: fmt(v), "data-i": i, "data-j": j });
       td.style.background = heat(v, maxAbs);
       tr.append(td);
     });
     table.append(tr);
   });
   const clipped = rows.length > 60 || (rows[0] && rows[0].length > 60);
-  return el("div", { class: `tensor${dense ? " dense" : ""}`, "data-shape": shape.join("x") },
+  const wide = shape.length === 2 || cols > 3;     // takes the panel's whole width
+  return el("div", { class: `tensor${dense ? " dense" : ""}${wide ? " wide" : ""}`, "data-shape": shape.join("x") },
     el("div", { class: "shape", text: shapeText(shape) + (clipped ? " (first 60×60 shown)" : "") }), table);
 }
 
@@ -264,6 +268,9 @@ function installGraph(doc) {
     if (!g) continue;
     g.dataset.node = d.id;
     g.setAttribute("tabindex", "-1");
+    const tip = document.createElementNS("http://www.w3.org/2000/svg", "title");
+    tip.textContent = nodeTip(doc.nodes[d.id]);
+    g.prepend(tip);
     S.nodeEls.set(d.id, { g, texts: $$("text", g) });
   }
   for (const d of doc.display.edges) {
@@ -285,7 +292,7 @@ function installGraph(doc) {
   const cw = box.clientWidth, ch = box.clientHeight;
   const scale = Math.min(cw / S.base.w, ch / S.base.h);
   if (cw > 0 && scale < MIN_READABLE_SCALE) {
-    const w = cw / MIN_READABLE_SCALE, h = ch / MIN_READABLE_SCALE;
+    const w = cw / START_SCALE, h = ch / START_SCALE;
     S.view = { x: S.base.x, y: S.base.y + (S.base.h - h) / 2, w, h };
   } else if (cw > 0 && scale > MAX_INITIAL_SCALE) {      // a tiny graph: don't blow it up
     const w = cw / MAX_INITIAL_SCALE, h = ch / MAX_INITIAL_SCALE;
@@ -300,6 +307,7 @@ function installGraph(doc) {
 }
 
 const MIN_READABLE_SCALE = 0.75;  // screen pixels per point below which labels are hard to read
+const START_SCALE = 0.9;          // where a graph too big to fit starts: comfortably readable
 const MAX_INITIAL_SCALE = 1.5;
 const MINIMAP_MAX = { w: 200, h: 110 };   // pixels
 
@@ -486,7 +494,7 @@ function buildOrder(doc) {
   const frag = document.createDocumentFragment();
   for (const d of doc.display.nodes.slice(0, MAX_ORDER_ITEMS)) {
     const li = el("li", { "data-node": d.id },
-      el("button", { type: "button", title: "Show this node in the panel", onclick: () => selectNode(d.id) },
+      el("button", { type: "button", title: nodeTip(doc.nodes[d.id]), onclick: () => selectNode(d.id) },
         el("span", { class: "oid", text: `#${d.id}` }),
         el("span", { class: "oname", text: nodeTitle(d) }),
         el("span", { class: "oshape" }, d.shape.replace("  · frozen", " · frozen"),
@@ -636,9 +644,10 @@ function renderPanel(id) {
   p.append(
     el("div", { class: "node-title", id: "panel-title", "data-node": id },
       el("span", { class: "nt-name", text: d.header }), ...badges),
+    el("div", { class: "node-expr", "data-field": "expr" }, ...whatIs(n)),
     el("div", { class: "meta" }, `node #${id} · ${shapeText(n.shape)}`,
-      n.names && n.names.length ? ` · names: ${n.names.join(", ")}` : "",
-      ` · line ${n.line}, col ${n.col}: `, el("code", { text: n.expr })),
+      n.names && n.names.length > 1 ? ` · names: ${n.names.join(", ")}` : "",
+      ` · line ${n.line}, col ${n.col}`),
   );
 
   p.append(el("h3", { text: "Forward value" }));
@@ -681,6 +690,21 @@ function renderPanel(id) {
 
   if ((step.edges || []).length) p.append(el("h3", { text: "To each input: downstream = local × upstream" }));
   for (const e of step.edges || []) p.append(edgeCard(n, step, e));
+}
+
+/** What a node is, in the program's own words: "v3 = x + y — unnamed …". */
+function whatIs(n) {
+  if (n.kind === "const") return [el("code", { text: n.expr }), " — a constant written in the program (it takes no gradient)"];
+  const parts = [el("code", { text: `${n.symbol} = ${n.expr}` })];
+  if (!n.name) parts.push(` — unnamed in the program, so the graph calls it ${n.symbol}`);
+  else if (n.kind === "leaf") parts.push(n.frozen ? " — a frozen leaf: held fixed, no gradient" : " — a leaf: an input or parameter, it gets a gradient");
+  return parts;
+}
+
+/** A node's tooltip: the program text it stands for. */
+function nodeTip(n) {
+  const what = n.kind === "const" ? `constant ${n.expr}` : `${n.symbol} = ${n.expr}`;
+  return `${what}  (line ${n.line}, col ${n.col})`;
 }
 
 function waiting(text, at) {

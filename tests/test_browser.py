@@ -89,6 +89,8 @@ def test_type_run_and_read_the_lecture_numbers(page):
     keys(page, "ArrowRight", AT_PLUS - 6)            # backward: ×, max, then +
     assert step_label(page).startswith(f"Step {AT_PLUS} / {TOTAL}")
     assert page.inner_text("#panel-title .nt-name") == "v3 = +"
+    assert panel_field(page, "expr").startswith("v3 = x + y — unnamed")   # what v3 stands for
+    assert page.locator("#graph g#node-3 > title").text_content().startswith("v3 = x + y")
     assert panel_field(page, "upstream") == "2"
     for x_or_y in (0, 1):                             # + distributes: local 1, downstream 2
         assert panel_field(page, "local", x_or_y) == "1"
@@ -287,8 +289,14 @@ def test_examples_gallery_loads_the_window_classifier(page):
     page.locator('#order li[data-node="6"] button').click()     # W
     assert page.inner_text("#panel-title .nt-name") == "W"
     assert page.get_attribute('#panel-node [data-field="upstream"] .tensor', "data-shape") == "4x10"
+    assert panel_field(page, "expr").startswith("W = xavier(4, 10, seed=0)")
+    clipped = page.evaluate("""() => [...document.querySelectorAll('#panel-node .tensor')]
+        .filter(t => t.scrollWidth > t.clientWidth + 1).map(t => t.dataset.shape)""")
+    assert clipped == []                                         # the 4×10 heatmap fits the panel
     # dW = δ xᵀ, one weight at a time: ∂s/∂W_45 = δ_4 · x_5 = 2 × 0.5 = 1 (u_4 = 2, relu open)
     page.locator('#order li[data-node="9"] button').click()     # v9 = W @ x
+    assert page.evaluate("""() => [...document.querySelectorAll('#panel-node .tensor')]
+        .filter(t => t.scrollWidth > t.clientWidth + 1).map(t => t.dataset.shape)""") == []
     card = page.locator('#panel-node .edge-card[data-input="6"]')
     assert "\\delta\\, x^{\\top}" in card.locator(".rule .math").get_attribute("data-latex")
     card.locator('[data-field="downstream"] td[data-i="3"][data-j="4"]').click()

@@ -324,8 +324,8 @@ def compute_layout(trace: dict) -> dict:
     """Node positions/sizes and edge splines/label spots from the fully computed graph."""
     if len(trace["nodes"]) > MAX_RENDER_NODES:
         raise GraphTooLarge(
-            f"this graph has {len(trace['nodes'])} nodes; drawings are limited to "
-            f"{MAX_RENDER_NODES} (the steps and the node panel still work)")
+            f"This graph has {len(trace['nodes'])} nodes; drawings are limited to "
+            f"{MAX_RENDER_NODES} nodes.")
     data = json.loads(_layout_for(build_dot(trace, None)))
     nodes = {o["id"]: (o["pos"], o["width"], o["height"]) for o in data.get("objects", [])}
     edges = {e["id"]: (e["pos"], e["lp"]) for e in data.get("edges", [])}
@@ -335,12 +335,13 @@ def compute_layout(trace: dict) -> dict:
 def render(trace: dict, fmt: str, step: int | None = None, highlight: bool = True) -> bytes:
     """The graph after ``step`` steps as ``fmt`` (svg, png, pdf or dot).
 
-    DOT needs no Graphviz program: without one it comes unpinned (lay it out with ``dot``).
+    DOT needs no Graphviz program: without one, or for a graph too large to draw here, it
+    comes unpinned (lay it out with ``dot``).
     """
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
     _check_step(trace, step)
-    if fmt == "dot" and not graphviz_available():
+    if fmt == "dot" and (not graphviz_available() or len(trace["nodes"]) > MAX_RENDER_NODES):
         return build_dot(trace, step, None, highlight).encode("utf-8")
     layout = compute_layout(trace)
     pinned = build_dot(trace, step, layout, highlight)

@@ -245,6 +245,12 @@ function installGraph(doc) {
   box.innerHTML = "";
   S.nodeEls.clear(); S.edgeEls.clear();
   S.full = S.base = S.view = null;
+  // Pictures need a drawing; DOT (unpinned when there is no drawing) and JSON always work.
+  for (const fmt of ["svg", "png", "pdf"]) {
+    const b = $(`[data-export="${fmt}"]`);
+    b.disabled = !doc.svg;
+    b.title = doc.svg ? `Download the graph at this step as ${fmt.toUpperCase()}` : "No drawing for this graph (see the message on the graph)";
+  }
   if (!doc.svg) {
     buildMinimap(null);
     updateMinimap();
@@ -252,7 +258,7 @@ function installGraph(doc) {
     msg.innerHTML = "";
     const parts = (doc.svg_error || "").split("`").map((t, i) => (i % 2 ? el("code", { text: t }) : t));
     msg.append(el("b", { text: "The graph cannot be drawn here. " }), ...parts,
-      el("div", { class: "muted", text: "Stepping, the topological order, the node panel and the JSON export still work." }));
+      el("div", { class: "muted", text: "Stepping, the topological order, the node panel and the DOT and JSON exports still work." }));
     return;
   }
   msg.hidden = true;

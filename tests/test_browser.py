@@ -441,3 +441,25 @@ def test_edge_labels_cover_no_node_in_the_browser(page):
             hits = [nid for nid, nb in boxes["nodes"] if overlap(lb, nb)]
             hits += [other for other, ob in boxes["labels"] if other != eid and overlap(lb, ob)]
             assert not hits, f"{ex['id']}: a label of {eid} covers {hits}"
+
+
+def test_a_graph_too_big_to_draw_still_steps_and_exports(page):
+    chain = "a0 = 1.0\n" + "\n".join(f"a{i} = a{i - 1} + 1.0" for i in range(1, 206))   # 411 nodes
+    open_studio(page)
+    run(page, LECTURE)
+    run(page, chain)
+    message = page.locator("#graph-message")
+    assert message.is_visible() and "411 nodes; drawings are limited to 400" in message.inner_text()
+    assert page.locator("#graph svg").count() == 0 and page.locator("#minimap").is_hidden()
+    assert page.is_disabled('[data-export="svg"]') and page.is_disabled('[data-export="png"]')
+    keys(page, "End")
+    assert step_label(page).startswith(f"Step {page.get_attribute('#step-slider', 'max')} /")
+    page.locator('#order li[data-node="0"] button').click()
+    assert page.inner_text("#panel-title .nt-name") == "a0" and panel_field(page, "upstream") == "1"
+    name, raw = _download(page, "json")
+    assert len(json.loads(raw)["nodes"]) == 411
+    name, dot = _download(page, "dot")
+    parsed = subprocess.run(["dot", "-Tjson0"], input=dot, capture_output=True, check=True)
+    assert len(json.loads(parsed.stdout)["objects"]) == 411
+    run(page, LECTURE)                                        # a drawable graph: pictures again
+    assert not page.is_disabled('[data-export="svg"]')

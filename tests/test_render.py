@@ -298,6 +298,16 @@ def test_missing_graphviz_says_what_to_install(lecture, monkeypatch, tmp_path):
     assert dot.startswith("// Backprop Studio graph") and 'id="node-5"' in dot
 
 
+def test_too_large_graph_is_refused_as_a_picture_but_exports_as_dot():
+    chain = "a0 = 1.0\n" + "\n".join(f"a{i} = a{i - 1} + 1.0" for i in range(1, R.MAX_RENDER_NODES // 2 + 2))
+    doc = trace(chain).to_dict()
+    with pytest.raises(R.GraphTooLarge, match=rf"^This graph has {len(doc['nodes'])} nodes; "
+                                              rf"drawings are limited to {R.MAX_RENDER_NODES} nodes\.$"):
+        R.render(doc, "svg")
+    dot = R.render(doc, "dot", 5)                  # unpinned: lay it out with dot yourself
+    assert b" pos=" not in dot and b'id="node-0"' in dot
+
+
 # ---------------------------------------------------------------- the render command
 
 @pytest.mark.parametrize("fmt,magic", [("svg", b"<?xml"), ("png", b"\x89PNG"), ("pdf", b"%PDF-"), ("dot", b"//")])

@@ -173,6 +173,13 @@ def test_an_operation_on_constants_alone_is_a_constant() -> None:
     assert float(cc.grad) == -1.0 and leaf(t, "c").grad is None
 
 
+def test_a_named_leaf_is_shown_by_its_name() -> None:
+    t = trace("W = xavier(2, 3, seed=0)\nE = frozen(zeros(2))\nb = [1.0, 2.0]\nc = -1.0\n"
+              "f = sum(W @ ones(3) + E + b) * c")
+    assert [leaf(t, k).label for k in ("W", "E", "b", "c")] == ["W", "E", "b", "c"]
+    assert next(n for n in t.nodes if n.kind == "leaf" and not n.names).label == "ones(3)"
+
+
 def test_inline_numbers_are_constants_and_constructors_are_leaves() -> None:
     t = trace("x = 2.0\nf = 3.0 * x + sum(ones(2) * x)")
     kinds = [(n.kind, n.label) for n in t.nodes if n.kind != "op"]

@@ -747,9 +747,13 @@ function edgeCard(n, step, e) {
   const loc = (t) => `\\underbrace{${t}}_{\\text{local}}`;
   const upT = `\\underbrace{${partial(n.latex)}}_{\\text{upstream}}`;
   const formula = allScalar
-    ? `${down} = ${loc(frac)} \\times ${upT} \\;:\\; ${texNum(e.downstream)} = ${texNum(e.local)} \\times ${texNum(step.upstream)}`
+    ? `${down} = ${loc(frac)} \\times ${upT}`
     : `${down} = ${loc(`\\left(${frac}\\right)^{\\!\\top}`)} ${upT}`;
-  card.append(el("div", { class: "chain", "data-field": "chain" }, tex(formula)));
+  // The numbers go on a line of their own, under the symbols, so neither line wraps.
+  const numbers = allScalar
+    ? el("div", { class: "chain-nums" }, tex(`${texNum(e.downstream)} = ${texNum(e.local)} \\times ${texNum(step.upstream)}`))
+    : null;
+  card.append(el("div", { class: "chain", "data-field": "chain" }, tex(formula), numbers));
   const weights = weightExplorer(n, step, e, inp);
   if (weights) card.append(weights);
   return card;

@@ -10,7 +10,7 @@ from .programs import scalar_program
 from .timing import Table, best_of, ms, ratio
 
 
-BIG_DOT_TIMEOUT_S = 60      # bare dot on graphs too big to draw: one run, at most this long
+BIG_DOT_TIMEOUT_S = 30      # bare dot on graphs too big to draw: one run, at most this long
 
 
 def bare_dot(source: str, timeout: float | None = None) -> bytes:

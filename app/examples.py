@@ -22,7 +22,7 @@ EXAMPLES: list[dict[str, str]] = [
         "description": "s = uᵀ relu(W x + b) over five concatenated word vectors; ∂s/∂W = δ xᵀ, "
                        "and the window's gradient splits into one piece per word.",
         "source": (
-            "museums = [0.1, -0.3]; x_in = [0.2, 0.0]; Paris = [0.5, 0.4]; are = [-0.1, 0.2]; "
+            "museums = [0.1, -0.3]\nx_in = [0.2, 0.0]\nParis = [0.5, 0.4]\nare = [-0.1, 0.2]\n"
             "amazing = [0.3, 0.3]\n"
             "x = concat(museums, x_in, Paris, are, amazing)\n"
             "W = xavier(4, 10, seed=0)\n"
@@ -38,8 +38,8 @@ EXAMPLES: list[dict[str, str]] = [
         "description": "The same window with the word vectors frozen (small data set): "
                        "no gradient flows into them, W and b still learn.",
         "source": (
-            "museums = frozen([0.1, -0.3]); x_in = frozen([0.2, 0.0]); Paris = frozen([0.5, 0.4])\n"
-            "are = frozen([-0.1, 0.2]); amazing = frozen([0.3, 0.3])\n"
+            "museums = frozen([0.1, -0.3])\nx_in = frozen([0.2, 0.0])\nParis = frozen([0.5, 0.4])\n"
+            "are = frozen([-0.1, 0.2])\namazing = frozen([0.3, 0.3])\n"
             "x = concat(museums, x_in, Paris, are, amazing)\n"
             "W = xavier(4, 10, seed=0)\n"
             "b = zeros(4)\n"
@@ -57,7 +57,9 @@ EXAMPLES: list[dict[str, str]] = [
             "W = xavier(3, 3, seed=1)\n"
             "b = zeros(3)\n"
             "logits = W @ x + b\n"
-            "J = cross_entropy(logits, 2) + 0.01 * sum(W * W)\n"
+            "loss = cross_entropy(logits, 2)\n"
+            "penalty = 0.01 * sum(W * W)\n"
+            "J = loss + penalty\n"
         ),
     },
     {
@@ -67,8 +69,8 @@ EXAMPLES: list[dict[str, str]] = [
                        "the δ of the layer above it.",
         "source": (
             "x = [1.0, -2.0, 0.5]\n"
-            "W1 = xavier(4, 3, seed=1); b1 = zeros(4)\n"
-            "W2 = xavier(2, 4, seed=2); b2 = zeros(2)\n"
+            "W1 = xavier(4, 3, seed=1)\nb1 = zeros(4)\n"
+            "W2 = xavier(2, 4, seed=2)\nb2 = zeros(2)\n"
             "h = tanh(W1 @ x + b1)\n"
             "logits = W2 @ h + b2\n"
             "loss = cross_entropy(logits, 0)\n"

@@ -321,6 +321,10 @@ class WorkerPool:
                 ref = weakref.ref(self)
                 atexit.register(lambda: (p := ref()) is not None and p.close())
                 self.exit_hook = True
+            # One BLAS thread per worker: the lanes already use every core. (Read when the
+            # fork server imports numpy, so set before it starts; it passes them on.)
+            for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+                os.environ.setdefault(var, "1")
             self.ctx.set_forkserver_preload(["app.jobs"])
             for lane in (self.small, self.large):
                 for _ in range(lane.size):

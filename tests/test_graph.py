@@ -63,10 +63,25 @@ def test_a_node_the_output_does_not_use_gets_zero_gradient() -> None:
 
 
 # ------------------------------------------------------------------ long chains
+def inspect_stack() -> list:
+    import inspect
+    return inspect.stack(0)
+
+
 def test_a_chain_of_100000_nodes() -> None:
     n = 100_000
-    t = trace("h = 0.5\n" + "h = sin(h)\n" * n)
-    assert len(t.nodes) == n + 1 and sys.getrecursionlimit() < n
+    source = "h = 0.5\n" + "h = sin(h)\n" * n
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(len(inspect_stack()) + 150)   # any walk that recurses per node fails
+    try:
+        t = trace(source)
+        text = json.dumps(t.to_dict())
+        g = t.graph
+        order = list(nx.topological_sort(g))
+    finally:
+        sys.setrecursionlimit(limit)
+    assert len(t.nodes) == n + 1 and len(order) == n + 1
+    assert json.loads(text)["nodes"][-1]["inputs"] == [n - 1]
     # closed form: h_k = sin(h_{k-1}), d h_n / d h_0 = Π cos(h_{k-1})
     h, grad = 0.5, 1.0
     for _ in range(n):
@@ -75,7 +90,6 @@ def test_a_chain_of_100000_nodes() -> None:
     assert float(t.nodes[t.output].value) == pytest.approx(h, rel=1e-12)
     assert float(t.nodes[0].grad) == pytest.approx(grad, rel=1e-9)
     assert len(t.backward_steps) == n + 1
-    g = t.graph
     assert g.number_of_edges() == n and nx.is_directed_acyclic_graph(g)
 
 

@@ -55,6 +55,13 @@ def test_id_order_is_a_topological_order() -> None:
     assert sorted(backward) == sorted(ancestors & takes_grad)
 
 
+@pytest.mark.parametrize("source", [LECTURE, MIXED, "x = 2.0\nf = x * x + x",
+                                    "E = frozen([[1.0, 2.0], [3.0, 4.0]])\nw = [0.5, -1.0]\nf = w @ E[1] * (2 ** 2)"])
+def test_every_backward_step_keeps_the_chain_rule(source: str) -> None:
+    from test_ops import check_steps
+    check_steps(trace(source))
+
+
 def test_a_node_the_output_does_not_use_gets_zero_gradient() -> None:
     t = trace("x = [1.0, 2.0]; unused = [3.0, 4.0]\nside = unused * 2\nf = sum(x)")
     side = next(n for n in t.nodes if "side" in n.names)

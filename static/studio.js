@@ -737,7 +737,7 @@ function edgeCard(n, step, e) {
     el("dd", { "data-field": "local" },
       e.local === null
         ? el("span", { class: "muted", text: `Jacobian ${e.local_shape.join("×")} (too large to list; the rule above gives it)` })
-        : tensorView(e.local, scalarLocal ? [] : e.local_shape)),
+        : jacobianView(e, n, inp, scalarLocal)),
     el("dt", { text: "downstream" }),
     el("dd", { "data-field": "downstream" }, tensorView(e.downstream, inp.shape, "grad")));
   card.append(kv);
@@ -757,6 +757,22 @@ function edgeCard(n, step, e) {
   const weights = weightExplorer(n, step, e, inp);
   if (weights) card.append(weights);
   return card;
+}
+
+/** The local Jacobian; beyond 2 dimensions (a vector from a matrix) as the matrix
+ *  "one row per output entry, one column per input entry" that it is. */
+function jacobianView(e, n, inp, scalarLocal) {
+  if (scalarLocal) return tensorView(e.local, []);
+  if (e.local_shape.length <= 2) return tensorView(e.local, e.local_shape);
+  const size = (shape) => shape.reduce((a, b) => a * b, 1);
+  const r = size(n.shape), c = size(inp.shape);
+  const flat = e.local.flat(Infinity);
+  const rows = Array.from({ length: r }, (_, i) => flat.slice(i * c, (i + 1) * c));
+  const view = tensorView(rows, [r, c]);
+  view.dataset.shape = e.local_shape.join("x");
+  $(".shape", view).textContent = `${e.local_shape.join("×")}: a row per entry of ${n.symbol}, ` +
+    `a column per entry of ${inp.symbol} (row by row)`;
+  return view;
 }
 
 /** For z = W x: pick one weight and see ∂f/∂W_ij = δ_i x_j with the server's numbers. */

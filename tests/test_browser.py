@@ -463,3 +463,19 @@ def test_a_graph_too_big_to_draw_still_steps_and_exports(page):
     assert len(json.loads(parsed.stdout)["objects"]) == 411
     run(page, LECTURE)                                        # a drawable graph: pictures again
     assert not page.is_disabled('[data-export="svg"]')
+
+
+def test_a_jacobian_of_a_vector_by_a_matrix_reads_as_a_matrix(page):
+    """∂(W1 x)/∂W1 is 4×4×3: listed as 4 rows (entries of v5) × 12 columns (W1 row by row)."""
+    open_studio(page)
+    load_example(page, "two-layer")
+    keys(page, "End")
+    page.locator('#order li[data-node="5"] button').click()            # v5 = W1 @ x
+    local = page.locator('#panel-node .edge-card[data-input="1"] [data-field="local"] .tensor')
+    assert local.get_attribute("data-shape") == "4x4x3"
+    assert "a row per entry of v5, a column per entry of W1" in local.locator(".shape").inner_text()
+    rows = local.locator("tr")
+    assert rows.count() == 4
+    # row i holds x in W1's row i and zeros elsewhere: ∂v5ᵢ/∂W1ᵢₖ = xₖ (x = [1, -2, 0.5])
+    assert rows.nth(0).locator("td").all_inner_texts() == ["1", "-2", "0.5"] + ["0"] * 9
+    assert rows.nth(3).locator("td").all_inner_texts() == ["0"] * 9 + ["1", "-2", "0.5"]

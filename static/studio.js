@@ -184,6 +184,7 @@ function showError(err) {
   box.hidden = false;
   box.innerHTML = "";
   box.append(located ? el("b", { text: `Line ${err.line}, col ${err.col}` }) : "", located ? " — " : "", err.message || "Something went wrong.");
+  if (S.trace) box.append(el("div", { class: "error-kept", text: "The graph still shows the last program that ran." }));
   box.title = located ? "Go to the error" : "";
   box.onclick = located ? () => editor.goTo(err.line, err.col) : null;
   editor.refresh();

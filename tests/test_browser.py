@@ -192,6 +192,7 @@ def test_bad_program_marks_line_and_column_and_keeps_the_graph(page):
     assert (mark.get_attribute("data-line"), mark.get_attribute("data-col")) == ("2", "8")
     assert page.inner_text("#gutter .err") == "2"
     assert page.locator("#graph g.node").count() == 6               # previous graph stays
+    assert "The graph still shows the last program that ran." in error.inner_text()
     assert step_label(page).startswith("Step 4 /")
     run(page, LECTURE)
     assert error.is_hidden()

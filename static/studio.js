@@ -308,6 +308,7 @@ function installGraph(doc) {
   } else if (cw > 0) {           // fit: centre the graph in the box's aspect ratio
     const w = cw / scale, h = ch / scale;
     S.view = { x: S.base.x - (w - S.base.w) / 2, y: S.base.y - (h - S.base.h) / 2, w, h };
+    S.base = { ...S.view };
   }
   buildMinimap(live);
   applyView();
@@ -575,6 +576,7 @@ function setStep(k, { keepSelection = false } = {}) {
   slider.setAttribute("aria-valuetext", stepText());
   $("#step-label").innerHTML = "";
   $("#step-label").append(...stepLabel());
+  $("#step-label").title = stepText();       // the label shows two lines; the whole text on hover
   $("#step-prev").disabled = $("#step-first").disabled = S.k === 0;
   $("#step-next").disabled = $("#step-last").disabled = S.k === total;
   renderPanel(S.selected !== null ? S.selected : (cur !== null ? cur : S.trace.output));

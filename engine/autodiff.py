@@ -268,23 +268,32 @@ def _backward(graph: Graph, output: int, scalar: bool) -> list[Record]:
             takes[node.id] = t
         elif kind == "leaf" and not node.frozen:
             takes[node.id] = 1
-    # The nodes the output depends on: marked walking backwards from it.
+    # Walking back from the output, a node is reached when one of its successors was: the
+    # nodes the output depends on. A node's gradient is complete when the walk reaches it.
     relevant = bytearray(len(nodes))
     relevant[output] = 1
-    for node in reversed(nodes[:output + 1]):
-        if relevant[node.id]:
-            for i in node.inputs:
-                relevant[i] = 1
     grads: list = [None] * len(nodes)
     grads[output] = 1.0 if type(vals[output]) is float else ONE
     records: list[Record] = []
     scalar_ops = SCALAR if scalar else {}
+    for node in nodes[output + 1:]:              # statements after the output
+        node._grad = (0.0 if not node.shape else np.zeros(node.shape)) if takes[node.id] else None
     with np.errstate(over="raise", divide="raise", invalid="raise", under="ignore"):
         for node in reversed(nodes[:output + 1]):
             nid = node.id
-            if not relevant[nid] or not takes[nid]:
+            if not takes[nid]:
+                node._grad = None
+                if relevant[nid]:
+                    for i in node.inputs:
+                        relevant[i] = 1
+                continue
+            if not relevant[nid]:
+                node._grad = 0.0 if not node.shape else np.zeros(node.shape)
                 continue
             up = grads[nid]
+            node._grad = up if type(up) is float else _final_grad(up)
+            for i in node.inputs:
+                relevant[i] = 1
             if node.kind != "op":
                 records.append((nid, up, []))
                 continue
@@ -322,19 +331,12 @@ def _backward(graph: Graph, output: int, scalar: bool) -> list[Record]:
                 except FloatingPointError as e:
                     raise numeric_error(node, e, "backward") from None
             records.append((nid, up, edges))
-    for node in nodes:
-        if takes[node.id]:
-            g = grads[node.id]
-            if g is None:
-                g = 0.0 if not node.shape else np.zeros(node.shape)
-            elif type(g) is not float:
-                g = np.asarray(g, np.float64)
-                if g.ndim == 0:
-                    g = float(g)
-            node._grad = g
-        else:
-            node._grad = None
     return records
+
+
+def _final_grad(g: np.ndarray) -> float | np.ndarray:
+    g = np.asarray(g, np.float64)
+    return float(g) if g.ndim == 0 else g
 
 
 def _numpy_edges(node: Node, nodes: list[Node], vals: list, upstream: float | np.ndarray,

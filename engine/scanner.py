@@ -27,10 +27,11 @@ from .ops import OPS
 if TYPE_CHECKING:
     from .parser import Builder
 
-# (spaces, token, anything else): a token is a comment, a name, a number, an operator or a
-# line end; a character outside these sends the program to the ast reader.
-TOKEN = re.compile(r"([ \t]*)(?:(#[^\n]*|[A-Za-z_][A-Za-z0-9_]*|(?:\d+\.\d*|\.\d+|\d+)(?:[eE][+-]?\d+)?(?![\w.])"
-                   r"|\*\*|[-+*/()=,;\n])|(.))")
+# (spaces and comments, token): a token is a number, a name, an operator or a line end. A
+# character outside these matches nothing, so what the tokens cover falls short of the text
+# and the program goes to the ast reader.
+TOKEN = re.compile(r"((?:[ \t]|#[^\n]*)*)((?:\d+\.\d*|\.\d+|\d+)(?:[eE][+-]?\d+)?(?![\w.])"
+                   r"|[A-Za-z_][A-Za-z0-9_]*|\*\*|[-+*/()=,;\n])")
 BINARY = {t: (prec, op, OPS[op].symbol) for t, prec, op in
           [("+", 1, "add"), ("-", 1, "sub"), ("*", 2, "mul"), ("/", 2, "div")]}
 POW_SYMBOL = OPS["pow"].symbol
@@ -248,9 +249,14 @@ def _is_name(t: str) -> bool:
     return t[0].isalpha() or t[0] == "_"
 
 
+_FIXED = {t: t for t in ["+", "-", "*", "/", "**", "(", ")", ",", "=", *SIMPLE_FUNCTIONS]}
+_NUMBER_START = frozenset("0123456789.")
+
+
 def _shape(toks: list[str]) -> tuple[str, ...]:
-    return tuple(("D" if t[0].isdigit() or t[0] == "." else
-                  t if t in SIMPLE_FUNCTIONS or not (t[0].isalpha() or t[0] == "_") else "N") for t in toks)
+    """A statement's shape: operators and function names as they are, a number D, a name N."""
+    fixed = _FIXED.get
+    return tuple([fixed(t) or ("D" if t[0] in _NUMBER_START else "N") for t in toks])
 
 
 def _template(toks: list[str], n: int) -> Template:
@@ -266,34 +272,25 @@ def _replay(st: _Statement, template: Template) -> int:
     steps, result = template
     toks, cols, env, nodes = st.toks, st.cols, st.env, st.nodes
     line, text = st.line, st.text
-    made: list[int] = []
-    for op, kind, attrs, label, inputs, k0, k1, sign in steps:
-        ids = []
-        for r in inputs:
-            if r >= 0:
-                ids.append(made[r])
-            else:
-                i = env.get(toks[-1 - r])
-                if i is None:
-                    raise Unsupported
-                ids.append(i)
-        c0, c1 = cols[k0], cols[k1] + len(toks[k1])
-        literal = None
-        if kind == "const":
-            v = st.number(k1, sign)
-            label, literal = _label(v), np.array(v)
-        nid = len(nodes)
-        if nid >= MAX_NODES:
-            raise Unsupported
-        nodes.append(Node(nid, op, kind, ids, (), dict(attrs) if attrs else {}, line, c0 + 1, line, c1 + 1,
-                          text[c0:c1], label, [], False, literal))
-        made.append(nid)
-    if result >= 0:
-        return made[result]
-    i = env.get(toks[-1 - result])
-    if i is None:
+    if len(nodes) + len(steps) > MAX_NODES:
         raise Unsupported
-    return i
+    made: list[int] = []
+    try:
+        for op, kind, attrs, label, inputs, k0, k1, sign in steps:
+            ids = [made[r] if r >= 0 else env[toks[~r]] for r in inputs]
+            c0, c1 = cols[k0], cols[k1] + len(toks[k1])
+            if kind == "const":
+                v = st.number(k1, sign)
+                label, literal = _label(v), np.array(v)
+            else:
+                literal = None
+            nid = len(nodes)
+            nodes.append(Node(nid, op, kind, ids, (), dict(attrs) if attrs else {}, line, c0 + 1, line, c1 + 1,
+                              text[c0:c1], label, [], False, literal))
+            made.append(nid)
+        return made[result] if result >= 0 else env[toks[~result]]
+    except KeyError:                             # a name not bound (yet)
+        raise Unsupported from None
 
 
 _LABELS: dict[float, str] = {}
@@ -323,14 +320,12 @@ def read(b: Builder, reserved: set[str]) -> tuple[Graph, int]:
     templates: dict[tuple, Template] = {}
     toks: list[str] = []
     cols: list[int] = []
-    line, line_start, pos = 1, 0, 0
+    line, col, consumed = 1, 0, 0
     statements = 0
     output = -1
     try:
-        for spaces, tok, other in TOKEN.findall(source):
-            if other:
-                raise Unsupported
-            pos += len(spaces)
+        for spaces, tok in TOKEN.findall(source + "\n"):      # every statement ends with a line end
+            col += len(spaces)
             if tok == "\n" or tok == ";":
                 if toks:
                     output = _statement(st, toks, cols, line, lines[line - 1], env, reserved, templates)
@@ -340,24 +335,20 @@ def read(b: Builder, reserved: set[str]) -> tuple[Graph, int]:
                     toks, cols = [], []
                 elif tok == ";":
                     raise Unsupported
-                pos += 1
                 if tok == "\n":
+                    consumed += col + 1
+                    col = 0
                     line += 1
-                    line_start = pos
+                else:
+                    col += 1
                 continue
-            if tok[0] == "#":
-                pos += len(tok)
-                continue
-            if not toks and pos != line_start and _line_indented(lines[line - 1], pos - line_start):
+            if not toks and col and _line_indented(lines[line - 1], col):
                 raise Unsupported
             toks.append(tok)
-            cols.append(pos - line_start)
-            pos += len(tok)
-        if pos != len(source):
+            cols.append(col)
+            col += len(tok)
+        if consumed != len(source) + 1:        # a character no token matched
             raise Unsupported
-        if toks:
-            output = _statement(st, toks, cols, line, lines[line - 1], env, reserved, templates)
-            statements += 1
     except (IndexError, ProgramError, RecursionError):
         raise Unsupported from None
     if statements == 0 or statements > MAX_STATEMENTS or len(nodes) > MAX_TOTAL_ELEMENTS:

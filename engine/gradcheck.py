@@ -27,33 +27,48 @@ def gradcheck(t: Trace, h: float = GRADCHECK_H) -> dict:
         raise ProgramError("the gradient check needs a scalar output; wrap it in sum(…)", out.line, out.col)
     values = [n.value for n in t.nodes]
     leaves = [n for n in t.nodes if n.kind == "leaf" and not n.frozen]
-    budget = GRADCHECK_MAX_ENTRIES
+    counts = _allocate([n.size for n in leaves])
     report = []
-    for leaf in leaves:
+    for leaf, count in zip(leaves, counts):
         flat = leaf.value.reshape(-1)
-        count = min(flat.size, GRADCHECK_ENTRIES_PER_LEAF, max(budget, 0))
         sampled = count < flat.size
         if sampled:
             picks = np.sort(np.random.default_rng(leaf.id).choice(flat.size, size=count, replace=False))
         else:
             picks = np.arange(flat.size)
-        budget -= count
         entries = []
         for k in picks.tolist():
             numeric = _difference(t, leaf.id, values, int(k), h)
             analytic = float(leaf.grad.reshape(-1)[k])
             err = relative_error(analytic, numeric)
             ok = err <= GRADCHECK_RTOL or abs(analytic - numeric) <= GRADCHECK_ATOL
-            entries.append({"index": list(np.unravel_index(k, leaf.shape)) if leaf.shape else [],
-                            "analytic": analytic, "numeric": numeric, "rel_error": err, "passed": ok})
-        for e in entries:
-            e["index"] = [int(i) for i in e["index"]]
+            index = [int(i) for i in np.unravel_index(k, leaf.shape)] if leaf.shape else []
+            entries.append({"index": index, "analytic": analytic, "numeric": numeric,
+                            "rel_error": err, "passed": ok})
         report.append({"node": leaf.id, "name": leaf.name, "shape": list(leaf.shape),
                        "sampled": sampled, "checked": len(entries), "size": int(flat.size),
                        "max_rel_error": max((e["rel_error"] for e in entries), default=0.0),
-                       "passed": all(e["passed"] for e in entries), "entries": entries})
+                       # None: the budget ran out before this leaf (not checked, not passed)
+                       "passed": all(e["passed"] for e in entries) if entries else None,
+                       "entries": entries})
     return {"h": h, "rtol": GRADCHECK_RTOL, "atol": GRADCHECK_ATOL,
-            "passed": all(r["passed"] for r in report), "leaves": report}
+            "passed": all(r["passed"] is not False for r in report),
+            "unchecked_leaves": sum(1 for r in report if r["passed"] is None), "leaves": report}
+
+
+def _allocate(sizes: list[int]) -> list[int]:
+    """Entries to check per leaf: one each first (in id order), then more in turns, up to
+    GRADCHECK_ENTRIES_PER_LEAF per leaf and GRADCHECK_MAX_ENTRIES in all."""
+    counts = [0] * len(sizes)
+    budget = GRADCHECK_MAX_ENTRIES
+    for _ in range(GRADCHECK_ENTRIES_PER_LEAF):
+        for i, size in enumerate(sizes):
+            if budget == 0:
+                return counts
+            if counts[i] < size and counts[i] < GRADCHECK_ENTRIES_PER_LEAF:
+                counts[i] += 1
+                budget -= 1
+    return counts
 
 
 def _difference(t: Trace, leaf: int, values: list, k: int, h: float) -> float:

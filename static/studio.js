@@ -688,10 +688,10 @@ function renderPanel(id) {
     }
     const ul = el("ul", { class: "contribs" });
     contribs.forEach((c) => ul.append(el("li", { "data-from": c.from },
-      el("span", { text: `from ${S.trace.display.nodes[c.from].header}:` }), tensorView(c.downstream, n.shape, "grad"))));
+      el("span", {}, "from ", nodeLink(c.from), ":"), tensorView(c.downstream, n.shape, "grad"))));
     p.append(ul);
   } else if (contribs.length === 1) {
-    p.append(el("div", { class: "meta", text: `from ${S.trace.display.nodes[contribs[0].from].header} (its only successor)` }));
+    p.append(el("div", { class: "meta" }, "from ", nodeLink(contribs[0].from), " (its only successor)"));
   } else if (id === S.trace.output) {
     p.append(el("div", { class: "meta" }, "the output: ", tex(`${partial(n.latex)} = 1`)));
   }
@@ -699,6 +699,12 @@ function renderPanel(id) {
 
   if ((step.edges || []).length) p.append(el("h3", { text: "To each input: downstream = local × upstream" }));
   for (const e of step.edges || []) p.append(edgeCard(n, step, e));
+}
+
+/** A node's name that shows that node when clicked (e.g. the successor a gradient came from). */
+function nodeLink(id) {
+  return el("button", { class: "node-link", type: "button", title: nodeTip(S.trace.nodes[id]),
+    onclick: () => selectNode(id), text: S.trace.display.nodes[id].header });
 }
 
 /** What a node is, in the program's own words: "v3 = x + y — unnamed …". */
@@ -824,7 +830,7 @@ async function runGradcheck() {
   const tol = gc.rtol !== undefined ? `rtol ${fmt(gc.rtol)}, atol ${fmt(gc.atol)}` : `tolerance ${fmt(gc.tolerance)}`;
   out.append(el("div", { class: `gc-summary ${gc.passed ? "pass" : "fail"}`, id: "gc-summary" },
     el("b", { text: gc.passed ? "Passed" : "Failed" }),
-    ` · ${nLeaves} lea${nLeaves === 1 ? "f" : "ves"} · h = ${fmt(gc.h)} · ${tol}`));
+    ` · ${nLeaves} lea${nLeaves === 1 ? "f" : "ves"}${gc.unchecked_leaves ? ` (${gc.unchecked_leaves} not checked)` : ""} · h = ${fmt(gc.h)} · ${tol}`));
   const table = el("table", { class: "gc-table" },
     el("thead", {}, el("tr", {}, ...["entry", "analytic", "numeric", "rel. error", ""].map((h) => el("th", { text: h })))));
   const tb = el("tbody");
@@ -834,7 +840,9 @@ async function runGradcheck() {
       el("td", { colspan: "3" }, `${name} `, el("span", { class: "muted", text: leaf.shape ? shapeText(leaf.shape) : "" }),
         leaf.sampled ? el("span", { class: "muted", text: ` · ${leaf.checked} of ${leaf.size} entries sampled` }) : ""),
       el("td", { text: fmt(leaf.max_rel_error), title: "largest relative error" }),
-      el("td", {}, el("span", { class: `badge ${leaf.passed ? "pass" : "fail"}`, text: leaf.passed ? "pass" : "fail" }))));
+      el("td", {}, leaf.passed === null
+        ? el("span", { class: "badge", text: "not checked", title: "the check's budget of entries ran out before this leaf" })
+        : el("span", { class: `badge ${leaf.passed ? "pass" : "fail"}`, text: leaf.passed ? "pass" : "fail" }))));
     for (const en of leaf.entries) {
       tb.append(el("tr", { "data-leaf-entry": name },
         el("td", { text: en.index && en.index.length ? `[${en.index.join(", ")}]` : "·" }),

@@ -214,7 +214,8 @@ def test_inline_numbers_are_constants_and_constructors_are_leaves() -> None:
 def test_gradcheck_report_structure_and_pass() -> None:
     t = trace(LECTURE)
     report = gradcheck(t)
-    assert set(report) == {"h", "rtol", "atol", "passed", "leaves"}
+    assert set(report) == {"h", "rtol", "atol", "passed", "unchecked_leaves", "leaves"}
+    assert report["unchecked_leaves"] == 0
     assert report["h"] == 1e-4 and report["rtol"] == 1e-5 and report["atol"] == 1e-7
     assert report["passed"] is True
     assert [r["name"] for r in report["leaves"]] == ["x", "y", "z"]
@@ -234,17 +235,34 @@ def test_gradcheck_samples_large_leaves_within_the_budget() -> None:
     report = gradcheck(t)
     assert report["passed"] is True
     checked = [r["checked"] for r in report["leaves"]]
-    assert all(c <= 12 for c in checked) and sum(checked) <= 96
+    assert all(c <= 12 for c in checked) and sum(checked) == 96
+    # the budget is shared out in turns: 96 entries over 10 leaves is 10 for the first six, 9 after
+    assert checked == [10] * 6 + [9] * 4
     assert all(r["sampled"] for r in report["leaves"])
     first = report["leaves"][0]
-    assert first["size"] == 30 and len(first["entries"]) == first["checked"] == 12
-    assert len({tuple(e["index"]) for e in first["entries"]}) == 12
+    assert first["size"] == 30 and len(first["entries"]) == first["checked"] == 10
+    assert len({tuple(e["index"]) for e in first["entries"]}) == 10
     W0 = leaf(t, "W0").value
     for e in first["entries"]:
         i, j = e["index"]
         w = W0[i, j]
         assert e["numeric"] == pytest.approx(np.tanh(w) + w * (1 - np.tanh(w) ** 2), rel=1e-6)
     assert gradcheck(trace(source)) == report            # the same sample every time
+
+
+def test_gradcheck_past_the_budget_leaves_are_unchecked_not_passed() -> None:
+    # 100 scalar leaves and a budget of 96 entries: one each, in id order, the last four unchecked
+    source = "\n".join(f"x{k} = {0.1 + 0.01 * k}" for k in range(100)) + "\n" + \
+        "\n".join(f"s{k} = x{k} * x{k}" for k in range(100)) + "\n" + \
+        "f = " + " + ".join(f"sum(s{k})" for k in range(0, 40)) + "\n" + \
+        "g = f + " + " + ".join(f"s{k}" for k in range(40, 100, 2)) + " + x99"
+    report = gradcheck(trace(source))
+    leaves = report["leaves"]
+    assert len(leaves) == 100 and report["unchecked_leaves"] == 4
+    assert [r["checked"] for r in leaves] == [1] * 96 + [0] * 4
+    assert all(r["passed"] is None and r["entries"] == [] for r in leaves[96:])
+    assert all(r["passed"] is True for r in leaves[:96])
+    assert report["passed"] is True            # it speaks for the leaves that were checked
 
 
 def test_gradcheck_passes_on_the_window_classifier() -> None:

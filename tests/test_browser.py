@@ -295,7 +295,8 @@ def test_examples_gallery_loads_the_window_classifier(page):
         .filter(t => t.scrollWidth > t.clientWidth + 1).map(t => t.dataset.shape)""")
     assert clipped == []                                         # the 4×10 heatmap fits the panel
     # dW = δ xᵀ, one weight at a time: ∂s/∂W_45 = δ_4 · x_5 = 2 × 0.5 = 1 (u_4 = 2, relu open)
-    page.locator('#order li[data-node="9"] button').click()     # v9 = W @ x
+    page.click("#panel-node .node-link")                         # "from v9 = @": where δ comes from
+    assert page.inner_text("#panel-title .nt-name") == "v9 = @"
     assert page.evaluate("""() => [...document.querySelectorAll('#panel-node .tensor')]
         .filter(t => t.scrollWidth > t.clientWidth + 1).map(t => t.dataset.shape)""") == []
     card = page.locator('#panel-node .edge-card[data-input="6"]')

@@ -952,6 +952,7 @@ async function init() {
   editor.init();
   initPanZoom();
   initMinimap();
+  window.addEventListener("resize", updateMinimap);     // the visible area changes with the box
   initKeys();
   $("#btn-run").onclick = () => runProgram(0);
   $("#step-first").onclick = () => { stopPlay(); setStep(0); };

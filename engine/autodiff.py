@@ -183,10 +183,14 @@ def run_forward(graph: Graph) -> list[float | np.ndarray]:
                     except FloatingPointError as e:
                         raise numeric_error(node, e, "forward") from None
             else:
-                v = leaf_value(node)
-                v = v if type(v) is np.ndarray and v.dtype == np.float64 else np.asarray(v, np.float64)
-                if v.ndim == 0:
-                    v = float(v)
+                lit = node.literal
+                if lit is not None and lit.ndim == 0:        # a number written in the program
+                    v = float(lit)
+                else:
+                    v = leaf_value(node)
+                    v = v if type(v) is np.ndarray and v.dtype == np.float64 else np.asarray(v, np.float64)
+                    if v.ndim == 0:
+                        v = float(v)
             vals[nid] = v
             node._value = v
     graph.values = vals
@@ -256,18 +260,20 @@ def _backward(graph: Graph, output: int, scalar: bool) -> list[Record]:
     # for x < 0). An operation on a frozen leaf still takes one, so the picture shows the edge
     # into the frozen leaf skipped. Set here, however the graph was built (ids are topological).
     takes = bytearray(len(nodes))
+    passes = bytearray(len(nodes))              # takes a gradient, or is a (frozen) leaf
     for node in nodes:
         kind = node.kind
         if kind == "op":
             t = False
             for i in node.inputs:
-                if takes[i] or nodes[i].kind == "leaf":
+                if passes[i]:
                     t = True
                     break
             node.grad_inputs = t
-            takes[node.id] = t
-        elif kind == "leaf" and not node.frozen:
-            takes[node.id] = 1
+            takes[node.id] = passes[node.id] = t
+        elif kind == "leaf":
+            passes[node.id] = 1
+            takes[node.id] = not node.frozen
     # Walking back from the output, a node is reached when one of its successors was: the
     # nodes the output depends on. A node's gradient is complete when the walk reaches it.
     relevant = bytearray(len(nodes))

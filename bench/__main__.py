@@ -75,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
         emit(drawing.run([50, 200] if quick else [50, 100, 200, 400, 1_000, 2_000], 2 if quick else 3))
     if "page" in only:
         from . import page
-        emit(page.run([100, 500], 10 if quick else 30))
+        emit(page.run([100, 400, 500], 10 if quick else 30))
     if "memory" in only:
         from . import memory
         emit(memory.run([100, 1_000, 10_000] if quick else [100, 1_000, 10_000, 100_000]))

@@ -52,6 +52,16 @@ def _short(v: float) -> str:
     return f"{v:.4g}"
 
 
+def _number(text: str, sign: float) -> float:
+    """A number literal's value, as the ast reader reads it; odd ones go to the ast reader."""
+    if len(text) > MAX_NUMBER_CHARS or (text[0] == "0" and len(text) > 1 and text.isdigit()):
+        raise Unsupported
+    f = float(text)
+    if not f <= MAX_NUMBER_MAGNITUDE:            # also inf
+        raise Unsupported
+    return sign * f
+
+
 class _Statement:
     """Reads one statement's tokens into nodes, as the ast reader's handlers would."""
 
@@ -80,13 +90,7 @@ class _Statement:
         return nid
 
     def number(self, k: int, sign: float) -> float:
-        text = self.toks[k]
-        if len(text) > MAX_NUMBER_CHARS or (text[0] == "0" and len(text) > 1 and text.isdigit()):
-            raise Unsupported
-        f = float(text)
-        if not f <= MAX_NUMBER_MAGNITUDE:        # also inf
-            raise Unsupported
-        return sign * f
+        return _number(self.toks[k], sign)
 
     # Each reader returns (node id, start col, end col, height, a number) where the
     # columns include any parentheses around it and height is the ast tree's height.
@@ -268,20 +272,30 @@ def _template(toks: list[str], n: int) -> Template:
     return rec.steps, result[0]
 
 
-def _replay(st: _Statement, template: Template) -> int:
+def _replay(template: Template, toks: list[str], cols: list[int], line: int, text: str, env: dict[str, int],
+            nodes: list[Node], numbers: dict[tuple[str, float], tuple[float, str]]) -> int:
+    """Make the template's nodes for this statement. `numbers` memoizes each number literal's
+    value and label (programs repeat their constants)."""
     steps, result = template
-    toks, cols, env, nodes = st.toks, st.cols, st.env, st.nodes
-    line, text = st.line, st.text
     if len(nodes) + len(steps) > MAX_NODES:
         raise Unsupported
     made: list[int] = []
     try:
         for op, kind, attrs, label, inputs, k0, k1, sign in steps:
-            ids = [made[r] if r >= 0 else env[toks[~r]] for r in inputs]
+            if not inputs:
+                ids = []
+            elif len(inputs) == 2:
+                a, b = inputs
+                ids = [made[a] if a >= 0 else env[toks[~a]], made[b] if b >= 0 else env[toks[~b]]]
+            else:
+                ids = [made[r] if r >= 0 else env[toks[~r]] for r in inputs]
             c0, c1 = cols[k0], cols[k1] + len(toks[k1])
             if kind == "const":
-                v = st.number(k1, sign)
-                label, literal = _label(v), np.array(v)
+                number = numbers.get((toks[k1], sign))
+                if number is None:
+                    v = _number(toks[k1], sign)
+                    number = numbers[(toks[k1], sign)] = (v, _short(v))
+                label, literal = number[1], np.array(number[0])
             else:
                 literal = None
             nid = len(nodes)
@@ -291,21 +305,6 @@ def _replay(st: _Statement, template: Template) -> int:
         return made[result] if result >= 0 else env[toks[~result]]
     except KeyError:                             # a name not bound (yet)
         raise Unsupported from None
-
-
-_LABELS: dict[float, str] = {}
-
-
-def _label(v: float) -> str:
-    """A constant's label, as the ast reader writes it (memoized: programs repeat constants)."""
-    if v == 0.0:                                 # 0.0 and -0.0 are one key but two labels
-        return _short(v)
-    text = _LABELS.get(v)
-    if text is None:
-        text = _short(v)
-        if len(_LABELS) < 4096:
-            _LABELS[v] = text
-    return text
 
 
 def read(b: Builder, reserved: set[str]) -> tuple[Graph, int]:
@@ -318,6 +317,7 @@ def read(b: Builder, reserved: set[str]) -> tuple[Graph, int]:
     nodes = b.graph.nodes
     st = _Statement(env, nodes)
     templates: dict[tuple, Template] = {}
+    numbers: dict[tuple[str, float], tuple[float, str]] = {}
     toks: list[str] = []
     cols: list[int] = []
     line, col, consumed = 1, 0, 0
@@ -328,7 +328,7 @@ def read(b: Builder, reserved: set[str]) -> tuple[Graph, int]:
             col += len(spaces)
             if tok == "\n" or tok == ";":
                 if toks:
-                    output = _statement(st, toks, cols, line, lines[line - 1], env, reserved, templates)
+                    output = _statement(st, toks, cols, line, lines[line - 1], env, reserved, templates, numbers)
                     statements += 1
                     if statements > MAX_STATEMENTS:
                         raise Unsupported
@@ -364,34 +364,43 @@ def _line_indented(text: str, col: int) -> bool:
 
 
 def _statement(st: _Statement, toks: list[str], cols: list[int], line: int, text: str,
-               env: dict[str, int], reserved: set[str], templates: dict[tuple, Template]) -> int:
-    if len(toks) < 3 or toks[1] != "=":
+               env: dict[str, int], reserved: set[str], templates: dict[tuple, Template],
+               numbers: dict[tuple[str, float], tuple[float, str]]) -> int:
+    n = len(toks)
+    if n < 3 or toks[1] != "=":
         raise Unsupported
     name = toks[0]
     first = name[0]
     if not (first.isalpha() or first == "_") or name in KEYWORDS or name in reserved:
         raise Unsupported
-    toks.append("")                              # an end marker: no token matches it
-    st.toks, st.cols, st.k, st.line, st.text, st.parens = toks, cols, 2, line, text, 0
-    n = len(toks) - 1
+    nodes = st.nodes
     body = toks[2]
-    if n == 3 and (body[0].isdigit() or body[0] == "."):
-        v = st.number(2, 1.0)                    # x = 1.0: a leaf
-        node = st.nodes[st.node("leaf", "leaf", [], {"init": "literal"}, name, cols[2], cols[2] + len(body),
-                                np.array(v))]
-    elif n == 4 and (body == "-" or body == "+") and (toks[3][0].isdigit() or toks[3][0] == "."):
-        v = st.number(3, -1.0 if body == "-" else 1.0)
-        node = st.nodes[st.node("leaf", "leaf", [], {"init": "literal"}, name, cols[2], cols[3] + len(toks[3]),
-                                np.array(v))]
+    if n == 3 and body[0] in _NUMBER_START:      # x = 1.0: a leaf
+        node = _leaf(nodes, name, _number(body, 1.0), line, cols[2], cols[2] + len(body), text)
+    elif n == 4 and (body == "-" or body == "+") and toks[3][0] in _NUMBER_START:
+        node = _leaf(nodes, name, _number(toks[3], -1.0 if body == "-" else 1.0), line, cols[2],
+                     cols[3] + len(toks[3]), text)
     else:
-        key = _shape(toks[2:n])
+        key = _shape(toks[2:])
         template = templates.get(key)
         if template is None:
+            toks.append("")                      # an end marker: no token matches it
             template = templates[key] = _template(toks, n)
-        node = st.nodes[_replay(st, template)]
+            toks.pop()
+        node = nodes[_replay(template, toks, cols, line, text, env, nodes, numbers)]
         if node.kind == "leaf" and not node.names:
             node.label = name
     if name not in node.names:
         node.names.append(name)
     env[name] = node.id
     return node.id
+
+
+def _leaf(nodes: list[Node], name: str, v: float, line: int, c0: int, c1: int, text: str) -> Node:
+    nid = len(nodes)
+    if nid >= MAX_NODES:
+        raise Unsupported
+    node = Node(nid, "leaf", "leaf", [], (), {"init": "literal"}, line, c0 + 1, line, c1 + 1, text[c0:c1], name,
+                [], False, np.array(v))
+    nodes.append(node)
+    return node

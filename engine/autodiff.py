@@ -157,6 +157,7 @@ def run_forward(graph: Graph) -> list[float | np.ndarray]:
     scalar interpretation of the ops (Python floats), everything else through numpy."""
     nodes = graph.nodes
     vals: list = [None] * len(nodes)
+    done_scalar = bytearray(len(nodes))      # computed in the scalar interpretation
     scalar_ops = SCALAR
     with np.errstate(over="raise", divide="raise", invalid="raise", under="ignore"):
         for node in nodes:
@@ -175,6 +176,8 @@ def run_forward(graph: Graph) -> list[float | np.ndarray]:
                             v = sc.forward(ins, node.attrs)
                             if v - v != 0.0:          # inf or nan: let numpy name the trouble
                                 v = None
+                            else:
+                                done_scalar[nid] = 1
                         except _SCALAR_TROUBLE:
                             v = None
                 if v is None:
@@ -194,6 +197,7 @@ def run_forward(graph: Graph) -> list[float | np.ndarray]:
             vals[nid] = v
             node._value = v
     graph.values = vals
+    graph.done_scalar = done_scalar
     return vals
 
 
@@ -255,6 +259,7 @@ def run_backward(graph: Graph, output: int) -> list[Record]:
 def _backward(graph: Graph, output: int, scalar: bool) -> list[Record]:
     nodes = graph.nodes
     vals = getattr(graph, "values", None) or [n._value for n in nodes]
+    done_scalar = getattr(graph, "done_scalar", None) if scalar else None
     # Which nodes take a gradient: leaves that are not frozen, and an operation unless all its
     # inputs are constants: 2 * 2 in x ** (2 * 2) is a constant (its exponent edge would be NaN
     # for x < 0). An operation on a frozen leaf still takes one, so the picture shows the edge
@@ -304,13 +309,17 @@ def _backward(graph: Graph, output: int, scalar: bool) -> list[Record]:
                 records.append((nid, up, []))
                 continue
             inputs = node.inputs
-            sc = scalar_ops.get(node.op) if type(up) is float else None
-            if sc is not None:
+            if done_scalar is not None and done_scalar[nid] and type(up) is float:
+                sc = scalar_ops[node.op]                  # its inputs were numbers going forward
                 ins = [vals[i] for i in inputs]
-                for x in ins:
-                    if type(x) is not float:
-                        sc = None
-                        break
+            else:
+                sc = scalar_ops.get(node.op) if type(up) is float else None
+                if sc is not None:
+                    ins = [vals[i] for i in inputs]
+                    for x in ins:
+                        if type(x) is not float:
+                            sc = None
+                            break
             if sc is not None:
                 # The scalar interpretation: any trouble (an exception, a result that is not
                 # a finite number) sends the whole pass to numpy, which names it.

@@ -114,6 +114,8 @@ def run(sizes: list[int], repeat: int) -> tuple[Table, list[dict]]:
         results.append({"nodes": nodes, "engine": e, "micrograd": m, "same_result": same})
         if not same:
             table.notes.append(f"{label} nodes: the engine and micrograd DISAGREE on the output or a gradient")
+    table.notes.append("The programs (bench/programs.py) mix +, −, ×, ÷, ** 2, unary − and relu, with values "
+                       "used several times: what micrograd 0.1.0 supports (it has no tanh or exp).")
     table.notes.append("Both columns start from the same text. micrograd: its source is that text with each "
                        "leaf `x = 0.3` written `x = Value(0.3)` and `relu(v)` defined as `v.relu()`; Python "
                        "compiles it, runs it, then `backward()`. Its recursive topological sort needs the "

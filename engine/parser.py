@@ -27,7 +27,6 @@ from .graph import Graph, Node
 from .limits import (MAX_DEPTH, MAX_DIMS, MAX_NUMBER_CHARS, MAX_NUMBER_MAGNITUDE, MAX_SEED,
                      MAX_SOURCE_CHARS, MAX_STATEMENTS)
 from .ops import INITS, OPS, fmt_shape
-from . import scanner
 
 BINOPS: dict[type, str] = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "div",
                            ast.Pow: "pow", ast.MatMult: "matmul"}
@@ -147,10 +146,6 @@ class Builder:
         if len(self.source) > MAX_SOURCE_CHARS:
             raise ProgramError(f"the program is {len(self.source):,} characters long; "
                                f"the limit is {MAX_SOURCE_CHARS:,}", 1, 1)
-        try:                      # the common subset, read fast; the same graph as below
-            return scanner.read(self, RESERVED)
-        except scanner.Unsupported:
-            self.graph, self.env, self.random_count = Graph(), {}, 0
         tree = parse(self.source)
         if not tree.body:
             raise ProgramError("the program is empty: write at least one statement such as x = 1.0", 1, 1)

@@ -1,7 +1,5 @@
-"""The engine's fast paths give the very same trace as the reference paths they stand in for.
+"""The engine's fast path gives the very same trace as the reference path it stands in for.
 
-- The fast reader (engine/scanner.py) against the ast reader: same nodes, ids, spans,
-  labels, values and steps, and the same error for a bad program (it defers every error).
 - The scalar interpretation of the ops (Python floats) against numpy alone: the same JSON
   document byte for byte, signed zeros included, and the same numeric errors.
 """
@@ -13,8 +11,7 @@ import random
 import pytest
 
 import engine.autodiff as autodiff
-from engine import ProgramError, scanner, trace
-from engine.parser import RESERVED, Builder
+from engine import ProgramError, trace
 
 NUMBERS = ["1", "2.5", "0.5", ".5", "3.", "1e2", "1.5e-3", "0", "2E1", "7", "0.0", "1e-320", "1e300",
            "00", "01", "1_0", "1e400"]
@@ -75,13 +72,6 @@ def document(source: str) -> str:
 
 
 @pytest.fixture
-def ast_reader_only(monkeypatch: pytest.MonkeyPatch):
-    def refuse(*args):
-        raise scanner.Unsupported
-    return lambda: monkeypatch.setattr(scanner, "read", refuse)
-
-
-@pytest.fixture
 def numpy_only(monkeypatch: pytest.MonkeyPatch):
     return lambda: monkeypatch.setattr(autodiff, "SCALAR", {})
 
@@ -101,41 +91,8 @@ PROGRAMS = [random_program(random.Random(seed)) for seed in range(600)] + [
 ]
 
 
-def _fast_read(source: str) -> bool:
-    try:
-        scanner.read(Builder(source), RESERVED)
-        return True
-    except scanner.Unsupported:
-        return False
-
-
-def test_the_random_programs_exercise_the_fast_reader():
-    assert sum(_fast_read(p) for p in PROGRAMS) > 60
-
-
-def test_fast_reader_builds_what_the_ast_reader_builds(ast_reader_only):
-    fast = [document(p) for p in PROGRAMS]
-    ast_reader_only()
-    for program, expected in zip(PROGRAMS, fast):
-        assert document(program) == expected, program
-
-
 def test_scalar_interpretation_matches_numpy(numpy_only):
     scalar = [document(p) for p in PROGRAMS]
     numpy_only()
     for program, expected in zip(PROGRAMS, scalar):
         assert document(program) == expected, program
-
-
-def test_a_long_generated_program_is_read_fast_and_the_same(ast_reader_only):
-    rng = random.Random(3)
-    lines = [f"w{j} = {rng.uniform(-1, 1):.3f}" for j in range(8)] + ["h0 = 0.25", "h1 = -0.5"]
-    for k in range(2, 300):
-        q, w = f"h{rng.randrange(max(0, k - 5), k)}", f"w{rng.randrange(8)}"
-        lines.append(f"t{k} = {q} * {w} + relu(h{k - 1}) - 0.5 * {q}")
-        lines.append(f"h{k} = t{k} / (1 + t{k} ** 2)")
-    program = "\n".join(lines)
-    assert _fast_read(program)
-    fast = document(program)
-    ast_reader_only()
-    assert document(program) == fast

@@ -65,6 +65,9 @@ def same_shape(shapes: Sequence[Shape], attrs: dict) -> Shape:
 
 
 def broadcast(shapes: Sequence[Shape], attrs: dict) -> Shape:
+    first = shapes[0]
+    if all(s == first for s in shapes):      # the common case, without numpy's machinery
+        return tuple(first)
     try:
         return tuple(np.broadcast_shapes(*shapes))
     except ValueError:

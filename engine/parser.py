@@ -112,6 +112,14 @@ class Builder:
         return ProgramError(message, *self.where(node))
 
     def span(self, node: ast.AST) -> tuple[int, int, int, int, str]:
+        if self.ascii:                # the common case: one line, columns are characters
+            try:
+                line, end_line, c, ec = node.lineno, node.end_lineno, node.col_offset, node.end_col_offset
+            except AttributeError:
+                pass
+            else:
+                if line and line == end_line and c is not None and ec is not None:
+                    return line, c + 1, line, ec + 1, self.lines[line - 1][c:ec]
         line, col = self.where(node)
         end_line = getattr(node, "end_lineno", line) or line
         end_col = self.col(end_line, getattr(node, "end_col_offset", 0) or 0)
@@ -133,9 +141,8 @@ class Builder:
             except ShapeError as e:
                 raise self.error(at, f"{label}: {e}") from None
         line, col, end_line, end_col, expr = self.span(at)
-        node = Node(id=len(self.graph.nodes), op=op, kind=kind, inputs=[n.id for n in inputs],
-                    shape=tuple(shape), attrs=attrs, line=line, col=col, end_line=end_line,
-                    end_col=end_col, expr=expr, label=label, literal=literal)
+        node = Node(len(self.graph.nodes), op, kind, [n.id for n in inputs], tuple(shape), attrs,
+                    line, col, end_line, end_col, expr, label, [], False, literal)
         return self.graph.add(node)
 
     def node(self, i: int) -> Node:
@@ -413,6 +420,8 @@ class Builder:
     # ------------------------------------------------------------ literals
     def literal(self, node: ast.AST) -> np.ndarray:
         """A number or a rectangular nested list of numbers, as a float64 array."""
+        if type(node) is ast.Constant or _is_negative_number(node):     # one number: no nesting
+            return np.array(self.scalar_literal(node), dtype=np.float64)
         rows: list[Any] = []
         stack: list[tuple[ast.AST, list, int]] = [(node, rows, 0)]
         while stack:

@@ -226,8 +226,9 @@ class Builder:
         raise self.error(node, "'not' and '~' are not allowed; use arithmetic")
 
     def name(self, node: ast.Name, depth: int) -> Node:
-        if node.id in self.env:
-            return self.node(self.env[node.id])
+        i = self.env.get(node.id)
+        if i is not None:
+            return self.graph.nodes[i]
         if node.id in RESERVED:
             raise self.error(node, f"'{node.id}' is a function: call it, as in {node.id}(…)")
         hint = difflib.get_close_matches(node.id, list(self.env), n=1)

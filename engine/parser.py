@@ -16,6 +16,7 @@ leaf keeps its value fixed (no gradient), as for pre-trained word vectors.
 from __future__ import annotations
 
 import ast
+import re
 import difflib
 import math
 from typing import Any, Callable
@@ -38,6 +39,8 @@ FUNCTIONS: dict[str, str] = {
     "dot": "matmul", "outer": "outer", "concat": "concat", "softmax": "softmax",
     "log_softmax": "log_softmax", "cross_entropy": "cross_entropy", "matmul": "matmul",
 }
+# Where a statement can start: the first code character of a line, or just after a ';'.
+STATEMENT_START = re.compile(r"^[ \t]*(?=[^\s#])|;[ \t]*(?=[^\s#;])", re.M)
 SPECIAL = {"frozen"}
 RESERVED = set(FUNCTIONS) | set(INITS) | SPECIAL
 
@@ -153,16 +156,27 @@ class Builder:
         if len(self.source) > MAX_SOURCE_CHARS:
             raise ProgramError(f"the program is {len(self.source):,} characters long; "
                                f"the limit is {MAX_SOURCE_CHARS:,}", 1, 1)
+        self.count_statements()
         tree = parse(self.source)
         if not tree.body:
             raise ProgramError("the program is empty: write at least one statement such as x = 1.0", 1, 1)
-        if len(tree.body) > MAX_STATEMENTS:
-            raise self.error(tree.body[MAX_STATEMENTS],
-                             f"the program has {len(tree.body):,} statements; the limit is {MAX_STATEMENTS:,}")
         output = -1
         for stmt in tree.body:
             output = self.statement(stmt).id
         return self.graph, output
+
+    def count_statements(self) -> None:
+        """Refuse too many statements before Python's parser spends seconds on them.
+
+        Every statement starts a line of code or follows a ';', so counting those (one
+        regular-expression pass, no parsing) bounds the number of statements from above."""
+        starts = STATEMENT_START.finditer(self.source)
+        for k, m in enumerate(starts):
+            if k == MAX_STATEMENTS:
+                line = self.source.count("\n", 0, m.start()) + 1
+                col = m.end() - self.source.rfind("\n", 0, m.end())
+                raise ProgramError(f"the program has more than {MAX_STATEMENTS:,} statements (every line of "
+                                   f"code and every ';' starts one); the limit is {MAX_STATEMENTS:,}", line, col)
 
     def statement(self, stmt: ast.stmt) -> Node:
         if isinstance(stmt, ast.Assign):

@@ -78,8 +78,8 @@ CASES = [
     program("deep-unary", "x = " + "-" * 5000 + "1.0", "nests too deeply"),
     program("deep-calls", "x = 1.0\ny = " + "exp(" * 150 + "x" + ")" * 150, "nest"),
     program("very-long-program", "x = 1.0\n" + "#" * MAX_SOURCE_CHARS, "characters long", "limit"),
-    program("too-many-statements", "x=1;" * (MAX_STATEMENTS + 1), "statements", "limit",
-            seconds=10.0),   # Python's own parser needs seconds to read 120,001 statements
+    program("too-many-statements", "x=1;" * (MAX_STATEMENTS + 1), "statements", "limit"),
+    program("too-many-lines", "x = 1.0\n" * (MAX_STATEMENTS + 1), "statements", "limit"),
     program("huge-literal", "x = " + "9" * 5000, "number literal is too long"),
     program("huge-float", "x = 1e999", "too large"),
     program("huge-seed", "x = randn(3, seed=10**100)", "seed must be"),
@@ -165,7 +165,6 @@ def test_server_is_healthy_after_the_hostile_cases(server):
     fast = [t for t, allowed in TIMES if allowed == FAST_S]
     record("hostile_answered", len(TIMES))
     record("hostile_slowest_s", round(max(fast), 3))
-    record("hostile_statements_limit_s", round(max(t for t, a in TIMES if a != FAST_S), 3))
 
 
 def test_lookalike_identifiers_mean_exactly_their_ascii_form(server):

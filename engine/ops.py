@@ -65,9 +65,8 @@ def same_shape(shapes: Sequence[Shape], attrs: dict) -> Shape:
 
 
 def broadcast(shapes: Sequence[Shape], attrs: dict) -> Shape:
-    first = shapes[0]
-    if all(s == first for s in shapes):      # the common case, without numpy's machinery
-        return tuple(first)
+    if len(shapes) == 2 and shapes[0] == shapes[1]:   # the common case, without numpy's machinery
+        return tuple(shapes[0])
     try:
         return tuple(np.broadcast_shapes(*shapes))
     except ValueError:

@@ -17,6 +17,7 @@ from engine import render as renderer
 from .limits import Settings, settings as settings_from_env
 from .routes import json_response, router
 from .security import BodyLimit, SecurityHeaders
+from .cache import AnswerCache
 from .workers import WorkerError, WorkerPool
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -93,6 +94,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.workers = pool              # parsing, running and drawing happen in its processes
+    app.state.render_cache = AnswerCache()  # /api/render answers by (program, format, step)
     app.state.templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
     app.include_router(router)

@@ -99,8 +99,13 @@ async def trace_program(req: TraceRequest, request: Request) -> Response:
 }, summary="Draw the graph at a step as SVG, PNG, PDF or DOT")
 async def render_program(req: RenderRequest, request: Request) -> Response:
     """The graph after the first `step` steps (0: nothing computed; omitted: all), as a file."""
-    data = await request.app.state.workers.run("render", source=req.source, format=req.format,
-                                               step=req.step)
+    cache = request.app.state.render_cache      # a repeated request is not drawn again
+    key = (req.source, req.format, req.step)
+    data = cache.get(key)
+    if data is None:
+        data = await request.app.state.workers.run("render", source=req.source, format=req.format,
+                                                   step=req.step)
+        cache.put(key, data)
     step = "final" if req.step is None else f"step-{req.step}"
     return Response(data, media_type=renderer.FORMATS[req.format], headers={
         "Content-Disposition": f'attachment; filename="backprop-{step}.{req.format}"'})

@@ -45,5 +45,9 @@ class AnswerCache:
             _, dropped = self._items.popitem(last=False)
             self.bytes -= len(dropped)
 
+    def clear(self) -> None:
+        self._items.clear()
+        self.bytes = 0
+
     def __len__(self) -> int:
         return len(self._items)

@@ -3,6 +3,9 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import time
+import warnings
+from contextlib import ExitStack, contextmanager
 
 from engine import trace
 
@@ -20,7 +23,8 @@ def bare_dot(source: str, timeout: float | None = None) -> bytes:
 
 def run(sizes: list[int], repeat: int) -> Table:
     table = Table(f"Rendering: server SVG vs bare `dot -Tsvg` on the same DOT source (ms, best of {repeat})",
-                  ["nodes", "bare dot", "server, new program", "ratio", "server, same step again", "ratio"])
+                  ["nodes", "bare dot", "server, new program", "ratio", "server, same step again", "ratio",
+                   "/api/render, new", "/api/render, repeated"])
     try:
         from engine import render as renderer
     except ImportError:
@@ -29,8 +33,48 @@ def run(sizes: list[int], repeat: int) -> Table:
     if not renderer.graphviz_available():
         table.notes.append(renderer.INSTALL_HINT)
         return table
+    with ExitStack() as stack:
+        client = stack.enter_context(_app_client())
+        _rows(table, renderer, client, sizes, repeat)
+    table.notes.append("The graph at its middle step (half the values and gradients shown). Bare dot: "
+                       "`dot -Tsvg` on the DOT source the server builds for that step. Server: "
+                       "`engine.render.render(doc, 'svg', step)` from the trace document, which lays the "
+                       "graph out once per program (so nodes never move between steps) and draws each step "
+                       "on that layout; 'same step again' is a repeated call. /api/render: the whole request "
+                       "through the app (in-process client, worker processes): a new program (traced and "
+                       "drawn) and the same request again (answered from the app's cache).")
+    return table
+
+
+@contextmanager
+def _app_client():
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            from fastapi.testclient import TestClient
+        from app.main import create_app
+    except ImportError:
+        yield None
+        return
+    with TestClient(create_app()) as client:
+        yield client
+
+
+def _requests(client, program: str, step: int, repeat: int) -> tuple[float, float]:
+    body = {"source": program, "format": "svg", "step": step}
+    client.app.state.render_cache.clear()
+    t0 = time.perf_counter()
+    r = client.post("/api/render", json=body)
+    new_s = time.perf_counter() - t0
+    r.raise_for_status()
+    again_s, _ = best_of(lambda: client.post("/api/render", json=body), repeat)
+    return new_s, again_s
+
+
+def _rows(table: Table, renderer, client, sizes: list[int], repeat: int) -> None:
     for n in sizes:
-        doc = trace(scalar_program(n)).to_dict()
+        program = scalar_program(n)
+        doc = trace(program).to_dict()
         nodes = len(doc["nodes"])
         step = len(doc["steps"]) // 2
         dot_source = renderer.build_dot(doc, step)
@@ -40,7 +84,7 @@ def run(sizes: list[int], repeat: int) -> Table:
             except subprocess.TimeoutExpired:
                 dot_text = f"> {BIG_DOT_TIMEOUT_S} s"
             table.add(f"{nodes:,}", dot_text, f"not drawn (limit {renderer.MAX_RENDER_NODES} nodes)",
-                      "—", "—", "—")
+                      "—", "—", "—", "—", "—")
             continue
         dot_s, _ = best_of(lambda: bare_dot(dot_source), repeat)
 
@@ -51,10 +95,6 @@ def run(sizes: list[int], repeat: int) -> Table:
         cold_s, _ = best_of(cold, repeat)
         renderer.render(doc, "svg", step)
         warm_s, _ = best_of(lambda: renderer.render(doc, "svg", step), repeat)
-        table.add(f"{nodes:,}", ms(dot_s), ms(cold_s), ratio(cold_s, dot_s), ms(warm_s), ratio(warm_s, dot_s))
-    table.notes.append("The graph at its middle step (half the values and gradients shown). Bare dot: "
-                       "`dot -Tsvg` on the DOT source the server builds for that step. Server: "
-                       "`engine.render.render(doc, 'svg', step)` from the trace document, which lays the "
-                       "graph out once per program (so nodes never move between steps) and draws each step "
-                       "on that layout; 'same step again' is a repeated request.")
-    return table
+        new_s, again_s = _requests(client, program, step, repeat) if client else (None, None)
+        table.add(f"{nodes:,}", ms(dot_s), ms(cold_s), ratio(cold_s, dot_s), ms(warm_s), ratio(warm_s, dot_s),
+                  ms(new_s), ms(again_s))

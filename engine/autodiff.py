@@ -73,20 +73,46 @@ class BackwardStep:
 
 @dataclass
 class Symbols:
-    """How nodes are written in rules: by name, else v<id>."""
+    """How nodes are written in rules: by name, else v<id>. A name bound again
+    (`h = relu(h)`) marks each later node with a prime: h, h′, h″, so ∂h′/∂h reads right."""
     nodes: list[Node]
     cache: dict[int, tuple[str, str]] = field(default_factory=dict)
+    versions: dict[int, int] | None = None
 
     def __call__(self, i: int) -> tuple[str, str]:
         s = self.cache.get(i)
         if s is None:
-            s = self.cache[i] = symbol(self.nodes[i])
+            if self.versions is None:
+                self.versions = rebindings(self.nodes)
+            s = self.cache[i] = symbol(self.nodes[i], self.versions.get(i, 0))
         return s
 
 
-def symbol(node: Node) -> tuple[str, str]:
-    """(text, LaTeX) for a node in formulas."""
-    name = node.name
+def rebindings(nodes: list[Node]) -> dict[int, int]:
+    """For each node whose name was already the name of an earlier node: how many before it."""
+    seen: dict[str, int] = {}
+    out: dict[int, int] = {}
+    for n in nodes:
+        if n.names:
+            k = seen.get(n.names[0], 0)
+            if k:
+                out[n.id] = k
+            seen[n.names[0]] = k + 1
+    return out
+
+
+def symbol(node: Node, version: int = 0) -> tuple[str, str]:
+    """(text, LaTeX) for a node in formulas; `version` primes a name bound again."""
+    text, tex = _symbol(node)
+    if version:
+        if version <= 3:
+            return text + "′″‴"[version - 1], tex + "'" * version
+        return f"{text}⁽{version}⁾", tex + f"^{{({version})}}"
+    return text, tex
+
+
+def _symbol(node: Node) -> tuple[str, str]:
+    name = node.names[0] if node.names else None
     if name is None:
         if node.kind == "const":
             return node.label, node.label if node.shape == () else r"\text{const}"

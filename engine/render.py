@@ -154,8 +154,11 @@ def display_model(trace: dict) -> dict:
     for n in trace["nodes"]:
         short[n["id"]] = short_value(n["value"], n["shape"])
         # An op is headed by the symbol the rules use (its name, or v<id>): "f = ×", "v3 = +".
-        symbol = n.get("name") or n.get("symbol")
-        header = f"{symbol} = {n['label']}" if n["kind"] == "op" and symbol else n["label"]
+        symbol = n.get("symbol") or n.get("name")
+        if n["kind"] == "op" and symbol:
+            header = f"{symbol} = {n['label']}"
+        else:      # a leaf by its name (primed if the name was bound before), a constant by its value
+            header = symbol if n["kind"] == "leaf" and n.get("name") else n["label"]
         shape = fmt_shape(n["shape"]) + ("  · frozen" if n.get("frozen") else "")
         grad = "grad " + short_value(n["grad"], n["shape"]) if n.get("grad") is not None else PLACEHOLDER_GRAD
         nodes[n["id"]] = {

@@ -142,6 +142,19 @@ def test_rebinding_makes_a_new_node_and_later_uses_see_it() -> None:
     assert float(hs[2].grad) == 1.0 + 0.0      # ∂f/∂h = g + 1 = 0 + 1
 
 
+def test_a_name_bound_again_is_primed_in_formulas() -> None:
+    # Without primes the rule of h = relu(h) would read ∂h/∂h, which says nothing.
+    t = trace("h = [1.0, -2.0]\nh = relu(h)\nh = h * 2.0\nx = 2.0\nx = x * 3.0\nf = sum(h) + x")
+    doc = t.to_dict()
+    by_symbol = {n["symbol"]: n for n in doc["nodes"] if n["name"]}
+    assert {"h", "h′", "h″", "x", "x′", "f"} <= set(by_symbol)
+    assert by_symbol["h″"]["latex"] == "h''" and by_symbol["h′"]["name"] == "h"
+    rules = [e["rule"]["text"] for s in doc["steps"] if s["phase"] == "backward" for e in s["edges"]]
+    assert "∂h′/∂h = 1 where h > 0, else 0" in rules
+    assert "∂x′/∂x = 3" in rules
+    assert not any(r.startswith("∂h/∂h") or r.startswith("∂x/∂x") for r in rules)
+
+
 def test_aliasing_adds_a_name_not_a_node() -> None:
     t = trace("x = 3.0\ny = x\nf = y * x")
     assert len(t.nodes) == 2

@@ -276,6 +276,7 @@ def test_user_text_is_escaped_never_html():
     evil = 'a"b\\n<B>c</B>'
     doc["nodes"][0]["label"] = evil
     doc["nodes"][0]["name"] = evil
+    doc["nodes"][0]["symbol"] = evil
     dot = R.build_dot(doc)
     assert 'label=<' not in dot                      # never an HTML-like label
     dot_parses(dot.encode())

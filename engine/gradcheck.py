@@ -24,7 +24,8 @@ def relative_error(a: float, n: float) -> float:
 def gradcheck(t: Trace, h: float = GRADCHECK_H) -> dict:
     if not t.backward_ran:
         out = t.nodes[t.output]
-        raise ProgramError("the gradient check needs a scalar output; wrap it in sum(…)", out.line, out.col)
+        why = t.messages[0]["message"] if t.messages else "the output has no gradient"
+        raise ProgramError(f"the gradient check needs a backward pass, and {why}", out.line, out.col)
     values = [n.value for n in t.nodes]
     leaves = [n for n in t.nodes if n.kind == "leaf" and not n.frozen]
     counts = _allocate([n.size for n in leaves])

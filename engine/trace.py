@@ -30,10 +30,16 @@ class Trace:
         self._records: list[Record] = []
         out = self.nodes[output]
         self.backward_ran = out.shape == ()
+        what = f"'{out.name}'" if out.name else "the last expression"
         if self.backward_ran:
             self._records = run_backward(graph, output)
-        else:
-            what = f"'{out.name}'" if out.name else "the last expression"
+        if self.backward_ran and not out.requires_grad:     # known once backward has marked the nodes
+            self.backward_ran, self._records = False, []
+            self.messages.append({
+                "level": "warning", "line": out.line, "col": out.col,
+                "message": f"the output {what} is computed from constants alone, so there is nothing to "
+                           "differentiate: bind a number to a name (x = 2.0) to make it a leaf with a gradient"})
+        elif out.shape != ():
             self.messages.append({
                 "level": "warning", "line": out.line, "col": out.col,
                 "message": f"the output {what} has shape {fmt_shape(out.shape)}; backward needs a scalar "

@@ -155,6 +155,17 @@ def test_a_name_bound_again_is_primed_in_formulas() -> None:
     assert not any(r.startswith("∂h/∂h") or r.startswith("∂x/∂x") for r in rules)
 
 
+def test_an_output_of_constants_alone_says_there_is_nothing_to_differentiate() -> None:
+    doc = trace("a = 1.0\nf = 2 * 3").to_dict()
+    assert doc["backward"] is False
+    assert [s["phase"] for s in doc["steps"]] == ["forward"] * len(doc["nodes"])
+    (m,) = doc["messages"]
+    assert (m["line"], m["col"]) == (2, 5) and "constants alone" in m["message"]
+    with pytest.raises(ProgramError) as info:
+        gradcheck(trace("f = 2 * 3"))
+    assert "constants alone" in info.value.message
+
+
 def test_aliasing_adds_a_name_not_a_node() -> None:
     t = trace("x = 3.0\ny = x\nf = y * x")
     assert len(t.nodes) == 2

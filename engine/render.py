@@ -14,11 +14,11 @@ from __future__ import annotations
 import functools
 import json
 import math
+import re
 import shutil
 import subprocess
 from typing import Any
 
-import graphviz
 
 FORMATS: dict[str, str] = {
     "svg": "image/svg+xml",
@@ -43,6 +43,9 @@ SHORT_DIGITS = 3                # significant digits of a vector entry on a labe
 MAX_HEADER_CHARS = 22
 PLACEHOLDER_VALUE = "value —"
 PLACEHOLDER_GRAD = "grad —"
+NODE_PENWIDTH = "1.2"           # points, node outlines
+EDGE_PENWIDTH = "1.1"           # points, edges
+HOT_PENWIDTH = "2.4"            # the output's outline; the current node and its input edges
 
 COLORS = {
     "op": ("#ffffff", "#64748b"),
@@ -223,6 +226,58 @@ def _node_size(d: dict) -> tuple[str, str]:
     return f"{width:.3f}", f"{height:.3f}"
 
 
+_DOT_ID = re.compile(r"([a-zA-Z_][a-zA-Z0-9_]*|-?(\.[0-9]+|[0-9]+(\.[0-9]*)?))$")
+_DOT_KEYWORDS = {"node", "edge", "graph", "digraph", "subgraph", "strict"}
+
+
+def _quote(text: str) -> str:
+    """A DOT ID: bare where DOT allows it, else a quoted string with its quotes escaped."""
+    if _DOT_ID.match(text) and text.lower() not in _DOT_KEYWORDS:
+        return text
+    return '"' + text.replace('"', '\\"') + '"'
+
+
+def _a_list(attrs: dict[str, str], label: str | None = None) -> str:
+    """``label=… k=v …``: the label first, then the attributes by name."""
+    items = [f"label={_quote(label)}"] if label is not None else []
+    return " ".join(items + [f"{k}={_quote(v)}" for k, v in sorted(attrs.items())])
+
+
+def _label(lines: list[str]) -> str:
+    """An escString of ``lines``: each line's backslashes literal, lines joined by ``\\n``."""
+    return "\\n".join(_escape(line) for line in lines)
+
+
+def _node_look(d: dict, k: int, cur_node: int | None) -> dict:
+    """How a node of the display model looks after ``k`` steps (the node of the last
+    applied step, ``cur_node``, is highlighted)."""
+    current = d["id"] == cur_node
+    key = "current" if current else ("output" if d["output"] else ("op" if d["kind"] == "op" else d["kind"]))
+    fill, pen = COLORS.get(key, COLORS["op"])
+    value = d["value_at"] is not None and k >= d["value_at"]
+    classes = ["bp-node", d["kind"]] + (["frozen"] if d["frozen"] else []) + \
+              (["output"] if d["output"] else []) + (["current"] if current else [])
+    return {"value": value, "grad": d["grad_at"] is not None and k >= d["grad_at"],
+            "class": " ".join(classes), "fill": fill, "pen": pen,
+            "width": HOT_PENWIDTH if current or d["output"] else NODE_PENWIDTH,
+            "ink": COLORS["text"] if value else COLORS["text_pending"]}
+
+
+def _edge_look(e: dict, k: int, cur_node: int | None) -> dict:
+    """How an edge looks after ``k`` steps: which label lines show, and whether it leads
+    into the highlighted node."""
+    hot = cur_node is not None and e["node"] == cur_node
+    return {"value": e["value_at"] is not None and k >= e["value_at"],
+            "grad": e["grad"] is not None and e["grad_at"] is not None and k >= e["grad_at"],
+            "hot": hot, "class": "bp-edge current" if hot else "bp-edge",
+            "pen": COLORS["edge_current"] if hot else COLORS["edge"],
+            "width": HOT_PENWIDTH if hot else EDGE_PENWIDTH}
+
+
+def _current_node(trace: dict, k: int, highlight: bool) -> int | None:
+    return trace["steps"][k - 1]["node"] if k > 0 and highlight else None
+
+
 def build_dot(trace: dict, step: int | None = None, layout: dict | None = None,
               highlight: bool = True) -> str:
     """DOT source of the graph after ``step`` steps (None: all), pinned to ``layout`` if given.
@@ -230,64 +285,59 @@ def build_dot(trace: dict, step: int | None = None, layout: dict | None = None,
     ``highlight`` marks the node of the last applied step and its input edges.
     """
     k = _check_step(trace, step)
-    model = display_model(trace)
-    current = trace["steps"][k - 1] if k > 0 and highlight else None
-    cur_node = current["node"] if current else None
+    return _dot(trace, display_model(trace), k, layout, highlight)
 
-    g = graphviz.Digraph("backprop", comment=(
-        "Backprop Studio graph. Positions are pinned: render with `neato -n2 -Tsvg FILE`."
-        if layout else "Backprop Studio graph"))
-    g.attr(rankdir="LR", ranksep="0.3", nodesep="0.3", pad="0.25",
-           bgcolor="white", outputorder="nodesfirst", fontname=FONT)
+
+def _dot(trace: dict, model: dict, k: int, layout: dict | None, highlight: bool) -> str:
+    cur_node = _current_node(trace, k, highlight)
+    comment = ("Backprop Studio graph. Positions are pinned: render with `neato -n2 -Tsvg FILE`."
+               if layout else "Backprop Studio graph")
+    out = [f"// {comment}\n", "digraph backprop {\n",
+           "\t" + _a_list({"rankdir": "LR", "ranksep": "0.3", "nodesep": "0.3", "pad": "0.25",
+                           "bgcolor": "white", "outputorder": "nodesfirst", "fontname": FONT}) + "\n"]
     if layout:
-        g.attr(bb=layout["bb"])
-    g.attr("node", shape="box", style="rounded,filled", fixedsize="true", fontname=FONT,
-           fontsize=str(FONT_SIZE), penwidth="1.2", margin="0.05,0.03")
-    g.attr("edge", fontname=FONT, fontsize=str(EDGE_FONT_SIZE), color=COLORS["edge"],
-           fontcolor=COLORS["edge_text"], arrowsize="0.7", penwidth="1.1")
+        out.append("\t" + _a_list({"bb": layout["bb"]}) + "\n")
+    out.append("\tnode [" + _a_list({
+        "shape": "box", "style": "rounded,filled", "fixedsize": "true", "fontname": FONT,
+        "fontsize": str(FONT_SIZE), "penwidth": NODE_PENWIDTH, "margin": "0.05,0.03"}) + "]\n")
+    out.append("\tedge [" + _a_list({
+        "fontname": FONT, "fontsize": str(EDGE_FONT_SIZE), "color": COLORS["edge"],
+        "fontcolor": COLORS["edge_text"], "arrowsize": "0.7", "penwidth": EDGE_PENWIDTH}) + "]\n")
 
     for d in model["nodes"]:
-        reached_value = d["value_at"] is not None and k >= d["value_at"]
-        reached_grad = d["grad_at"] is not None and k >= d["grad_at"]
+        look = _node_look(d, k, cur_node)
         lines = [d["header"], d["shape"],
-                 d["value"] if reached_value else PLACEHOLDER_VALUE,
-                 d["grad"] if reached_grad else PLACEHOLDER_GRAD]
-        label = graphviz.nohtml("\\n".join(_escape(line) for line in lines))
-        key = "current" if d["id"] == cur_node else ("output" if d["output"] else
-                                                        ("op" if d["kind"] == "op" else d["kind"]))
-        fill, pen = COLORS.get(key, COLORS["op"])
-        classes = ["bp-node", d["kind"]] + (["frozen"] if d["frozen"] else []) + \
-                  (["output"] if d["output"] else []) + (["current"] if d["id"] == cur_node else [])
+                 d["value"] if look["value"] else PLACEHOLDER_VALUE,
+                 d["grad"] if look["grad"] else PLACEHOLDER_GRAD]
         attrs = {
-            "id": d["svg_id"], "class": " ".join(classes), "label": label,
-            "fillcolor": fill, "color": pen,
-            "fontcolor": COLORS["text"] if reached_value else COLORS["text_pending"],
+            "id": d["svg_id"], "class": look["class"],
+            "fillcolor": look["fill"], "color": look["pen"], "fontcolor": look["ink"],
             "style": "rounded,filled,dashed" if d["frozen"] else "rounded,filled",
-            "penwidth": "2.4" if d["id"] == cur_node or d["output"] else "1.2",
+            "penwidth": look["width"],
         }
         if layout:
             pos, width, height = layout["nodes"][d["svg_id"]]
             attrs.update(pos=pos, width=width, height=height)
         else:
             attrs["width"], attrs["height"] = _node_size(d)
-        g.node(f"n{d['id']}", **attrs)
+        out.append(f"\tn{d['id']} [{_a_list(attrs, _label(lines))}]\n")
 
     for e in model["edges"]:
         # A real label (not an xlabel): dot reserves room for it at layout time, sized for
         # its full text, so no label covers a node or another label. An unreached line is
         # a blank line, so the lines that are shown never shift between steps.
-        lines = [e["value"] if e["value_at"] is not None and k >= e["value_at"] else " "]
+        look = _edge_look(e, k, cur_node)
+        lines = [e["value"] if look["value"] else " "]
         if e["grad"] is not None:
-            lines.append(e["grad"] if e["grad_at"] is not None and k >= e["grad_at"] else " ")
-        hot = cur_node is not None and e["node"] == cur_node
-        attrs = {"id": e["id"], "class": "bp-edge" + (" current" if hot else ""),
-                 "label": graphviz.nohtml("\\n".join(_escape(line) for line in lines))}
-        if hot:
-            attrs.update(color=COLORS["edge_current"], penwidth="2.4")
+            lines.append(e["grad"] if look["grad"] else " ")
+        attrs = {"id": e["id"], "class": look["class"]}
+        if look["hot"]:
+            attrs.update(color=look["pen"], penwidth=look["width"])
         if layout:
             attrs["pos"], attrs["lp"] = layout["edges"][e["id"]]
-        g.edge(f"n{e['input']}", f"n{e['node']}", **attrs)
-    return g.source
+        out.append(f"\tn{e['input']} -> n{e['node']} [{_a_list(attrs, _label(lines))}]\n")
+    out.append("}\n")
+    return "".join(out)
 
 
 # ---------------------------------------------------------------- running Graphviz

@@ -1,13 +1,16 @@
 """Draw a trace as a Graphviz graph at any step, with node positions that never move.
 
-The layout is computed once per program, from the fully computed graph: ``dot`` places
-every node (each with a fixed size that fits its longest label over all steps) and
-routes every edge and edge label. Each step is then drawn with ``neato -n2``, which
-takes those positions as given, so between steps only text and colours change.
+Each program is drawn once, fully computed: one ``dot`` run lays it out (every node with a
+fixed size that fits its longest label over all steps, every edge label given room for its
+full text) and writes both its SVG and its layout (json0). The SVG of any step is that
+drawing with each node's and edge's texts, colours and classes set for the step, as the
+page does in the browser: the geometry is Graphviz's own and text is centred, so between
+steps only text and colours change. PNG, PDF and DOT exports pin the step's DOT to the
+layout and draw it with ``neato -n2``.
 
 Everything here works on the JSON-able dict of ``Trace.to_dict()``; nothing here knows
 about HTTP. All user text (names) goes through :func:`_escape`, never into HTML-like
-labels.
+labels; in the SVG it is only ever Graphviz's escaped text, copied as it is.
 """
 from __future__ import annotations
 
@@ -347,16 +350,13 @@ def graphviz_available() -> bool:
     return shutil.which("dot") is not None and shutil.which("neato") is not None
 
 
-def _run(program: str, fmt: str, source: str) -> bytes:
+def _run(program: str, args: list[str], source: str) -> bytes:
+    """Graphviz's ``program`` on ``source``; its output. Killed past :data:`DOT_TIMEOUT_S`."""
     exe = shutil.which(program)
     if exe is None:
         raise GraphvizMissing()
     try:
-        args = [exe, f"-T{fmt}"] if program == "dot" else [exe, "-n2", f"-T{fmt}"]
-        if fmt == "png":
-            args.append(f"-Gdpi={PNG_DPI}")
-        done = subprocess.run(args,
-                              input=source.encode("utf-8"), capture_output=True,
+        done = subprocess.run([exe, *args], input=source.encode("utf-8"), capture_output=True,
                               timeout=DOT_TIMEOUT_S, check=False)
     except FileNotFoundError as exc:
         raise GraphvizMissing() from exc
@@ -367,40 +367,182 @@ def _run(program: str, fmt: str, source: str) -> bytes:
     return done.stdout
 
 
-@functools.lru_cache(maxsize=64)
-def _layout_for(full_dot: str) -> str:
-    """Run ``dot`` once on the fully computed graph; returns its JSON (cached per program)."""
-    return _run("dot", "json0", full_dot).decode("utf-8")
+# ---------------------------------------------------------------- one dot run per program
+
+# In Graphviz's SVG every node and edge is a group <g id=… class=…> of its shapes and text
+# lines, one element per line; what a user wrote only ever appears as escaped text content.
+_TOKEN = re.compile(r'<g id="([^"]*)" class="([^"]*)">'                    # a group opens
+                    r'|<(path|polygon|text)\b([^>]*)>(?:([^<]*)</text>)?'   # a shape or a line
+                    r'|(</g>)')                                             # a group closes
+_PAINT = re.compile(r' (fill|stroke|stroke-width)="([^"]*)"')
 
 
-def compute_layout(trace: dict) -> dict:
-    """Node positions/sizes and edge splines/label spots from the fully computed graph."""
+def _xml_text(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+_HIDDEN = {"node": {"value": _xml_text(PLACEHOLDER_VALUE), "grad": _xml_text(PLACEHOLDER_GRAD)},
+           "edge": {"value": " ", "grad": " "}}     # a blank line, as build_dot writes it
+# What changes between steps, per element of a node or an edge (the rest is geometry and
+# the fixed lines of text): paint attribute -> the field of the look that sets it.
+_PAINTED = {
+    ("node", "path"): {"fill": "fill", "stroke": "pen", "stroke-width": "width"},
+    ("node", "polygon"): {"fill": "fill", "stroke": "pen", "stroke-width": "width"},
+    ("node", "text"): {"fill": "ink"},
+    ("edge", "path"): {"stroke": "pen", "stroke-width": "width"},            # the line
+    ("edge", "polygon"): {"fill": "pen", "stroke": "pen", "stroke-width": "width"},   # its arrowhead
+    ("edge", "text"): {},
+}
+
+
+class _Drawing:
+    """The fully computed graph as ``dot`` drew it, cut at everything a step changes.
+
+    The SVG is ``parts`` with hole i between parts i and i+1; ``holes[i]`` names the group
+    (node or edge id) and the field of its look that fills it. ``shown`` keeps each group's
+    value and gradient lines as Graphviz wrote them (escaped), to show once reached.
+    """
+
+    def __init__(self, svg: str, layout_json: str) -> None:
+        self.layout_json = layout_json
+        self.shown: dict[str, dict[str, str]] = {}
+        spans: list[tuple[int, int, str, str, str, str]] = []   # start, end, group, field, before, after
+        gid, kind, lines, shapes = "", None, [], 0
+
+        def close_group() -> None:
+            # A node's value and gradient are its last two lines; an edge's, its first two.
+            if kind is not None:
+                for field, m in zip(("value", "grad"), lines[-2:] if kind == "node" else lines[:2]):
+                    spans.append((m.start(5), m.end(5), gid, field, "", ""))
+                    self.shown[gid][field] = m[5]
+
+        for m in _TOKEN.finditer(svg):
+            if m[1] is not None or m[6] is not None:
+                close_group()
+                gid, kind, lines, shapes = "", None, [], 0
+                if m[1] is not None and m[1].startswith(("node&#45;", "edge&#45;", "node-", "edge-")):
+                    gid = m[1].replace("&#45;", "-")          # our ids: letters, digits, dashes
+                    kind = gid.split("-", 1)[0]
+                    self.shown[gid] = {}
+                    spans.append((m.start(2), m.end(2), gid, "class", "", ""))
+                continue
+            tag = m[3]
+            if kind is None:
+                continue
+            if tag == "text":
+                if m[5] is None:
+                    continue
+                lines.append(m)
+            elif kind == "node":
+                shapes += 1
+                if shapes > 1:                        # the outline is the node's first shape
+                    continue
+            painted = _PAINTED[kind, tag]
+            if not painted:
+                continue
+            found = []
+            for a in _PAINT.finditer(svg, m.start(4), m.end(4)):
+                if a[1] in painted:
+                    found.append(a[1])
+                    spans.append((a.start(2), a.end(2), gid, painted[a[1]], "", ""))
+            if len(found) < len(painted):             # Graphviz leaves out defaults: add them
+                end = m.end(4) - (svg[m.end(4) - 1] == "/")
+                spans.extend((end, end, gid, painted[name], f' {name}="', '"')
+                             for name in painted if name not in found)
+        close_group()
+        spans.sort()
+        self.parts: list[str] = []
+        self.holes: list[tuple[str, str]] = []
+        at, after = 0, ""
+        for start, end, group, field, before, next_after in spans:
+            self.parts.append(after + svg[at:start] + before)
+            self.holes.append((group, field))
+            at, after = end, next_after
+        self.parts.append(after + svg[at:])
+
+    def svg_at(self, model: dict, k: int, cur_node: int | None) -> str:
+        """The SVG after ``k`` steps: every hole filled from the look of its node or edge."""
+        fields: dict[str, dict[str, str]] = {}
+        for kind, items, look_of, key in (("node", model["nodes"], _node_look, "svg_id"),
+                                          ("edge", model["edges"], _edge_look, "id")):
+            hidden = _HIDDEN[kind]
+            for d in items:
+                gid = d[key]
+                shown = self.shown.get(gid)
+                if shown is None:
+                    continue
+                look = look_of(d, k, cur_node)
+                f = {"class": _xml_text(f"{kind} {look['class']}"), "fill": look.get("fill", ""),
+                     "pen": look["pen"], "width": look["width"], "ink": look.get("ink", "")}
+                for line in shown:
+                    f[line] = shown[line] if look[line] else hidden[line]
+                fields[gid] = f
+        out = [""] * (2 * len(self.holes) + 1)
+        out[0::2] = self.parts
+        out[1::2] = [fields[gid][field] for gid, field in self.holes]
+        return "".join(out)
+
+    def layout(self) -> dict:
+        """Node positions/sizes and edge splines/label spots, as ``build_dot`` pins them."""
+        data = json.loads(self.layout_json)
+        nodes = {o["id"]: (o["pos"], o["width"], o["height"]) for o in data.get("objects", [])}
+        edges = {e["id"]: (e["pos"], e["lp"]) for e in data.get("edges", [])}
+        return {"bb": data["bb"], "nodes": nodes, "edges": edges}
+
+
+@functools.lru_cache(maxsize=32)
+def _drawing_for(full_dot: str) -> _Drawing:
+    """One ``dot`` run on the fully computed graph, writing its SVG and its layout (json0)
+    together; cached per program."""
+    out = _run("dot", ["-Tsvg", "-Tjson0"], full_dot).decode("utf-8")
+    end = out.find("</svg>\n")          # user text in the SVG is escaped: the first is the end
+    if end < 0:
+        raise RenderError("Graphviz failed: its SVG has no end")
+    end += len("</svg>\n")
+    return _Drawing(out[:end], out[end:])
+
+
+def clear_caches() -> None:
+    """Forget every program drawn so far (the next render runs ``dot`` again)."""
+    _drawing_for.cache_clear()
+
+
+def _drawing(trace: dict, model: dict) -> _Drawing:
     if len(trace["nodes"]) > MAX_RENDER_NODES:
         raise GraphTooLarge(
             f"This graph has {len(trace['nodes'])} nodes; drawings are limited to "
             f"{MAX_RENDER_NODES} nodes.")
-    data = json.loads(_layout_for(build_dot(trace, None)))
-    nodes = {o["id"]: (o["pos"], o["width"], o["height"]) for o in data.get("objects", [])}
-    edges = {e["id"]: (e["pos"], e["lp"]) for e in data.get("edges", [])}
-    return {"bb": data["bb"], "nodes": nodes, "edges": edges}
+    # Laid out with every text at its longest, so nodes never move between steps.
+    return _drawing_for(_dot(trace, model, len(trace["steps"]), None, True))
+
+
+def compute_layout(trace: dict) -> dict:
+    """Node positions/sizes and edge splines/label spots from the fully computed graph."""
+    return _drawing(trace, display_model(trace)).layout()
 
 
 def render(trace: dict, fmt: str, step: int | None = None, highlight: bool = True) -> bytes:
     """The graph after ``step`` steps as ``fmt`` (svg, png, pdf or dot).
 
-    DOT needs no Graphviz program: without one, or for a graph too large to draw here, it
-    comes unpinned (lay it out with ``dot``).
+    SVG: the fully computed graph's drawing with each node's and edge's texts, colours and
+    classes set for the step (no Graphviz run once the program has been drawn). PNG, PDF and
+    DOT: the step's DOT pinned to that drawing's layout, drawn by ``neato -n2``. DOT needs no
+    Graphviz program: without one, or for a graph too large to draw here, it comes unpinned
+    (lay it out with ``dot``).
     """
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
-    _check_step(trace, step)
+    k = _check_step(trace, step)
     if fmt == "dot" and (not graphviz_available() or len(trace["nodes"]) > MAX_RENDER_NODES):
         return build_dot(trace, step, None, highlight).encode("utf-8")
-    layout = compute_layout(trace)
-    pinned = build_dot(trace, step, layout, highlight)
+    model = display_model(trace)
+    drawing = _drawing(trace, model)
+    if fmt == "svg":
+        return drawing.svg_at(model, k, _current_node(trace, k, highlight)).encode("utf-8")
+    pinned = _dot(trace, model, k, drawing.layout(), highlight)
     if fmt == "dot":
         return pinned.encode("utf-8")
-    return _run("neato", fmt, pinned)
+    return _run("neato", ["-n2", f"-T{fmt}"] + ([f"-Gdpi={PNG_DPI}"] if fmt == "png" else []), pinned)
 
 
 def svg_node_boxes(svg: str) -> dict[str, str]:

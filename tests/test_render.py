@@ -177,7 +177,7 @@ def test_dot_export_pins_every_position(lecture):
 
 def test_same_program_same_svg_bytes(lecture):
     first = R.render(lecture, "svg", 4)
-    R._layout_for.cache_clear()
+    R.clear_caches()
     again = R.render(trace(LECTURE).to_dict(), "svg", 4)
     assert first == again
 
@@ -287,7 +287,7 @@ def test_user_text_is_escaped_never_html():
 # ---------------------------------------------------------------- without Graphviz
 
 def test_missing_graphviz_says_what_to_install(lecture, monkeypatch, tmp_path):
-    R._layout_for.cache_clear()
+    R.clear_caches()
     monkeypatch.setenv("PATH", str(tmp_path))
     assert not R.graphviz_available()
     for fmt in ("svg", "png", "pdf"):

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from app.examples import EXAMPLES
+from app.security import sanitize_svg
 from engine import render as R
 from engine import trace
 from engine.cli import main as cli_main
@@ -171,6 +172,92 @@ def test_dot_export_pins_every_position(lecture):
     layout = R.compute_layout(lecture)
     pins = {o["id"]: o["pos"] for o in parsed["objects"]}
     assert pins == {nid: pos for nid, (pos, _w, _h) in layout["nodes"].items()}
+
+
+# ---------------------------------------------------------------- the SVG of a step, derived
+
+def drawn_by_neato(doc: dict, k: int, highlight: bool = True) -> bytes:
+    """The reference: Graphviz itself drawing the step's DOT pinned to the program's layout."""
+    dot = R.build_dot(doc, k, R.compute_layout(doc), highlight)
+    return subprocess.run(["neato", "-n2", "-Tsvg"], input=dot.encode(), capture_output=True, check=True).stdout
+
+
+def looks(svg: bytes) -> dict[str, object]:
+    """What a reader sees of each node and edge, by id: its classes, the paint of each shape
+    (fill, stroke, width) and each text line (fill, text; blank lines left out); and the canvas."""
+    root = ET.fromstring(svg)
+    seen: dict[str, object] = {"canvas": (root.get("width"), root.get("height"), root.get("viewBox"))}
+    for g in root.iter(SVG_NS + "g"):
+        gid = g.get("id", "")
+        if gid.startswith(("node-", "edge-")):
+            shapes = [(e.tag, e.get("fill"), e.get("stroke"), e.get("stroke-width"), e.get("stroke-dasharray"))
+                      for e in g if e.tag in (SVG_NS + "path", SVG_NS + "polygon")]
+            texts = [(t.get("fill"), t.get("x"), t.get("y"), t.text) for t in g.iter(SVG_NS + "text")
+                     if (t.text or "").strip()]
+            seen[gid] = (sorted(g.get("class").split()), shapes, texts)
+    return seen
+
+
+def steps_to_check(doc: dict) -> list[int]:
+    """0, a forward step, the first and a later backward step, the last."""
+    phases = [s["phase"] for s in doc["steps"]]
+    first_back = phases.index("backward") + 1
+    return [0, first_back // 2, first_back, (first_back + len(phases)) // 2 + 1, len(phases)]
+
+
+@pytest.mark.parametrize("source", [LECTURE, EXAMPLES[2]["source"], "x = frozen(2.0)\ny = 3.0\nf = x * y"],
+                         ids=["lecture", "matrix", "frozen"])
+@pytest.mark.parametrize("highlight", [True, False], ids=["highlight", "plain"])
+def test_step_svg_is_what_neato_draws_from_the_pinned_dot(source, highlight):
+    """Each step's SVG comes from the one full-graph drawing; Graphviz drawing the step's own
+    DOT on the same layout must show the same boxes, texts and colours."""
+    doc = trace(source).to_dict()
+    for k in steps_to_check(doc):
+        ours, ref = R.render(doc, "svg", k, highlight), drawn_by_neato(doc, k, highlight)
+        assert R.svg_node_boxes(ours.decode()) == R.svg_node_boxes(ref.decode()), f"step {k}"
+        assert svg_texts(ours) == svg_texts(ref), f"step {k}"
+        assert looks(ours) == looks(ref), f"step {k}"
+
+
+def test_step_svg_with_hostile_names_is_what_neato_draws():
+    doc = trace("x = 1.0\nf = x * x").to_dict()
+    evil = '<b a="1">&amp;</b>\\  x'
+    for key in ("label", "name", "symbol"):
+        doc["nodes"][0][key] = evil
+    for k in range(len(doc["steps"]) + 1):
+        ours = R.render(doc, "svg", k)
+        assert looks(ours) == looks(drawn_by_neato(doc, k)), f"step {k}"
+        assert svg_texts(sanitize_svg(ours)) == svg_texts(ours)     # survives the app's sanitizer
+    assert svg_texts(ours)["node-0"][0].startswith('<b a="1">')     # shown as text, never markup
+
+
+def test_png_is_the_svg_canvas_at_png_dpi(lecture):
+    root = ET.fromstring(R.render(lecture, "svg", 5))
+    png = R.render(lecture, "png", 5)
+    size = (int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big"))
+    pt = (float(root.get("width").removesuffix("pt")), float(root.get("height").removesuffix("pt")))
+    assert size == tuple(round(v * R.PNG_DPI / 72) for v in pt)
+
+
+def test_one_graphviz_run_per_program_for_svg(lecture, monkeypatch):
+    """A program is drawn by one dot run; its other steps need none; exports run neato."""
+    runs: list[str] = []
+    real_run = subprocess.run
+
+    def counting_run(args, *a, **kw):
+        runs.append(Path(args[0]).name)
+        return real_run(args, *a, **kw)
+
+    R.clear_caches()
+    monkeypatch.setattr(R.subprocess, "run", counting_run)
+    R.render(lecture, "svg", 3)
+    assert runs == ["dot"]
+    for k in range(len(lecture["steps"]) + 1):
+        R.render(lecture, "svg", k)
+    R.render(lecture, "svg", None, highlight=False)
+    assert runs == ["dot"]
+    R.render(lecture, "png", 3)
+    assert runs == ["dot", "neato"]
 
 
 # ---------------------------------------------------------------- determinism

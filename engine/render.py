@@ -233,6 +233,7 @@ _DOT_ID = re.compile(r"([a-zA-Z_][a-zA-Z0-9_]*|-?(\.[0-9]+|[0-9]+(\.[0-9]*)?))$"
 _DOT_KEYWORDS = {"node", "edge", "graph", "digraph", "subgraph", "strict"}
 
 
+@functools.lru_cache(maxsize=4096)          # mostly the same few colours and styles
 def _quote(text: str) -> str:
     """A DOT ID: bare where DOT allows it, else a quoted string with its quotes escaped."""
     if _DOT_ID.match(text) and text.lower() not in _DOT_KEYWORDS:
@@ -369,12 +370,28 @@ def _run(program: str, args: list[str], source: str) -> bytes:
 
 # ---------------------------------------------------------------- one dot run per program
 
-# In Graphviz's SVG every node and edge is a group <g id=… class=…> of its shapes and text
-# lines, one element per line; what a user wrote only ever appears as escaped text content.
-_TOKEN = re.compile(r'<g id="([^"]*)" class="([^"]*)">'                    # a group opens
-                    r'|<(path|polygon|text)\b([^>]*)>(?:([^<]*)</text>)?'   # a shape or a line
-                    r'|(</g>)')                                             # a group closes
-_PAINT = re.compile(r' (fill|stroke|stroke-width)="([^"]*)"')
+# Graphviz writes each node and each edge as one group of lines in these shapes (the
+# paint first in each shape's attributes, a text's fill last). What a user wrote only ever
+# appears as escaped text content ([^<]*). A drawing where some node or edge is written
+# otherwise (another Graphviz) is not cut: its steps are drawn by Graphviz instead.
+_NODE_SVG = re.compile(
+    r'<g id="(?P<id>node(?:&#45;|-)\d+)" class="(?P<class>[^"]*)">\n<title>[^<]*</title>\n'
+    r'<(?:path|polygon) fill="(?P<fill>[^"]*)" stroke="(?P<pen>[^"]*)" stroke-width="(?P<width>[^"]*)"[^>]*>\n'
+    r'<text[^>]* fill="(?P<ink1>[^"]*)">[^<]*</text>\n'               # header
+    r'<text[^>]* fill="(?P<ink2>[^"]*)">[^<]*</text>\n'               # shape
+    r'<text[^>]* fill="(?P<ink3>[^"]*)">(?P<value>[^<]*)</text>\n'
+    r'<text[^>]* fill="(?P<ink4>[^"]*)">(?P<grad>[^<]*)</text>\n</g>')
+_EDGE_SVG = re.compile(
+    r'<g id="(?P<id>edge(?:&#45;|-)[0-9&#;-]+)" class="(?P<class>[^"]*)">\n<title>[^<]*</title>\n'
+    r'<path fill="none" stroke="(?P<pen>[^"]*)" stroke-width="(?P<width>[^"]*)"[^>]*>\n'
+    r'<polygon fill="(?P<head_fill>[^"]*)" stroke="(?P<head_pen>[^"]*)" stroke-width="(?P<head_width>[^"]*)"[^>]*>\n'
+    r'<text[^>]*>(?P<value>[^<]*)</text>\n(?:<text[^>]*>(?P<grad>[^<]*)</text>\n)?</g>')
+# Each captured spot, in document order, and the field of the look that fills it.
+_NODE_HOLES = [("class", "class"), ("fill", "fill"), ("pen", "pen"), ("width", "width"),
+               ("ink1", "ink"), ("ink2", "ink"), ("ink3", "ink"), ("value", "value"), ("ink4", "ink"),
+               ("grad", "grad")]
+_EDGE_HOLES = [("class", "class"), ("pen", "pen"), ("width", "width"), ("head_fill", "pen"),
+               ("head_pen", "pen"), ("head_width", "width"), ("value", "value"), ("grad", "grad")]
 
 
 def _xml_text(text: str) -> str:
@@ -383,16 +400,6 @@ def _xml_text(text: str) -> str:
 
 _HIDDEN = {"node": {"value": _xml_text(PLACEHOLDER_VALUE), "grad": _xml_text(PLACEHOLDER_GRAD)},
            "edge": {"value": " ", "grad": " "}}     # a blank line, as build_dot writes it
-# What changes between steps, per element of a node or an edge (the rest is geometry and
-# the fixed lines of text): paint attribute -> the field of the look that sets it.
-_PAINTED = {
-    ("node", "path"): {"fill": "fill", "stroke": "pen", "stroke-width": "width"},
-    ("node", "polygon"): {"fill": "fill", "stroke": "pen", "stroke-width": "width"},
-    ("node", "text"): {"fill": "ink"},
-    ("edge", "path"): {"stroke": "pen", "stroke-width": "width"},            # the line
-    ("edge", "polygon"): {"fill": "pen", "stroke": "pen", "stroke-width": "width"},   # its arrowhead
-    ("edge", "text"): {},
-}
 
 
 class _Drawing:
@@ -406,59 +413,30 @@ class _Drawing:
     def __init__(self, svg: str, layout_json: str) -> None:
         self.layout_json = layout_json
         self.shown: dict[str, dict[str, str]] = {}
-        spans: list[tuple[int, int, str, str, str, str]] = []   # start, end, group, field, before, after
-        gid, kind, lines, shapes = "", None, [], 0
-
-        def close_group() -> None:
-            # A node's value and gradient are its last two lines; an edge's, its first two.
-            if kind is not None:
-                for field, m in zip(("value", "grad"), lines[-2:] if kind == "node" else lines[:2]):
-                    spans.append((m.start(5), m.end(5), gid, field, "", ""))
-                    self.shown[gid][field] = m[5]
-
-        for m in _TOKEN.finditer(svg):
-            if m[1] is not None or m[6] is not None:
-                close_group()
-                gid, kind, lines, shapes = "", None, [], 0
-                if m[1] is not None and m[1].startswith(("node&#45;", "edge&#45;", "node-", "edge-")):
-                    gid = m[1].replace("&#45;", "-")          # our ids: letters, digits, dashes
-                    kind = gid.split("-", 1)[0]
-                    self.shown[gid] = {}
-                    spans.append((m.start(2), m.end(2), gid, "class", "", ""))
-                continue
-            tag = m[3]
-            if kind is None:
-                continue
-            if tag == "text":
-                if m[5] is None:
-                    continue
-                lines.append(m)
-            elif kind == "node":
-                shapes += 1
-                if shapes > 1:                        # the outline is the node's first shape
-                    continue
-            painted = _PAINTED[kind, tag]
-            if not painted:
-                continue
-            found = []
-            for a in _PAINT.finditer(svg, m.start(4), m.end(4)):
-                if a[1] in painted:
-                    found.append(a[1])
-                    spans.append((a.start(2), a.end(2), gid, painted[a[1]], "", ""))
-            if len(found) < len(painted):             # Graphviz leaves out defaults: add them
-                end = m.end(4) - (svg[m.end(4) - 1] == "/")
-                spans.extend((end, end, gid, painted[name], f' {name}="', '"')
-                             for name in painted if name not in found)
-        close_group()
+        spans: list[tuple[int, int, str, str]] = []     # start, end, group, field
+        for pattern, holes in ((_NODE_SVG, _NODE_HOLES), (_EDGE_SVG, _EDGE_HOLES)):
+            for m in pattern.finditer(svg):
+                gid = m["id"].replace("&#45;", "-")        # our ids: letters, digits, dashes
+                self.shown[gid] = {"value": m["value"]}
+                if m["grad"] is not None:
+                    self.shown[gid]["grad"] = m["grad"]
+                spans.extend((m.start(name), m.end(name), gid, field)
+                             for name, field in holes if m[name] is not None)
         spans.sort()
         self.parts: list[str] = []
         self.holes: list[tuple[str, str]] = []
-        at, after = 0, ""
-        for start, end, group, field, before, next_after in spans:
-            self.parts.append(after + svg[at:start] + before)
-            self.holes.append((group, field))
-            at, after = end, next_after
-        self.parts.append(after + svg[at:])
+        at = 0
+        for start, end, gid, field in spans:
+            self.parts.append(svg[at:start])
+            self.holes.append((gid, field))
+            at = end
+        self.parts.append(svg[at:])
+
+    def draws(self, model: dict) -> bool:
+        """True when every node and edge of ``model`` was found in the drawing, so any step
+        can be derived from it."""
+        ids = {d["svg_id"] for d in model["nodes"]} | {e["id"] for e in model["edges"]}
+        return ids == self.shown.keys()
 
     def svg_at(self, model: dict, k: int, cur_node: int | None) -> str:
         """The SVG after ``k`` steps: every hole filled from the look of its node or edge."""
@@ -526,7 +504,8 @@ def render(trace: dict, fmt: str, step: int | None = None, highlight: bool = Tru
 
     SVG: the fully computed graph's drawing with each node's and edge's texts, colours and
     classes set for the step (no Graphviz run once the program has been drawn). PNG, PDF and
-    DOT: the step's DOT pinned to that drawing's layout, drawn by ``neato -n2``. DOT needs no
+    DOT, and SVG from a Graphviz whose SVG this cannot read: the step's DOT pinned to that
+    drawing's layout, drawn by ``neato -n2``. DOT needs no
     Graphviz program: without one, or for a graph too large to draw here, it comes unpinned
     (lay it out with ``dot``).
     """
@@ -537,7 +516,7 @@ def render(trace: dict, fmt: str, step: int | None = None, highlight: bool = Tru
         return build_dot(trace, step, None, highlight).encode("utf-8")
     model = display_model(trace)
     drawing = _drawing(trace, model)
-    if fmt == "svg":
+    if fmt == "svg" and drawing.draws(model):
         return drawing.svg_at(model, k, _current_node(trace, k, highlight)).encode("utf-8")
     pinned = _dot(trace, model, k, drawing.layout(), highlight)
     if fmt == "dot":

@@ -231,6 +231,18 @@ def test_step_svg_with_hostile_names_is_what_neato_draws():
     assert svg_texts(ours)["node-0"][0].startswith('<b a="1">')     # shown as text, never markup
 
 
+def test_a_drawing_it_cannot_read_is_drawn_by_graphviz_instead(lecture, monkeypatch):
+    """If Graphviz wrote some node or edge in a shape the renderer does not know (another
+    version), each step is drawn by neato -n2 as before: slower, never wrong."""
+    R.clear_caches()
+    monkeypatch.setattr(R, "_EDGE_SVG", re.compile(r"(?!)"))     # no edge recognized
+    try:
+        for k in (0, 5, 12):
+            assert R.render(lecture, "svg", k) == drawn_by_neato(lecture, k)
+    finally:
+        R.clear_caches()
+
+
 def test_png_is_the_svg_canvas_at_png_dpi(lecture):
     root = ET.fromstring(R.render(lecture, "svg", 5))
     png = R.render(lecture, "png", 5)

@@ -450,6 +450,7 @@ class _Drawing:
                 if shown is None:
                     continue
                 look = look_of(d, k, cur_node)
+                # Graphviz's own class ("node", "edge") first: the page's styles select on it.
                 f = {"class": _xml_text(f"{kind} {look['class']}"), "fill": look.get("fill", ""),
                      "pen": look["pen"], "width": look["width"], "ink": look.get("ink", "")}
                 for line in shown:

@@ -212,8 +212,10 @@ def run_forward(graph: Graph) -> list[float | np.ndarray]:
                     except FloatingPointError as e:
                         raise numeric_error(node, e, "forward") from None
             else:
-                lit = node.literal
-                if lit is not None and lit.ndim == 0:        # a number written in the program
+                lit = node._literal
+                if type(lit) is float:                       # a number written in the program
+                    v = lit
+                elif lit is not None and lit.ndim == 0:
                     v = float(lit)
                 else:
                     v = leaf_value(node)

@@ -28,7 +28,9 @@ class Node:
     label: str
     names: list[str] = field(default_factory=list)
     frozen: bool = False
-    literal: np.ndarray | None = None     # the value of a literal leaf or constant
+    # The value of a literal leaf or constant: a float for a single number (`literal`
+    # gives it as a 0-d array), an array otherwise.
+    _literal: float | np.ndarray | None = None
     # Computed by the passes: a single number is kept as a Python float (the scalar
     # interpretation of the ops), anything else as a float64 array. `value` and `grad`
     # always give arrays (0-d for a number).
@@ -37,6 +39,13 @@ class Node:
     # False for an operation on constants alone, which is a constant too (set by the
     # backward pass): x ** (2 * 2) must not differentiate through 2 * 2.
     grad_inputs: bool = True
+
+    @property
+    def literal(self) -> np.ndarray | None:
+        lit = self._literal
+        if type(lit) is float:
+            lit = self._literal = np.array(lit)
+        return lit
 
     @property
     def value(self) -> np.ndarray | None:

@@ -25,9 +25,9 @@ import numpy as np
 
 from .errors import ProgramError, ShapeError
 from .graph import Graph, Node
-from .limits import (MAX_DEPTH, MAX_DIMS, MAX_NUMBER_CHARS, MAX_NUMBER_MAGNITUDE, MAX_SEED,
-                     MAX_SOURCE_CHARS, MAX_STATEMENTS)
-from .ops import INITS, OPS, fmt_shape
+from .limits import (MAX_DEPTH, MAX_DIMS, MAX_NODES, MAX_NUMBER_CHARS, MAX_NUMBER_MAGNITUDE, MAX_SEED,
+                     MAX_SOURCE_CHARS, MAX_STATEMENTS, MAX_TOTAL_ELEMENTS)
+from .ops import INITS, OPS, broadcast, fmt_shape, same_shape
 
 BINOPS: dict[type, str] = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "div",
                            ast.Pow: "pow", ast.MatMult: "matmul"}
@@ -43,6 +43,14 @@ FUNCTIONS: dict[str, str] = {
 STATEMENT_START = re.compile(r"^[ \t]*(?=[^\s#])|;[ \t]*(?=[^\s#;])", re.M)
 SPECIAL = {"frozen"}
 RESERVED = set(FUNCTIONS) | set(INITS) | SPECIAL
+# Ops that take single numbers to a single number with no attributes (elementwise, no
+# keywords): a node of one of these on scalar inputs is made without its shape rule.
+ELEMENTWISE: dict[str, str] = {name: op.symbol for name, op in OPS.items()
+                               if op.shape in (broadcast, same_shape) and not op.params}
+# f(x, ...) written with one of these names: (op, arity) for the scalar fast path.
+SCALAR_CALLS: dict[str, tuple[str, int]] = {f: (op, OPS[op].arity) for f, op in FUNCTIONS.items()
+                                            if op in ELEMENTWISE}
+_Name, _Constant, _USub = ast.Name, ast.Constant, ast.USub
 
 # What a refused construct is called in the message.
 REFUSED: dict[type, str] = {
@@ -91,6 +99,8 @@ class Builder:
         self.env: dict[str, int] = {}
         self.random_count = 0
         self.stmt_target: str | None = None
+        # Number literals already read, by their text: (value, label as a constant).
+        self.numbers: dict[str, tuple[float, str]] = {}
         self.exprs: dict[type, Callable[[Any, int], Node]] = {
             ast.BinOp: self.binop, ast.UnaryOp: self.unaryop, ast.Call: self.call,
             ast.Name: self.name, ast.Constant: self.constant, ast.List: self.list_literal,
@@ -148,6 +158,40 @@ class Builder:
                     line, col, end_line, end_col, expr, label, [], False, literal)
         return self.graph.add(node)
 
+    def scalar(self, at: ast.AST, op: str, kind: str, inputs: list[int], attrs: dict, label: str,
+               literal: float | None = None) -> Node:
+        """`make` for a node whose value is one number and needs no shape rule: an elementwise
+        op on numbers, or a number literal. The same node, made with less work."""
+        graph = self.graph
+        nodes = graph.nodes
+        nid = len(nodes)
+        if nid >= MAX_NODES or graph.total_elements >= MAX_TOTAL_ELEMENTS:
+            return self.make(at, op, kind, [nodes[i] for i in inputs], attrs, label, literal, ())  # the error
+        line = at.lineno
+        if self.ascii and line == at.end_lineno:
+            c, ec = at.col_offset, at.end_col_offset
+            node = Node(nid, op, kind, inputs, (), attrs, line, c + 1, line, ec + 1, self.lines[line - 1][c:ec],
+                        label, [], False, literal)
+        else:
+            node = Node(nid, op, kind, inputs, (), attrs, *self.span(at), label, [], False, literal)
+        graph.total_elements += 1
+        nodes.append(node)
+        return node
+
+    def operand(self, node: ast.AST, depth: int) -> Node:
+        """`expr`, with a bound name or a number already read taken without the handler table."""
+        if depth <= MAX_DEPTH:
+            t = type(node)
+            if t is _Name:
+                i = self.env.get(node.id)           # type: ignore[attr-defined]
+                if i is not None:
+                    return self.graph.nodes[i]
+            elif t is _Constant and self.ascii and node.lineno == node.end_lineno:
+                known = self.numbers.get(self.lines[node.lineno - 1][node.col_offset:node.end_col_offset])
+                if known is not None:
+                    return self.scalar(node, "const", "const", [], {}, known[1], known[0])
+        return self.expr(node, depth)
+
     def node(self, i: int) -> Node:
         return self.graph.nodes[i]
 
@@ -169,8 +213,12 @@ class Builder:
         """Refuse too many statements before Python's parser spends seconds on them.
 
         Every statement starts a line of code or follows a ';', so counting those (one
-        regular-expression pass, no parsing) bounds the number of statements from above."""
-        starts = STATEMENT_START.finditer(self.source)
+        regular-expression pass, no parsing) bounds the number of statements from above;
+        the lines and semicolons bound that count in turn, without the regular expression."""
+        source = self.source
+        if source.count("\n") + source.count(";") < MAX_STATEMENTS:
+            return
+        starts = STATEMENT_START.finditer(source)
         for k, m in enumerate(starts):
             if k == MAX_STATEMENTS:
                 line = self.source.count("\n", 0, m.start()) + 1
@@ -205,8 +253,11 @@ class Builder:
                                "; a program is a list of name = expression statements"))
 
     def leaf_or_expr(self, value: ast.expr, name: str | None) -> Node:
-        if isinstance(value, (ast.Constant, ast.List)) or _is_negative_number(value):
+        t = type(value)
+        if t is _Constant or t is ast.List or _is_negative_number(value):
             data = self.literal(value)
+            if data.ndim == 0:
+                return self.scalar(value, "leaf", "leaf", [], {"init": "literal"}, name or "input", float(data))
             return self.make(value, "leaf", "leaf", [], {"init": "literal"}, name or "input",
                              literal=data, shape=data.shape)
         return self.expr(value, 0)
@@ -226,15 +277,20 @@ class Builder:
         if op is None:
             raise self.error(node, f"the operator {type(node.op).__name__} is not supported; "
                                    "use + - * / ** @")
-        a = self.expr(node.left, depth)
-        b = self.expr(node.right, depth)
+        a = self.operand(node.left, depth)
+        b = self.operand(node.right, depth)
+        if not a.shape and not b.shape and op in ELEMENTWISE:
+            return self.scalar(node, op, "op", [a.id, b.id], {}, ELEMENTWISE[op])
         return self.make(node, op, "op", [a, b], {}, OPS[op].symbol)
 
     def unaryop(self, node: ast.UnaryOp, depth: int) -> Node:
         if _is_negative_number(node):
             return self.constant_node(node)
-        if isinstance(node.op, ast.USub):
-            return self.make(node, "neg", "op", [self.expr(node.operand, depth)], {}, "−")
+        if type(node.op) is _USub:
+            a = self.operand(node.operand, depth)
+            if not a.shape:
+                return self.scalar(node, "neg", "op", [a.id], {}, "−")
+            return self.make(node, "neg", "op", [a], {}, "−")
         if isinstance(node.op, ast.UAdd):
             return self.expr(node.operand, depth)
         raise self.error(node, "'not' and '~' are not allowed; use arithmetic")
@@ -254,8 +310,14 @@ class Builder:
 
     def constant_node(self, node: ast.AST) -> Node:
         data = self.literal(node)
-        label = _short(float(data)) if data.ndim == 0 else f"const {fmt_shape(data.shape)}"
-        return self.make(node, "const", "const", [], {}, label, literal=data, shape=data.shape)
+        if data.ndim == 0:
+            value = float(data)
+            label = _short(value)
+            if type(node) is _Constant and self.ascii and node.lineno == node.end_lineno:
+                self.numbers[self.lines[node.lineno - 1][node.col_offset:node.end_col_offset]] = value, label
+            return self.scalar(node, "const", "const", [], {}, label, value)
+        return self.make(node, "const", "const", [], {}, f"const {fmt_shape(data.shape)}",
+                         literal=data, shape=data.shape)
 
     def list_literal(self, node: ast.List, depth: int) -> Node:
         return self.constant_node(node)
@@ -299,6 +361,20 @@ class Builder:
 
     # ------------------------------------------------------------ calls
     def call(self, node: ast.Call, depth: int) -> Node:
+        func = node.func
+        if type(func) is _Name and not node.keywords:
+            fast = SCALAR_CALLS.get(func.id)
+            if fast is not None and len(node.args) == fast[1]:
+                for a in node.args:
+                    if type(a) is ast.Starred:
+                        break
+                else:                      # relu(x), max(a, b): elementwise, no keywords
+                    inputs = [self.operand(a, depth) for a in node.args]
+                    op = fast[0]
+                    for n in inputs:
+                        if n.shape:
+                            return self.make(node, op, "op", inputs, {}, ELEMENTWISE[op])
+                    return self.scalar(node, op, "op", [n.id for n in inputs], {}, ELEMENTWISE[op])
         if not isinstance(node.func, ast.Name):
             if isinstance(node.func, ast.Attribute):
                 raise self.error(node.func, f"method calls (.{node.func.attr}(…)) are not allowed; "

@@ -16,6 +16,11 @@ const S = {
   edgeEls: new Map(),   // edge id -> {g, val, grad}
   orderEls: new Map(),  // node id -> <li> of the topological order
   view: null, base: null,
+  viewport: null,       // <g> wrapping the drawing: the view is its transform (a pan moves it, no relayout)
+  box: { w: 0, h: 0 },  // the graph box's size in pixels, kept by a ResizeObserver (never read while stepping)
+  nodeBox: new Map(),   // node id -> its box in drawing units, measured once when the graph is installed
+  idx: null,            // per-step change lists (see indexSteps)
+  shown: null,          // what the DOM shows: {k, cur, sel}, or null when it must all be redrawn
   error: null,          // {line, col, message} of the last failed run
 };
 
@@ -53,14 +58,22 @@ function el(tag, attrs = {}, ...children) {
   return e;
 }
 
+const TEX_CACHE = new Map();    // latex -> its rendered span, copied for each use
+const TEX_CACHE_MAX = 2000;
+
 function tex(latex, display = false) {
+  const key = (display ? "D" : "I") + latex;
+  const hit = TEX_CACHE.get(key);
+  if (hit) return hit.cloneNode(true);
   const span = el("span", { class: "math", "data-latex": latex });
-  if (window.katex) {
-    try { katex.render(latex, span, { throwOnError: false, displayMode: display, output: "html" }); return span; }
-    catch (_) { /* fall through to plain text */ }
-  }
   span.textContent = latex;
-  return span;
+  if (window.katex) {
+    try { katex.render(latex, span, { throwOnError: false, displayMode: display, output: "html" }); }
+    catch (_) { span.textContent = latex; }    // plain text
+  }
+  if (TEX_CACHE.size >= TEX_CACHE_MAX) TEX_CACHE.clear();
+  TEX_CACHE.set(key, span);
+  return span.cloneNode(true);
 }
 
 /** A number ready to sit inside LaTeX. */
@@ -227,6 +240,9 @@ async function runProgramInner(step) {
   S.selected = null;
   showWarnings(S.trace.messages);
   $("#gradcheck-result").innerHTML = "";
+  S.encodedSource = encodeURIComponent(source);
+  S.panelKey = null;
+  indexSteps(S.trace);
   installGraph(S.trace);
   buildOrder(S.trace);
   const slider = $("#step-slider");
@@ -245,7 +261,9 @@ function installGraph(doc) {
   const msg = $("#graph-message");
   box.innerHTML = "";
   S.nodeEls.clear(); S.edgeEls.clear();
-  S.full = S.base = S.view = null;
+  S.full = S.base = S.view = S.viewport = null;
+  S.nodeBox.clear();
+  S.shown = null;
   // Pictures need a drawing; DOT (unpinned when there is no drawing) and JSON always work.
   for (const fmt of ["svg", "png", "pdf"]) {
     const b = $(`[data-export="${fmt}"]`);
@@ -268,6 +286,17 @@ function installGraph(doc) {
   svg.setAttribute("role", "img");
   svg.setAttribute("aria-label", "Computation graph");
   const live = document.importNode(svg, true);
+  // The view (pan and zoom) is the transform of one group around the drawing, not the
+  // viewBox: moving a group is a cheap transform change, while a new viewBox lays out every
+  // text of the drawing again (tens of ms for a few hundred nodes).
+  const vb = live.viewBox.baseVal;
+  S.full = { x: vb.x, y: vb.y, w: vb.width, h: vb.height };     // the whole drawing
+  live.removeAttribute("viewBox");
+  const viewport = document.createElementNS("http://www.w3.org/2000/svg", "g");
+  viewport.setAttribute("class", "viewport");
+  viewport.append(...live.childNodes);
+  live.append(viewport);
+  S.viewport = viewport;
   box.append(live);
   $$("title", live).forEach((t) => t.remove());   // Graphviz's "n3->n5" tooltips are noise here
   for (const d of doc.display.nodes) {
@@ -289,14 +318,14 @@ function installGraph(doc) {
     if (grad) grad.classList.add("grad");
     S.edgeEls.set(d.id, { g, val, grad });
   }
-  const vb = live.viewBox.baseVal;
-  S.full = { x: vb.x, y: vb.y, w: vb.width, h: vb.height };     // the whole drawing
   S.base = { ...S.full };
   S.view = { ...S.base };
   // The whole graph when it is readable that way; a big graph fitted whole would be too
   // small to read: start at a readable zoom on its left (where the forward pass starts),
   // with the overview map showing the rest; the view then follows the current step.
-  const cw = box.clientWidth, ch = box.clientHeight;
+  measureNodes(live);
+  S.box = { w: box.clientWidth, h: box.clientHeight };
+  const cw = S.box.w, ch = S.box.h;
   const scale = Math.min(cw / S.base.w, ch / S.base.h);
   if (cw > 0 && scale < MIN_READABLE_SCALE) {
     const w = cw / START_SCALE, h = ch / START_SCALE;
@@ -318,6 +347,28 @@ const MIN_READABLE_SCALE = 0.75;  // screen pixels per point below which labels 
 const START_SCALE = 0.9;          // where a graph too big to fit starts: comfortably readable
 const MAX_INITIAL_SCALE = 1.5;
 const MINIMAP_MAX = { w: 200, h: 110 };   // pixels
+
+/** Each node's box in drawing units (the units of S.view), measured once: stepping then
+ *  knows whether a node is on screen without asking the browser for its layout. */
+function measureNodes(live) {
+  const g0 = $("g.graph", live) || live.querySelector("g g");
+  const t = g0 && g0.transform.baseVal.consolidate();
+  const m = t ? t.matrix : { a: 1, b: 0, c: 0, d: 1, e: 0, f: 0 };
+  for (const [id, { g }] of S.nodeEls) {
+    const b = g.getBBox();
+    const xs = [b.x, b.x + b.width].map((x) => m.a * x + m.e), ys = [b.y, b.y + b.height].map((y) => m.d * y + m.f);
+    S.nodeBox.set(id, { x: Math.min(...xs), y: Math.min(...ys), w: Math.abs(xs[1] - xs[0]), h: Math.abs(ys[1] - ys[0]) });
+  }
+}
+
+/** The part of the drawing on screen: the view grown to the box's aspect ratio, centred
+ *  (what an SVG viewBox with preserveAspectRatio "xMidYMid meet" shows). */
+function visibleArea(v = S.view) {
+  const { w: cw, h: ch } = S.box;
+  const s = Math.min(cw / v.w, ch / v.h) || 1;
+  const w = cw / s || v.w, h = ch / s || v.h;
+  return { x: v.x - (w - v.w) / 2, y: v.y - (h - v.h) / 2, w, h, s };
+}
 
 /** The overview map: every node as a box and every edge as a line, plus the visible area. */
 function buildMinimap(live) {
@@ -372,11 +423,7 @@ function updateMinimap() {
   const v = S.view, f = S.full, eps = 0.5;
   const whole = v.x <= f.x + eps && v.y <= f.y + eps && v.x + v.w >= f.x + f.w - eps && v.y + v.h >= f.y + f.h - eps;
   mm.hidden = whole;
-  // The svg keeps the box's aspect ratio: the visible area is the view grown to that ratio.
-  const box = $("#graph");
-  const s = Math.min(box.clientWidth / v.w, box.clientHeight / v.h) || 1;
-  const w = box.clientWidth / s, h = box.clientHeight / s;
-  const x = v.x - (w - v.w) / 2, y = v.y - (h - v.h) / 2;
+  const { x, y, w, h } = visibleArea();
   Object.entries({ x, y, width: w, height: h }).forEach(([a, val]) => S.mm.view.setAttribute(a, String(val)));
   mm.dataset.view = [x, y, w, h].map((n) => n.toFixed(1)).join(" ");
 }
@@ -396,22 +443,24 @@ function initMinimap() {
   mm.addEventListener("pointercancel", () => { dragging = false; });
 }
 
-/** Pan (never zoom) so that a node is on screen. */
-function ensureVisible(g) {
-  const box = $("#graph"), svg = $("svg", box);
-  if (!svg || !S.view) return;
-  const r = g.getBoundingClientRect(), b = box.getBoundingClientRect();
-  if (r.left >= b.left && r.right <= b.right && r.top >= b.top && r.bottom <= b.bottom) return;
-  const scale = Math.max(S.view.w / svg.clientWidth, S.view.h / svg.clientHeight);
-  S.view = { ...S.view,
-    x: S.view.x + ((r.left + r.width / 2) - (b.left + b.width / 2)) * scale,
-    y: S.view.y + ((r.top + r.height / 2) - (b.top + b.height / 2)) * scale };
+/** Pan (never zoom) so that a node is on screen: centre it when any part of it is off
+ *  screen. Computed from the boxes measured at install, so it forces no layout. */
+function ensureVisible(id) {
+  const b = S.nodeBox.get(id);
+  if (!b || !S.view || !S.box.w) return;
+  const a = visibleArea();
+  if (b.x >= a.x && b.x + b.w <= a.x + a.w && b.y >= a.y && b.y + b.h <= a.y + a.h) return;
+  S.view = { ...S.view, x: S.view.x + (b.x + b.w / 2) - (a.x + a.w / 2), y: S.view.y + (b.y + b.h / 2) - (a.y + a.h / 2) };
   applyView();
 }
 
 function applyView() {
-  const svg = $("#graph svg");
-  if (svg && S.view) svg.setAttribute("viewBox", `${S.view.x} ${S.view.y} ${S.view.w} ${S.view.h}`);
+  if (S.viewport && S.view && S.box.w) {
+    const { x, y, s } = visibleArea();
+    S.viewport.setAttribute("transform", `matrix(${s} 0 0 ${s} ${-x * s} ${-y * s})`);
+    // The view in drawing units, for tools and tests (what the viewBox used to say).
+    $("#graph").dataset.view = `${S.view.x} ${S.view.y} ${S.view.w} ${S.view.h}`;
+  }
   updateMinimap();
 }
 
@@ -434,10 +483,10 @@ function zoom(factor, cx, cy) {
 
 function fitView() { if (S.base) { S.view = { ...S.base }; applyView(); } }
 
-function svgPoint(svg, clientX, clientY) {
-  const p = svg.createSVGPoint();
-  p.x = clientX; p.y = clientY;
-  return p.matrixTransform(svg.getScreenCTM().inverse());
+/** A point on screen in the user units of an SVG element (the drawing's, for the viewport group). */
+function svgPoint(elem, clientX, clientY) {
+  const p = new DOMPoint(clientX, clientY);
+  return p.matrixTransform(elem.getScreenCTM().inverse());
 }
 
 function initPanZoom() {
@@ -446,7 +495,7 @@ function initPanZoom() {
     const svg = $("svg", box);
     if (!svg) return;
     e.preventDefault();
-    const p = svgPoint(svg, e.clientX, e.clientY);
+    const p = svgPoint(S.viewport, e.clientX, e.clientY);
     zoom(Math.exp(e.deltaY * 0.0015), p.x, p.y);
   }, { passive: false });
   let drag = null;
@@ -460,8 +509,7 @@ function initPanZoom() {
     const dx = e.clientX - drag.x, dy = e.clientY - drag.y;
     if (!drag.moved && Math.hypot(dx, dy) < 4) return;
     if (!drag.moved) { drag.moved = true; box.classList.add("dragging"); box.setPointerCapture(drag.id); }
-    const svg = $("svg", box);
-    const scale = Math.max(drag.view.w / svg.clientWidth, drag.view.h / svg.clientHeight);
+    const scale = 1 / visibleArea(drag.view).s;
     S.view = { ...drag.view, x: drag.view.x - dx * scale, y: drag.view.y - dy * scale };
     applyView();
   });
@@ -507,70 +555,110 @@ function buildOrder(doc) {
         el("span", { class: "oname", text: nodeTitle(d) }),
         el("span", { class: "oshape" }, d.shape.replace("  · frozen", " · frozen"),
           el("span", { class: "dots", "aria-hidden": "true" }, el("i", { class: "dot v" }), el("i", { class: "dot g" })))));
+    li.row = S.orderEls.size;
     S.orderEls.set(d.id, li);
     frag.append(li);
   }
   const more = doc.display.nodes.length - MAX_ORDER_ITEMS;
   if (more > 0) frag.append(el("li", { class: "muted", text: `… and ${more} more nodes` }));
   ol.append(frag);
+  measureOrder();
+}
+
+/** The order list's rows are one line each, all the same height: measure them once, so
+ *  that stepping can scroll a row into view by arithmetic instead of asking for layout. */
+function measureOrder() {
+  const ol = $("#order");
+  const rows = [...S.orderEls.values()];
+  S.orderRows = null;
+  S.orderH = ol.clientHeight;
+  if (rows.length < 2 || !S.orderH) return;
+  const top = (li) => li.getBoundingClientRect().top - ol.getBoundingClientRect().top + ol.scrollTop - ol.clientTop;
+  const first = top(rows[0]), h = rows[0].offsetHeight;
+  const pitch = (top(rows[rows.length - 1]) - first) / (rows.length - 1);
+  if (h > 0 && Math.abs(pitch - h) < 0.5) S.orderRows = { first, h };    // else: scrollIntoView
 }
 
 /* ---------------------------------------------------------------- stepping */
 
 function currentStep() { return S.trace && S.k > 0 ? S.trace.steps[S.k - 1] : null; }
 
+/** For each step k, the nodes and edges whose texts change at k (their value or gradient
+ *  appears), and each node's outgoing edges in the drawing: so a step touches only those. */
+function indexSteps(doc) {
+  const total = doc.steps.length;
+  const nodesAt = Array.from({ length: total + 1 }, () => []);
+  const edgesAt = Array.from({ length: total + 1 }, () => []);
+  const at = (k) => (k !== null && k >= 0 && k <= total ? k : null);
+  for (const d of doc.display.nodes) {
+    const v = at(d.value_at), g = at(d.grad_at);
+    if (v !== null) nodesAt[v].push(d.id);
+    if (g !== null && g !== v) nodesAt[g].push(d.id);
+  }
+  const edgesOf = new Map();
+  doc.display.edges.forEach((d, i) => {
+    const v = at(d.value_at), g = d.grad !== null ? at(d.grad_at) : null;
+    if (v !== null) edgesAt[v].push(i);
+    if (g !== null && g !== v) edgesAt[g].push(i);
+    if (!edgesOf.has(d.node)) edgesOf.set(d.node, []);
+    edgesOf.get(d.node).push(i);
+  });
+  S.idx = { nodesAt, edgesAt, edgesOf };
+}
+
 function setStep(k, { keepSelection = false } = {}) {
   if (!S.trace) return;
   const total = S.trace.steps.length;
+  const prev = S.shown;
   S.k = Math.max(0, Math.min(total, k));
   if (!keepSelection) S.selected = null;
   const step = currentStep();
   const cur = step ? step.node : null;
-  const ph = S.trace.display.placeholders;
-  // Touch the DOM only where something changed: a step changes a handful of nodes.
-  for (const d of S.trace.display.nodes) {
-    const hasValue = d.value_at !== null && S.k >= d.value_at;
-    const hasGrad = d.grad_at !== null && S.k >= d.grad_at;
-    const isCur = d.id === cur, isSel = S.selected === d.id;
-    const key = (hasValue ? 1 : 0) | (hasGrad ? 2 : 0) | (isCur ? 4 : 0) | (isSel ? 8 : 0);
-    const rec = S.nodeEls.get(d.id);
-    if (rec && rec.key !== key) {
-      rec.key = key;
-      if (rec.texts[2]) rec.texts[2].textContent = hasValue ? d.value : ph.value;
-      if (rec.texts[3]) rec.texts[3].textContent = hasGrad ? d.grad : ph.grad;
-      rec.g.classList.toggle("pending", !hasValue);
-      rec.g.classList.toggle("no-grad", !hasGrad);
-      rec.g.classList.toggle("current", isCur);
-      rec.g.classList.toggle("selected", isSel && !isCur);
-    }
-    if (rec && (isCur || isSel)) ensureVisible(rec.g);
-    const mmNode = S.mm && S.mm.nodes.get(d.id);
-    if (mmNode) mmNode.classList.toggle("current", isCur);
-    const li = S.orderEls.get(d.id);
-    if (li && li.key !== key) {
-      li.key = key;
-      li.classList.toggle("has-value", hasValue);
-      li.classList.toggle("has-grad", hasGrad);
-      li.classList.toggle("current", isCur);
-      li.classList.toggle("selected", isSel);
-    }
-    if (li && isCur) li.scrollIntoView({ block: "nearest" });
+  const sel = S.selected;
+
+  // Reads first, while the layout is still clean from the last frame; writes after.
+  const ol = $("#order");
+  const li = cur !== null ? S.orderEls.get(cur) : null;
+  let scrollTo = null;
+  if (li && S.orderRows && S.orderH) {
+    const top = S.orderRows.first + li.row * S.orderRows.h, bottom = top + S.orderRows.h;
+    const st = ol.scrollTop;
+    if (top < st) scrollTo = top;
+    else if (bottom > st + S.orderH) scrollTo = bottom - S.orderH;
   }
-  for (const d of S.trace.display.edges) {
-    const rec = S.edgeEls.get(d.id);
-    if (!rec) continue;
-    const showVal = d.value_at !== null && S.k >= d.value_at;
-    const showGrad = d.grad !== null && d.grad_at !== null && S.k >= d.grad_at;
-    const hot = cur !== null && d.node === cur;
-    const back = hot && step.phase === "backward";
-    const key = (showVal ? 1 : 0) | (showGrad ? 2 : 0) | (hot ? 4 : 0) | (back ? 8 : 0);
-    if (rec.key === key) continue;
-    rec.key = key;
-    if (rec.val) rec.val.style.visibility = showVal ? "visible" : "hidden";
-    if (rec.grad) rec.grad.style.visibility = showGrad ? "visible" : "hidden";
-    rec.g.classList.toggle("hot", hot);
-    rec.g.classList.toggle("backward", back);
+  if (scrollTo !== null) ol.scrollTop = scrollTo;
+  if (cur !== null) ensureVisible(cur);
+  if (sel !== null) ensureVisible(sel);
+
+  // Only what changes between the step shown and this one: the nodes and edges whose
+  // values or gradients appear or disappear in between, and the current and selected nodes.
+  const nodes = new Set(), edges = new Set();
+  const { nodesAt, edgesAt, edgesOf } = S.idx;
+  const all = !prev || Math.abs(S.k - prev.k) > total / 4;
+  if (all) {
+    S.trace.display.nodes.forEach((d) => nodes.add(d.id));
+    S.trace.display.edges.forEach((d, i) => edges.add(i));
+  } else {
+    for (let j = Math.min(prev.k, S.k) + 1; j <= Math.max(prev.k, S.k); j++) {
+      for (const id of nodesAt[j]) nodes.add(id);
+      for (const i of edgesAt[j]) edges.add(i);
+    }
+    for (const id of [prev.cur, prev.sel]) if (id !== null) nodes.add(id);
+    if (prev.cur !== null) for (const i of edgesOf.get(prev.cur) || []) edges.add(i);
   }
+  for (const id of [cur, sel]) if (id !== null) nodes.add(id);
+  if (cur !== null) for (const i of edgesOf.get(cur) || []) edges.add(i);
+  for (const id of nodes) showNode(S.trace.display.nodes[id], cur, sel);
+  for (const i of edges) showEdge(S.trace.display.edges[i], cur, step);
+  if (S.mm && (!prev || prev.cur !== cur)) {
+    const was = prev && prev.cur !== null ? S.mm.nodes.get(prev.cur) : null;
+    if (was) was.classList.remove("current");
+    const now = cur !== null ? S.mm.nodes.get(cur) : null;
+    if (now) now.classList.add("current");
+  }
+  S.shown = { k: S.k, cur, sel };
+  if (li && !S.orderRows) li.scrollIntoView({ block: "nearest" });
+
   const slider = $("#step-slider");
   slider.value = String(S.k);
   slider.setAttribute("aria-valuetext", stepText());
@@ -579,8 +667,52 @@ function setStep(k, { keepSelection = false } = {}) {
   $("#step-label").title = stepText();       // the label shows two lines; the whole text on hover
   $("#step-prev").disabled = $("#step-first").disabled = S.k === 0;
   $("#step-next").disabled = $("#step-last").disabled = S.k === total;
-  renderPanel(S.selected !== null ? S.selected : (cur !== null ? cur : S.trace.output));
+  renderPanel(sel !== null ? sel : (cur !== null ? cur : S.trace.output));
   updateHash();
+}
+
+/** One node as of step S.k, in the drawing and in the order list (the DOM only if it changed). */
+function showNode(d, cur, sel) {
+  const ph = S.trace.display.placeholders;
+  const hasValue = d.value_at !== null && S.k >= d.value_at;
+  const hasGrad = d.grad_at !== null && S.k >= d.grad_at;
+  const isCur = d.id === cur, isSel = sel === d.id;
+  const key = (hasValue ? 1 : 0) | (hasGrad ? 2 : 0) | (isCur ? 4 : 0) | (isSel ? 8 : 0);
+  const rec = S.nodeEls.get(d.id);
+  if (rec && rec.key !== key) {
+    rec.key = key;
+    if (rec.texts[2]) rec.texts[2].textContent = hasValue ? d.value : ph.value;
+    if (rec.texts[3]) rec.texts[3].textContent = hasGrad ? d.grad : ph.grad;
+    rec.g.classList.toggle("pending", !hasValue);
+    rec.g.classList.toggle("no-grad", !hasGrad);
+    rec.g.classList.toggle("current", isCur);
+    rec.g.classList.toggle("selected", isSel && !isCur);
+  }
+  const li = S.orderEls.get(d.id);
+  if (li && li.key !== key) {
+    li.key = key;
+    li.classList.toggle("has-value", hasValue);
+    li.classList.toggle("has-grad", hasGrad);
+    li.classList.toggle("current", isCur);
+    li.classList.toggle("selected", isSel);
+  }
+}
+
+/** One edge's labels and highlight as of step S.k. */
+function showEdge(d, cur, step) {
+  const rec = S.edgeEls.get(d.id);
+  if (!rec) return;
+  const showVal = d.value_at !== null && S.k >= d.value_at;
+  const showGrad = d.grad !== null && d.grad_at !== null && S.k >= d.grad_at;
+  const hot = cur !== null && d.node === cur;
+  const back = hot && step.phase === "backward";
+  const key = (showVal ? 1 : 0) | (showGrad ? 2 : 0) | (hot ? 4 : 0) | (back ? 8 : 0);
+  if (rec.key === key) return;
+  rec.key = key;
+  if (rec.val) rec.val.style.visibility = showVal ? "visible" : "hidden";
+  if (rec.grad) rec.grad.style.visibility = showGrad ? "visible" : "hidden";
+  rec.g.classList.toggle("hot", hot);
+  rec.g.classList.toggle("backward", back);
 }
 
 function stepText() {
@@ -609,7 +741,8 @@ const ICON_PLAY = '<svg viewBox="0 0 20 20" aria-hidden="true"><path d="M6 4l10 
 const ICON_PAUSE = '<svg viewBox="0 0 20 20" aria-hidden="true"><path d="M5 4h3.5v12H5zM11.5 4H15v12h-3.5z"/></svg>';
 
 function stopPlay() {
-  if (S.timer) { clearInterval(S.timer); S.timer = null; }
+  if (!S.timer) return;        // not playing: the button already says Play
+  clearInterval(S.timer); S.timer = null;
   const b = $("#step-play");
   b.innerHTML = ICON_PLAY; b.classList.remove("playing"); b.setAttribute("aria-label", "Play");
 }
@@ -641,12 +774,20 @@ function partial(nodeLatex) { return `\\frac{\\partial ${outLatex()}}{\\partial 
 
 function renderPanel(id) {
   const p = $("#panel-node");
-  p.innerHTML = "";
-  if (!S.trace) { p.append(el("div", { class: "empty-state", text: "Run a program to see its nodes." })); return; }
+  if (!S.trace) {
+    p.innerHTML = "";
+    p.append(el("div", { class: "empty-state", text: "Run a program to see its nodes." }));
+    return;
+  }
   const n = S.trace.nodes[id];
   const d = S.trace.display.nodes[id];
   const hasValue = d.value_at !== null && S.k >= d.value_at;
   const hasGrad = d.grad_at !== null && S.k >= d.grad_at;
+  // The panel shows a node as it is at this step: rebuild it only when that changes.
+  const key = `${id} ${hasValue} ${hasGrad}`;
+  if (S.panelKey === key) return;
+  S.panelKey = key;
+  p.innerHTML = "";
   const badges = [el("span", { class: `badge ${n.kind}`, text: n.kind === "op" ? `op: ${n.op}` : n.kind })];
   if (n.frozen) badges.push(el("span", { class: "badge frozen", text: "frozen" }));
   if (id === S.trace.output) badges.push(el("span", { class: "badge output", text: "output" }));
@@ -887,13 +1028,13 @@ async function exportAs(format) {
 }
 
 function encodeState() {
-  return `#program=${encodeURIComponent(S.source)}&step=${S.k}`;
+  return `#program=${S.encodedSource}&step=${S.k}`;      // the program encoded once per run
 }
 
 function updateHash() {
   if (!S.trace) return;
   const h = encodeState();
-  if (location.hash !== h) history.replaceState(null, "", h);
+  if (S.hash !== h) { history.replaceState(null, "", h); S.hash = h; }
 }
 
 function readHash() {
@@ -952,7 +1093,14 @@ async function init() {
   editor.init();
   initPanZoom();
   initMinimap();
-  window.addEventListener("resize", updateMinimap);     // the visible area changes with the box
+  // The visible area changes with the box: keep its size (read here, never while stepping).
+  new ResizeObserver(([entry]) => {
+    const r = entry.contentRect;
+    if (r.width === S.box.w && r.height === S.box.h) return;
+    S.box = { w: r.width, h: r.height };
+    applyView();
+  }).observe($("#graph"));
+  new ResizeObserver(([entry]) => { S.orderH = entry.target.clientHeight; }).observe($("#order"));
   initKeys();
   $("#btn-run").onclick = () => runProgram(0);
   $("#step-first").onclick = () => { stopPlay(); setStep(0); };
@@ -972,6 +1120,7 @@ async function init() {
   $$("[data-example]").forEach((b) => { b.onclick = () => loadExample(b.dataset.example); });
   $$(".math[data-tex]").forEach((m) => m.replaceWith(tex(m.dataset.tex)));
   window.addEventListener("hashchange", () => {
+    S.hash = null;              // the address was changed by hand: write it again on the next step
     const st = readHash();
     if (st && (st.source !== S.source || st.step !== S.k)) { editor.value = st.source; runProgram(st.step); }
   });

@@ -1031,7 +1031,19 @@ function encodeState() {
   return `#program=${S.encodedSource}&step=${S.k}`;      // the program encoded once per run
 }
 
+const HASH_DELAY = 250;   // ms: the address follows the step once stepping pauses
+
+/** Keep the address (a shareable link) at this step. Writing it costs a few ms with a long
+ *  program, so a run of steps (a held key, Play) writes it once, when it pauses. */
 function updateHash() {
+  if (!S.trace) return;
+  clearTimeout(S.hashTimer);
+  S.hashTimer = setTimeout(writeHash, HASH_DELAY);
+}
+
+function writeHash() {
+  clearTimeout(S.hashTimer);
+  S.hashTimer = null;
   if (!S.trace) return;
   const h = encodeState();
   if (S.hash !== h) { history.replaceState(null, "", h); S.hash = h; }
@@ -1045,7 +1057,7 @@ function readHash() {
 }
 
 async function copyLink() {
-  updateHash();
+  writeHash();
   const url = location.href;
   try { await navigator.clipboard.writeText(url); toast("Link copied: it opens this program at this step"); }
   catch (_) { toast("Copy this page's address to share it"); }
@@ -1119,8 +1131,10 @@ async function init() {
   $("#examples-close").onclick = () => $("#examples-dialog").close();
   $$("[data-example]").forEach((b) => { b.onclick = () => loadExample(b.dataset.example); });
   $$(".math[data-tex]").forEach((m) => m.replaceWith(tex(m.dataset.tex)));
+  window.addEventListener("pagehide", writeHash);      // a reload comes back at this step
   window.addEventListener("hashchange", () => {
-    S.hash = null;              // the address was changed by hand: write it again on the next step
+    clearTimeout(S.hashTimer);  // the address was changed by hand: nothing pending overwrites it,
+    S.hash = null;              // and the next step writes it again
     const st = readHash();
     if (st && (st.source !== S.source || st.step !== S.k)) { editor.value = st.source; runProgram(st.step); }
   });

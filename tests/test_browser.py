@@ -3,6 +3,7 @@ server. Each test does what a student would do and checks what they would read."
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import urllib.parse
 import xml.etree.ElementTree as ET
@@ -202,8 +203,9 @@ def test_shared_link_restores_program_and_step(page, browser):
     open_studio(page)
     run(page, LECTURE)
     keys(page, "ArrowRight", AT_PLUS)
+    page.wait_for_url(re.compile(f"&step={AT_PLUS}$"))       # written once stepping pauses
     url = page.url
-    assert "#program=" in url and url.endswith(f"&step={AT_PLUS}")
+    assert "#program=" in url
     other = browser.new_context(viewport={"width": 1366, "height": 768}).new_page()
     try:
         other.goto(url)
@@ -481,3 +483,85 @@ def test_a_jacobian_of_a_vector_by_a_matrix_reads_as_a_matrix(page):
     # row i holds x in W1's row i and zeros elsewhere: ∂v5ᵢ/∂W1ᵢₖ = xₖ (x = [1, -2, 0.5])
     assert rows.nth(0).locator("td").all_inner_texts() == ["1", "-2", "0.5"] + ["0"] * 9
     assert rows.nth(3).locator("td").all_inner_texts() == ["0"] * 9 + ["1", "-2", "0.5"]
+
+
+# ---------------------------------------------------------------- following the step on a big graph
+
+def current_row_in_view(page) -> bool:
+    """The order list's row of the current step is wholly inside the list's visible part."""
+    return page.evaluate("""() => {
+        const ol = document.querySelector('#order').getBoundingClientRect();
+        const li = document.querySelector('#order li.current');
+        if (!li) return false;
+        const r = li.getBoundingClientRect();
+        return r.top >= ol.top - 1 && r.bottom <= ol.bottom + 1;
+    }""")
+
+
+def test_the_current_node_and_its_row_stay_in_view_on_a_big_graph(page):
+    """A drawn graph much larger than the box: stepping pans (never zooms) to the current
+    node and scrolls the order list to its row, forward, backward, and after jumps."""
+    program = "a0 = 1.0\n" + "\n".join(f"a{i} = a{i - 1} * 0.5" for i in range(1, 141))   # 281 nodes
+    open_studio(page, "#program=" + urllib.parse.quote(program) + "&step=0")
+    assert page.locator("#graph g.node").count() > 250
+    total = int(page.get_attribute("#step-slider", "max"))
+    width = float(page.get_attribute("#graph", "data-view").split()[2])
+    forward = page.locator('#order li[data-node]').count()
+    page.locator("#graph").focus()
+
+    def check() -> None:
+        cur = page.get_attribute("#graph g.node.current", "id")
+        assert cur in nodes_in_view(page), f"{cur} is off screen at {step_label(page)}"
+        assert current_row_in_view(page), f"row of {cur} is hidden at {step_label(page)}"
+        assert float(page.get_attribute("#graph", "data-view").split()[2]) == width   # panned, not zoomed
+
+    for _ in range(60):                               # the forward pass, left to right
+        page.keyboard.press("ArrowRight")
+    check()
+    page.keyboard.press("End")
+    check()
+    page.locator("#step-slider").fill(str(forward + 1))   # the output, first backward step
+    page.locator("#graph").focus()
+    for _ in range(40):
+        page.keyboard.press("ArrowRight")
+        check()
+    page.keyboard.press("Home")
+    page.keyboard.press("ArrowRight")
+    check()
+    assert step_label(page).startswith(f"Step 1 / {total}")
+
+
+def test_stepping_back_restores_every_placeholder(page):
+    """Back step by step, and by a jump: values, gradients, edge labels and the order
+    list's marks go back to what they were before those steps."""
+    open_studio(page)
+    run(page, LECTURE)
+
+    def state() -> dict:
+        return page.evaluate("""() => {
+            const classes = (e) => [...e.classList].sort().join(' ');      // a set: order does not matter
+            return {
+                texts: [...document.querySelectorAll('#graph g.node')].map(g =>
+                    [...g.querySelectorAll('text')].map(t => t.textContent).join('|')),
+                classes: [...document.querySelectorAll('#graph g.node, #graph g.edge')].map(classes),
+                labels: [...document.querySelectorAll('#graph g.edge text')].map(t => getComputedStyle(t).visibility),
+                rows: [...document.querySelectorAll('#order li')].map(classes),
+                minimap: [...document.querySelectorAll('#minimap .mm-node')].map(classes),
+            };
+        }""")
+
+    seen = [state()]
+    for _ in range(TOTAL):
+        keys(page, "ArrowRight")
+        seen.append(state())
+    assert seen[0] != seen[AT_PLUS] != seen[TOTAL]
+    for k in range(TOTAL - 1, -1, -1):                # one step back at a time
+        keys(page, "ArrowLeft")
+        assert state() == seen[k], f"step {k}"
+    assert node_text(page, 5, 2) == "value —" and node_text(page, 5, 3) == "grad —"
+    page.locator("#step-slider").fill(str(TOTAL))     # a jump forward, then back to the middle
+    assert state() == seen[TOTAL]
+    page.locator("#step-slider").fill(str(AT_PLUS - 1))
+    assert state() == seen[AT_PLUS - 1]
+    page.click("#step-first")
+    assert state() == seen[0]

@@ -251,8 +251,10 @@ def test_png_is_the_svg_canvas_at_png_dpi(lecture):
     assert size == tuple(round(v * R.PNG_DPI / 72) for v in pt)
 
 
-def test_one_graphviz_run_per_program_for_svg(lecture, monkeypatch):
+@pytest.mark.parametrize("example", EXAMPLES, ids=[e["id"] for e in EXAMPLES])
+def test_one_graphviz_run_per_program_for_svg(example, monkeypatch):
     """A program is drawn by one dot run; its other steps need none; exports run neato."""
+    doc = trace(example["source"]).to_dict()
     runs: list[str] = []
     real_run = subprocess.run
 
@@ -262,13 +264,13 @@ def test_one_graphviz_run_per_program_for_svg(lecture, monkeypatch):
 
     R.clear_caches()
     monkeypatch.setattr(R.subprocess, "run", counting_run)
-    R.render(lecture, "svg", 3)
+    R.render(doc, "svg", 3)
     assert runs == ["dot"]
-    for k in range(len(lecture["steps"]) + 1):
-        R.render(lecture, "svg", k)
-    R.render(lecture, "svg", None, highlight=False)
+    for k in range(len(doc["steps"]) + 1):
+        R.render(doc, "svg", k)
+    R.render(doc, "svg", None, highlight=False)
     assert runs == ["dot"]
-    R.render(lecture, "png", 3)
+    R.render(doc, "png", 3)
     assert runs == ["dot", "neato"]
 
 

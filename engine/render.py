@@ -484,6 +484,7 @@ def _drawing_for(full_dot: str) -> _Drawing:
 def clear_caches() -> None:
     """Forget every program drawn so far (the next render runs ``dot`` again)."""
     _drawing_for.cache_clear()
+    _quote.cache_clear()
 
 
 def _drawing(trace: dict, model: dict) -> _Drawing:

@@ -17,6 +17,7 @@ const S = {
   orderEls: new Map(),  // node id -> <li> of the topological order
   view: null, base: null,
   viewport: null,       // <g> wrapping the drawing: the view is its transform (a pan moves it, no relayout)
+  viewports: [],        // the same for each layer of the drawing (see splitDrawing)
   box: { w: 0, h: 0 },  // the graph box's size in pixels, kept by a ResizeObserver (never read while stepping)
   nodeBox: new Map(),   // node id -> its box in drawing units, measured once when the graph is installed
   idx: null,            // per-step change lists (see indexSteps)
@@ -261,7 +262,8 @@ function installGraph(doc) {
   const msg = $("#graph-message");
   box.innerHTML = "";
   S.nodeEls.clear(); S.edgeEls.clear();
-  S.full = S.base = S.view = S.viewport = null;
+  S.full = S.base = S.view = S.viewport = S.flow = null;
+  S.viewports = [];
   S.nodeBox.clear();
   S.shown = null;
   // Pictures need a drawing; DOT (unpinned when there is no drawing) and JSON always work.
@@ -292,15 +294,12 @@ function installGraph(doc) {
   const vb = live.viewBox.baseVal;
   S.full = { x: vb.x, y: vb.y, w: vb.width, h: vb.height };     // the whole drawing
   live.removeAttribute("viewBox");
-  const viewport = document.createElementNS("http://www.w3.org/2000/svg", "g");
-  viewport.setAttribute("class", "viewport");
-  viewport.append(...live.childNodes);
-  live.append(viewport);
-  S.viewport = viewport;
-  box.append(live);
   $$("title", live).forEach((t) => t.remove());   // Graphviz's "n3->n5" tooltips are noise here
+  const byId = new Map($$("g.node, g.edge", live).map((g) => [g.id, g]));
+  box.append(...splitDrawing(live, byId, doc));
+  S.flow = flowLayer(live);
   for (const d of doc.display.nodes) {
-    const g = live.getElementById(d.svg_id);
+    const g = byId.get(d.svg_id);
     if (!g) continue;
     g.dataset.node = d.id;
     g.setAttribute("tabindex", "-1");
@@ -310,7 +309,7 @@ function installGraph(doc) {
     S.nodeEls.set(d.id, { g, texts: $$("text", g) });
   }
   for (const d of doc.display.edges) {
-    const g = live.getElementById(d.id);
+    const g = byId.get(d.id);
     if (!g) continue;
     const texts = $$("text", g);
     const val = texts[0] || null, grad = texts[1] || null;
@@ -347,6 +346,77 @@ const MIN_READABLE_SCALE = 0.75;  // screen pixels per point below which labels 
 const START_SCALE = 0.9;          // where a graph too big to fit starts: comfortably readable
 const MAX_INITIAL_SCALE = 1.5;
 const MINIMAP_MAX = { w: 200, h: 110 };   // pixels
+
+const TILE_NODES = 40;   // nodes (with the edges into them) per layer of the drawing
+
+/** The drawing as a stack of full-size SVG layers, each holding the groups of TILE_NODES
+ *  consecutive nodes and the edges into them, each wrapped in a "viewport" group whose
+ *  transform is the view. The browser repaints a whole layer when anything in it changes
+ *  (~6 ms for 400 nodes in one layer); a step changes a few neighbouring nodes, so it
+ *  repaints one or two small layers. The first layer is Graphviz's own svg. */
+function splitDrawing(live, byId, doc) {
+  const NS = "http://www.w3.org/2000/svg";
+  const g0 = $("g.graph", live) || live.querySelector("g");
+  const count = Math.max(1, Math.ceil(doc.display.nodes.length / TILE_NODES));
+  const svgs = [live], layers = [g0];
+  for (let t = 1; t < count; t++) {
+    const svg = document.createElementNS(NS, "svg");
+    svg.setAttribute("class", "tile");
+    svg.setAttribute("aria-hidden", "true");
+    const layer = document.createElementNS(NS, "g");
+    if (g0.getAttribute("transform")) layer.setAttribute("transform", g0.getAttribute("transform"));
+    svg.append(layer);
+    svgs.push(svg); layers.push(layer);
+  }
+  if (count > 1) {
+    for (const d of doc.display.nodes) { const g = byId.get(d.svg_id); if (g) layers[Math.floor(d.id / TILE_NODES)].append(g); }
+    for (const d of doc.display.edges) { const g = byId.get(d.id); if (g) layers[Math.floor(d.node / TILE_NODES)].append(g); }
+  }
+  S.viewports = svgs.map((svg) => {
+    const viewport = document.createElementNS(NS, "g");
+    viewport.setAttribute("class", "viewport");
+    viewport.append(...svg.childNodes);
+    svg.append(viewport);
+    return viewport;
+  });
+  S.viewport = S.viewports[0];
+  return svgs;
+}
+
+/** A layer over the drawing for the moving dashes of the edges a gradient flows along.
+ *  An animation inside the drawing would repaint all of it every frame (~10 ms at 400
+ *  nodes); in a layer of its own, only that layer is repainted. */
+function flowLayer(live) {
+  const NS = "http://www.w3.org/2000/svg";
+  const svg = document.createElementNS(NS, "svg");
+  svg.setAttribute("class", "flow-layer");
+  svg.setAttribute("aria-hidden", "true");
+  const view = document.createElementNS(NS, "g");
+  const layer = document.createElementNS(NS, "g");
+  const g0 = $("g.graph", live);
+  if (g0 && g0.getAttribute("transform")) layer.setAttribute("transform", g0.getAttribute("transform"));
+  view.append(layer);
+  svg.append(view);
+  $("#graph").append(svg);
+  return { view, layer, node: null };
+}
+
+/** The flow layer shows the edges into node `id` while its gradient goes back (null: none). */
+function showFlow(id) {
+  if (!S.flow || S.flow.node === id) return;
+  S.flow.node = id;
+  const paths = [];
+  for (const i of id !== null ? S.idx.edgesOf.get(id) || [] : []) {
+    const rec = S.edgeEls.get(S.trace.display.edges[i].id);
+    const path = rec && rec.g.querySelector("path");
+    if (path) {
+      const p = document.createElementNS("http://www.w3.org/2000/svg", "path");
+      p.setAttribute("d", path.getAttribute("d"));
+      paths.push(p);
+    }
+  }
+  S.flow.layer.replaceChildren(...paths);
+}
 
 /** Each node's box in drawing units (the units of S.view), measured once: stepping then
  *  knows whether a node is on screen without asking the browser for its layout. */
@@ -385,7 +455,7 @@ function buildMinimap(live) {
   svg.setAttribute("viewBox", `${f.x} ${f.y} ${f.w} ${f.h}`);
   svg.setAttribute("aria-hidden", "true");
   // Graphviz draws inside a transformed group: copy its transform so coordinates agree.
-  const g0 = live.querySelector("g");
+  const g0 = $("g.graph", live) || live.querySelector("g g");
   const layer = document.createElementNS(NS, "g");
   if (g0 && g0.getAttribute("transform")) layer.setAttribute("transform", g0.getAttribute("transform"));
   svg.append(layer);
@@ -457,7 +527,9 @@ function ensureVisible(id) {
 function applyView() {
   if (S.viewport && S.view && S.box.w) {
     const { x, y, s } = visibleArea();
-    S.viewport.setAttribute("transform", `matrix(${s} 0 0 ${s} ${-x * s} ${-y * s})`);
+    const m = `matrix(${s} 0 0 ${s} ${-x * s} ${-y * s})`;
+    for (const v of S.viewports) v.setAttribute("transform", m);
+    if (S.flow) S.flow.view.setAttribute("transform", m);
     // The view in drawing units, for tools and tests (what the viewBox used to say).
     $("#graph").dataset.view = `${S.view.x} ${S.view.y} ${S.view.w} ${S.view.h}`;
   }
@@ -656,6 +728,7 @@ function setStep(k, { keepSelection = false } = {}) {
     const now = cur !== null ? S.mm.nodes.get(cur) : null;
     if (now) now.classList.add("current");
   }
+  showFlow(step && step.phase === "backward" ? cur : null);
   S.shown = { k: S.k, cur, sel };
   if (li && !S.orderRows) li.scrollIntoView({ block: "nearest" });
 

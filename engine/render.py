@@ -22,6 +22,8 @@ import shutil
 import subprocess
 from typing import Any
 
+import graphviz
+
 
 FORMATS: dict[str, str] = {
     "svg": "image/svg+xml",
@@ -127,8 +129,9 @@ def short_value(value: Any, shape: list[int]) -> str:
 
 
 def _escape(text: str) -> str:
-    """Text safe for a DOT escString: backslashes literal, never an HTML-like label."""
-    return text.replace("\\", "\\\\")
+    """Text safe for a DOT escString: backslashes literal, never an HTML-like label (the
+    graphviz package's own escaping; :func:`_quote` then quotes it)."""
+    return graphviz.escape(text)
 
 
 def _clip(text: str, limit: int) -> str:

@@ -10,7 +10,10 @@ import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+import graphviz
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from app.examples import EXAMPLES
 from app.security import sanitize_svg
@@ -450,3 +453,14 @@ def test_console_script_render(tmp_path):
                           capture_output=True, check=False)
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "g.png").read_bytes().startswith(b"\x89PNG")
+
+
+# ---------------------------------------------------------------- DOT quoting
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from('ab_1.-"\\<>& \n{}[];=,\'é'), max_size=12))
+def test_labels_are_quoted_as_the_graphviz_package_quotes_them(text):
+    """The DOT writer quotes a label exactly as the graphviz package would (its quote of its
+    own escape): user text can neither close the string nor become an HTML-like label."""
+    from graphviz.quoting import quote
+    assert R._quote(R._escape(text)) == quote(graphviz.escape(text))

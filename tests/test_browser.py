@@ -529,6 +529,9 @@ def test_the_current_node_and_its_row_stay_in_view_on_a_big_graph(page):
     page.keyboard.press("ArrowRight")
     check()
     assert step_label(page).startswith(f"Step 1 / {total}")
+    page.locator("#graph g#node-0").click()          # under the drawing's upper layers: still clickable
+    assert page.inner_text("#panel-title .nt-name") == "a0"
+    assert "selected" in page.get_attribute('#order li[data-node="0"]', "class")
 
 
 def test_stepping_back_restores_every_placeholder(page):

@@ -643,8 +643,11 @@ function measureOrder() {
   const ol = $("#order");
   const rows = [...S.orderEls.values()];
   S.orderRows = null;
+  ol.scrollTop = 0;                 // the first row is drawn: its height is a real one
   S.orderH = ol.clientHeight;
   if (rows.length < 2 || !S.orderH) return;
+  // Rows off screen are not drawn (content-visibility): they take this height meanwhile.
+  ol.style.setProperty("--row-h", `${rows[0].offsetHeight}px`);
   const top = (li) => li.getBoundingClientRect().top - ol.getBoundingClientRect().top + ol.scrollTop - ol.clientTop;
   const first = top(rows[0]), h = rows[0].offsetHeight;
   const pitch = (top(rows[rows.length - 1]) - first) / (rows.length - 1);
@@ -1110,8 +1113,15 @@ const HASH_DELAY = 250;   // ms: the address follows the step once stepping paus
  *  program, so a run of steps (a held key, Play) writes it once, when it pauses. */
 function updateHash() {
   if (!S.trace) return;
-  clearTimeout(S.hashTimer);
-  S.hashTimer = setTimeout(writeHash, HASH_DELAY);
+  S.hashDue = performance.now() + HASH_DELAY;       // one timer for a run of steps, not one per step
+  if (!S.hashTimer) S.hashTimer = setTimeout(hashLater, HASH_DELAY);
+}
+
+function hashLater() {
+  S.hashTimer = null;
+  const wait = S.hashDue - performance.now();
+  if (wait > 1) S.hashTimer = setTimeout(hashLater, wait);
+  else writeHash();
 }
 
 function writeHash() {

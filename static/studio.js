@@ -73,8 +73,8 @@ function tex(latex, display = false) {
     catch (_) { span.textContent = latex; }    // plain text
   }
   if (TEX_CACHE.size >= TEX_CACHE_MAX) TEX_CACHE.clear();
-  TEX_CACHE.set(key, span);
-  return span.cloneNode(true);
+  TEX_CACHE.set(key, span);    // only ever copied from: it can be shown itself this once
+  return span;
 }
 
 /** A number ready to sit inside LaTeX. */

@@ -189,26 +189,39 @@ def run_forward(graph: Graph) -> list[float | np.ndarray]:
         for node in nodes:
             nid = node.id
             if node.kind == "op":
-                ins = [vals[i] for i in node.inputs]
+                inputs = node.inputs
                 v = None
                 sc = scalar_ops.get(node.op) if not node.shape else None
                 if sc is not None:
-                    for x in ins:
-                        if type(x) is not float:
-                            sc = None
-                            break
-                    if sc is not None:
-                        try:
-                            v = sc.forward(ins, node.attrs)
-                            if v - v != 0.0:          # inf or nan: let numpy name the trouble
-                                v = None
+                    # One or two numbers in, one out (most nodes of a scalar program): the
+                    # op's value function on the numbers themselves.
+                    f = sc.value
+                    try:
+                        if f is not None and len(inputs) == 2:
+                            a, b = vals[inputs[0]], vals[inputs[1]]
+                            if type(a) is float and type(b) is float:
+                                v = f(a, b)
+                        elif f is not None and len(inputs) == 1:
+                            a = vals[inputs[0]]
+                            if type(a) is float:
+                                v = f(a)
+                        else:
+                            ins = [vals[i] for i in inputs]
+                            for x in ins:
+                                if type(x) is not float:
+                                    break
                             else:
-                                done_scalar[nid] = 1
-                        except _SCALAR_TROUBLE:
+                                v = sc.forward(ins, node.attrs)
+                    except _SCALAR_TROUBLE:
+                        v = None
+                    if v is not None:
+                        if v - v != 0.0:          # inf or nan: let numpy name the trouble
                             v = None
+                        else:
+                            done_scalar[nid] = 1
                 if v is None:
                     try:
-                        v = _numpy_forward(node, ins)
+                        v = _numpy_forward(node, [vals[i] for i in inputs])
                     except FloatingPointError as e:
                         raise numeric_error(node, e, "forward") from None
             else:
@@ -339,7 +352,7 @@ def _backward(graph: Graph, output: int, scalar: bool) -> list[Record]:
             inputs = node.inputs
             if done_scalar is not None and done_scalar[nid] and type(up) is float:
                 sc = scalar_ops[node.op]                  # its inputs were numbers going forward
-                ins = [vals[i] for i in inputs]
+                ins = [vals[inputs[0]], vals[inputs[1]]] if len(inputs) == 2 else [vals[i] for i in inputs]
             else:
                 sc = scalar_ops.get(node.op) if type(up) is float else None
                 if sc is not None:
@@ -350,22 +363,48 @@ def _backward(graph: Graph, output: int, scalar: bool) -> list[Record]:
                             break
             if sc is not None:
                 # The scalar interpretation: any trouble (an exception, a result that is not
-                # a finite number) sends the whole pass to numpy, which names it.
+                # a finite number) sends the whole pass to numpy, which names it. Each edge:
+                # local derivative, downstream = local × upstream, added to the input's sum.
                 local_of, out, attrs = sc.local, vals[nid], node.attrs
-                edges: list = []
                 try:
-                    for pos, i in enumerate(inputs):
-                        if not takes[i]:
-                            edges.append((i, pos, None, None, "frozen" if nodes[i].frozen else "constant"))
-                            continue
-                        local = local_of(pos, ins, out, attrs)
-                        down = local * up
-                        g = grads[i]
-                        g = down if g is None else g + down
-                        if g - g != 0.0:
-                            raise _Careful
-                        grads[i] = g
-                        edges.append((i, pos, local, down, None))
+                    if len(inputs) == 2:
+                        i, j = inputs
+                        if takes[i]:
+                            local = local_of(0, ins, out, attrs)
+                            down = local * up
+                            g = grads[i]
+                            g = down if g is None else g + down
+                            if g - g != 0.0:
+                                raise _Careful
+                            grads[i] = g
+                            first = (i, 0, local, down, None)
+                        else:
+                            first = (i, 0, None, None, "frozen" if nodes[i].frozen else "constant")
+                        if takes[j]:
+                            local = local_of(1, ins, out, attrs)
+                            down = local * up
+                            g = grads[j]
+                            g = down if g is None else g + down
+                            if g - g != 0.0:
+                                raise _Careful
+                            grads[j] = g
+                            edges = [first, (j, 1, local, down, None)]
+                        else:
+                            edges = [first, (j, 1, None, None, "frozen" if nodes[j].frozen else "constant")]
+                    else:
+                        edges = []
+                        for pos, i in enumerate(inputs):
+                            if not takes[i]:
+                                edges.append((i, pos, None, None, "frozen" if nodes[i].frozen else "constant"))
+                                continue
+                            local = local_of(pos, ins, out, attrs)
+                            down = local * up
+                            g = grads[i]
+                            g = down if g is None else g + down
+                            if g - g != 0.0:
+                                raise _Careful
+                            grads[i] = g
+                            edges.append((i, pos, local, down, None))
                 except _SCALAR_TROUBLE:
                     raise _Careful from None
             else:

@@ -15,6 +15,7 @@ back to the input's shape in one place (`unbroadcast`).
 from __future__ import annotations
 
 import math
+import operator
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
@@ -383,6 +384,14 @@ ScalarLocal = Callable[[int, Sequence[float], float, dict], float]   # (i, ins, 
 class ScalarOp:
     forward: ScalarForward
     local: ScalarLocal
+    # The forward value as a function of the numbers alone (positional), for ops without
+    # attributes: what `forward` computes, called without packing the inputs in a list.
+    value: Callable[..., float] | None = None
+
+
+def _numbers(value: Callable[..., float], local: ScalarLocal) -> ScalarOp:
+    """A scalar op whose value depends on its input numbers alone."""
+    return ScalarOp(lambda v, at: value(*v), local, value)
 
 
 def _np1(f: Callable[[Any], Any]) -> Callable[[float], float]:
@@ -406,32 +415,28 @@ def _tie(a: float, b: float, win: bool) -> float:
 
 
 SCALAR: dict[str, ScalarOp] = {
-    "add": ScalarOp(lambda v, at: v[0] + v[1], lambda i, v, o, at: 1.0),
-    "sub": ScalarOp(lambda v, at: v[0] - v[1], lambda i, v, o, at: 1.0 if i == 0 else -1.0),
-    "mul": ScalarOp(lambda v, at: v[0] * v[1], lambda i, v, o, at: v[1 - i]),
-    "div": ScalarOp(lambda v, at: v[0] / v[1], lambda i, v, o, at: 1.0 / v[1] if i == 0 else -o / v[1]),
-    "pow": ScalarOp(lambda v, at: _pow(v[0], v[1]),
-                    lambda i, v, o, at: v[1] * _pow(v[0], v[1] - 1) if i == 0
+    "add": _numbers(operator.add, lambda i, v, o, at: 1.0),
+    "sub": _numbers(operator.sub, lambda i, v, o, at: 1.0 if i == 0 else -1.0),
+    "mul": _numbers(operator.mul, lambda i, v, o, at: v[1 - i]),
+    "div": _numbers(operator.truediv, lambda i, v, o, at: 1.0 / v[1] if i == 0 else -o / v[1]),
+    "pow": _numbers(_pow, lambda i, v, o, at: v[1] * _pow(v[0], v[1] - 1) if i == 0
                     else o * _log(1.0 if v[0] == 0 else v[0])),           # d(0^y)/dy = 0, as numpy's
-    "neg": ScalarOp(lambda v, at: -v[0], lambda i, v, o, at: -1.0),
-    "exp": ScalarOp(lambda v, at: _exp(v[0]), lambda i, v, o, at: o),
-    "log": ScalarOp(lambda v, at: _log(v[0]), lambda i, v, o, at: 1.0 / v[0]),
-    "sqrt": ScalarOp(lambda v, at: math.sqrt(v[0]), lambda i, v, o, at: 0.5 / o),
-    "abs": ScalarOp(lambda v, at: abs(v[0]), lambda i, v, o, at: (v[0] > 0) - (v[0] < 0) + 0.0),
-    "sin": ScalarOp(lambda v, at: _sin(v[0]), lambda i, v, o, at: _cos(v[0])),
-    "cos": ScalarOp(lambda v, at: _cos(v[0]), lambda i, v, o, at: -_sin(v[0])),
-    "tanh": ScalarOp(lambda v, at: _tanh(v[0]), lambda i, v, o, at: 1.0 - o * o),
-    "sigmoid": ScalarOp(lambda v, at: _sigmoid_scalar(v[0]), lambda i, v, o, at: o * (1.0 - o)),
-    "relu": ScalarOp(lambda v, at: v[0] if v[0] > 0.0 else 0.0, lambda i, v, o, at: 1.0 if v[0] > 0 else 0.0),
+    "neg": _numbers(operator.neg, lambda i, v, o, at: -1.0),
+    "exp": _numbers(_exp, lambda i, v, o, at: o),
+    "log": _numbers(_log, lambda i, v, o, at: 1.0 / v[0]),
+    "sqrt": _numbers(math.sqrt, lambda i, v, o, at: 0.5 / o),
+    "abs": _numbers(abs, lambda i, v, o, at: (v[0] > 0) - (v[0] < 0) + 0.0),
+    "sin": _numbers(_sin, lambda i, v, o, at: _cos(v[0])),
+    "cos": _numbers(_cos, lambda i, v, o, at: -_sin(v[0])),
+    "tanh": _numbers(_tanh, lambda i, v, o, at: 1.0 - o * o),
+    "sigmoid": _numbers(_sigmoid_scalar, lambda i, v, o, at: o * (1.0 - o)),
+    "relu": _numbers(lambda x: x if x > 0.0 else 0.0, lambda i, v, o, at: 1.0 if v[0] > 0 else 0.0),
     "leaky_relu": ScalarOp(lambda v, at: v[0] if v[0] > 0 else at["slope"] * v[0],
                            lambda i, v, o, at: 1.0 if v[0] > 0 else float(at["slope"])),
-    "hardtanh": ScalarOp(lambda v, at: min(max(v[0], -1.0), 1.0),
-                         lambda i, v, o, at: 1.0 if -1 < v[0] < 1 else 0.0),
+    "hardtanh": _numbers(lambda x: min(max(x, -1.0), 1.0), lambda i, v, o, at: 1.0 if -1 < v[0] < 1 else 0.0),
     # numpy's maximum and minimum give the second input on a tie (so max(0.0, -0.0) is -0.0)
-    "maximum": ScalarOp(lambda v, at: v[0] if v[0] > v[1] else v[1],
-                        lambda i, v, o, at: _tie(v[0], v[1], v[i] > v[1 - i])),
-    "minimum": ScalarOp(lambda v, at: v[0] if v[0] < v[1] else v[1],
-                        lambda i, v, o, at: _tie(v[0], v[1], v[i] < v[1 - i])),
+    "maximum": _numbers(lambda a, b: a if a > b else b, lambda i, v, o, at: _tie(v[0], v[1], v[i] > v[1 - i])),
+    "minimum": _numbers(lambda a, b: a if a < b else b, lambda i, v, o, at: _tie(v[0], v[1], v[i] < v[1 - i])),
 }
 
 

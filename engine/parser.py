@@ -51,6 +51,7 @@ ELEMENTWISE: dict[str, str] = {name: op.symbol for name, op in OPS.items()
 SCALAR_CALLS: dict[str, tuple[str, int]] = {f: (op, OPS[op].arity) for f, op in FUNCTIONS.items()
                                             if op in ELEMENTWISE}
 _Name, _Constant, _USub = ast.Name, ast.Constant, ast.USub
+_new = object.__new__
 
 # What a refused construct is called in the message.
 REFUSED: dict[type, str] = {
@@ -167,13 +168,20 @@ class Builder:
         nid = len(nodes)
         if nid >= MAX_NODES or graph.total_elements >= MAX_TOTAL_ELEMENTS:
             return self.make(at, op, kind, [nodes[i] for i in inputs], attrs, label, literal, ())  # the error
+        # Node(...) field by field: the same node, without the cost of calling a class
+        # with fifteen arguments (this is every node of a scalar program).
+        node = _new(Node)
+        node.id, node.op, node.kind, node.inputs, node.shape, node.attrs = nid, op, kind, inputs, (), attrs
         line = at.lineno
         if self.ascii and line == at.end_lineno:
             c, ec = at.col_offset, at.end_col_offset
-            node = Node(nid, op, kind, inputs, (), attrs, line, c + 1, line, ec + 1, self.lines[line - 1][c:ec],
-                        label, [], False, literal)
+            node.line, node.col, node.end_line, node.end_col, node.expr = \
+                line, c + 1, line, ec + 1, self.lines[line - 1][c:ec]
         else:
-            node = Node(nid, op, kind, inputs, (), attrs, *self.span(at), label, [], False, literal)
+            node.line, node.col, node.end_line, node.end_col, node.expr = self.span(at)
+        node.label, node.names, node.frozen, node._literal = label, [], False, literal
+        node._value = node._grad = None
+        node.grad_inputs = True
         graph.total_elements += 1
         nodes.append(node)
         return node

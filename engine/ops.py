@@ -402,6 +402,13 @@ _exp, _log, _tanh, _sin, _cos = (_np1(f) for f in (np.exp, np.log, np.tanh, np.s
 
 
 def _pow(a: float, b: float) -> float:
+    # numpy computes x ** 2 as x * x and x ** 1 as x (the fast paths of its power loop, and of
+    # ndarray ** scalar, which the numpy interpretation uses): the same numbers, without a
+    # ufunc call. Every statement squaring something goes through here, forward and back.
+    if b == 2.0:
+        return a * a
+    if b == 1.0:
+        return a
     return float(np.power(a, b))
 
 

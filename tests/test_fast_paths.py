@@ -2,16 +2,24 @@
 
 - The scalar interpretation of the ops (Python floats) against numpy alone: the same JSON
   document byte for byte, signed zeros included, and the same numeric errors.
+- The scalar power's shortcuts (x ** 2 as x * x, x ** 1 as x) against numpy's power, on any
+  float.
+- The reader's scalar fast path against its general one (every node made by `make`).
 """
 from __future__ import annotations
 
 import json
 import random
 
+import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import engine.autodiff as autodiff
+import engine.parser as parser
 from engine import ProgramError, trace
+from engine.ops import SCALAR
 
 NUMBERS = ["1", "2.5", "0.5", ".5", "3.", "1e2", "1.5e-3", "0", "2E1", "7", "0.0", "1e-320", "1e300",
            "00", "01", "1_0", "1e400"]
@@ -95,4 +103,39 @@ def test_scalar_interpretation_matches_numpy(numpy_only):
     scalar = [document(p) for p in PROGRAMS]
     numpy_only()
     for program, expected in zip(PROGRAMS, scalar):
+        assert document(program) == expected, program
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.floats(allow_nan=False, allow_infinity=False), st.sampled_from([2.0, 1.0, 2, 1]))
+def test_scalar_power_shortcuts_match_numpy(x, y):
+    with np.errstate(over="ignore", under="ignore"):
+        expected = float(np.power(x, float(y)))
+        as_arrays = float(np.asarray(x) ** np.asarray(float(y)))       # the numpy interpretation
+    got = SCALAR["pow"].forward([x, float(y)], {})
+    assert np.float64(got).tobytes() == np.float64(expected).tobytes() == np.float64(as_arrays).tobytes()
+
+
+@pytest.fixture
+def general_reader(monkeypatch: pytest.MonkeyPatch):
+    """Every node through `make` (shape rule, handler table), as before the scalar fast path."""
+    def general() -> None:
+        monkeypatch.setattr(parser.Builder, "scalar",
+                            lambda self, at, op, kind, inputs, attrs, label, literal=None: self.make(
+                                at, op, kind, [self.graph.nodes[i] for i in inputs], attrs, label,
+                                None if literal is None else np.array(literal), ()))
+        monkeypatch.setattr(parser.Builder, "operand", lambda self, node, depth: self.expr(node, depth))
+    return general
+
+
+def test_reader_fast_path_matches_general_path(general_reader):
+    programs = PROGRAMS + [
+        "x = 1.0\ny = 2.5\nz = x * y + 1 - x / 2 ** y\nw = relu(z) + max(x, z) - -z",
+        "é = 1.0\nf = é * 2 + (é\n  - 3)",                          # non-ASCII, a node over two lines
+        "v = [1.0, 2.0]\ns = sum(v * 2.0) + relu(v)[0]",              # vectors among numbers
+        "x = 1.0\ny = x + 1.5 + 1.5 + 1.5\nz = 1.5",                # a number read again
+    ]
+    fast = [document(p) for p in programs]
+    general_reader()
+    for program, expected in zip(programs, fast):
         assert document(program) == expected, program

@@ -102,11 +102,6 @@ class Builder:
         self.stmt_target: str | None = None
         # Number literals already read, by their text: (value, label as a constant).
         self.numbers: dict[str, tuple[float, str]] = {}
-        self.exprs: dict[type, Callable[[Any, int], Node]] = {
-            ast.BinOp: self.binop, ast.UnaryOp: self.unaryop, ast.Call: self.call,
-            ast.Name: self.name, ast.Constant: self.constant, ast.List: self.list_literal,
-            ast.Attribute: self.attribute, ast.Subscript: self.subscript,
-        }
 
     # ------------------------------------------------------------ positions
     def col(self, line: int, byte_offset: int) -> int:
@@ -274,10 +269,10 @@ class Builder:
         if depth > MAX_DEPTH:
             raise self.error(node, f"the expression nests more than {MAX_DEPTH} levels deep; "
                                    "split it into several statements")
-        handler = self.exprs.get(type(node))
+        handler = EXPRESSIONS.get(type(node))
         if handler is None:
             raise self.error(node, _refused(node, " here"))
-        return handler(node, depth + 1)
+        return handler(self, node, depth + 1)
 
     # ------------------------------------------------------------ expressions
     def binop(self, node: ast.BinOp, depth: int) -> Node:
@@ -570,6 +565,15 @@ class Builder:
         if not math.isfinite(f) or abs(f) > MAX_NUMBER_MAGNITUDE:
             raise self.error(node, f"the number {text} is too large (the limit is {MAX_NUMBER_MAGNITUDE:g})")
         return sign * f
+
+
+# The expressions a program may use, each with its handler (a table of plain functions, so
+# a Builder refers to nothing that refers back to it: its graph goes when the trace goes).
+EXPRESSIONS: dict[type, Callable[[Builder, Any, int], Node]] = {
+    ast.BinOp: Builder.binop, ast.UnaryOp: Builder.unaryop, ast.Call: Builder.call,
+    ast.Name: Builder.name, ast.Constant: Builder.constant, ast.List: Builder.list_literal,
+    ast.Attribute: Builder.attribute, ast.Subscript: Builder.subscript,
+}
 
 
 def _is_negative_number(node: ast.AST) -> bool:

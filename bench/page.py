@@ -34,10 +34,24 @@ FRAME_MS = 16.7
 # Runs in the page: press → `count` times; per step, the handler's time and the handler's
 # time plus the frame it causes. The frame callback is registered before the key press, so
 # it runs first in that frame; a message posted from it is handled once the frame's
-# rendering work (any page frame callbacks, style, layout, paint, commit) is done.
-MEASURE = """async (count) => {
+# rendering work (any page frame callbacks, style, layout, paint, commit) is done. Per step
+# also: the work the page did in idle callbacks after it (preparing the next step's panel:
+# not part of the step, but main-thread work all the same, so reported) and whether the
+# step found its panel prepared.
+MEASURE = """async ([count, idle]) => {
   const out = [];
-  const settle = () => new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
+  const frame = () => new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
+  const prepMs = () => (S.prep ? S.prep.ms : 0);
+  const prepUsed = () => (S.prep ? S.prep.used : 0);
+  // Between steps: the next frame, then (idle=true) until the page's idle work is done
+  // (at most 1 s), as between the presses of a user reading each step.
+  const settle = async () => {
+    await frame();
+    if (!idle) return;
+    const t0 = performance.now();
+    while (S.prep && (S.prep.job || S.prep.queue.length) && performance.now() - t0 < 1000)
+      await new Promise((r) => setTimeout(r, 5));
+  };
   await settle();
   for (let i = 0; i < count; i++) {
     let f0 = 0;
@@ -47,12 +61,13 @@ MEASURE = """async (count) => {
       ch.port1.onmessage = () => resolve(performance.now());
       ch.port2.postMessage(0);
     }));
+    const m0 = prepMs(), u0 = prepUsed();
     const t0 = performance.now();
     document.body.dispatchEvent(new KeyboardEvent("keydown", {key: "ArrowRight", bubbles: true, cancelable: true}));
     const t1 = performance.now();
     const f1 = await painted;
-    out.push([t1 - t0, (t1 - t0) + (f1 - f0)]);
     await settle();
+    out.push([t1 - t0, (t1 - t0) + (f1 - f0), prepMs() - m0, prepUsed() - u0]);
   }
   return out;
 }"""
@@ -65,6 +80,10 @@ ADDRESS = """() => {
   for (let i = 0; i < 5; i++) { S.hash = null; const t0 = performance.now(); writeHash(); out.push(performance.now() - t0); }
   return out;
 }"""
+
+
+# The longest single chunk of idle work the page has done so far (ms).
+LONGEST = "() => (S.prep && S.prep.longest) || 0"
 
 
 def _free_port() -> int:
@@ -101,8 +120,9 @@ def _step_label(page) -> str:
 def run(sizes: list[int], repeat: int) -> Table:
     table = Table("The page: one step applied in the browser (ms per step: median / worst of "
                   f"{repeat} forward and {repeat} backward steps)",
-                  ["nodes", "drawn", "forward step", "backward step", "frame budget", "requests",
-                   "address, once paused"])
+                  ["nodes", "drawn", "forward step", "backward step", "frame budget",
+                   "backward, key held", "prepared while idle, ms per step", "panels ready",
+                   "requests", "address, once paused"])
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
@@ -133,7 +153,8 @@ def run(sizes: list[int], repeat: int) -> Table:
                 drawn = page.evaluate("() => !!document.querySelector('#graph svg .node')")
                 page.evaluate("() => { document.activeElement && document.activeElement.blur(); }")
                 before = len(requests)
-                fwd = page.evaluate(MEASURE, repeat)
+                fwd = page.evaluate(MEASURE, [repeat, True])
+                longest = page.evaluate(LONGEST)
                 sent = len(requests) - before
                 page.goto(f"{url}/#program={urllib.parse.quote(program)}&step={forward_steps + 1}")
                 deadline = time.monotonic() + 60
@@ -143,8 +164,21 @@ def run(sizes: list[int], repeat: int) -> Table:
                     time.sleep(0.05)
                 page.evaluate("() => { document.activeElement && document.activeElement.blur(); }")
                 before = len(requests)
-                bwd = page.evaluate(MEASURE, repeat)
+                bwd = page.evaluate(MEASURE, [repeat, True])
+                longest = max(longest, page.evaluate(LONGEST))
                 sent += len(requests) - before
+                # A held key (auto-repeat): the next press as soon as the frame is shown,
+                # leaving the page no idle time to prepare anything. (A new page load: the
+                # same address again would only change the hash.)
+                page.goto("about:blank")
+                page.goto(f"{url}/#program={urllib.parse.quote(program)}&step={forward_steps + 1}")
+                deadline = time.monotonic() + 60
+                while not _step_label(page).startswith(f"Step {forward_steps + 1} / {total}"):
+                    if time.monotonic() > deadline:
+                        raise RuntimeError(f"the page did not load the {n}-node program")
+                    time.sleep(0.05)
+                page.evaluate("() => { document.activeElement && document.activeElement.blur(); }")
+                held = page.evaluate(MEASURE, [repeat, False])
                 address = statistics.median(page.evaluate(ADDRESS))
                 worst = max(x[1] for x in fwd + bwd)
 
@@ -152,8 +186,9 @@ def run(sizes: list[int], repeat: int) -> Table:
                     total_ms = [x[1] for x in xs]
                     return f"{statistics.median(total_ms):.1f} / {max(total_ms):.1f}"
                 table.add(f"{len(t.nodes):,}", "yes" if drawn else "no (over the drawing limit)",
-                          cell(fwd), cell(bwd), "within" if worst <= FRAME_MS else "OVER", str(sent),
-                          f"{address:.1f}")
+                          cell(fwd), cell(bwd), "within" if worst <= FRAME_MS else "OVER", cell(held),
+                          f"{statistics.median(x[2] for x in fwd + bwd):.1f} (longest chunk {longest:.1f})",
+                          f"{sum(x[3] for x in fwd + bwd)} of {len(fwd + bwd)}", str(sent), f"{address:.1f}")
             browser.close()
     finally:
         proc.terminate()
@@ -166,7 +201,7 @@ def run(sizes: list[int], repeat: int) -> Table:
                        "key; its time is the page's handler plus the frame it causes (frame callbacks, style, "
                        "layout, paint, commit: from the frame's first requestAnimationFrame callback to the "
                        "first task after it), measured in the page with performance.now(); the idle wait for "
-                       "the frame is not counted. 'address, once paused': the page writes its address (the "
+                       "the frame is not counted. Between steps the bench waits for the frame and then for the page's idle work (preparing the panels of the next and previous steps, in idle callbacks of a few ms each); that work is not in the step's time but is reported: 'prepared while idle' (median ms per step, and the longest chunk: one idle callback runs at least one chunk) and 'panels ready' (steps whose panel was prepared). 'backward, key held': the same steps pressed as soon as each frame is shown, with no idle time between them. 'address, once paused': the page writes its address (the "
                        "shareable link, with the whole program) 250 ms after the last step, not in each step; "
                        "that write's own time, median of 5. 'requests': requests sent while stepping (none "
                        "expected: the page has every step's texts from the one /api/trace answer).")

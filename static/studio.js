@@ -848,6 +848,14 @@ function outLatex() { return S.trace.nodes[S.trace.output].latex || "f"; }
 
 function partial(nodeLatex) { return `\\frac{\\partial ${outLatex()}}{\\partial ${nodeLatex}}`; }
 
+/** What the panel shows for node `id` at step k: it changes only with these. */
+function panelKey(id, k) {
+  const d = S.trace.display.nodes[id];
+  const hasValue = d.value_at !== null && k >= d.value_at;
+  const hasGrad = d.grad_at !== null && k >= d.grad_at;
+  return `${id} ${hasValue} ${hasGrad}`;
+}
+
 function renderPanel(id) {
   const p = $("#panel-node");
   if (!S.trace) {
@@ -855,67 +863,157 @@ function renderPanel(id) {
     p.append(el("div", { class: "empty-state", text: "Run a program to see its nodes." }));
     return;
   }
+  // The panel shows a node as it is at this step: rebuild it only when that changes.
+  const key = panelKey(id, S.k);
+  if (S.panelKey !== key) {
+    S.panelKey = key;
+    // Built while the page was idle (see preparePanels), or built now.
+    const ready = takePrepared(key);
+    const parts = ready || [];
+    if (!ready) for (const chunk of panelParts(id, S.k)) parts.push(...chunk);
+    p.replaceChildren(...parts);
+  }
+  preparePanels();
+}
+
+/** The panel of node `id` at step k, built off-document: a generator of chunks of its
+ *  children, each a small piece of work (a formula or an edge's card), so that it can be
+ *  built a chunk at a time while the page is idle. */
+function* panelParts(id, k) {
   const n = S.trace.nodes[id];
   const d = S.trace.display.nodes[id];
-  const hasValue = d.value_at !== null && S.k >= d.value_at;
-  const hasGrad = d.grad_at !== null && S.k >= d.grad_at;
-  // The panel shows a node as it is at this step: rebuild it only when that changes.
-  const key = `${id} ${hasValue} ${hasGrad}`;
-  if (S.panelKey === key) return;
-  S.panelKey = key;
-  p.innerHTML = "";
+  const hasValue = d.value_at !== null && k >= d.value_at;
+  const hasGrad = d.grad_at !== null && k >= d.grad_at;
   const badges = [el("span", { class: `badge ${n.kind}`, text: n.kind === "op" ? `op: ${n.op}` : n.kind })];
   if (n.frozen) badges.push(el("span", { class: "badge frozen", text: "frozen" }));
   if (id === S.trace.output) badges.push(el("span", { class: "badge output", text: "output" }));
-  p.append(
+  const head = [
     el("div", { class: "node-title", id: "panel-title", "data-node": id },
       el("span", { class: "nt-name", text: d.header }), ...badges),
     el("div", { class: "node-expr", "data-field": "expr" }, ...whatIs(n)),
     el("div", { class: "meta" }, `node #${id} · ${shapeText(n.shape)}`,
       n.names && n.names.length > 1 ? ` · names: ${n.names.join(", ")}` : "",
       ` · line ${n.line}, col ${n.col}`),
-  );
+  ];
 
-  p.append(el("h3", { text: "Forward value" }));
-  if (hasValue) p.append(el("div", { "data-field": "value" }, tensorView(n.value, n.shape, "val")));
-  else p.append(waiting(`Computed at step ${d.value_at} (forward).`, d.value_at));
+  head.push(el("h3", { text: "Forward value" }));
+  if (hasValue) head.push(el("div", { "data-field": "value" }, tensorView(n.value, n.shape, "val")));
+  else head.push(waiting(`Computed at step ${d.value_at} (forward).`, d.value_at));
 
-  p.append(el("h3", { text: "Gradient" }));
+  head.push(el("h3", { text: "Gradient" }));
   if (!S.trace.backward) {
-    p.append(el("div", { class: "waiting", text: "No backward pass: the output is not a scalar. Reduce it (e.g. sum(...)) to get gradients." }));
+    head.push(el("div", { class: "waiting", text: "No backward pass: the output is not a scalar. Reduce it (e.g. sum(...)) to get gradients." }));
+    yield head;
     return;
   }
   if (!hasGrad) {
-    p.append(waiting(d.grad_at ? `Its gradient arrives at step ${d.grad_at} (backward).` : "No gradient reaches this node.", d.grad_at));
+    head.push(waiting(d.grad_at ? `Its gradient arrives at step ${d.grad_at} (backward).` : "No gradient reaches this node.", d.grad_at));
+    yield head;
     return;
   }
+  yield head;
   const step = S.trace.steps[d.grad_at - 1];
-  const up = el("dl", { class: "kv" },
+  const out = [];
+  out.push(el("dl", { class: "kv" },
     el("dt", {}, "upstream ", tex(partial(n.latex))),
-    el("dd", { "data-field": "upstream" }, tensorView(step.upstream, n.shape, "grad")));
-  p.append(up);
+    el("dd", { "data-field": "upstream" }, tensorView(step.upstream, n.shape, "grad"))));
 
   const contribs = step.contributions || [];
   if (contribs.length > 1) {
-    p.append(el("div", { class: "sumrule", text: step.sum_rule || `${d.header} feeds ${contribs.length} nodes; its gradient is the sum of their contributions.` }));
+    out.push(el("div", { class: "sumrule", text: step.sum_rule || `${d.header} feeds ${contribs.length} nodes; its gradient is the sum of their contributions.` }));
     const scalar = n.shape.length === 0;
     if (scalar) {
       const sumTex = `${partial(n.latex)} = ` + contribs.map((c) => texNum(c.downstream)).join(" + ").replace(/\+ -/g, "- ") + ` = ${texNum(step.upstream)}`;
-      p.append(el("div", { class: "chain", "data-field": "sum" }, tex(sumTex)));
+      out.push(el("div", { class: "chain", "data-field": "sum" }, tex(sumTex)));
     }
     const ul = el("ul", { class: "contribs" });
     contribs.forEach((c) => ul.append(el("li", { "data-from": c.from },
       el("span", {}, "from ", nodeLink(c.from), ":"), tensorView(c.downstream, n.shape, "grad"))));
-    p.append(ul);
+    out.push(ul);
   } else if (contribs.length === 1) {
-    p.append(el("div", { class: "meta" }, "from ", nodeLink(contribs[0].from), " (its only successor)"));
+    out.push(el("div", { class: "meta" }, "from ", nodeLink(contribs[0].from), " (its only successor)"));
   } else if (id === S.trace.output) {
-    p.append(el("div", { class: "meta" }, "the output: ", tex(`${partial(n.latex)} = 1`)));
+    out.push(el("div", { class: "meta" }, "the output: ", tex(`${partial(n.latex)} = 1`)));
   }
-  if (step.intuition) p.append(el("div", { class: "intuition", "data-field": "intuition", text: step.intuition }));
+  if (step.intuition) out.push(el("div", { class: "intuition", "data-field": "intuition", text: step.intuition }));
 
-  if ((step.edges || []).length) p.append(el("h3", { text: "To each input: downstream = local × upstream" }));
-  for (const e of step.edges || []) p.append(edgeCard(n, step, e));
+  if ((step.edges || []).length) out.push(el("h3", { text: "To each input: downstream = local × upstream" }));
+  yield out;
+  for (const e of step.edges || []) yield [edgeCard(n, step, e)];
+}
+
+/* Panels prepared while idle. After a step, the panels that the next step (→) and the
+ * previous one (←) would show are built off-document, a chunk at a time in idle callbacks
+ * (each chunk a few ms at most, so no frame waits for them); the step then swaps the ready
+ * panel in. A prepared panel belongs to one program (S.trace) and one panel key; anything
+ * else (a jump, a selected node, a new program) finds none and builds its panel at once. */
+const IDLE_TIMEOUT = 300;       // ms: an idle callback runs by then even on a busy page
+const IDLE_SLICE = 4;           // ms: the idle work of one callback stops after this
+const PREPARED_MAX = 2;
+
+function nextPanels() {
+  const total = S.trace.steps.length;
+  const at = (k) => (k >= 1 && k <= total ? S.trace.steps[k - 1].node : S.trace.output);
+  const out = [];
+  for (const k of [S.k + 1, S.k - 1]) {
+    if (k < 0 || k > total) continue;
+    const id = at(k);
+    out.push({ key: panelKey(id, k), id, k });
+  }
+  return out;
+}
+
+function takePrepared(key) {
+  const P = S.prep;
+  if (!P || P.trace !== S.trace) return null;
+  const hit = P.ready.get(key);
+  if (!hit) return null;
+  P.ready.delete(key);
+  P.used++;
+  return hit;
+}
+
+function preparePanels() {
+  if (!window.requestIdleCallback || !S.trace) return;
+  if (!S.prep || S.prep.trace !== S.trace) {
+    if (S.prep && S.prep.handle) cancelIdleCallback(S.prep.handle);
+    S.prep = { trace: S.trace, ready: new Map(), queue: [], job: null, handle: null, ms: S.prep ? S.prep.ms : 0, used: S.prep ? S.prep.used : 0 };
+  }
+  const P = S.prep;
+  const want = nextPanels().filter((w) => w.key !== S.panelKey);
+  const keys = new Set(want.map((w) => w.key));
+  for (const k of [...P.ready.keys()]) if (!keys.has(k)) P.ready.delete(k);
+  if (P.job && !keys.has(P.job.key)) P.job = null;
+  P.queue = want.filter((w) => !P.ready.has(w.key) && !(P.job && P.job.key === w.key));
+  if ((P.job || P.queue.length) && !P.handle) P.handle = requestIdleCallback(idlePrepare, { timeout: IDLE_TIMEOUT });
+}
+
+function idlePrepare(deadline) {
+  const P = S.prep;
+  P.handle = null;
+  if (P.trace !== S.trace) return;
+  const t0 = performance.now();
+  let last = 0;
+  // At least one chunk per callback (a timed-out callback has no idle time left); another
+  // only if it should still fit in the slice and in the idle period, judged by the last one.
+  do {
+    const c0 = performance.now();
+    if (!P.job) {
+      const w = P.queue.shift();
+      if (!w) break;
+      P.job = { key: w.key, parts: [], gen: panelParts(w.id, w.k) };
+    }
+    const r = P.job.gen.next();
+    if (r.done) {
+      if (P.ready.size >= PREPARED_MAX) P.ready.delete(P.ready.keys().next().value);
+      P.ready.set(P.job.key, P.job.parts);
+      P.job = null;
+    } else P.job.parts.push(...r.value);
+    last = performance.now() - c0;
+    P.longest = Math.max(P.longest || 0, last);
+  } while (performance.now() - t0 + last < IDLE_SLICE && deadline.timeRemaining() > last);
+  P.ms += performance.now() - t0;
+  if (P.job || P.queue.length) P.handle = requestIdleCallback(idlePrepare, { timeout: IDLE_TIMEOUT });
 }
 
 /** A node's name that shows that node when clicked (e.g. the successor a gradient came from). */

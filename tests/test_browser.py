@@ -568,3 +568,67 @@ def test_stepping_back_restores_every_placeholder(page):
     assert state() == seen[AT_PLUS - 1]
     page.click("#step-first")
     assert state() == seen[0]
+
+
+def wait_prepared(page) -> None:
+    """Wait until the page has prepared, while idle, the panels of the next and previous steps."""
+    for _ in range(400):
+        if page.evaluate("() => !!S.prep && S.prep.trace === S.trace && !S.prep.job && !S.prep.queue.length"):
+            return
+        page.wait_for_timeout(25)
+    raise AssertionError("the page never finished preparing the next panels")
+
+
+def test_a_step_shows_its_prepared_panel_exactly_as_built_directly(page):
+    """After each step the page builds, while idle, the panel that → (and ←) would show; the
+    step then swaps it in. What the student reads must be exactly the panel built at once."""
+    open_studio(page)
+    run(page, LECTURE)
+    direct = {}
+    for k in range(TOTAL + 1):        # each step's panel built at once (nothing prepared)
+        direct[k] = page.evaluate("""(k) => {
+            if (S.prep) { S.prep.ready.clear(); S.prep.queue = []; S.prep.job = null; }
+            setStep(k);
+            return document.querySelector('#panel-node').innerHTML;
+        }""", k)
+    assert "upstream" in direct[AT_PLUS] and "downstream" in direct[AT_PLUS]
+    keys(page, "Home")
+    used = page.evaluate("() => S.prep.used")
+    for k in range(1, TOTAL + 1):     # forward, then into and through the backward pass
+        wait_prepared(page)
+        keys(page, "ArrowRight")
+        assert page.inner_html("#panel-node") == direct[k], f"step {k}"
+    assert page.evaluate("() => S.prep.used") - used == TOTAL, "every step found its panel prepared"
+    assert panel_field(page, "upstream") != ""
+    for k in range(TOTAL - 1, -1, -1):
+        wait_prepared(page)
+        keys(page, "ArrowLeft")
+        assert page.inner_html("#panel-node") == direct[k], f"back to step {k}"
+    # At the + node (backward): the lecture's numbers, read as a student reads them.
+    page.locator("#step-slider").fill(str(AT_PLUS - 1))
+    wait_prepared(page)
+    keys(page, "ArrowRight")
+    assert page.inner_html("#panel-node") == direct[AT_PLUS]
+    assert panel_field(page, "upstream") == "2"
+    assert panel_field(page, "local", 0) == "1" and panel_field(page, "downstream", 0) == "2"
+    # A click on a node shows that node, not the prepared panel of the next step.
+    page.locator("#graph g#node-1").click()
+    assert page.inner_text("#panel-title .nt-name") == "y"
+    keys(page, "ArrowRight")
+    assert page.inner_html("#panel-node") == direct[AT_PLUS + 1]
+
+
+def test_a_new_program_never_shows_a_panel_prepared_for_the_old_one(page):
+    open_studio(page)
+    run(page, LECTURE)
+    page.locator("#step-slider").fill(str(AT_PLUS - 1))
+    wait_prepared(page)               # the old program's panel for step AT_PLUS is ready
+    run(page, LECTURE.replace("y = 2.0", "y = 4.0"))
+    page.locator("#step-slider").fill(str(AT_PLUS))
+    assert page.inner_text("#panel-title .nt-name") == "v3 = +"
+    assert panel_field(page, "upstream") == "4"      # f = (x + y) * max(y, z): ∂f/∂v3 = max(y, z)
+    assert panel_field(page, "downstream", 0) == "4"
+    keys(page, "ArrowLeft")
+    wait_prepared(page)
+    keys(page, "ArrowRight")
+    assert panel_field(page, "upstream") == "4"

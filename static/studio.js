@@ -867,11 +867,20 @@ function renderPanel(id) {
   const key = panelKey(id, S.k);
   if (S.panelKey !== key) {
     S.panelKey = key;
-    // Built while the page was idle (see preparePanels), or built now.
+    // Built (and laid out) while the page was idle (see preparePanels), or built now.
     const ready = takePrepared(key);
-    const parts = ready || [];
-    if (!ready) for (const chunk of panelParts(id, S.k)) parts.push(...chunk);
-    p.replaceChildren(...parts);
+    if (ready && !S.panelScrolled) showPane(p, ready);
+    else if (ready) {         // keep the scroll, as a rebuild does: its children moved in
+      titleId(ready, true);
+      focusable(ready, true);
+      p.replaceChildren(...ready.childNodes);
+      S.prep.free.push(ready);
+    }
+    else {
+      const parts = [];
+      for (const chunk of panelParts(id, S.k)) parts.push(...chunk);
+      p.replaceChildren(...parts);
+    }
   }
   preparePanels();
 }
@@ -943,13 +952,17 @@ function* panelParts(id, k) {
 }
 
 /* Panels prepared while idle. After a step, the panels that the next step (→) and the
- * previous one (←) would show are built off-document, a chunk at a time in idle callbacks
- * (each chunk a few ms at most, so no frame waits for them); the step then swaps the ready
- * panel in. A prepared panel belongs to one program (S.trace) and one panel key; anything
- * else (a jump, a selected node, a new program) finds none and builds its panel at once. */
+ * previous one (←) would show are built in standby panes: panes stacked under the node
+ * panel, the same size, hidden (visibility), a chunk at a time in idle callbacks (each
+ * chunk a few ms at most, so no frame waits for them), each chunk laid out at once, in the
+ * idle callback. A step then shows the standby pane instead of the panel: no building,
+ * styling or laying out in the step, only painting. A prepared panel belongs to one
+ * program (S.trace) and one panel key; anything else (a jump, a selected node, a new
+ * program) finds none and builds its panel at once. */
 const IDLE_TIMEOUT = 300;       // ms: an idle callback runs by then even on a busy page
 const IDLE_SLICE = 4;           // ms: the idle work of one callback stops after this
-const PREPARED_MAX = 2;
+const STANDBY = 2;              // standby panes: the next step's panel and the previous one's
+const PANE_ATTRS = ["id", "role", "aria-labelledby", "tabindex"];   // the shown pane's
 
 function nextPanels() {
   const total = S.trace.steps.length;
@@ -963,6 +976,61 @@ function nextPanels() {
   return out;
 }
 
+/** The standby panes (made once, under the node panel in its stack). */
+function standbyPanes() {
+  if (!S.standby) {
+    S.standby = [];
+    for (let i = 0; i < STANDBY; i++) {
+      const pane = el("div", { class: "card panel standby", "aria-hidden": "true" });
+      $("#panel-stack").prepend(pane);      // under the shown pane
+      S.standby.push(pane);
+    }
+  }
+  return S.standby;
+}
+
+/** A prepared pane's title carries the panel title's id only once shown (ids are unique). */
+function titleId(pane, shown) {
+  const t = pane.firstElementChild;
+  if (t && t.classList.contains("node-title")) t.id = shown ? "panel-title" : "panel-title-standby";
+}
+
+/** A standby pane is under the shown one, not hidden (see studio.css), so its buttons are
+ *  kept out of the Tab order until it is shown (`inert` would restyle all of it). */
+const FOCUSABLE = "button, [tabindex], a[href]";
+function focusable(root, on) {
+  for (const e of root.querySelectorAll(FOCUSABLE)) {
+    if (on) {
+      if ("tabWas" in e) { if (e.tabWas === null) e.removeAttribute("tabindex"); else e.setAttribute("tabindex", e.tabWas); delete e.tabWas; }
+    } else if (!("tabWas" in e)) { e.tabWas = e.getAttribute("tabindex"); e.setAttribute("tabindex", "-1"); }
+  }
+}
+
+/** Show a prepared pane in place of the panel `p`, which becomes a standby pane. */
+function showPane(p, pane) {
+  if (p.contains(document.activeElement)) document.activeElement.blur();   // as when its content is replaced
+  titleId(p, false);
+  titleId(pane, true);
+  for (const a of PANE_ATTRS) { pane.setAttribute(a, p.getAttribute(a)); p.removeAttribute(a); }
+  pane.removeAttribute("aria-hidden");
+  p.setAttribute("aria-hidden", "true");
+  focusable(pane, true);
+  focusable(p, false);
+  pane.classList.remove("standby");
+  p.classList.add("standby");
+  S.standby[S.standby.indexOf(pane)] = p;
+  S.prep.free.push(p);
+}
+
+/** Forget every prepared panel (their panes are free again). */
+function dropPrepared() {
+  const P = S.prep;
+  if (!P) return;
+  for (const pane of P.ready.values()) P.free.push(pane);
+  if (P.job) P.free.push(P.job.pane);
+  P.ready.clear(); P.queue = []; P.job = null;
+}
+
 function takePrepared(key) {
   const P = S.prep;
   if (!P || P.trace !== S.trace) return null;
@@ -974,16 +1042,17 @@ function takePrepared(key) {
 }
 
 function preparePanels() {
-  if (!window.requestIdleCallback || !S.trace) return;
+  if (!window.requestIdleCallback || !S.trace || !$("#panel-stack")) return;
   if (!S.prep || S.prep.trace !== S.trace) {
     if (S.prep && S.prep.handle) cancelIdleCallback(S.prep.handle);
-    S.prep = { trace: S.trace, ready: new Map(), queue: [], job: null, handle: null, ms: S.prep ? S.prep.ms : 0, used: S.prep ? S.prep.used : 0 };
+    S.prep = { trace: S.trace, ready: new Map(), free: [...standbyPanes()], queue: [], job: null, handle: null,
+      ms: S.prep ? S.prep.ms : 0, used: S.prep ? S.prep.used : 0, longest: S.prep ? S.prep.longest : 0 };
   }
   const P = S.prep;
   const want = nextPanels().filter((w) => w.key !== S.panelKey);
   const keys = new Set(want.map((w) => w.key));
-  for (const k of [...P.ready.keys()]) if (!keys.has(k)) P.ready.delete(k);
-  if (P.job && !keys.has(P.job.key)) P.job = null;
+  for (const [k, pane] of [...P.ready]) if (!keys.has(k)) { P.ready.delete(k); P.free.push(pane); }
+  if (P.job && !keys.has(P.job.key)) { P.free.push(P.job.pane); P.job = null; }
   P.queue = want.filter((w) => !P.ready.has(w.key) && !(P.job && P.job.key === w.key));
   if ((P.job || P.queue.length) && !P.handle) P.handle = requestIdleCallback(idlePrepare, { timeout: IDLE_TIMEOUT });
 }
@@ -1001,14 +1070,22 @@ function idlePrepare(deadline) {
     if (!P.job) {
       const w = P.queue.shift();
       if (!w) break;
-      P.job = { key: w.key, parts: [], gen: panelParts(w.id, w.k) };
+      const pane = P.free.pop();
+      if (!pane) { P.queue.unshift(w); break; }
+      pane.replaceChildren();
+      pane.scrollTop = 0;
+      P.job = { key: w.key, pane, gen: panelParts(w.id, w.k) };
     }
     const r = P.job.gen.next();
     if (r.done) {
-      if (P.ready.size >= PREPARED_MAX) P.ready.delete(P.ready.keys().next().value);
-      P.ready.set(P.job.key, P.job.parts);
+      P.ready.set(P.job.key, P.job.pane);
       P.job = null;
-    } else P.job.parts.push(...r.value);
+    } else {
+      P.job.pane.append(...r.value);
+      titleId(P.job.pane, false);
+      focusable(P.job.pane, false);
+      void P.job.pane.firstElementChild.offsetWidth;   // styled and laid out now, not in a step's frame
+    }
     last = performance.now() - c0;
     P.longest = Math.max(P.longest || 0, last);
   } while (performance.now() - t0 + last < IDLE_SLICE && deadline.timeRemaining() > last);
@@ -1119,7 +1196,7 @@ function weightExplorer(n, step, e, inp) {
     const cells = box.parentNode ? $$('[data-field="downstream"] td', box.parentNode) : [];
     cells.forEach((td) => {
       td.classList.add("pick");
-      td.tabIndex = 0;
+      if (box.closest(".standby")) { td.tabWas = "0"; td.tabIndex = -1; } else td.tabIndex = 0;
       const i = Number(td.dataset.i), j = Number(td.dataset.j);
       td.addEventListener("click", () => show(i, j));
       td.addEventListener("focus", () => show(i, j));
@@ -1249,7 +1326,7 @@ async function copyLink() {
 function showTab(name) {
   for (const t of ["node", "gradcheck"]) {
     $(`#tab-${t}`).setAttribute("aria-selected", String(t === name));
-    $(`#panel-${t}`).hidden = t !== name;
+    $(t === "node" ? "#panel-stack" : `#panel-${t}`).hidden = t !== name;
   }
 }
 
@@ -1294,6 +1371,8 @@ async function init() {
     applyView();
   }).observe($("#graph"));
   new ResizeObserver(([entry]) => { S.orderH = entry.target.clientHeight; }).observe($("#order"));
+  // Whether the node panel is scrolled (a step then keeps that scroll, as it always did).
+  $("#panel-stack").addEventListener("scroll", (e) => { if (e.target.id === "panel-node") S.panelScrolled = e.target.scrollTop > 0; }, true);
   initKeys();
   $("#btn-run").onclick = () => runProgram(0);
   $("#step-first").onclick = () => { stopPlay(); setStep(0); };

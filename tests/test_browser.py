@@ -587,7 +587,7 @@ def test_a_step_shows_its_prepared_panel_exactly_as_built_directly(page):
     direct = {}
     for k in range(TOTAL + 1):        # each step's panel built at once (nothing prepared)
         direct[k] = page.evaluate("""(k) => {
-            if (S.prep) { S.prep.ready.clear(); S.prep.queue = []; S.prep.job = null; }
+            dropPrepared();
             setStep(k);
             return document.querySelector('#panel-node').innerHTML;
         }""", k)
@@ -599,6 +599,13 @@ def test_a_step_shows_its_prepared_panel_exactly_as_built_directly(page):
         keys(page, "ArrowRight")
         assert page.inner_html("#panel-node") == direct[k], f"step {k}"
     assert page.evaluate("() => S.prep.used") - used == TOTAL, "every step found its panel prepared"
+    # The prepared panels wait under the shown one: out of the Tab order and hidden from
+    # assistive technology until shown; the shown panel's buttons are reachable.
+    wait_prepared(page)
+    assert page.evaluate("""() => [...document.querySelectorAll('#panel-stack > .panel:not(#panel-node)')].every(p =>
+        p.getAttribute('aria-hidden') === 'true' && [...p.querySelectorAll('button')].every(b => b.tabIndex === -1))""")
+    assert page.evaluate("() => document.querySelectorAll('#panel-stack > .panel.standby button').length") > 0
+    assert page.evaluate("() => [...document.querySelectorAll('#panel-node button')].every(b => b.tabIndex === 0)")
     assert panel_field(page, "upstream") != ""
     for k in range(TOTAL - 1, -1, -1):
         wait_prepared(page)

@@ -866,10 +866,11 @@ function renderPanel(id) {
   // The panel shows a node as it is at this step: rebuild it only when that changes.
   const key = panelKey(id, S.k);
   if (S.panelKey !== key) {
+    const was = S.panelKey;
     S.panelKey = key;
     // Built (and laid out) while the page was idle (see preparePanels), or built now.
     const ready = takePrepared(key);
-    if (ready && !S.panelScrolled) showPane(p, ready);
+    if (ready && !S.panelScrolled) showPane(p, ready, was);
     else if (ready) {         // keep the scroll, as a rebuild does: its children moved in
       titleId(ready, true);
       focusable(ready, true);
@@ -1007,7 +1008,7 @@ function focusable(root, on) {
 }
 
 /** Show a prepared pane in place of the panel `p`, which becomes a standby pane. */
-function showPane(p, pane) {
+function showPane(p, pane, was) {
   if (p.contains(document.activeElement)) document.activeElement.blur();   // as when its content is replaced
   titleId(p, false);
   titleId(pane, true);
@@ -1019,7 +1020,10 @@ function showPane(p, pane) {
   pane.classList.remove("standby");
   p.classList.add("standby");
   S.standby[S.standby.indexOf(pane)] = p;
-  S.prep.free.push(p);
+  // The panel just left is the one a step back shows: kept, ready, unless it holds a choice
+  // of the student's (a picked weight) that a fresh panel would not.
+  if (was && !p.querySelector(".weights")) S.prep.ready.set(was, p);
+  else S.prep.free.push(p);
 }
 
 /** Forget every prepared panel (their panes are free again). */

@@ -117,6 +117,18 @@ def _step_label(page) -> str:
     return page.inner_text("#step-label")
 
 
+def _open_at(page, url: str, program: str, step: int, total: int) -> None:
+    """Open the page on `program` at `step` through its shareable link, wait until that step
+    is shown, and leave no element focused (the → key then goes to the page's handler)."""
+    page.goto(f"{url}/#program={urllib.parse.quote(program)}&step={step}")
+    deadline = time.monotonic() + 60
+    while not _step_label(page).startswith(f"Step {step} / {total}"):
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"the page did not show step {step} of the program")
+        time.sleep(0.05)
+    page.evaluate("() => { document.activeElement && document.activeElement.blur(); }")
+
+
 def run(sizes: list[int], repeat: int) -> Table:
     table = Table("The page: one step applied in the browser (ms per step: median / worst of "
                   f"{repeat} forward and {repeat} backward steps)",
@@ -144,25 +156,13 @@ def run(sizes: list[int], repeat: int) -> Table:
                 forward_steps = len(t.nodes)
                 total = forward_steps + len(t._records)
                 start = max(1, forward_steps // 2)
-                page.goto(f"{url}/#program={urllib.parse.quote(program)}&step={start}")
-                deadline = time.monotonic() + 60
-                while not _step_label(page).startswith(f"Step {start} / {total}"):
-                    if time.monotonic() > deadline:
-                        raise RuntimeError(f"the page did not load the {n}-node program")
-                    time.sleep(0.05)
+                _open_at(page, url, program, start, total)
                 drawn = page.evaluate("() => !!document.querySelector('#graph svg .node')")
-                page.evaluate("() => { document.activeElement && document.activeElement.blur(); }")
                 before = len(requests)
                 fwd = page.evaluate(MEASURE, [repeat, True])
                 longest = page.evaluate(LONGEST)
                 sent = len(requests) - before
-                page.goto(f"{url}/#program={urllib.parse.quote(program)}&step={forward_steps + 1}")
-                deadline = time.monotonic() + 60
-                while not _step_label(page).startswith(f"Step {forward_steps + 1} / {total}"):
-                    if time.monotonic() > deadline:
-                        raise RuntimeError(f"the page did not load the {n}-node program")
-                    time.sleep(0.05)
-                page.evaluate("() => { document.activeElement && document.activeElement.blur(); }")
+                _open_at(page, url, program, forward_steps + 1, total)
                 before = len(requests)
                 bwd = page.evaluate(MEASURE, [repeat, True])
                 longest = max(longest, page.evaluate(LONGEST))
@@ -171,13 +171,7 @@ def run(sizes: list[int], repeat: int) -> Table:
                 # leaving the page no idle time to prepare anything. (A new page load: the
                 # same address again would only change the hash.)
                 page.goto("about:blank")
-                page.goto(f"{url}/#program={urllib.parse.quote(program)}&step={forward_steps + 1}")
-                deadline = time.monotonic() + 60
-                while not _step_label(page).startswith(f"Step {forward_steps + 1} / {total}"):
-                    if time.monotonic() > deadline:
-                        raise RuntimeError(f"the page did not load the {n}-node program")
-                    time.sleep(0.05)
-                page.evaluate("() => { document.activeElement && document.activeElement.blur(); }")
+                _open_at(page, url, program, forward_steps + 1, total)
                 held = page.evaluate(MEASURE, [repeat, False])
                 address = statistics.median(page.evaluate(ADDRESS))
                 worst = max(x[1] for x in fwd + bwd)

@@ -991,9 +991,10 @@ function standbyPanes() {
 }
 
 /** A prepared pane's title carries the panel title's id only once shown (ids are unique). */
+let STANDBY_IDS = 0;
 function titleId(pane, shown) {
   const t = pane.firstElementChild;
-  if (t && t.classList.contains("node-title")) t.id = shown ? "panel-title" : "panel-title-standby";
+  if (t && t.classList.contains("node-title")) t.id = shown ? "panel-title" : `panel-title-standby-${++STANDBY_IDS}`;
 }
 
 /** A standby pane is under the shown one, not hidden (see studio.css), so its buttons are
@@ -1013,6 +1014,7 @@ function showPane(p, pane, was) {
   titleId(p, false);
   titleId(pane, true);
   for (const a of PANE_ATTRS) { pane.setAttribute(a, p.getAttribute(a)); p.removeAttribute(a); }
+  p.setAttribute("tabindex", "-1");       // a scrollable pane is otherwise reachable with Tab
   pane.removeAttribute("aria-hidden");
   p.setAttribute("aria-hidden", "true");
   focusable(pane, true);
@@ -1398,6 +1400,7 @@ async function init() {
   window.addEventListener("pagehide", writeHash);      // a reload comes back at this step
   window.addEventListener("hashchange", () => {
     clearTimeout(S.hashTimer);  // the address was changed by hand: nothing pending overwrites it,
+    S.hashTimer = null;         // (a later step starts a new timer)
     S.hash = null;              // and the next step writes it again
     const st = readHash();
     if (st && (st.source !== S.source || st.step !== S.k)) { editor.value = st.source; runProgram(st.step); }

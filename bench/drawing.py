@@ -1,6 +1,7 @@
 """Rendering: the server's SVG against running Graphviz's `dot` alone on the same DOT source."""
 from __future__ import annotations
 
+import itertools
 import shutil
 import subprocess
 import time
@@ -111,13 +112,12 @@ def _rows(table: Table, renderer, client, sizes: list[int], repeat: int) -> None
             continue
 
         def cold() -> bytes:
-            cache = getattr(renderer, "clear_caches", None) or renderer._layout_for.cache_clear
-            cache()
+            renderer.clear_caches()
             return renderer.render(doc, "svg", step)
         # Alternating, so load from other work on the machine falls on both alike.
         dot_s, cold_s = _alternating([lambda: bare_dot(dot_source), cold], repeat)
         renderer.render(doc, "svg", step)
-        others = iter(range(step + 1, len(doc["steps"]) + 1))     # each call a step not drawn yet
+        others = itertools.cycle(range(step + 1, len(doc["steps"]) + 1))   # steps not drawn yet
         warm_s, _ = best_of(lambda: renderer.render(doc, "svg", next(others)), repeat)
         new_s, again_s = _requests(client, program, step, repeat) if client else (None, None)
         table.add(f"{nodes:,}", ms(dot_s), ms(cold_s), ratio(cold_s, dot_s), ms(warm_s), ratio(warm_s, dot_s),

@@ -495,8 +495,9 @@ def _drawing(trace: dict, model: dict) -> _Drawing:
         raise GraphTooLarge(
             f"This graph has {len(trace['nodes'])} nodes; drawings are limited to "
             f"{MAX_RENDER_NODES} nodes.")
-    # Laid out with every text at its longest, so nodes never move between steps.
-    return _drawing_for(_dot(trace, model, len(trace["steps"]), None, True))
+    # Laid out with every text at its longest, so nodes never move between steps; drawn with
+    # no node highlighted, so no step's wider pen is baked into the shapes every step reuses.
+    return _drawing_for(_dot(trace, model, len(trace["steps"]), None, False))
 
 
 def compute_layout(trace: dict) -> dict:

@@ -219,6 +219,20 @@ def test_shared_link_restores_program_and_step(page, browser):
         other.context.close()
 
 
+def test_address_follows_steps_after_being_edited_by_hand(page):
+    """A hand-edited address (here while a write of the address was still pending) loads that
+    program and step, and later steps are written to the address again."""
+    open_studio(page)
+    run(page, LECTURE)
+    runs = int(page.get_attribute("body", "data-runs"))
+    keys(page, "ArrowRight", 1)                 # its address write is pending (250 ms)
+    page.evaluate("(h) => { location.hash = h; }", "program=" + urllib.parse.quote(LECTURE) + "&step=2")
+    wait_runs(page, runs + 1)
+    assert page.input_value("#step-slider") == "2"
+    keys(page, "ArrowRight", 3)
+    page.wait_for_url(re.compile("&step=5$"))
+
+
 def test_shared_link_for_another_example(page):
     source = "x = 3.0\ny = 2.0 * x\nz = x * x\nf = y + z"
     open_studio(page, "#program=" + urllib.parse.quote(source) + "&step=99")

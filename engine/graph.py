@@ -87,6 +87,9 @@ class Node:
         return n
 
 
+_new = object.__new__
+
+
 class Graph:
     """Nodes in creation order. Every node's inputs are created before it, so id order is
     a topological order by construction; `to_networkx` gives the same graph to networkx."""
@@ -108,6 +111,26 @@ class Graph:
             raise ProgramError(
                 f"the graph would hold more than {MAX_TOTAL_ELEMENTS:,} numbers in all", node.line, node.col)
         self.nodes.append(node)
+        return node
+
+    def add_scalar(self, op: str, kind: str, inputs: list[int], attrs: dict[str, Any], label: str,
+                   literal: float | None, span: tuple[int, int, int, int, str]) -> Node:
+        """`add` for a node that holds one number (shape ()): the same node as `Node(...)`
+        makes, set field by field, which costs less than calling the class with fifteen
+        arguments (this is every node of a scalar program). `span` is (line, col,
+        end_line, end_col, expr)."""
+        nodes = self.nodes
+        node = _new(Node)
+        node.id = len(nodes)
+        node.op, node.kind, node.inputs, node.shape, node.attrs = op, kind, inputs, (), attrs
+        node.line, node.col, node.end_line, node.end_col, node.expr = span
+        node.label, node.names, node.frozen, node._literal = label, [], False, literal
+        node._value = node._grad = None
+        node.grad_inputs = True
+        if node.id >= MAX_NODES or self.total_elements >= MAX_TOTAL_ELEMENTS:
+            return self.add(node)            # refused there, with its message
+        self.total_elements += 1
+        nodes.append(node)
         return node
 
     def to_networkx(self) -> nx.DiGraph:

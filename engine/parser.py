@@ -25,8 +25,8 @@ import numpy as np
 
 from .errors import ProgramError, ShapeError
 from .graph import Graph, Node
-from .limits import (MAX_DEPTH, MAX_DIMS, MAX_NODES, MAX_NUMBER_CHARS, MAX_NUMBER_MAGNITUDE, MAX_SEED,
-                     MAX_SOURCE_CHARS, MAX_STATEMENTS, MAX_TOTAL_ELEMENTS)
+from .limits import (MAX_DEPTH, MAX_DIMS, MAX_NUMBER_CHARS, MAX_NUMBER_MAGNITUDE, MAX_SEED, MAX_SOURCE_CHARS,
+                     MAX_STATEMENTS)
 from .ops import INITS, OPS, broadcast, fmt_shape, same_shape
 
 BINOPS: dict[type, str] = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "div",
@@ -51,7 +51,6 @@ ELEMENTWISE: dict[str, str] = {name: op.symbol for name, op in OPS.items()
 SCALAR_CALLS: dict[str, tuple[str, int]] = {f: (op, OPS[op].arity) for f, op in FUNCTIONS.items()
                                             if op in ELEMENTWISE}
 _Name, _Constant, _USub = ast.Name, ast.Constant, ast.USub
-_new = object.__new__
 
 # What a refused construct is called in the message.
 REFUSED: dict[type, str] = {
@@ -158,28 +157,13 @@ class Builder:
                literal: float | None = None) -> Node:
         """`make` for a node whose value is one number and needs no shape rule: an elementwise
         op on numbers, or a number literal. The same node, made with less work."""
-        graph = self.graph
-        nodes = graph.nodes
-        nid = len(nodes)
-        if nid >= MAX_NODES or graph.total_elements >= MAX_TOTAL_ELEMENTS:
-            return self.make(at, op, kind, [nodes[i] for i in inputs], attrs, label, literal, ())  # the error
-        # Node(...) field by field: the same node, without the cost of calling a class
-        # with fifteen arguments (this is every node of a scalar program).
-        node = _new(Node)
-        node.id, node.op, node.kind, node.inputs, node.shape, node.attrs = nid, op, kind, inputs, (), attrs
         line = at.lineno
-        if self.ascii and line == at.end_lineno:
+        if self.ascii and line == at.end_lineno:      # `span`'s common case, inline
             c, ec = at.col_offset, at.end_col_offset
-            node.line, node.col, node.end_line, node.end_col, node.expr = \
-                line, c + 1, line, ec + 1, self.lines[line - 1][c:ec]
+            span = line, c + 1, line, ec + 1, self.lines[line - 1][c:ec]
         else:
-            node.line, node.col, node.end_line, node.end_col, node.expr = self.span(at)
-        node.label, node.names, node.frozen, node._literal = label, [], False, literal
-        node._value = node._grad = None
-        node.grad_inputs = True
-        graph.total_elements += 1
-        nodes.append(node)
-        return node
+            span = self.span(at)
+        return self.graph.add_scalar(op, kind, inputs, attrs, label, literal, span)
 
     def operand(self, node: ast.AST, depth: int) -> Node:
         """`expr`, with a bound name or a number already read taken without the handler table."""

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from engine import OPS, ProgramError, gradcheck, trace
+from engine.graph import Graph, Node
 from engine_reference import leaf
 
 LECTURE = "x = 1.0; y = 2.0; z = 0.0\nf = (x + y) * max(y, z)"
@@ -34,6 +35,17 @@ def test_graph_edges_match_node_inputs(source: str) -> None:
         assert list(g.predecessors(n.id)) == list(dict.fromkeys(n.inputs))
         for pos, i in enumerate(n.inputs):
             assert pos in g.edges[i, n.id]["positions"]
+
+
+@pytest.mark.parametrize("args", [("mul", "op", [0, 1], {}, "×", None), ("leaf", "leaf", [], {"init": "literal"}, "x", 0.5)])
+def test_a_number_node_made_field_by_field_is_the_node_the_class_makes(args: tuple) -> None:
+    """Graph.add_scalar sets every field itself: a field added to Node must be set there too."""
+    op, kind, inputs, attrs, label, literal = args
+    span = (2, 5, 2, 10, "x * y")
+    fast = Graph().add_scalar(op, kind, inputs, attrs, label, literal, span)
+    made = Node(0, op, kind, inputs, (), attrs, *span, label, _literal=literal)
+    for f in dataclasses.fields(Node):
+        assert getattr(fast, f.name) == getattr(made, f.name), f.name
 
 
 def test_id_order_is_a_topological_order() -> None:

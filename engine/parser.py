@@ -165,6 +165,20 @@ class Builder:
             span = self.span(at)
         return self.graph.add_scalar(op, kind, inputs, attrs, label, literal, span)
 
+    def apply(self, at: ast.AST, op: str, inputs: list[Node]) -> Node:
+        """The node of an op with no attributes on `inputs`: on numbers alone, an elementwise
+        op makes a number without its shape rule."""
+        label = ELEMENTWISE.get(op)
+        if label is not None:
+            ids = []
+            for n in inputs:
+                if n.shape:
+                    break
+                ids.append(n.id)
+            else:
+                return self.scalar(at, op, "op", ids, {}, label)
+        return self.make(at, op, "op", inputs, {}, OPS[op].symbol)
+
     def operand(self, node: ast.AST, depth: int) -> Node:
         """`expr`, with a bound name or a number already read taken without the handler table."""
         if depth <= MAX_DEPTH:
@@ -264,20 +278,13 @@ class Builder:
         if op is None:
             raise self.error(node, f"the operator {type(node.op).__name__} is not supported; "
                                    "use + - * / ** @")
-        a = self.operand(node.left, depth)
-        b = self.operand(node.right, depth)
-        if not a.shape and not b.shape and op in ELEMENTWISE:
-            return self.scalar(node, op, "op", [a.id, b.id], {}, ELEMENTWISE[op])
-        return self.make(node, op, "op", [a, b], {}, OPS[op].symbol)
+        return self.apply(node, op, [self.operand(node.left, depth), self.operand(node.right, depth)])
 
     def unaryop(self, node: ast.UnaryOp, depth: int) -> Node:
         if _is_negative_number(node):
             return self.constant_node(node)
         if type(node.op) is _USub:
-            a = self.operand(node.operand, depth)
-            if not a.shape:
-                return self.scalar(node, "neg", "op", [a.id], {}, "−")
-            return self.make(node, "neg", "op", [a], {}, "−")
+            return self.apply(node, "neg", [self.operand(node.operand, depth)])
         if isinstance(node.op, ast.UAdd):
             return self.expr(node.operand, depth)
         raise self.error(node, "'not' and '~' are not allowed; use arithmetic")
@@ -356,12 +363,7 @@ class Builder:
                     if type(a) is ast.Starred:
                         break
                 else:                      # relu(x), max(a, b): elementwise, no keywords
-                    inputs = [self.operand(a, depth) for a in node.args]
-                    op = fast[0]
-                    for n in inputs:
-                        if n.shape:
-                            return self.make(node, op, "op", inputs, {}, ELEMENTWISE[op])
-                    return self.scalar(node, op, "op", [n.id for n in inputs], {}, ELEMENTWISE[op])
+                    return self.apply(node, fast[0], [self.operand(a, depth) for a in node.args])
         if not isinstance(node.func, ast.Name):
             if isinstance(node.func, ast.Attribute):
                 raise self.error(node.func, f"method calls (.{node.func.attr}(…)) are not allowed; "

@@ -23,7 +23,7 @@ def trace_body(source: str, gradcheck: bool = False) -> bytes:
     doc = t.to_dict()
     doc["display"] = renderer.display_model(doc)
     try:
-        svg = renderer.render(doc, "svg", None, highlight=False)
+        svg = renderer.render(doc, "svg", None, highlight=False, model=doc["display"])
         doc["svg"], doc["svg_error"] = sanitize_svg(svg).decode("utf-8"), None
     except renderer.RenderError as exc:
         doc["svg"], doc["svg_error"] = None, str(exc)

@@ -490,11 +490,15 @@ def clear_caches() -> None:
     _quote.cache_clear()
 
 
-def _drawing(trace: dict, model: dict) -> _Drawing:
+def _check_size(trace: dict) -> None:
     if len(trace["nodes"]) > MAX_RENDER_NODES:
         raise GraphTooLarge(
             f"This graph has {len(trace['nodes'])} nodes; drawings are limited to "
             f"{MAX_RENDER_NODES} nodes.")
+
+
+def _drawing(trace: dict, model: dict) -> _Drawing:
+    _check_size(trace)
     # Laid out with every text at its longest, so nodes never move between steps; drawn with
     # no node highlighted, so no step's wider pen is baked into the shapes every step reuses.
     return _drawing_for(_dot(trace, model, len(trace["steps"]), None, False))
@@ -505,7 +509,8 @@ def compute_layout(trace: dict) -> dict:
     return _drawing(trace, display_model(trace)).layout()
 
 
-def render(trace: dict, fmt: str, step: int | None = None, highlight: bool = True) -> bytes:
+def render(trace: dict, fmt: str, step: int | None = None, highlight: bool = True,
+           model: dict | None = None) -> bytes:
     """The graph after ``step`` steps as ``fmt`` (svg, png, pdf or dot).
 
     SVG: the fully computed graph's drawing with each node's and edge's texts, colours and
@@ -513,14 +518,16 @@ def render(trace: dict, fmt: str, step: int | None = None, highlight: bool = Tru
     DOT, and SVG from a Graphviz whose SVG this cannot read: the step's DOT pinned to that
     drawing's layout, drawn by ``neato -n2``. DOT needs no
     Graphviz program: without one, or for a graph too large to draw here, it comes unpinned
-    (lay it out with ``dot``).
+    (lay it out with ``dot``). ``model``: the trace's display model, if already made.
     """
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
     k = _check_step(trace, step)
     if fmt == "dot" and (not graphviz_available() or len(trace["nodes"]) > MAX_RENDER_NODES):
         return build_dot(trace, step, None, highlight).encode("utf-8")
-    model = display_model(trace)
+    _check_size(trace)                  # before any work on a graph too large to draw
+    if model is None:
+        model = display_model(trace)
     drawing = _drawing(trace, model)
     if fmt == "svg" and drawing.draws(model):
         return drawing.svg_at(model, k, _current_node(trace, k, highlight)).encode("utf-8")

@@ -413,6 +413,24 @@ def test_too_large_graph_is_refused_as_a_picture_but_exports_as_dot():
     assert b" pos=" not in dot and b'id="node-0"' in dot
 
 
+def test_too_large_graph_is_refused_before_any_work_on_it(monkeypatch):
+    """/api/trace asks for the picture of every program: past the limit the answer must come
+    at once, not after the display model of 10,000 nodes (~0.2 s) is made and thrown away."""
+    chain = "a0 = 1.0\n" + "\n".join(f"a{i} = a{i - 1} + 1.0" for i in range(1, R.MAX_RENDER_NODES // 2 + 2))
+    doc = trace(chain).to_dict()
+    monkeypatch.setattr(R, "display_model", lambda trace: pytest.fail("display model made for a refused graph"))
+    for fmt in ("svg", "png", "pdf"):
+        with pytest.raises(R.GraphTooLarge):
+            R.render(doc, fmt, 3)
+
+
+@pytest.mark.parametrize("fmt", ["svg", "dot"])
+def test_render_with_the_display_model_given_is_the_same_file(lecture, fmt):
+    model = R.display_model(lecture)
+    for step in (0, 4, len(lecture["steps"])):
+        assert R.render(lecture, fmt, step, model=model) == R.render(lecture, fmt, step)
+
+
 # ---------------------------------------------------------------- the render command
 
 @pytest.mark.parametrize("fmt,magic", [("svg", b"<?xml"), ("png", b"\x89PNG"), ("pdf", b"%PDF-"), ("dot", b"//")])

@@ -16,8 +16,10 @@ const S = {
   edgeEls: new Map(),   // edge id -> {g, val, grad}
   orderEls: new Map(),  // node id -> <li> of the topological order
   view: null, base: null,
-  viewport: null,       // <g> wrapping the drawing: the view is its transform (a pan moves it, no relayout)
+  viewport: null,       // <g> wrapping the drawing: its transform is the zoom (drawing units to pixels)
   viewports: [],        // the same for each layer of the drawing (see splitDrawing)
+  stage: null,          // the box holding the drawing's layers: its CSS transform is the pan
+  scale: null,          // the zoom the layers are drawn at (pixels per drawing unit)
   box: { w: 0, h: 0 },  // the graph box's size in pixels, kept by a ResizeObserver (never read while stepping)
   nodeBox: new Map(),   // node id -> its box in drawing units, measured once when the graph is installed
   idx: null,            // per-step change lists (see indexSteps)
@@ -262,7 +264,7 @@ function installGraph(doc) {
   const msg = $("#graph-message");
   box.innerHTML = "";
   S.nodeEls.clear(); S.edgeEls.clear();
-  S.full = S.base = S.view = S.viewport = S.flow = null;
+  S.full = S.base = S.view = S.viewport = S.flow = S.stage = S.scale = null;
   S.viewports = [];
   S.nodeBox.clear();
   S.shown = null;
@@ -288,15 +290,17 @@ function installGraph(doc) {
   svg.setAttribute("role", "img");
   svg.setAttribute("aria-label", "Computation graph");
   const live = document.importNode(svg, true);
-  // The view (pan and zoom) is the transform of one group around the drawing, not the
-  // viewBox: moving a group is a cheap transform change, while a new viewBox lays out every
-  // text of the drawing again (tens of ms for a few hundred nodes).
+  // The view is not the viewBox (a new viewBox lays out every text of the drawing again,
+  // tens of ms for a few hundred nodes): the zoom is the transform of one group around the
+  // drawing, the pan a CSS transform of the stage that holds it (see applyView).
   const vb = live.viewBox.baseVal;
   S.full = { x: vb.x, y: vb.y, w: vb.width, h: vb.height };     // the whole drawing
   live.removeAttribute("viewBox");
   $$("title", live).forEach((t) => t.remove());   // Graphviz's "n3->n5" tooltips are noise here
   const byId = new Map($$("g.node, g.edge", live).map((g) => [g.id, g]));
-  box.append(...splitDrawing(live, byId, doc));
+  S.stage = el("div", { class: "stage" });
+  S.stage.append(...splitDrawing(live, byId, doc));
+  box.append(S.stage);
   S.flow = flowLayer(live);
   for (const d of doc.display.nodes) {
     const g = byId.get(d.svg_id);
@@ -397,7 +401,7 @@ function flowLayer(live) {
   if (g0 && g0.getAttribute("transform")) layer.setAttribute("transform", g0.getAttribute("transform"));
   view.append(layer);
   svg.append(view);
-  $("#graph").append(svg);
+  S.stage.append(svg);
   return { view, layer, node: null };
 }
 
@@ -524,12 +528,24 @@ function ensureVisible(id) {
   applyView();
 }
 
+/** Show S.view. The stage is the whole drawing at the view's zoom, moved by a CSS
+ *  transform (a layer of its own, will-change): a pan moves the pixels already drawn, while
+ *  a transform inside the drawing repainted every layer of it (~15 ms at 400 nodes). A zoom
+ *  draws it all again at the new scale, so the text stays sharp. */
 function applyView() {
   if (S.viewport && S.view && S.box.w) {
     const { x, y, s } = visibleArea();
-    const m = `matrix(${s} 0 0 ${s} ${-x * s} ${-y * s})`;
-    for (const v of S.viewports) v.setAttribute("transform", m);
-    if (S.flow) S.flow.view.setAttribute("transform", m);
+    const f = S.full;
+    if (S.scale !== s) {
+      S.scale = s;
+      S.stage.style.width = `${f.w * s}px`;
+      S.stage.style.height = `${f.h * s}px`;
+      const m = `matrix(${s} 0 0 ${s} ${-f.x * s} ${-f.y * s})`;
+      for (const v of S.viewports) v.setAttribute("transform", m);
+      if (S.flow) S.flow.view.setAttribute("transform", m);
+    }
+    // Whole pixels: a layer moved by a fraction of one is resampled, and its text blurs.
+    S.stage.style.transform = `translate(${Math.round((f.x - x) * s)}px, ${Math.round((f.y - y) * s)}px)`;
     // The view in drawing units, for tools and tests (what the viewBox used to say).
     $("#graph").dataset.view = `${S.view.x} ${S.view.y} ${S.view.w} ${S.view.h}`;
   }

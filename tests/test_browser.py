@@ -422,6 +422,43 @@ def test_a_small_graph_is_shown_whole_and_a_big_one_has_an_overview(page):
     assert len(nodes_in_view(page)) == 13 and page.locator("#minimap").is_hidden()
 
 
+def test_the_overview_marks_the_current_node_and_frames_what_is_on_screen(page):
+    """On a graph wider than the box, the overview's orange mark covers the current node's
+    box in the map, and its frame covers the part of the drawing that is on screen, after
+    steps (the view follows the current node) and after a pan."""
+    open_studio(page)
+    load_example(page, "window-classifier")                   # 13 nodes: wider than the box
+    page.locator("#graph").focus()
+
+    def check() -> None:
+        got = page.evaluate("""() => {
+            const r = (e) => e.getBoundingClientRect();
+            const cur = document.querySelector('#graph g.node.current');
+            const mark = document.querySelector('.minimap-over .mm-node.current');
+            const nodes = [...document.querySelectorAll('#minimap .mm-node')];
+            // the map's box of the current node: the same node, in the map's own order
+            const all = [...document.querySelectorAll('#graph g.node')].sort((a, b) => a.dataset.node - b.dataset.node);
+            const box = cur ? nodes[all.indexOf(cur)] : null;
+            const frame = r(document.querySelector('.minimap-over .mm-view'));
+            const g = r(document.querySelector('#graph'));
+            // what the frame stands for: the screen box, mapped drawing -> map through the nodes
+            const a = r(all[0]), b = r(all[all.length - 1]), ma = r(nodes[0]), mb = r(nodes[nodes.length - 1]);
+            const k = (mb.left - ma.left) / (b.left - a.left);
+            return {mark: mark && mark.getAttribute('display') !== 'none' ? [r(mark).left, r(mark).top, r(mark).width] : null,
+                    box: box ? [r(box).left, r(box).top, r(box).width] : null,
+                    frame: [frame.left, frame.width], want: [ma.left + (g.left - a.left) * k, g.width * k]};
+        }""")
+        assert got["mark"] is not None and got["box"] is not None
+        assert got["mark"] == pytest.approx(got["box"], abs=0.5)
+        assert got["frame"] == pytest.approx(got["want"], abs=2)     # (the map clips what is outside it)
+
+    for _ in range(12):
+        keys(page, "ArrowRight")
+        check()
+    keys(page, "Shift+ArrowLeft", 2)
+    check()
+
+
 def test_keyboard_pans_the_graph_without_stepping(page):
     open_studio(page)
     load_example(page, "two-layer")

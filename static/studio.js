@@ -349,6 +349,7 @@ function installGraph(doc) {
 const MIN_READABLE_SCALE = 0.75;  // screen pixels per point below which labels are hard to read
 const START_SCALE = 0.9;          // where a graph too big to fit starts: comfortably readable
 const MAX_INITIAL_SCALE = 1.5;
+const MAX_ZOOM = 8;               // screen pixels per point, zoomed in the most
 const MINIMAP_MAX = { w: 200, h: 110 };   // pixels
 
 const TILE_NODES = 40;   // nodes (with the edges into them) per layer of the drawing
@@ -576,7 +577,11 @@ function pan(fx, fy) {
 function zoom(factor, cx, cy) {
   if (!S.view) return;
   const v = S.view;
-  const w = Math.min(S.base.w * 4, Math.max(S.base.w / 25, v.w * factor));
+  // In as far as MAX_ZOOM screen pixels per point (or a 25th of the fitted view on a small
+  // graph), out to four times the fitted view; a step never goes the other way (on a graph
+  // too big to fit, a 25th of the whole drawing is wider than the starting view).
+  const minW = Math.min(S.base.w / 25, (S.box.w || S.base.w) / MAX_ZOOM), maxW = S.base.w * 4;
+  const w = factor < 1 ? Math.max(v.w * factor, Math.min(v.w, minW)) : Math.min(v.w * factor, Math.max(v.w, maxW));
   const f = w / v.w;
   if (cx === undefined) { cx = v.x + v.w / 2; cy = v.y + v.h / 2; }
   S.view = { x: cx - (cx - v.x) * f, y: cy - (cy - v.y) * f, w: v.w * f, h: v.h * f };

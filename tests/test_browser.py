@@ -549,6 +549,29 @@ def current_row_in_view(page) -> bool:
     }""")
 
 
+def test_zoom_goes_the_way_asked_on_a_graph_too_big_to_fit(page):
+    """A graph too wide to fit starts at a readable zoom on its left: + zooms in (the view
+    narrows) and − zooms out, each until its limit, never the other way."""
+    program = "a0 = 1.0\n" + "\n".join(f"a{i} = a{i - 1} * 0.5" for i in range(1, 141))   # 281 nodes
+    open_studio(page, "#program=" + urllib.parse.quote(program) + "&step=0")
+    width = lambda: float(page.get_attribute("#graph", "data-view").split()[2])
+    start = width()
+    widths = [start]
+    for _ in range(15):
+        page.click("#zoom-in")
+        widths.append(width())
+    assert widths[1] < start
+    assert all(b <= a for a, b in zip(widths, widths[1:]))
+    assert widths[-1] == widths[-2] > 0                 # stopped at its limit
+    page.click("#zoom-out")
+    assert width() > widths[-1]
+    page.click("#zoom-fit")                             # the whole drawing
+    whole = width()
+    assert whole > start
+    page.click("#zoom-in")
+    assert width() < whole
+
+
 def test_the_current_node_and_its_row_stay_in_view_on_a_big_graph(page):
     """A drawn graph much larger than the box: stepping pans (never zooms) to the current
     node and scrolls the order list to its row, forward, backward, and after jumps."""

@@ -63,7 +63,8 @@ MEASURE = """async ([count, idle]) => {
     }));
     const m0 = prepMs(), u0 = prepUsed();
     const t0 = performance.now();
-    document.body.dispatchEvent(new KeyboardEvent("keydown", {key: "ArrowRight", bubbles: true, cancelable: true}));
+    // A held key (no idle time between presses) auto-repeats: its keydowns say repeat.
+    document.body.dispatchEvent(new KeyboardEvent("keydown", {key: "ArrowRight", bubbles: true, cancelable: true, repeat: !idle}));
     const t1 = performance.now();
     const f1 = await painted;
     await settle();
@@ -195,7 +196,7 @@ def run(sizes: list[int], repeat: int) -> Table:
                        "key; its time is the page's handler plus the frame it causes (frame callbacks, style, "
                        "layout, paint, commit: from the frame's first requestAnimationFrame callback to the "
                        "first task after it), measured in the page with performance.now(); the idle wait for "
-                       "the frame is not counted. Between steps the bench waits for the frame and then for the page's idle work (preparing the panels of the next and previous steps, in idle callbacks of a few ms each); that work is not in the step's time but is reported: 'prepared while idle' (median ms per step, and the longest chunk: one idle callback runs at least one chunk; it includes styling and laying out the prepared panel, forced in the callback, but not painting it, which happens in the frames between steps, under the shown panel) and 'panels ready' (steps whose panel was prepared). 'backward, key held': the same steps pressed as soon as each frame is shown, with no idle time between them. 'address, once paused': the page writes its address (the "
+                       "the frame is not counted. Between steps the bench waits for the frame and then for the page's idle work (preparing the panels of the next and previous steps, in idle callbacks of a few ms each); that work is not in the step's time but is reported: 'prepared while idle' (median ms per step, and the longest chunk: one idle callback runs at least one chunk; it includes styling and laying out the prepared panel, forced in the callback, but not painting it, which happens in the frames between steps, under the shown panel) and 'panels ready' (steps whose panel was prepared). 'backward, key held': the same steps pressed as soon as each frame is shown, with no idle time between them, as a held key's auto-repeat sends them (keydown with repeat set): the page then leaves a panel it has not prepared until the key is let go or pauses for 150 ms, and marks it as lagging. 'address, once paused': the page writes its address (the "
                        "shareable link, with the whole program) 250 ms after the last step, not in each step; "
                        "that write's own time, median of 5. 'requests': requests sent while stepping (none "
                        "expected: the page has every step's texts from the one /api/trace answer).")

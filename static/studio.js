@@ -716,7 +716,7 @@ function indexSteps(doc) {
   S.idx = { nodesAt, edgesAt, edgesOf };
 }
 
-function setStep(k, { keepSelection = false } = {}) {
+function setStep(k, { keepSelection = false, hurry = false } = {}) {
   if (!S.trace) return;
   const total = S.trace.steps.length;
   const prev = S.shown;
@@ -777,7 +777,7 @@ function setStep(k, { keepSelection = false } = {}) {
   $("#step-label").title = stepText();       // the label shows two lines; the whole text on hover
   $("#step-prev").disabled = $("#step-first").disabled = S.k === 0;
   $("#step-next").disabled = $("#step-last").disabled = S.k === total;
-  renderPanel(sel !== null ? sel : (cur !== null ? cur : S.trace.output));
+  renderPanel(panelNode(), { hurry });
   updateHash();
 }
 
@@ -890,8 +890,21 @@ function panelKey(id, k) {
   return `${id} ${hasValue} ${hasGrad}`;
 }
 
-function renderPanel(id) {
+/** The node the panel shows: the selected one, else the current step's, else the output. */
+function panelNode() {
+  const step = currentStep();
+  return S.selected !== null ? S.selected : (step ? step.node : S.trace.output);
+}
+
+const PANEL_LAG = 150;   // ms: the panel of a held key's steps is built once they pause this long
+
+/** The panel shows node `id` as it is at step S.k. `hurry` (a held key's repeated steps):
+ *  a panel not prepared while idle is not built in the step, which would make the step miss
+ *  its frame; the panel is marked as lagging and built when the key is let go or pauses. */
+function renderPanel(id, { hurry = false } = {}) {
   const p = $("#panel-node");
+  clearTimeout(S.panelLater);
+  S.panelLater = null;
   if (!S.trace) {
     p.innerHTML = "";
     p.append(el("div", { class: "empty-state", text: "Run a program to see its nodes." }));
@@ -901,9 +914,15 @@ function renderPanel(id) {
   const key = panelKey(id, S.k);
   if (S.panelKey !== key) {
     const was = S.panelKey;
-    S.panelKey = key;
     // Built (and laid out) while the page was idle (see preparePanels), or built now.
     const ready = takePrepared(key);
+    if (!ready && hurry) {
+      p.classList.add("lagging");
+      p.setAttribute("aria-busy", "true");
+      S.panelLater = setTimeout(catchUpPanel, PANEL_LAG);
+      return;
+    }
+    S.panelKey = key;
     if (ready && !S.panelScrolled) showPane(p, ready, was);
     else if (ready) {         // keep the scroll, as a rebuild does: its children moved in
       titleId(ready, true);
@@ -917,7 +936,16 @@ function renderPanel(id) {
       p.replaceChildren(...parts);
     }
   }
+  const shown = $("#panel-node");        // the pane shown now (showPane may have swapped it)
+  if (shown.classList.contains("lagging") || p.classList.contains("lagging")) {
+    for (const q of [shown, p]) { q.classList.remove("lagging"); q.removeAttribute("aria-busy"); }
+  }
   preparePanels();
+}
+
+/** Build the panel a held key left behind (the key was let go, or its steps paused). */
+function catchUpPanel() {
+  if (S.trace) renderPanel(panelNode());
 }
 
 /** The panel of node `id` at step k, built off-document: a generator of chunks of its
@@ -1380,11 +1408,15 @@ function initKeys() {
     if ($("#examples-dialog").open) return;
     const slider = e.target && e.target.id === "step-slider";
     if (isTyping(e.target) && !slider) return;
-    if (e.key === "ArrowRight") { stopPlay(); setStep(S.k + 1); e.preventDefault(); }
-    else if (e.key === "ArrowLeft") { stopPlay(); setStep(S.k - 1); e.preventDefault(); }
+    if (e.key === "ArrowRight") { stopPlay(); setStep(S.k + 1, { hurry: e.repeat }); e.preventDefault(); }
+    else if (e.key === "ArrowLeft") { stopPlay(); setStep(S.k - 1, { hurry: e.repeat }); e.preventDefault(); }
     else if (e.key === "Home") { stopPlay(); setStep(0); e.preventDefault(); }
     else if (e.key === "End") { stopPlay(); setStep(S.trace ? S.trace.steps.length : 0); e.preventDefault(); }
     else if ((e.key === " " && e.target.tagName !== "BUTTON") || e.key === "p") { togglePlay(); e.preventDefault(); }
+  });
+  // A held arrow key let go: its last step's panel now, not after the pause.
+  document.addEventListener("keyup", (e) => {
+    if ((e.key === "ArrowRight" || e.key === "ArrowLeft") && S.panelLater) catchUpPanel();
   });
 }
 

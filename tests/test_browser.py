@@ -549,6 +549,36 @@ def current_row_in_view(page) -> bool:
     }""")
 
 
+HELD = """(n) => {
+  // n auto-repeated presses of a held key, in one task (no idle time between them)
+  for (let i = 0; i < n; i++)
+    document.body.dispatchEvent(new KeyboardEvent("keydown", {key: "ArrowRight", bubbles: true, cancelable: true, repeat: true}));
+  const p = document.querySelector("#panel-node");
+  return [p.classList.contains("lagging"), p.getAttribute("aria-busy"), document.querySelector("#step-label").innerText];
+}"""
+
+
+def test_a_held_arrow_key_steps_the_graph_and_the_panel_catches_up(page):
+    """A held → auto-repeats: each press steps the graph at once, while a panel not prepared
+    beforehand is not built in the step (it is marked as lagging); it shows the last step's
+    node when the key is let go, or when the presses pause."""
+    program = "a0 = 1.0\n" + "\n".join(f"a{i} = a{i - 1} * 0.5" for i in range(1, 40))
+    open_studio(page, "#program=" + urllib.parse.quote(program) + "&step=1")
+    page.locator("#graph").focus()
+    lagging, busy, label = page.evaluate(HELD, 12)
+    assert label.startswith("Step 13 /") and lagging and busy == "true"
+    assert page.get_attribute("#graph g.node.current", "id") == "node-12"     # the graph did not wait
+    assert page.inner_text("#panel-title .nt-name") != "a6 = ×"
+    page.keyboard.up("ArrowRight")                      # let go: the panel of step 13 at once
+    assert page.inner_text("#panel-title .nt-name") == "a6 = ×"
+    assert "lagging" not in page.get_attribute("#panel-node", "class")
+    assert page.get_attribute("#panel-node", "aria-busy") is None
+    lagging, _, label = page.evaluate(HELD, 6)         # held again, then the presses pause
+    assert label.startswith("Step 19 /") and lagging
+    page.wait_for_selector("#panel-node:not(.lagging)", timeout=2000)
+    assert page.inner_text("#panel-title .nt-name") == "a9 = ×"
+
+
 def test_zoom_goes_the_way_asked_on_a_graph_too_big_to_fit(page):
     """A graph too wide to fit starts at a readable zoom on its left: + zooms in (the view
     narrows) and − zooms out, each until its limit, never the other way."""

@@ -917,7 +917,7 @@ function renderPanel(id, { hurry = false } = {}) {
     // Built (and laid out) while the page was idle (see preparePanels), or built now.
     const ready = takePrepared(key);
     if (!ready && hurry) {
-      p.classList.add("lagging");
+      $("#panel-stack").classList.add("lagging");
       p.setAttribute("aria-busy", "true");
       S.panelLater = setTimeout(catchUpPanel, PANEL_LAG);
       return;
@@ -936,9 +936,11 @@ function renderPanel(id, { hurry = false } = {}) {
       p.replaceChildren(...parts);
     }
   }
-  const shown = $("#panel-node");        // the pane shown now (showPane may have swapped it)
-  if (shown.classList.contains("lagging") || p.classList.contains("lagging")) {
-    for (const q of [shown, p]) { q.classList.remove("lagging"); q.removeAttribute("aria-busy"); }
+  const stack = $("#panel-stack");
+  if (stack.classList.contains("lagging")) {
+    stack.classList.remove("lagging");
+    p.removeAttribute("aria-busy");             // p may have become a standby pane (showPane)
+    $("#panel-node").removeAttribute("aria-busy");
   }
   preparePanels();
 }

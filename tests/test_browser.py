@@ -553,8 +553,9 @@ HELD = """(n) => {
   // n auto-repeated presses of a held key, in one task (no idle time between them)
   for (let i = 0; i < n; i++)
     document.body.dispatchEvent(new KeyboardEvent("keydown", {key: "ArrowRight", bubbles: true, cancelable: true, repeat: true}));
-  const p = document.querySelector("#panel-node");
-  return [p.classList.contains("lagging"), p.getAttribute("aria-busy"), document.querySelector("#step-label").innerText];
+  return [document.querySelector("#panel-stack").classList.contains("lagging"),
+          document.querySelector("#panel-node").getAttribute("aria-busy"),
+          document.querySelector("#step-label").innerText];
 }"""
 
 
@@ -571,11 +572,11 @@ def test_a_held_arrow_key_steps_the_graph_and_the_panel_catches_up(page):
     assert page.inner_text("#panel-title .nt-name") != "a6 = ×"
     page.keyboard.up("ArrowRight")                      # let go: the panel of step 13 at once
     assert page.inner_text("#panel-title .nt-name") == "a6 = ×"
-    assert "lagging" not in page.get_attribute("#panel-node", "class")
+    assert "lagging" not in page.get_attribute("#panel-stack", "class")
     assert page.get_attribute("#panel-node", "aria-busy") is None
     lagging, _, label = page.evaluate(HELD, 6)         # held again, then the presses pause
     assert label.startswith("Step 19 /") and lagging
-    page.wait_for_selector("#panel-node:not(.lagging)", timeout=2000)
+    page.wait_for_selector("#panel-stack:not(.lagging)", timeout=2000)
     assert page.inner_text("#panel-title .nt-name") == "a9 = ×"
 
 

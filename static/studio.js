@@ -602,8 +602,10 @@ function initPanZoom() {
     const svg = $("svg", box);
     if (!svg) return;
     e.preventDefault();
-    const p = svgPoint(S.viewport, e.clientX, e.clientY);
-    zoom(Math.exp(e.deltaY * 0.0015), p.x, p.y);
+    // The drawing point under the cursor, from the view (the box shows visibleArea()).
+    const a = visibleArea(), r = box.getBoundingClientRect();
+    const x = e.clientX - r.left - box.clientLeft, y = e.clientY - r.top - box.clientTop;
+    zoom(Math.exp(e.deltaY * 0.0015), a.x + x / a.s, a.y + y / a.s);
   }, { passive: false });
   let drag = null;
   box.addEventListener("pointerdown", (e) => {
@@ -905,6 +907,11 @@ function renderPanel(id, { hurry = false } = {}) {
   const p = $("#panel-node");
   clearTimeout(S.panelLater);
   S.panelLater = null;
+  const stack = $("#panel-stack");
+  if (stack && stack.classList.contains("lagging") && !hurry) {
+    stack.classList.remove("lagging");
+    for (const pane of stack.querySelectorAll("[aria-busy]")) pane.removeAttribute("aria-busy");
+  }
   if (!S.trace) {
     p.innerHTML = "";
     p.append(el("div", { class: "empty-state", text: "Run a program to see its nodes." }));
@@ -917,9 +924,16 @@ function renderPanel(id, { hurry = false } = {}) {
     // Built (and laid out) while the page was idle (see preparePanels), or built now.
     const ready = takePrepared(key);
     if (!ready && hurry) {
-      $("#panel-stack").classList.add("lagging");
+      stack.classList.add("lagging");
       p.setAttribute("aria-busy", "true");
       S.panelLater = setTimeout(catchUpPanel, PANEL_LAG);
+      // Panels queued for steps the key has passed would be built (a chunk per idle
+      // callback, or per timeout) during the hold and thrown away: catching up queues anew.
+      if (S.prep) {
+        if (S.prep.handle) cancelIdleCallback(S.prep.handle);
+        S.prep.handle = null;
+        S.prep.queue = [];
+      }
       return;
     }
     S.panelKey = key;
@@ -936,11 +950,9 @@ function renderPanel(id, { hurry = false } = {}) {
       p.replaceChildren(...parts);
     }
   }
-  const stack = $("#panel-stack");
-  if (stack.classList.contains("lagging")) {
+  if (stack.classList.contains("lagging")) {     // a hurried step whose panel was ready
     stack.classList.remove("lagging");
-    p.removeAttribute("aria-busy");             // p may have become a standby pane (showPane)
-    $("#panel-node").removeAttribute("aria-busy");
+    for (const pane of stack.querySelectorAll("[aria-busy]")) pane.removeAttribute("aria-busy");
   }
   preparePanels();
 }

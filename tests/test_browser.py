@@ -446,8 +446,12 @@ def test_the_overview_marks_the_current_node_and_frames_what_is_on_screen(page):
             const k = (mb.left - ma.left) / (b.left - a.left);
             return {mark: mark && mark.getAttribute('display') !== 'none' ? [r(mark).left, r(mark).top, r(mark).width] : null,
                     box: box ? [r(box).left, r(box).top, r(box).width] : null,
-                    frame: [frame.left, frame.width], want: [ma.left + (g.left - a.left) * k, g.width * k]};
+                    frame: [frame.left, frame.width], want: [ma.left + (g.left - a.left) * k, g.width * k],
+                    shown: [document.querySelector('#minimap').checkVisibility(),
+                            document.querySelector('.minimap-over').checkVisibility()]};
         }""")
+        assert got["shown"] == [True, True]                  # the map and its overlay are shown...
+        assert got["want"][1] > 10 and got["box"] and got["box"][2] > 0   # ... with a size: a real check
         assert got["mark"] is not None and got["box"] is not None
         assert got["mark"] == pytest.approx(got["box"], abs=0.5)
         assert got["frame"] == pytest.approx(got["want"], abs=2)     # (the map clips what is outside it)
@@ -570,10 +574,15 @@ def test_a_held_arrow_key_steps_the_graph_and_the_panel_catches_up(page):
     assert label.startswith("Step 13 /") and lagging and busy == "true"
     assert page.get_attribute("#graph g.node.current", "id") == "node-12"     # the graph did not wait
     assert page.inner_text("#panel-title .nt-name") != "a6 = ×"
-    page.keyboard.up("ArrowRight")                      # let go: the panel of step 13 at once
-    assert page.inner_text("#panel-title .nt-name") == "a6 = ×"
-    assert "lagging" not in page.get_attribute("#panel-stack", "class")
-    assert page.get_attribute("#panel-node", "aria-busy") is None
+    # let go: the panel of step 13 at once, in the same task (not by the 150 ms timer)
+    title, lagging, busy = page.evaluate("""() => {
+      document.body.dispatchEvent(new KeyboardEvent("keyup", {key: "ArrowRight", bubbles: true}));
+      return [document.querySelector("#panel-title .nt-name").textContent,
+              document.querySelector("#panel-stack").classList.contains("lagging"),
+              document.querySelectorAll("[aria-busy]").length];
+    }""")
+    assert (title, lagging, busy) == ("a6 = ×", False, 0)
+    page.keyboard.up("ArrowRight")
     lagging, _, label = page.evaluate(HELD, 6)         # held again, then the presses pause
     assert label.startswith("Step 19 /") and lagging
     page.wait_for_selector("#panel-stack:not(.lagging)", timeout=2000)
@@ -601,6 +610,36 @@ def test_zoom_goes_the_way_asked_on_a_graph_too_big_to_fit(page):
     assert whole > start
     page.click("#zoom-in")
     assert width() < whole
+
+
+def test_the_drawing_stays_where_the_view_says_on_a_big_graph(page):
+    """The drawing reaches past the graph box (it moves as one layer): the box must not scroll
+    (find-in-page or focusing a node off screen would), a wheel zoom keeps the point under the
+    cursor, and a node drawn in a later layer of the drawing is picked by a click."""
+    program = "a0 = 1.0\n" + "\n".join(f"a{i} = a{i - 1} * 0.5" for i in range(1, 141))   # 281 nodes
+    open_studio(page, "#program=" + urllib.parse.quote(program) + "&step=3")
+    scrolled = page.evaluate("""() => { const g = document.querySelector('#graph');
+        document.querySelector('#graph g#node-200').focus();       // far off screen, to the right
+        g.scrollLeft = 500; g.scrollTop = 300; return [g.scrollLeft, g.scrollTop]; }""")
+    assert scrolled == [0, 0]
+    box = page.locator("#graph").bounding_box()
+    x, y = box["x"] + 200, box["y"] + 150
+    before = page.locator("#graph g#node-2").bounding_box()       # a node near that point
+    page.mouse.move(x, y)
+    page.mouse.wheel(0, -300)
+    page.wait_for_timeout(100)
+    after = page.locator("#graph g#node-2").bounding_box()
+    assert after["width"] > before["width"] * 1.3                    # zoomed in...
+    # ... about the cursor: the node's offset from it grew by the zoom, its direction kept
+    k = after["width"] / before["width"]
+    assert after["x"] - x == pytest.approx((before["x"] - x) * k, abs=2)
+    assert after["y"] - y == pytest.approx((before["y"] - y) * k, abs=2)
+    page.click("#zoom-fit")
+    page.locator("#order li[data-node='150']").click()               # brings node 150 into view
+    page.locator("#graph g#node-152").click()                       # a76, in the fourth layer of 40
+    assert page.inner_text("#panel-title .nt-name").startswith("a76")
+    page.locator("#graph g#node-2").click()                         # a1, in the first layer, under the rest
+    assert page.inner_text("#panel-title .nt-name").startswith("a1 ")
 
 
 def test_the_current_node_and_its_row_stay_in_view_on_a_big_graph(page):

@@ -81,13 +81,16 @@ def engine_phases(program: str, repeat: int) -> dict[str, float]:
 
 
 def run(sizes: list[int], repeat: int) -> tuple[Table, list[dict]]:
+    # A run takes a few ms up to 10,000 nodes, and the best of a few turns still moved the
+    # ratio by a third between runs on a shared machine: three times as many turns there.
+    many = 3 * repeat
     table = Table("Scalar graphs: engine vs micrograd 0.1.0 from the same program text (CPU ms, best "
-                  f"of {repeat}, the two alternating; 100,000 nodes: best of 2)",
+                  f"of {many}, the two alternating; 100,000 nodes: best of 2)",
                   ["nodes", "phase", "engine", "micrograd", "engine / micrograd"])
     results = []
     for n in sizes:
         program = scalar_program(n)
-        r = repeat if n < 100_000 else 2
+        r = many if n < 100_000 else 2
         totals, parses, leasts, m_runs = [], [], [], []
         out_name = output_name(program)
         for _ in range(r):              # alternate, so both see the same machine and an empty heap

@@ -72,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
         emit(tensor.run(shapes, repeat))
     if "render" in only:
         from . import drawing
-        emit(drawing.run([50, 200] if quick else [50, 100, 200, 400, 1_000, 2_000], 2 if quick else 3))
+        emit(drawing.run([50, 200] if quick else [50, 100, 200, 400, 1_000, 2_000], 2 if quick else 5))
     if "page" in only:
         from . import page
         emit(page.run([100, 400, 500], 10 if quick else 30))

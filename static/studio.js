@@ -547,11 +547,18 @@ function ensureVisible(id) {
  *  transform (a layer of its own, will-change): a pan moves the pixels already drawn, while
  *  a transform inside the drawing repainted every layer of it (~15 ms at 400 nodes). A zoom
  *  draws it all again at the new scale, so the text stays sharp. */
-function applyView() {
+function applyView({ quick = false } = {}) {
+  clearTimeout(S.zoomLater);
+  S.zoomLater = null;
   if (S.viewport && S.view && S.box.w) {
     const { x, y, s } = visibleArea();
     const f = S.full;
-    if (S.scale !== s) {
+    // quick (a wheel gesture under way): the drawing as drawn, scaled as a layer (~1 ms, a
+    // little blurred), drawn again at the new scale once the gesture pauses (tens of ms at
+    // a few hundred nodes: every text is laid out again).
+    const k = quick && S.scale ? s / S.scale : 1;
+    if (k !== 1) S.zoomLater = setTimeout(applyView, ZOOM_SETTLE);
+    else if (S.scale !== s) {
       S.scale = s;
       S.stage.style.width = `${f.w * s}px`;
       S.stage.style.height = `${f.h * s}px`;
@@ -560,7 +567,8 @@ function applyView() {
       if (S.flow) S.flow.view.setAttribute("transform", m);
     }
     // Whole pixels: a layer moved by a fraction of one is resampled, and its text blurs.
-    S.stage.style.transform = `translate(${Math.round((f.x - x) * s)}px, ${Math.round((f.y - y) * s)}px)`;
+    S.stage.style.transform = `translate(${Math.round((f.x - x) * s)}px, ${Math.round((f.y - y) * s)}px)` +
+      (k !== 1 ? ` scale(${k})` : "");
     // The view in drawing units, for tools and tests (what the viewBox used to say).
     $("#graph").dataset.view = `${S.view.x} ${S.view.y} ${S.view.w} ${S.view.h}`;
   }
@@ -574,7 +582,9 @@ function pan(fx, fy) {
   applyView();
 }
 
-function zoom(factor, cx, cy) {
+const ZOOM_SETTLE = 150;  // ms after the last wheel event: the drawing is drawn at its new scale
+
+function zoom(factor, cx, cy, { quick = false } = {}) {
   if (!S.view) return;
   const v = S.view;
   // In as far as MAX_ZOOM screen pixels per point (or a 25th of the fitted view on a small
@@ -585,7 +595,7 @@ function zoom(factor, cx, cy) {
   const f = w / v.w;
   if (cx === undefined) { cx = v.x + v.w / 2; cy = v.y + v.h / 2; }
   S.view = { x: cx - (cx - v.x) * f, y: cy - (cy - v.y) * f, w: v.w * f, h: v.h * f };
-  applyView();
+  applyView({ quick });
 }
 
 function fitView() { if (S.base) { S.view = { ...S.base }; applyView(); } }
@@ -605,7 +615,7 @@ function initPanZoom() {
     // The drawing point under the cursor, from the view (the box shows visibleArea()).
     const a = visibleArea(), r = box.getBoundingClientRect();
     const x = e.clientX - r.left - box.clientLeft, y = e.clientY - r.top - box.clientTop;
-    zoom(Math.exp(e.deltaY * 0.0015), a.x + x / a.s, a.y + y / a.s);
+    zoom(Math.exp(e.deltaY * 0.0015), a.x + x / a.s, a.y + y / a.s, { quick: true });
   }, { passive: false });
   let drag = null;
   box.addEventListener("pointerdown", (e) => {

@@ -625,15 +625,26 @@ def test_the_drawing_stays_where_the_view_says_on_a_big_graph(page):
     box = page.locator("#graph").bounding_box()
     x, y = box["x"] + 200, box["y"] + 150
     before = page.locator("#graph g#node-2").bounding_box()       # a node near that point
-    page.mouse.move(x, y)
-    page.mouse.wheel(0, -300)
-    page.wait_for_timeout(100)
+    # a wheel turn, and in the same task (before any redraw could come) what it showed at once
+    during, style = page.evaluate("""([x, y]) => {
+      const g = document.querySelector('#graph');
+      g.dispatchEvent(new WheelEvent('wheel', {deltaY: -300, clientX: x, clientY: y, bubbles: true, cancelable: true}));
+      const r = g.querySelector('g#node-2').getBoundingClientRect();
+      return [{x: r.x, y: r.y, width: r.width, height: r.height}, g.querySelector('.stage').getAttribute('style')];
+    }""", [x, y])
+    assert "scale(" in style                                         # the drawn layer, scaled at once
+    page.wait_for_selector("#graph .stage:not([style*='scale('])", state="attached")   # drawn again
     after = page.locator("#graph g#node-2").bounding_box()
     assert after["width"] > before["width"] * 1.3                    # zoomed in...
     # ... about the cursor: the node's offset from it grew by the zoom, its direction kept
     k = after["width"] / before["width"]
     assert after["x"] - x == pytest.approx((before["x"] - x) * k, abs=2)
     assert after["y"] - y == pytest.approx((before["y"] - y) * k, abs=2)
+    # the scaled layer showed the node where the drawing at the new scale shows it (measured
+    # the same way: Playwright's boxes of SVG groups are not getBoundingClientRect's)
+    drawn = page.evaluate("""() => { const r = document.querySelector('#graph g#node-2').getBoundingClientRect();
+                                     return {x: r.x, y: r.y, width: r.width, height: r.height}; }""")
+    assert during == pytest.approx(drawn, abs=2)
     page.click("#zoom-fit")
     page.locator("#order li[data-node='150']").click()               # brings node 150 into view
     page.locator("#graph g#node-152").click()                       # a76, in the fourth layer of 40

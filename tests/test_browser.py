@@ -589,6 +589,24 @@ def test_a_held_arrow_key_steps_the_graph_and_the_panel_catches_up(page):
     assert page.inner_text("#panel-title .nt-name") == "a9 = ×"
 
 
+def test_the_gradient_flows_along_the_edges_into_the_node_of_a_backward_step(page):
+    """At a backward step, moving dashes run over the edges into the current node (over their
+    own paths), for a few seconds, not forever; at a forward step there are none."""
+    open_studio(page, "#program=" + urllib.parse.quote(LECTURE) + f"&step={AT_PLUS}")
+    flow = page.evaluate("""() => {
+      const paths = [...document.querySelectorAll('#graph svg.flow-layer path')];
+      const edges = [...document.querySelectorAll('#graph g.edge')].filter((g) => g.id.endsWith('-3-0') || g.id.endsWith('-3-1'));
+      return {d: paths.map((p) => p.getAttribute('d')).sort(),
+              edges: edges.map((g) => g.querySelector('path').getAttribute('d')).sort(),
+              runs: paths.map((p) => p.getAnimations().map((a) => a.effect.getTiming().iterations)).flat()};
+    }""")
+    assert len(flow["d"]) == 2 and flow["d"] == flow["edges"]        # x → v3 and y → v3
+    assert flow["runs"] and all(0 < n < 10 for n in flow["runs"])     # a few runs, then rest
+    keys(page, "Home")
+    keys(page, "ArrowRight", 3)                                       # a forward step: no flow
+    assert page.locator("#graph svg.flow-layer path").count() == 0
+
+
 def test_zoom_goes_the_way_asked_on_a_graph_too_big_to_fit(page):
     """A graph too wide to fit starts at a readable zoom on its left: + zooms in (the view
     narrows) and − zooms out, each until its limit, never the other way."""

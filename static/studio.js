@@ -917,8 +917,9 @@ function renderPanel(id, { hurry = false } = {}) {
   const p = $("#panel-node");
   clearTimeout(S.panelLater);
   S.panelLater = null;
+  // Not lagging, unless this step leaves the panel behind again (below).
   const stack = $("#panel-stack");
-  if (stack && stack.classList.contains("lagging") && !hurry) {
+  if (stack && stack.classList.contains("lagging")) {
     stack.classList.remove("lagging");
     for (const pane of stack.querySelectorAll("[aria-busy]")) pane.removeAttribute("aria-busy");
   }
@@ -959,10 +960,6 @@ function renderPanel(id, { hurry = false } = {}) {
       for (const chunk of panelParts(id, S.k)) parts.push(...chunk);
       p.replaceChildren(...parts);
     }
-  }
-  if (stack.classList.contains("lagging")) {     // a hurried step whose panel was ready
-    stack.classList.remove("lagging");
-    for (const pane of stack.querySelectorAll("[aria-busy]")) pane.removeAttribute("aria-busy");
   }
   preparePanels();
 }

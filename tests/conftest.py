@@ -1,6 +1,11 @@
-"""Shared pytest fixtures. Sections are owned by different parts of the project; append, do not rewrite."""
+"""Shared pytest fixtures and the markers that split the suite.
 
-# ==== Browser fixtures (tests/test_browser.py): a real uvicorn server on a free loopback
+Markers (registered in pyproject.toml): `server` for tests that start a uvicorn server,
+`browser` for tests that drive Chromium, `slow` for tests that take seconds on their own.
+`scripts/test.sh --fast` runs every other test; `scripts/test.sh` runs them all.
+"""
+
+# ==== Browser fixtures (tests/page/): a real uvicorn server on a free loopback
 # ==== port and Debian's /usr/bin/chromium driven by Playwright (never a downloaded browser).
 import os as _os
 import shutil as _shutil
@@ -96,11 +101,25 @@ def page(browser, live_server):
     assert not errors, f"JavaScript errors: {errors}"
 
 
-# ==== Reliability figures (tests/test_hostile.py, test_fuzz.py, test_load.py, test_faults.py):
+# ==== Reliability figures (tests/app/test_hostile.py, test_fuzz.py, test_load.py, test_faults.py):
 # ==== what the hardening tests measured, printed at the end of the run for the README.
 def pytest_terminal_summary(terminalreporter):
-    from hardening_support import FIGURES
+    from tests.app.hardening import FIGURES
     if FIGURES:
         terminalreporter.section("reliability figures")
         for name, value in sorted(FIGURES.items()):
             terminalreporter.write_line(f"{name}: {value}")
+
+
+# ==== Markers: a test that asks for a server or a browser fixture is marked for it.
+_SERVER_FIXTURES = {"live_server", "live_server_without_graphviz", "page", "server"}
+_BROWSER_FIXTURES = {"browser", "page"}
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        names = set(getattr(item, "fixturenames", ()))
+        if names & _SERVER_FIXTURES:
+            item.add_marker(_pytest.mark.server)
+        if names & _BROWSER_FIXTURES:
+            item.add_marker(_pytest.mark.browser)

@@ -21,7 +21,7 @@ from schemathesis.checks import positive_data_acceptance
 from app.main import create_app
 from engine import ProgramError, trace
 from engine.parser import FUNCTIONS
-from hardening_support import record
+from tests.app.hardening import record
 
 TEXT_EXAMPLES = 300
 AST_EXAMPLES = 400
@@ -117,6 +117,7 @@ statements = st.one_of(
 PRELUDE = "x = 1.5\ny = [0.5, -2.0]\nW = [[1.0, 2.0], [3.0, -1.0]]\nb = 0.25\nh = [1.0, 1.0]\n"
 
 
+@pytest.mark.slow
 @settings(max_examples=AST_EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
 @given(st.lists(statements, min_size=1, max_size=5), st.booleans())
 def test_generated_syntax_is_traced_or_refused_cleanly(body, prelude):
@@ -149,6 +150,7 @@ def sound_extend(children: st.SearchStrategy) -> st.SearchStrategy:
     )
 
 
+@pytest.mark.slow
 @settings(max_examples=AST_EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
 @given(st.lists(st.recursive(sound_leaves, sound_extend, max_leaves=10), min_size=1, max_size=4))
 def test_generated_sound_programs_are_traced_or_refused_cleanly(exprs):
@@ -175,6 +177,7 @@ def test_zz_fuzz_figures():
 schema = schemathesis.openapi.from_asgi("/openapi.json", create_app())
 
 
+@pytest.mark.slow
 @schema.parametrize()
 @settings(max_examples=API_EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
 def test_api_conforms_to_its_schema_and_never_fails(case):

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import assume, given, settings, strategies as st
 
 from engine import ProgramError, trace
-from engine_reference import leaf
+from tests.engine.reference import leaf
 
 ENV_FUNCS = {
     "exp": math.exp, "log": math.log, "sqrt": math.sqrt, "abs": abs, "sin": math.sin, "cos": math.cos,

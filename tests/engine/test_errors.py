@@ -236,6 +236,7 @@ def test_too_many_statements() -> None:
     assert f"{MAX_STATEMENTS:,}" in e.message
 
 
+@pytest.mark.slow
 def test_too_many_nodes() -> None:
     # x is node 0; every later statement makes four nodes: 1.0, +, 1.0, +.
     source = "x = 1.0\n" + "x = x + 1.0 + 1.0\n" * (MAX_NODES // 4 + 10)
@@ -341,6 +342,7 @@ TOKENS = ["x", "y", "W", "1.0", "0", "-", "+", "*", "/", "**", "@", "(", ")", "[
           "randn", "axis=", "seed=", "'", "é", "1e308", "-1", "lambda", "#", "cross_entropy"]
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None, derandomize=True)
 @given(st.lists(st.sampled_from(TOKENS), min_size=1, max_size=30))
 def test_random_token_soup_is_a_program_or_a_program_error(tokens: list[str]) -> None:
@@ -355,6 +357,7 @@ def test_random_token_soup_is_a_program_or_a_program_error(tokens: list[str]) ->
 
 
 # ------------------------------------------------------------------ limits at their boundary
+@pytest.mark.slow
 def test_limits_hold_exactly_at_their_boundary() -> None:
     from engine.limits import MAX_NUMBER_CHARS, MAX_NUMBER_MAGNITUDE, MAX_SOURCE_CHARS
     ok = ["x = 0.5\nf = " + "-" * MAX_DEPTH + "x",

@@ -13,7 +13,9 @@ import time
 import httpx
 import pytest
 
-from hardening_support import LECTURE, record, run_async, running_server
+from tests.app.hardening import LECTURE, record, run_async, running_server
+
+pytestmark = [pytest.mark.server, pytest.mark.slow]
 
 CLIENTS = 48                 # concurrent clients
 ROUNDS = 6                   # requests per client

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from engine import trace
-from engine_reference import assert_close, leaf, literal, numeric_grad, program
+from tests.engine.reference import assert_close, leaf, literal, numeric_grad, program
 
 WORDS = {"museums": [0.1, -0.3], "x_in": [0.2, 0.0], "Paris": [0.5, 0.4], "are": [-0.1, 0.2],
          "amazing": [0.3, 0.3]}

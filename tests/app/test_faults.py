@@ -10,8 +10,11 @@ import signal
 import time
 
 import httpx
+import pytest
 
-from hardening_support import LECTURE, descendants_named, record, running_server
+from tests.app.hardening import LECTURE, descendants_named, record, running_server
+
+pytestmark = [pytest.mark.server, pytest.mark.slow]
 
 FAULTS: list[str] = []
 

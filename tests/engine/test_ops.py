@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from engine import OPS, trace
-from engine_reference import assert_close, leaf, literal, numeric_grad, program
+from tests.engine.reference import assert_close, leaf, literal, numeric_grad, program
 
 # ------------------------------------------------------------------ samplers
 def sample(rng: np.random.Generator, shape: tuple, kind: str) -> np.ndarray:
@@ -168,7 +168,7 @@ def case_program(case: Case, seed: int) -> tuple[dict[str, np.ndarray], str, np.
 
 def cases_of(name: str) -> list[Case]:
     if name not in CASES:
-        pytest.fail(f"op '{name}' in engine.OPS has no test program in tests/test_ops.py CASES")
+        pytest.fail(f"op '{name}' in engine.OPS has no test program in tests/engine/test_ops.py CASES")
     return CASES[name]
 
 

@@ -14,11 +14,12 @@ from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, assume, given, settings, strategies as st
 
 from engine import OPS, trace
-from engine_reference import leaf, literal
-from test_ops import check_steps
+from tests.engine.reference import leaf, literal
+from tests.engine.test_ops import check_steps
 
 Env = dict[str, np.ndarray]
 
@@ -243,6 +244,7 @@ SETTINGS = settings(max_examples=400, deadline=None, derandomize=True,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(expressions("s", 4), leaf_values())
 def test_random_program_matches_numpy_and_finite_differences(e: Expr, env: Env) -> None:
@@ -263,6 +265,7 @@ def test_random_program_matches_numpy_and_finite_differences(e: Expr, env: Env) 
             f"d f / d {name} for f = {e.src}\nengine  {analytic}\nnumeric {expected}")
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(expressions("s", 3), leaf_values())
 def test_random_program_steps_are_consistent(e: Expr, env: Env) -> None:

@@ -7,7 +7,7 @@ import pytest
 import sympy as sp
 
 from engine import trace
-from engine_reference import leaf
+from tests.engine.reference import leaf
 
 x, y, z, w, b = sp.symbols("x y z w b", real=True)
 

@@ -13,7 +13,7 @@ import pytest
 
 from engine import OPS, ProgramError, gradcheck, trace
 from engine.graph import Graph, Node
-from engine_reference import leaf
+from tests.engine.reference import leaf
 
 LECTURE = "x = 1.0; y = 2.0; z = 0.0\nf = (x + y) * max(y, z)"
 MIXED = ("E = frozen([[0.1, 0.2], [0.3, 0.4], [0.5, 0.6]])\n"
@@ -70,7 +70,7 @@ def test_id_order_is_a_topological_order() -> None:
 @pytest.mark.parametrize("source", [LECTURE, MIXED, "x = 2.0\nf = x * x + x",
                                     "E = frozen([[1.0, 2.0], [3.0, 4.0]])\nw = [0.5, -1.0]\nf = w @ E[1] * (2 ** 2)"])
 def test_every_backward_step_keeps_the_chain_rule(source: str) -> None:
-    from test_ops import check_steps
+    from tests.engine.test_ops import check_steps
     check_steps(trace(source))
 
 
@@ -87,6 +87,7 @@ def inspect_stack() -> list:
     return inspect.stack(0)
 
 
+@pytest.mark.slow
 def test_a_chain_of_100000_nodes() -> None:
     n = 100_000
     source = "h = 0.5\n" + "h = sin(h)\n" * n
@@ -112,6 +113,7 @@ def test_a_chain_of_100000_nodes() -> None:
     assert g.number_of_edges() == n and nx.is_directed_acyclic_graph(g)
 
 
+@pytest.mark.slow
 def test_a_value_used_100000_times_sums_its_contributions() -> None:
     n = 100_000
     t = trace("x = 0.5\ny = x\n" + "y = y + x\n" * n)

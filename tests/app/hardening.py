@@ -18,7 +18,7 @@ from typing import Awaitable, Callable, Iterator, TypeVar
 import httpx
 
 T = TypeVar("T")
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 FIGURES: dict[str, object] = {}      # printed by conftest.py at the end of the run
 LECTURE = "x = 1.0; y = 2.0; z = 0.0\nf = (x + y) * max(y, z)"
 

@@ -15,7 +15,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from engine.limits import MAX_SOURCE_CHARS, MAX_STATEMENTS
-from hardening_support import LECTURE, record, running_server
+from tests.app.hardening import LECTURE, record, running_server
 
 MB = 1024 * 1024
 BODY_LIMIT = 8 * MB
@@ -190,6 +190,7 @@ def read_until_closed(sock: socket.socket) -> str:
     return data.decode(errors="replace")
 
 
+@pytest.mark.server
 def test_body_sent_too_slowly_is_cut_off():
     """A client that trickles its body is answered 408 when the body time limit runs out."""
     with running_server(body_timeout_s=1) as s:
@@ -206,6 +207,7 @@ def test_body_sent_too_slowly_is_cut_off():
         assert s.healthy()
 
 
+@pytest.mark.server
 def test_declared_length_over_the_limit_is_refused_before_the_body():
     with running_server(max_body_bytes=1000) as s:
         host, port = s.url.removeprefix("http://").split(":")

@@ -5,7 +5,7 @@ import argparse
 
 import uvicorn
 
-from engine import render as renderer
+from drawing import render as renderer
 
 from .limits import settings
 

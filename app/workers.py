@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from engine import ProgramError
-from engine import render as renderer
+from drawing import render as renderer
 
 from .limits import Settings
 

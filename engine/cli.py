@@ -46,7 +46,7 @@ def parser() -> argparse.ArgumentParser:
     t.add_argument("--indent", type=int, default=0, help="pretty-print with this indent")
     t.set_defaults(func=cmd_trace)
     try:
-        from .render_cli import add_render_command
+        from drawing.cli import add_render_command
     except ImportError:        # the renderer is optional for the trace command
         pass
     else:

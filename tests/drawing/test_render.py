@@ -17,10 +17,10 @@ from hypothesis import strategies as st
 
 from app.examples import EXAMPLES
 from app.security import sanitize_svg
-from engine import render as R
+from drawing import render as R
 from engine import trace
 from engine.cli import main as cli_main
-from engine.render_cli import main as render_cli_main
+from drawing.cli import main as render_cli_main
 
 LECTURE = "x = 1.0; y = 2.0; z = 0.0\nf = (x + y) * max(y, z)"
 SVG_NS = "{http://www.w3.org/2000/svg}"
@@ -292,7 +292,7 @@ def test_same_program_same_svg_bytes_across_processes(tmp_path):
     outs = []
     for i in range(2):
         out = tmp_path / f"out{i}.svg"
-        done = subprocess.run([sys.executable, "-m", "engine.render_cli", "render", str(prog), "-o", str(out)],
+        done = subprocess.run([sys.executable, "-m", "drawing.cli", "render", str(prog), "-o", str(out)],
                               capture_output=True, check=False)
         assert done.returncode == 0, done.stderr
         outs.append(out.read_bytes())

@@ -7,7 +7,7 @@ import sys
 from typing import Sequence
 
 from . import render as renderer
-from .errors import ProgramError
+from engine.errors import ProgramError
 
 
 def _read(path: str) -> str:
@@ -23,7 +23,7 @@ def run_render(args: argparse.Namespace) -> int:
     A bad program raises ProgramError for the caller to print as one line; every other
     problem is printed here as one line with a non-zero status.
     """
-    from .trace import trace
+    from engine.trace import trace
 
     fmt = os.path.splitext(args.output)[1].lstrip(".").lower()
     if fmt not in renderer.FORMATS:
@@ -57,7 +57,7 @@ def add_render_command(subparsers: argparse._SubParsersAction) -> argparse.Argum
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Standalone entry point (`python -m engine.render_cli render FILE -o OUT`)."""
+    """Standalone entry point (`python -m drawing.cli render FILE -o OUT`)."""
     parser = argparse.ArgumentParser(prog="backprop-studio")
     add_render_command(parser.add_subparsers(dest="command", required=True))
     args = parser.parse_args(argv)

@@ -1,0 +1,1 @@
+"""Backprop Studio's drawing: a trace document as a Graphviz graph at any step, and its exports."""

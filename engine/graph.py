@@ -9,7 +9,8 @@ import numpy as np
 
 from .errors import ProgramError
 from .limits import MAX_ELEMENTS, MAX_NODES, MAX_TOTAL_ELEMENTS
-from .ops import Shape, fmt_shape
+from .ops import Shape
+from .shapes import fmt_shape
 
 
 @dataclass(eq=False, slots=True)

@@ -22,6 +22,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from .errors import ShapeError
+from .shapes import dims, fmt_shape
 
 Shape = tuple[int, ...]
 Array = np.ndarray
@@ -48,16 +49,6 @@ class Op:
         if callable(self.rules):
             return self.rules(i, in_shapes, out_shape)
         return self.rules[min(i, len(self.rules) - 1)]
-
-
-def fmt_shape(shape: Shape) -> str:
-    if not shape:
-        return "scalar"
-    return "(" + ", ".join(str(n) for n in shape) + ("," if len(shape) == 1 else "") + ")"
-
-
-def dims(shape: Shape) -> str:
-    return "×".join(str(n) for n in shape) if shape else "1"
 
 
 # ---------------------------------------------------------------- shape rules

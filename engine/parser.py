@@ -27,7 +27,8 @@ from .errors import ProgramError, ShapeError
 from .graph import Graph, Node
 from .limits import (MAX_DEPTH, MAX_DIMS, MAX_NUMBER_CHARS, MAX_NUMBER_MAGNITUDE, MAX_SEED, MAX_SOURCE_CHARS,
                      MAX_STATEMENTS)
-from .ops import INITS, OPS, broadcast, fmt_shape, same_shape
+from .ops import INITS, OPS, broadcast, same_shape
+from .shapes import fmt_shape
 
 BINOPS: dict[type, str] = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "div",
                            ast.Pow: "pow", ast.MatMult: "matmul"}

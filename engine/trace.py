@@ -11,7 +11,7 @@ import networkx as nx
 from .autodiff import (BackwardStep, ForwardStep, Record, Symbols, materialize, run_backward, run_forward,
                        step_dicts)
 from .graph import Graph, Node
-from .ops import fmt_shape
+from .shapes import fmt_shape
 from .parser import build
 
 

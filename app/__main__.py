@@ -5,7 +5,7 @@ import argparse
 
 import uvicorn
 
-from drawing import render as renderer
+import drawing as renderer
 
 from .limits import settings
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Callable
 
 from engine import gradcheck as run_gradcheck
-from drawing import render as renderer
+import drawing as renderer
 from engine import trace as run_trace
 from engine.parser import build
 

@@ -12,7 +12,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from engine import ProgramError
-from drawing import render as renderer
+import drawing as renderer
 
 from .limits import Settings, settings as settings_from_env
 from .routes import json_response, router

@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from drawing import render as renderer
+import drawing as renderer
 
 from .examples import EXAMPLES
 from .schemas import ErrorResponse, Example, RenderRequest, Status, TraceRequest, TraceResponse

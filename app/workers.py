@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from engine import ProgramError
-from drawing import render as renderer
+import drawing as renderer
 
 from .limits import Settings
 
@@ -108,7 +108,7 @@ def _worker_main(conn: Any, settings: Settings) -> None:
         resource.setrlimit(resource.RLIMIT_AS, (mem, mem))
     from . import jobs
     seconds = settings.render_timeout_s               # this process's own copy of the limit
-    renderer.DOT_TIMEOUT_S = int(seconds) if float(seconds).is_integer() else seconds
+    renderer.set_timeout(int(seconds) if float(seconds).is_integer() else seconds)
     conn.send(("ready", os.getpid()))
     while True:
         try:

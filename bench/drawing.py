@@ -28,9 +28,9 @@ def run(sizes: list[int], repeat: int) -> Table:
                   ["nodes", "bare dot", "server, new program", "ratio", "server, another step", "ratio",
                    "/api/render, new", "/api/render, repeated"])
     try:
-        from drawing import render as renderer
+        import drawing as renderer
     except ImportError:
-        table.notes.append("drawing/render.py is not there yet: nothing to measure")
+        table.notes.append("the drawing package is not there: nothing to measure")
         return table
     if not renderer.graphviz_available():
         table.notes.append(renderer.INSTALL_HINT)
@@ -42,7 +42,7 @@ def run(sizes: list[int], repeat: int) -> Table:
                        f"program are timed in turns, as many as fit in {TURNS_BUDGET_S:g} s (at most "
                        f"{MAX_TURNS}). Bare dot: "
                        "`dot -Tsvg` on the DOT source the server builds for that step. Server: "
-                       "`drawing.render.render(doc, 'svg', step)` from the trace document. A new program "
+                       "`drawing.render(doc, 'svg', step)` from the trace document. A new program "
                        "(its cache cleared first) is one `dot` run on the fully computed graph, writing its "
                        "SVG and its layout together, so nodes never move between steps; the step's SVG is "
                        "derived from that drawing in Python (texts, colours, classes). 'another step': the "

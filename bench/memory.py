@@ -37,7 +37,7 @@ def child(kind: str, nodes: int) -> None:
     if kind == "engine":
         from engine import trace
         try:
-            from drawing import render as renderer
+            import drawing as renderer
         except ImportError:
             renderer = None
         trace("x = 1.0\ny = x * 2")      # warm every import before the baseline

@@ -1,4 +1,7 @@
-"""`backprop-studio render FILE -o out.svg|png|pdf|dot [--step K]`: the graph as a file."""
+"""The `backprop-studio` command line: the engine's commands plus `render`.
+
+`backprop-studio render FILE -o out.svg|png|pdf|dot [--step K]` writes the graph as a file.
+"""
 from __future__ import annotations
 
 import argparse
@@ -6,18 +9,14 @@ import os
 import sys
 from typing import Sequence
 
-from . import render as renderer
-from engine.errors import ProgramError
+from engine import cli as engine_cli
+from engine.source import read_source
+
+from .errors import RenderError, StepOutOfRange
+from .export import FORMATS, render
 
 
-def _read(path: str) -> str:
-    if path == "-":
-        return sys.stdin.read()
-    with open(path, encoding="utf-8") as f:
-        return f.read()
-
-
-def run_render(args: argparse.Namespace) -> int:
+def cmd_render(args: argparse.Namespace) -> int:
     """Trace FILE and write the graph after --step steps to -o (format from its extension).
 
     A bad program raises ProgramError for the caller to print as one line; every other
@@ -26,14 +25,14 @@ def run_render(args: argparse.Namespace) -> int:
     from engine.trace import trace
 
     fmt = os.path.splitext(args.output)[1].lstrip(".").lower()
-    if fmt not in renderer.FORMATS:
+    if fmt not in FORMATS:
         print(f"cannot tell the format from {args.output!r}: end it in "
-              + ", ".join("." + f for f in renderer.FORMATS), file=sys.stderr)
+              + ", ".join("." + f for f in FORMATS), file=sys.stderr)
         return 2
-    doc = trace(_read(args.file)).to_dict()
+    doc = trace(read_source(args.file)).to_dict()
     try:
-        data = renderer.render(doc, fmt, args.step)
-    except (renderer.RenderError, renderer.StepOutOfRange) as exc:
+        data = render(doc, fmt, args.step)
+    except (RenderError, StepOutOfRange) as exc:
         print(str(exc), file=sys.stderr)
         return 1
     with open(args.output, "wb") as f:
@@ -52,23 +51,13 @@ def add_render_command(subparsers: argparse._SubParsersAction) -> argparse.Argum
     p.add_argument("-o", "--output", required=True, help="out.svg, out.png, out.pdf or out.dot")
     p.add_argument("--step", type=int, default=None,
                    help="draw after this many steps (0: nothing computed yet)")
-    p.set_defaults(func=run_render)
+    p.set_defaults(func=cmd_render)
     return p
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Standalone entry point (`python -m drawing.cli render FILE -o OUT`)."""
-    parser = argparse.ArgumentParser(prog="backprop-studio")
-    add_render_command(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(argv)
-    try:
-        return args.func(args)
-    except ProgramError as exc:
-        print(str(exc), file=sys.stderr)
-        return 1
-    except OSError as exc:
-        print(f"cannot read {args.file}: {exc.strerror or exc}", file=sys.stderr)
-        return 1
+    """The `backprop-studio` console script (also `python -m drawing.cli`)."""
+    return engine_cli.run(engine_cli.parser(add_render_command), argv)
 
 
 if __name__ == "__main__":

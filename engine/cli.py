@@ -1,25 +1,21 @@
-"""Command line: `backprop-studio trace FILE [--gradcheck]` and `backprop-studio render …`.
+"""Command line: `trace FILE [--gradcheck]`, and the frame other commands plug into.
 
-A bad program prints one line, `line L, col C: what is wrong`, and exits with status 1.
+The `backprop-studio` console script is this frame with the drawing's `render` command added
+(see drawing/cli.py). A bad program prints one line, `line L, col C: what is wrong`, and
+exits with status 1.
 """
 from __future__ import annotations
 
 import argparse
 import json
 import sys
-from typing import Sequence
+from typing import Callable, Sequence
 
 from .errors import ProgramError
+from .source import read_source
 
-
-def read_source(path: str) -> str:
-    # utf-8-sig: a file saved "as UTF-8 with BOM" (Windows editors) reads like any other
-    if path == "-":
-        stdin = getattr(sys.stdin, "buffer", None)      # bytes, so the locale cannot change the text
-        text = stdin.read().decode("utf-8") if stdin is not None else sys.stdin.read()
-        return text.removeprefix("\ufeff")
-    with open(path, encoding="utf-8-sig") as f:
-        return f.read()
+# A command adds its subparser (with `func` as its handler) to the CLI's subcommands.
+AddCommand = Callable[["argparse._SubParsersAction"], object]
 
 
 def cmd_trace(args: argparse.Namespace) -> int:
@@ -36,7 +32,8 @@ def cmd_trace(args: argparse.Namespace) -> int:
     return 0
 
 
-def parser() -> argparse.ArgumentParser:
+def parser(*more: AddCommand) -> argparse.ArgumentParser:
+    """The `backprop-studio` parser: `trace`, then each command of ``more``."""
     p = argparse.ArgumentParser(prog="backprop-studio",
                                 description="See backpropagation: computation graphs with every step recorded.")
     sub = p.add_subparsers(dest="command", required=True)
@@ -45,17 +42,14 @@ def parser() -> argparse.ArgumentParser:
     t.add_argument("--gradcheck", action="store_true", help="add the numerical gradient check")
     t.add_argument("--indent", type=int, default=0, help="pretty-print with this indent")
     t.set_defaults(func=cmd_trace)
-    try:
-        from drawing.cli import add_render_command
-    except ImportError:        # the renderer is optional for the trace command
-        pass
-    else:
-        add_render_command(sub)
+    for add in more:
+        add(sub)
     return p
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    args = parser().parse_args(argv)
+def run(p: argparse.ArgumentParser, argv: Sequence[str] | None = None) -> int:
+    """Parse ``argv`` with ``p`` and run the chosen command; every failure is one line on stderr."""
+    args = p.parse_args(argv)
     try:
         return args.func(args)
     except ProgramError as e:
@@ -69,6 +63,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UnicodeDecodeError:
         print(f"cannot read {args.file}: it is not UTF-8 text", file=sys.stderr)
         return 1
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """The engine's commands alone (`python -m engine.cli trace FILE`)."""
+    return run(parser(), argv)
 
 
 if __name__ == "__main__":

@@ -267,7 +267,7 @@ def test_svg_from_hostile_names_carries_no_script_or_links(client):
 
 def test_dot_labels_are_escaped():
     """User text reaches DOT only as quoted, backslash-escaped, non-HTML labels."""
-    from drawing import render as renderer
+    import drawing as renderer
     from engine import trace
     source = "a = 1.0\nb = sum([1.0, # \\\" ] [label=<<b>x</b>> URL=\"javascript:x\" \\N\n 2.0]) + a"
     doc = trace(source).to_dict()

@@ -17,10 +17,11 @@ from hypothesis import strategies as st
 
 from app.examples import EXAMPLES
 from app.security import sanitize_svg
-from drawing import render as R
+import drawing as R
+from drawing import dot as dot_module, export, runner, svg as svg_module
 from engine import trace
-from engine.cli import main as cli_main
-from drawing.cli import main as render_cli_main
+from drawing.cli import main as cli_main
+from tests.console import console_script
 
 LECTURE = "x = 1.0; y = 2.0; z = 0.0\nf = (x + y) * max(y, z)"
 SVG_NS = "{http://www.w3.org/2000/svg}"
@@ -238,7 +239,7 @@ def test_a_drawing_it_cannot_read_is_drawn_by_graphviz_instead(lecture, monkeypa
     """If Graphviz wrote some node or edge in a shape the renderer does not know (another
     version), each step is drawn by neato -n2 as before: slower, never wrong."""
     R.clear_caches()
-    monkeypatch.setattr(R, "_EDGE_SVG", re.compile(r"(?!)"))     # no edge recognized
+    monkeypatch.setattr(svg_module, "_EDGE_SVG", re.compile(r"(?!)"))     # no edge recognized
     try:
         for k in (0, 5, 12):
             assert R.render(lecture, "svg", k) == drawn_by_neato(lecture, k)
@@ -266,7 +267,7 @@ def test_one_graphviz_run_per_program_for_svg(example, monkeypatch):
         return real_run(args, *a, **kw)
 
     R.clear_caches()
-    monkeypatch.setattr(R.subprocess, "run", counting_run)
+    monkeypatch.setattr(runner.subprocess, "run", counting_run)
     R.render(doc, "svg", 3)
     assert runs == ["dot"]
     for k in range(len(doc["steps"]) + 1):
@@ -418,7 +419,7 @@ def test_too_large_graph_is_refused_before_any_work_on_it(monkeypatch):
     at once, not after the display model of 10,000 nodes (~0.2 s) is made and thrown away."""
     chain = "a0 = 1.0\n" + "\n".join(f"a{i} = a{i - 1} + 1.0" for i in range(1, R.MAX_RENDER_NODES // 2 + 2))
     doc = trace(chain).to_dict()
-    monkeypatch.setattr(R, "display_model", lambda trace: pytest.fail("display model made for a refused graph"))
+    monkeypatch.setattr(export, "display_model", lambda trace: pytest.fail("display model made for a refused graph"))
     for fmt in ("svg", "png", "pdf"):
         with pytest.raises(R.GraphTooLarge):
             R.render(doc, fmt, 3)
@@ -456,18 +457,16 @@ def test_cli_bad_program_is_one_line_on_stderr(tmp_path, capsys):
 def test_cli_refuses_unknown_extension_and_bad_step(tmp_path, capsys):
     prog = tmp_path / "p.bp"
     prog.write_text(LECTURE, encoding="utf-8")
-    assert render_cli_main(["render", str(prog), "-o", str(tmp_path / "o.gif")]) == 2
+    assert cli_main(["render", str(prog), "-o", str(tmp_path / "o.gif")]) == 2
     assert "end it in .svg, .png, .pdf, .dot" in capsys.readouterr().err
-    assert render_cli_main(["render", str(prog), "-o", str(tmp_path / "o.svg"), "--step", "99"]) == 1
+    assert cli_main(["render", str(prog), "-o", str(tmp_path / "o.svg"), "--step", "99"]) == 1
     assert "step must be between 0 and 12" in capsys.readouterr().err
 
 
 def test_console_script_render(tmp_path):
-    exe = shutil.which("backprop-studio") or str(Path(sys.executable).with_name("backprop-studio"))
-    assert exe, "the backprop-studio console script is not installed (pip install -e .)"
     prog = tmp_path / "p.bp"
     prog.write_text(LECTURE, encoding="utf-8")
-    done = subprocess.run([exe, "render", str(prog), "-o", str(tmp_path / "g.png"), "--step", "0"],
+    done = subprocess.run([*console_script(), "render", str(prog), "-o", str(tmp_path / "g.png"), "--step", "0"],
                           capture_output=True, check=False)
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "g.png").read_bytes().startswith(b"\x89PNG")
@@ -481,4 +480,4 @@ def test_labels_are_quoted_as_the_graphviz_package_quotes_them(text):
     """The DOT writer quotes a label exactly as the graphviz package would (its quote of its
     own escape): user text can neither close the string nor become an HTML-like label."""
     from graphviz.quoting import quote
-    assert R._quote(R._escape(text)) == quote(graphviz.escape(text))
+    assert dot_module._quote(dot_module._escape(text)) == quote(graphviz.escape(text))

@@ -10,7 +10,9 @@ from pathlib import Path
 
 import pytest
 
-CLI = Path(sys.executable).with_name("backprop-studio")
+from tests.console import console_script
+
+CLI = console_script()
 LECTURE = "x = 1.0; y = 2.0; z = 0.0\nf = (x + y) * max(y, z)\n"
 ONE_LINE = re.compile(r"^line (\d+), col (\d+): \S.*$")
 
@@ -26,8 +28,7 @@ ENTRY_KEYS = {"index", "analytic", "numeric", "rel_error", "passed"}
 
 
 def run(*args: str, stdin: str | bytes | None = None) -> subprocess.CompletedProcess:
-    assert CLI.exists(), f"the console script is not installed at {CLI}"
-    return subprocess.run([str(CLI), *args], input=stdin, capture_output=True, timeout=120,
+    return subprocess.run([*CLI, *args], input=stdin, capture_output=True, timeout=120,
                           text=not isinstance(stdin, bytes))
 
 
@@ -190,7 +191,7 @@ def test_a_file_saved_with_a_byte_order_mark_reads_like_any_other(tmp_path: Path
 def test_stdin_is_utf8_whatever_the_locale_says() -> None:
     source = "é = 1.0\nf = é * q\n"
     env = {**os.environ, "PYTHONIOENCODING": "latin-1"}
-    r = subprocess.run([str(CLI), "trace", "-"], input=source.encode("utf-8"), capture_output=True,
+    r = subprocess.run([*CLI, "trace", "-"], input=source.encode("utf-8"), capture_output=True,
                        timeout=120, env=env)
     assert r.returncode == 1
     assert r.stderr.decode("utf-8", "replace").strip() == "line 2, col 9: unknown name 'q'"

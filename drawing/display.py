@@ -1,0 +1,176 @@
+"""The display model: the texts every node and edge shows, and the step from which each shows.
+
+This module is the one definition of what is shown after step k (:func:`shown_at`). The
+page receives the display model with the trace document and applies steps with it; the
+DOT and the SVG of a step are written from the same texts, so the page and the exported
+images agree. tests/fixtures/shown_at_step.json pins both sides to it.
+"""
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from engine.shapes import fmt_shape
+
+from .errors import StepOutOfRange
+
+SHORT_ITEMS = 2                 # vector entries shown on a node before "…" (3 fit whole)
+SHORT_DIGITS = 3                # significant digits of a vector entry on a label
+MAX_HEADER_CHARS = 22
+PLACEHOLDER_VALUE = "value —"
+PLACEHOLDER_GRAD = "grad —"
+
+
+def fmt_number(x: Any, digits: int = 4) -> str:
+    """A number in at most ``digits`` significant digits, as a student would write it."""
+    if x is None:
+        return "—"
+    x = float(x)
+    if math.isnan(x):
+        return "nan"
+    if math.isinf(x):
+        return "inf" if x > 0 else "-inf"
+    if x == 0:
+        return "0"
+    return format(x, f".{digits}g")
+
+
+def short_value(value: Any, shape: list[int]) -> str:
+    """A value short enough for a node or edge label."""
+    if value is None:
+        return "—"
+    if not shape:
+        return fmt_number(value)
+    if len(shape) == 1:
+        items = [fmt_number(v, SHORT_DIGITS) for v in value]
+        if len(items) > SHORT_ITEMS + 1:
+            items = items[:SHORT_ITEMS] + ["…"]
+        return "[" + ", ".join(items) + "]"
+    flat = [float(v) for row in value for v in row]
+    if len(flat) <= 2:
+        return "[" + ", ".join("[" + ", ".join(fmt_number(v) for v in row) + "]" for row in value) + "]"
+    # A matrix is summarized by its Frobenius norm; the panel shows every entry.
+    return "norm " + fmt_number(math.sqrt(sum(v * v for v in flat)))
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def edge_id(input_id: int, node_id: int, position: int) -> str:
+    """SVG id of the edge carrying input ``position`` of ``node_id``."""
+    return f"edge-{input_id}-{node_id}-{position}"
+
+
+def node_id(nid: int) -> str:
+    """SVG id of a node."""
+    return f"node-{nid}"
+
+
+def display_model(trace: dict) -> dict:
+    """What every node and edge shows, and from which step on (k ≥ *_at reveals it)."""
+    nodes_by_id = {n["id"]: n for n in trace["nodes"]}
+    output = trace["output"]
+    nodes: dict[int, dict] = {}
+    short: dict[int, str] = {}                     # node id -> its value, short (edges reuse it)
+    for n in trace["nodes"]:
+        short[n["id"]] = short_value(n["value"], n["shape"])
+        # An op is headed by the symbol the rules use (its name, or v<id>): "f = ×", "v3 = +".
+        symbol = n.get("symbol") or n.get("name")
+        if n["kind"] == "op" and symbol:
+            header = f"{symbol} = {n['label']}"
+        else:      # a leaf by its name (primed if the name was bound before), a constant by its value
+            header = symbol if n["kind"] == "leaf" and n.get("name") else n["label"]
+        shape = fmt_shape(n["shape"], "words") + ("  · frozen" if n.get("frozen") else "")
+        grad = "grad " + short_value(n["grad"], n["shape"]) if n.get("grad") is not None else PLACEHOLDER_GRAD
+        nodes[n["id"]] = {
+            "id": n["id"], "svg_id": node_id(n["id"]), "kind": n["kind"], "frozen": bool(n.get("frozen")),
+            "output": n["id"] == output,
+            "header": _clip(header, MAX_HEADER_CHARS), "shape": shape,
+            "value": "value " + short[n["id"]], "grad": grad,
+            "value_at": None, "grad_at": None,
+        }
+    edges: dict[str, dict] = {}
+    edges_from: dict[int, list[dict]] = {}         # node id -> the edges leaving it
+    for n in trace["nodes"]:
+        for pos, inp in enumerate(n["inputs"]):
+            eid = edge_id(inp, n["id"], pos)
+            edges[eid] = {"id": eid, "input": inp, "node": n["id"], "position": pos,
+                          "value": short[inp], "grad": None,
+                          "value_at": None, "grad_at": None}
+            edges_from.setdefault(inp, []).append(edges[eid])
+    for k, step in enumerate(trace["steps"], start=1):
+        nid = step["node"]
+        if step["phase"] == "forward":
+            nodes[nid]["value_at"] = k
+            for e in edges_from.get(nid, ()):
+                if e["value_at"] is None:
+                    e["value_at"] = k
+        else:
+            nodes[nid]["grad_at"] = k
+            for se in step.get("edges", []):
+                e = edges.get(edge_id(se["input"], nid, se["position"]))
+                if e is None:
+                    continue
+                e["grad_at"] = k
+                if se.get("skipped"):
+                    e["grad"] = "∂ none"          # constant or frozen: the panel says which
+                else:
+                    e["grad"] = "∂ " + short_value(se.get("downstream"), nodes_by_id[se["input"]]["shape"])
+    return {
+        "nodes": [nodes[i] for i in sorted(nodes)],
+        "edges": list(edges.values()),
+        "placeholders": {"value": PLACEHOLDER_VALUE, "grad": PLACEHOLDER_GRAD},
+        "steps": len(trace["steps"]),
+    }
+
+
+# ---------------------------------------------------------------- what is shown after step k
+
+def shows(item: dict, k: int) -> tuple[bool, bool]:
+    """Whether a node or edge of the display model shows its value, and its gradient, after
+    ``k`` steps: each from its ``value_at`` / ``grad_at`` step on. An edge no gradient
+    reaches has no gradient text and never shows one."""
+    value = item["value_at"] is not None and k >= item["value_at"]
+    grad = item["grad"] is not None and item["grad_at"] is not None and k >= item["grad_at"]
+    return value, grad
+
+
+def node_lines(d: dict, k: int) -> list[str]:
+    """A node's four lines after ``k`` steps: header, shape, value, gradient (placeholders
+    until they are reached)."""
+    value, grad = shows(d, k)
+    return [d["header"], d["shape"],
+            d["value"] if value else PLACEHOLDER_VALUE,
+            d["grad"] if grad else PLACEHOLDER_GRAD]
+
+
+def edge_lines(e: dict, k: int) -> list[str]:
+    """An edge's label lines after ``k`` steps: its value, then its gradient if one reaches
+    it; a line not reached yet is empty."""
+    value, grad = shows(e, k)
+    lines = [e["value"] if value else ""]
+    if e["grad"] is not None:
+        lines.append(e["grad"] if grad else "")
+    return lines
+
+
+def shown_at(model: dict, k: int) -> dict[str, dict[str, list[str]]]:
+    """What every node and edge shows after ``k`` steps, by SVG id."""
+    return {"nodes": {d["svg_id"]: node_lines(d, k) for d in model["nodes"]},
+            "edges": {e["id"]: edge_lines(e, k) for e in model["edges"]}}
+
+
+def check_step(trace: dict, step: int | None) -> int:
+    """``step`` as a number of applied steps (None: all of them); StepOutOfRange if outside."""
+    total = len(trace["steps"])
+    if step is None:
+        return total
+    if isinstance(step, bool) or not isinstance(step, int) or not 0 <= step <= total:
+        raise StepOutOfRange(f"step must be between 0 and {total} for this program, got {step!r}")
+    return step
+
+
+def current_node(trace: dict, k: int, highlight: bool) -> int | None:
+    """The node of the last applied step, which the drawing highlights (None: no highlight)."""
+    return trace["steps"][k - 1]["node"] if k > 0 and highlight else None

@@ -1,0 +1,117 @@
+"""DOT source of a trace after step k, optionally pinned to a layout.
+
+All user text (names) goes through :func:`_escape` then :func:`_quote`: it is only ever a
+DOT escString, never an HTML-like label.
+"""
+from __future__ import annotations
+
+import functools
+import re
+
+import graphviz
+
+from .display import (PLACEHOLDER_GRAD, PLACEHOLDER_VALUE, check_step, current_node, display_model,
+                      edge_lines, node_lines)
+from .style import (COLORS, CHAR_WIDTH, EDGE_FONT_SIZE, EDGE_PENWIDTH, FONT, FONT_SIZE, NODE_PENWIDTH,
+                    edge_look, node_look)
+
+
+def _escape(text: str) -> str:
+    """Text safe for a DOT escString: backslashes literal, never an HTML-like label (the
+    graphviz package's own escaping; :func:`_quote` then quotes it)."""
+    return graphviz.escape(text)
+
+
+_DOT_ID = re.compile(r"([a-zA-Z_][a-zA-Z0-9_]*|-?(\.[0-9]+|[0-9]+(\.[0-9]*)?))$")
+_DOT_KEYWORDS = {"node", "edge", "graph", "digraph", "subgraph", "strict"}
+
+
+@functools.lru_cache(maxsize=4096)          # mostly the same few colours and styles
+def _quote(text: str) -> str:
+    """A DOT ID: bare where DOT allows it, else a quoted string with its quotes escaped."""
+    if _DOT_ID.match(text) and text.lower() not in _DOT_KEYWORDS:
+        return text
+    return '"' + text.replace('"', '\\"') + '"'
+
+
+def _attr_list(attrs: dict[str, str], label: str | None = None) -> str:
+    """``label=… k=v …``: the label first, then the attributes by name."""
+    items = [f"label={_quote(label)}"] if label is not None else []
+    return " ".join(items + [f"{k}={_quote(v)}" for k, v in sorted(attrs.items())])
+
+
+def _label(lines: list[str]) -> str:
+    """An escString of ``lines``: each line's backslashes literal, lines joined by ``\\n``."""
+    return "\\n".join(_escape(line) for line in lines)
+
+
+def _node_size(d: dict) -> tuple[str, str]:
+    """Fixed width and height (inches) that fit the node's text at every step."""
+    longest = max(len(d["header"]), len(d["shape"]), len(d["value"]), len(d["grad"]),
+                  len(PLACEHOLDER_VALUE), len(PLACEHOLDER_GRAD), 8)
+    width = longest * FONT_SIZE * CHAR_WIDTH / 72 + 0.3
+    height = 4 * FONT_SIZE * 1.2 / 72 + 0.22
+    return f"{width:.3f}", f"{height:.3f}"
+
+
+def build_dot(trace: dict, step: int | None = None, layout: dict | None = None,
+              highlight: bool = True) -> str:
+    """DOT source of the graph after ``step`` steps (None: all), pinned to ``layout`` if given.
+
+    ``highlight`` marks the node of the last applied step and its input edges.
+    """
+    k = check_step(trace, step)
+    return dot_source(trace, display_model(trace), k, layout, highlight)
+
+
+def dot_source(trace: dict, model: dict, k: int, layout: dict | None, highlight: bool) -> str:
+    """:func:`build_dot` for a checked step ``k`` and the trace's display ``model``."""
+    current = current_node(trace, k, highlight)
+    comment = ("Backprop Studio graph. Positions are pinned: render with `neato -n2 -Tsvg FILE`."
+               if layout else "Backprop Studio graph")
+    out = [f"// {comment}\n", "digraph backprop {\n",
+           "\t" + _attr_list({"rankdir": "LR", "ranksep": "0.3", "nodesep": "0.3", "pad": "0.25",
+                              "bgcolor": "white", "outputorder": "nodesfirst", "fontname": FONT}) + "\n"]
+    if layout:
+        out.append("\t" + _attr_list({"bb": layout["bb"]}) + "\n")
+    out.append("\tnode [" + _attr_list({
+        "shape": "box", "style": "rounded,filled", "fixedsize": "true", "fontname": FONT,
+        "fontsize": str(FONT_SIZE), "penwidth": NODE_PENWIDTH, "margin": "0.05,0.03"}) + "]\n")
+    out.append("\tedge [" + _attr_list({
+        "fontname": FONT, "fontsize": str(EDGE_FONT_SIZE), "color": COLORS["edge"],
+        "fontcolor": COLORS["edge_text"], "arrowsize": "0.7", "penwidth": EDGE_PENWIDTH}) + "]\n")
+
+    for d in model["nodes"]:
+        look = node_look(d, k, current)
+        attrs = {
+            "id": d["svg_id"], "class": look["class"],
+            "fillcolor": look["fill"], "color": look["pen"], "fontcolor": look["ink"],
+            "style": "rounded,filled,dashed" if d["frozen"] else "rounded,filled",
+            "penwidth": look["width"],
+        }
+        if layout:
+            pos, width, height = layout["nodes"][d["svg_id"]]
+            attrs.update(pos=pos, width=width, height=height)
+        else:
+            attrs["width"], attrs["height"] = _node_size(d)
+        out.append(f"\tn{d['id']} [{_attr_list(attrs, _label(node_lines(d, k)))}]\n")
+
+    for e in model["edges"]:
+        # A real label (not an xlabel): dot reserves room for it at layout time, sized for
+        # its full text, so no label covers a node or another label. A line not reached yet
+        # is a blank line, so the lines that are shown never shift between steps.
+        look = edge_look(e, k, current)
+        lines = [line or " " for line in edge_lines(e, k)]
+        attrs = {"id": e["id"], "class": look["class"]}
+        if look["hot"]:
+            attrs.update(color=look["pen"], penwidth=look["width"])
+        if layout:
+            attrs["pos"], attrs["lp"] = layout["edges"][e["id"]]
+        out.append(f"\tn{e['input']} -> n{e['node']} [{_attr_list(attrs, _label(lines))}]\n")
+    out.append("}\n")
+    return "".join(out)
+
+
+def clear_cache() -> None:
+    """Forget the quoted texts kept for reuse."""
+    _quote.cache_clear()

@@ -1,0 +1,54 @@
+"""The graph after step k in any format: SVG (the page's and the download), PNG, PDF, DOT."""
+from __future__ import annotations
+
+from . import dot, svg
+from .display import check_step, current_node, display_model
+from .errors import MAX_RENDER_NODES, check_size
+from .runner import graphviz_available, run_graphviz
+
+FORMATS: dict[str, str] = {
+    "svg": "image/svg+xml",
+    "png": "image/png",
+    "pdf": "application/pdf",
+    "dot": "text/vnd.graphviz; charset=utf-8",
+}
+PNG_DPI = 144                   # PNG exports at twice screen resolution (sharp on slides)
+
+
+def render(trace: dict, fmt: str, step: int | None = None, highlight: bool = True,
+           model: dict | None = None) -> bytes:
+    """The graph after ``step`` steps as ``fmt`` (svg, png, pdf or dot).
+
+    SVG: the fully computed graph's drawing with each node's and edge's texts, colours and
+    classes set for the step (no Graphviz run once the program has been drawn). PNG, PDF and
+    DOT, and SVG from a Graphviz whose SVG this cannot read: the step's DOT pinned to that
+    drawing's layout, drawn by ``neato -n2``. DOT needs no Graphviz program: without one,
+    or for a graph too large to draw here, it comes unpinned (lay it out with ``dot``).
+    ``model``: the trace's display model, if already made.
+    """
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    k = check_step(trace, step)
+    if fmt == "dot" and (not graphviz_available() or len(trace["nodes"]) > MAX_RENDER_NODES):
+        return dot.build_dot(trace, step, None, highlight).encode("utf-8")
+    check_size(trace)                   # before any work on a graph too large to draw
+    if model is None:
+        model = display_model(trace)
+    drawing = svg.full_drawing(trace, model)
+    if fmt == "svg" and drawing.draws(model):
+        return drawing.svg_at(model, k, current_node(trace, k, highlight)).encode("utf-8")
+    pinned = dot.dot_source(trace, model, k, drawing.layout(), highlight)
+    if fmt == "dot":
+        return pinned.encode("utf-8")
+    return run_graphviz("neato", ["-n2", f"-T{fmt}"] + ([f"-Gdpi={PNG_DPI}"] if fmt == "png" else []), pinned)
+
+
+def compute_layout(trace: dict) -> dict:
+    """Node positions/sizes and edge splines/label spots from the fully computed graph."""
+    return svg.full_drawing(trace, display_model(trace)).layout()
+
+
+def clear_caches() -> None:
+    """Forget every program drawn so far (the next render runs ``dot`` again)."""
+    svg.clear_cache()
+    dot.clear_cache()

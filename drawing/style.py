@@ -1,0 +1,52 @@
+"""How a node or edge looks after step k: fonts, colours, pens and the classes the page styles."""
+from __future__ import annotations
+
+from .display import shows
+
+FONT = "Helvetica"
+FONT_SIZE = 11                  # points, node labels
+EDGE_FONT_SIZE = 10             # points, edge labels
+CHAR_WIDTH = 0.62               # average glyph width as a fraction of the font size
+NODE_PENWIDTH = "1.2"           # points, node outlines
+EDGE_PENWIDTH = "1.1"           # points, edges
+HOT_PENWIDTH = "2.4"            # the output's outline; the current node and its input edges
+
+COLORS = {
+    "op": ("#ffffff", "#64748b"),           # (fill, outline)
+    "leaf": ("#e0ecff", "#2563eb"),
+    "const": ("#f1f5f9", "#94a3b8"),
+    "output": ("#ecfdf5", "#059669"),
+    "current": ("#fff4e0", "#ea580c"),
+    "edge": "#94a3b8",
+    "edge_current": "#ea580c",
+    "text": "#0f172a",
+    "text_pending": "#94a3b8",
+    "edge_text": "#475569",
+}
+
+
+def node_look(d: dict, k: int, current: int | None) -> dict:
+    """How a node of the display model looks after ``k`` steps; ``current`` (the node of the
+    last applied step) is highlighted. Keys: value, grad (shown or not), class, fill, pen
+    (outline colour), width (outline), ink (text colour)."""
+    is_current = d["id"] == current
+    key = "current" if is_current else ("output" if d["output"] else ("op" if d["kind"] == "op" else d["kind"]))
+    fill, pen = COLORS.get(key, COLORS["op"])
+    value, grad = shows(d, k)
+    classes = ["bp-node", d["kind"]] + (["frozen"] if d["frozen"] else []) + \
+              (["output"] if d["output"] else []) + (["current"] if is_current else [])
+    return {"value": value, "grad": grad,
+            "class": " ".join(classes), "fill": fill, "pen": pen,
+            "width": HOT_PENWIDTH if is_current or d["output"] else NODE_PENWIDTH,
+            "ink": COLORS["text"] if value else COLORS["text_pending"]}
+
+
+def edge_look(e: dict, k: int, current: int | None) -> dict:
+    """How an edge looks after ``k`` steps: which label lines show, and whether it leads into
+    the highlighted node (``hot``), which draws it in the highlight's colour and width."""
+    hot = current is not None and e["node"] == current
+    value, grad = shows(e, k)
+    return {"value": value, "grad": grad,
+            "hot": hot, "class": "bp-edge current" if hot else "bp-edge",
+            "pen": COLORS["edge_current"] if hot else COLORS["edge"],
+            "width": HOT_PENWIDTH if hot else EDGE_PENWIDTH}

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -416,7 +415,7 @@ def test_too_large_graph_is_refused_as_a_picture_but_exports_as_dot():
 
 def test_too_large_graph_is_refused_before_any_work_on_it(monkeypatch):
     """/api/trace asks for the picture of every program: past the limit the answer must come
-    at once, not after the display model of 10,000 nodes (~0.2 s) is made and thrown away."""
+    at once, not after the display model of 10,000 nodes is made and thrown away."""
     chain = "a0 = 1.0\n" + "\n".join(f"a{i} = a{i - 1} + 1.0" for i in range(1, R.MAX_RENDER_NODES // 2 + 2))
     doc = trace(chain).to_dict()
     monkeypatch.setattr(export, "display_model", lambda trace: pytest.fail("display model made for a refused graph"))
@@ -461,6 +460,31 @@ def test_cli_refuses_unknown_extension_and_bad_step(tmp_path, capsys):
     assert "end it in .svg, .png, .pdf, .dot" in capsys.readouterr().err
     assert cli_main(["render", str(prog), "-o", str(tmp_path / "o.svg"), "--step", "99"]) == 1
     assert "step must be between 0 and 12" in capsys.readouterr().err
+
+
+def test_a_file_with_a_byte_order_mark_renders_and_traces_like_one_without(tmp_path, capsys):
+    """Both commands read a program the same way: a UTF-8 file saved with a BOM (as Windows
+    editors do), from a file or from standard input, gives the same files as one without."""
+    plain, bom = tmp_path / "plain.bp", tmp_path / "bom.bp"
+    plain.write_bytes(LECTURE.encode("utf-8"))
+    bom.write_bytes(b"\xef\xbb\xbf" + LECTURE.encode("utf-8"))
+    drawn, traced = {}, {}
+    for name, path in (("plain", plain), ("bom", bom)):
+        out = tmp_path / f"{name}.svg"
+        assert cli_main(["render", str(path), "-o", str(out), "--step", "5"]) == 0
+        drawn[name] = out.read_bytes()
+        assert cli_main(["trace", str(path)]) == 0
+        traced[name] = capsys.readouterr().out
+    out = tmp_path / "stdin.svg"
+    for command, args in (("render", ["-o", str(out), "--step", "5"]), ("trace", [])):
+        done = subprocess.run([*console_script(), command, "-", *args], input=bom.read_bytes(),
+                              capture_output=True, check=False)
+        assert done.returncode == 0, done.stderr
+        traced["stdin"] = done.stdout.decode("utf-8")
+    drawn["stdin"] = out.read_bytes()
+    assert drawn["bom"] == drawn["plain"] == drawn["stdin"]
+    assert traced["bom"] == traced["plain"] == traced["stdin"]
+    assert json.loads(traced["plain"])["source"] == LECTURE
 
 
 def test_console_script_render(tmp_path):

@@ -1,8 +1,8 @@
 """Command line: `trace FILE [--gradcheck]`, and the frame other commands plug into.
 
-The `backprop-studio` console script is this frame with the drawing's `render` command added
-(see drawing/cli.py). A bad program prints one line, `line L, col C: what is wrong`, and
-exits with status 1.
+The `backprop-studio` console script is this frame with `render` added by the package that
+draws graphs. A bad program prints one line, `line L, col C: what is wrong`, and exits with
+status 1.
 """
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""How a shape reads, in error messages, node labels and the drawing."""
+"""How a shape reads, in error messages and on the nodes of the graph."""
 from __future__ import annotations
 
 from typing import Literal, Sequence
@@ -11,7 +11,7 @@ def fmt_shape(shape: Sequence[int], style: ShapeStyle = "tuple") -> str:
 
     - ``tuple``: ``scalar``, ``(4,)``, ``(4, 10)``, as numpy prints it (messages, labels);
     - ``times``: ``1``, ``4``, ``4×10`` (a size inside a sentence);
-    - ``words``: ``scalar``, ``vector 4``, ``4×10`` (a node in the drawing).
+    - ``words``: ``scalar``, ``vector 4``, ``4×10`` (a node's shape line in the graph).
     """
     if style == "tuple":
         if not shape:

@@ -3,7 +3,8 @@
 It works from the trace document (``Trace.to_dict()``) alone. Modules: ``display`` (what
 every node and edge shows after step k), ``style`` (colours and classes), ``dot`` (DOT
 source), ``runner`` (Graphviz's programs, with a timeout), ``svg`` (each step cut from one
-drawing), ``export`` (every format), ``cli`` (the `render` command).
+drawing), ``export`` (every format), ``errors`` (why a graph cannot be drawn, the size
+limit), ``cli`` (the command line with `render`).
 """
 from .display import (MAX_HEADER_CHARS, PLACEHOLDER_GRAD, PLACEHOLDER_VALUE, display_model, edge_id,
                       node_id, shown_at)

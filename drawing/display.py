@@ -108,15 +108,16 @@ def display_model(trace: dict) -> dict:
                     e["value_at"] = k
         else:
             nodes[nid]["grad_at"] = k
-            for se in step.get("edges", []):
-                e = edges.get(edge_id(se["input"], nid, se["position"]))
+            for step_edge in step.get("edges", []):
+                e = edges.get(edge_id(step_edge["input"], nid, step_edge["position"]))
                 if e is None:
                     continue
                 e["grad_at"] = k
-                if se.get("skipped"):
+                if step_edge.get("skipped"):
                     e["grad"] = "∂ none"          # constant or frozen: the panel says which
                 else:
-                    e["grad"] = "∂ " + short_value(se.get("downstream"), nodes_by_id[se["input"]]["shape"])
+                    input_shape = nodes_by_id[step_edge["input"]]["shape"]
+                    e["grad"] = "∂ " + short_value(step_edge.get("downstream"), input_shape)
     return {
         "nodes": [nodes[i] for i in sorted(nodes)],
         "edges": list(edges.values()),

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -113,12 +114,13 @@ def test_security_headers_are_the_ones_the_readme_lists():
 @pytest.mark.server
 def test_python_m_app_serves_on_the_given_host_and_port():
     assert "`python -m app`" in README and "`--host`/`--port`" in README
+    host = "127.0.0.2" if _can_bind("127.0.0.2") else "127.0.0.1"   # Linux: all of 127/8 is loopback
     port = free_port()
     env = {**os.environ, "BACKPROP_MAX_BODY_BYTES": "1000"}
     log = tempfile.TemporaryFile()
-    proc = subprocess.Popen([sys.executable, "-m", "app", "--host", "127.0.0.1", "--port", str(port)],
+    proc = subprocess.Popen([sys.executable, "-m", "app", "--host", host, "--port", str(port)],
                             cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
+    url = f"http://{host}:{port}"
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -135,6 +137,9 @@ def test_python_m_app_serves_on_the_given_host_and_port():
         assert traced.status_code == 200 and traced.json()["nodes"][-1]["grad"] == 1.0
         big = httpx.post(url + "/api/trace", json={"source": "x = 1.0" + " " * 1000}, timeout=10)
         assert big.status_code == 413 and "1,000 bytes" in big.json()["message"]  # env override
+        if host != "127.0.0.1":                  # listening on the given host only
+            with pytest.raises(httpx.ConnectError):
+                httpx.get(f"http://127.0.0.1:{port}/api/status", timeout=5)
     finally:
         proc.send_signal(signal.SIGTERM)
         try:
@@ -145,4 +150,13 @@ def test_python_m_app_serves_on_the_given_host_and_port():
         log.seek(0)
         out = log.read().decode(errors="replace")
         log.close()
-    assert f"http://127.0.0.1:{port}/" in out, out[-2000:]
+    assert f"http://{host}:{port}/" in out, out[-2000:]
+
+
+def _can_bind(host: str) -> bool:
+    try:
+        with socket.socket() as s:
+            s.bind((host, 0))
+        return True
+    except OSError:
+        return False

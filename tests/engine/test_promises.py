@@ -123,7 +123,9 @@ def test_node_limit_boundary_on_a_whole_program():
     lambda k: "-" * k + "x",                                  # unary minus
     lambda k: "+".join(["x"] * (k + 1)),                      # k operators in a chain
     lambda k: "sin(" * k + "x" + ")" * k,                     # calls
-], ids=["unary", "chain", "calls"])
+    lambda k: "0.125 + " + "+".join(["x"] * k),               # a number read at the deepest level
+    lambda k: "sin(" * k + "0.375" + ")" * k,
+], ids=["unary", "chain", "calls", "chain-number", "calls-number"])
 def test_nesting_depth_boundary(nest):
     depth = int(LIMITS["MAX_DEPTH"])
     trace("x = 0.5\nf = " + nest(depth))

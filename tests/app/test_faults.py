@@ -1,6 +1,7 @@
 """Faults on a real server: renders past the time limit, programs past the job deadline,
-workers killed in the middle of a request. Each answers in time with a clear message,
-leaves no `dot` behind, and the next request is served."""
+workers killed in the middle of a request. Each answers with a clear message, leaves no
+`dot` behind, and the next request is served. Times are recorded; a test fails on time
+only past hardening.hang_bound."""
 from __future__ import annotations
 
 import concurrent.futures
@@ -12,7 +13,7 @@ import time
 import httpx
 import pytest
 
-from tests.app.hardening import LECTURE, descendants_named, record, running_server
+from tests.app.hardening import HANG_S, LECTURE, descendants_named, hang_bound, record, running_server
 
 pytestmark = [pytest.mark.server, pytest.mark.slow]
 
@@ -74,7 +75,8 @@ def test_render_past_the_time_limit_answers_in_time_and_kills_dot():
                 assert r.json()["svg"] is None
                 message = r.json()["svg_error"]
             assert "Graphviz took longer than 1 s" in message
-            assert elapsed < 10, f"{path} took {elapsed:.1f} s"
+            record(f"render_time_limit_1_s_answered_s ({path})", round(elapsed, 3))
+            assert elapsed < hang_bound(1 + 4), f"{path} took {elapsed:.1f} s"   # 1-4 s to trace first
             assert server.stray_processes() == []
             assert descendants_named(server.worker_pids, "dot") == []
             survived(f"render over the time limit ({path})")
@@ -89,12 +91,13 @@ def test_job_past_its_deadline_is_killed_with_its_dot():
         pending = in_background(server.url, "/api/render", {"source": DENSE, "format": "svg"})
         dots = wait_for(lambda: descendants_named(server.worker_pids, "dot"), 8)
         assert dots, "dot never started"
-        r = pending.result(timeout=30)
+        r = pending.result(timeout=hang_bound(8))
         elapsed = time.monotonic() - t0
         assert r.status_code == 422, r.text[:300]
         assert "took longer than the 8 s limit" in r.json()["message"]
-        assert elapsed < 8 + 4
-        assert wait_for(lambda: not any(os.path.exists(f"/proc/{p}") for p in dots), 3)
+        record("job_deadline_8_s_answered_s", round(elapsed, 3))
+        assert elapsed < hang_bound(8)        # the message above proves the deadline fired
+        assert wait_for(lambda: not any(os.path.exists(f"/proc/{p}") for p in dots), HANG_S)
         assert server.stray_processes() == []
         survived("job over its deadline, killed with its dot")
         assert server.healthy()
@@ -135,7 +138,7 @@ def test_worker_killed_while_drawing_leaves_no_dot():
         os.kill(busy[0], signal.SIGKILL)
         r = pending.result(timeout=30)
         assert r.status_code == 503 and "stopped unexpectedly" in r.json()["message"]
-        assert wait_for(lambda: not any(os.path.exists(f"/proc/{p}") for p in dots), 3)
+        assert wait_for(lambda: not any(os.path.exists(f"/proc/{p}") for p in dots), HANG_S)
         assert server.stray_processes() == []
         survived("worker killed while dot ran")
         assert server.healthy()

@@ -3,6 +3,8 @@
 - many concurrent clients working through the gallery's examples: zero errors;
 - small requests stay prompt while two maximal programs run;
 - overload is answered at once with 503 and Retry-After, never an ever-growing queue.
+
+Times are recorded for the README; a test fails on time only past hardening.hang_bound.
 """
 from __future__ import annotations
 
@@ -13,13 +15,13 @@ import time
 import httpx
 import pytest
 
-from tests.app.hardening import LECTURE, record, run_async, running_server
+from tests.app.hardening import LECTURE, hang_bound, record, run_async, running_server
 
 pytestmark = [pytest.mark.server, pytest.mark.slow]
 
 CLIENTS = 48                 # concurrent clients
 ROUNDS = 6                   # requests per client
-PROMPT_S = 1.0               # a small request is answered within this while big ones run
+PROMPT_S = 1.0               # a small request is answered within this while big ones run (measured)
 # At the engine's limit: eight 1000×1000 tensors, 8,000,000 numbers in all (a short
 # program, so it is classified by its graph, not its length).
 MAXIMAL = ("a = zeros(1000, 1000)\nb = a * 2\nc = b + 1\nd = c * c\ne = d + a\nf = e * b\n"
@@ -82,27 +84,30 @@ def test_small_requests_stay_prompt_while_two_maximal_programs_run():
                        for _ in range(2)]
                 await asyncio.sleep(0.5)               # both are in the large lane now
                 small: list[float] = []
+                while_both_ran = 0               # small answers received while both big ones ran
                 deadline = time.monotonic() + 8
                 while time.monotonic() < deadline and not all(b.done() for b in big):
                     t0 = time.monotonic()
                     r = await http.post("/api/trace", json={"source": LECTURE})
                     assert r.status_code == 200, r.text
                     small.append(time.monotonic() - t0)
+                    while_both_ran += not any(b.done() for b in big)
                     await asyncio.sleep(0.05)
                 answers = await asyncio.wait_for(asyncio.gather(*big), timeout=30)
-                return small, answers
+                return small, while_both_ran, answers
 
         t0 = time.monotonic()
-        small, answers = run_async(main, 60)
+        small, while_both_ran, answers = run_async(main, 60)
         big_s = time.monotonic() - t0
-        assert len(small) >= 20
-        assert max(small) < PROMPT_S, f"slowest small request {max(small):.2f} s"
+        assert while_both_ran >= 3            # the small lane was not waiting for the large one
+        assert max(small) < hang_bound(PROMPT_S), f"slowest small request {max(small):.2f} s"
         for r in answers:                              # done, or stopped at the limit, clearly
             assert r.status_code in (200, 422), r.text[:300]
             if r.status_code == 422:
                 assert "took longer than the 6 s limit" in r.json()["message"]
-        assert big_s < 6 * 2 + 5                       # each stopped by its own deadline
+        assert big_s < hang_bound(6 * 2)               # each stopped by its own deadline
         record("small_during_maximal_requests", len(small))
+        record("maximal_pair_done_s", round(big_s, 3))
         record("small_during_maximal_max_s", round(max(small), 3))
         record("small_during_maximal_median_s", round(statistics.median(small), 3))
         assert server.healthy()
@@ -128,7 +133,7 @@ def test_overload_is_refused_at_once_not_queued():
         refused = [r for r in results if r[0] == 503]
         assert len(served) + len(refused) == len(results), results
         assert 1 <= len(served) <= 5 + 1 and len(refused) >= 30
-        assert all(t < 1.0 for _, t, _ in refused), max(t for _, t, _ in refused)
+        assert all(t < hang_bound(1.0) for _, t, _ in refused), max(t for _, t, _ in refused)
         assert all(ra == "2" for _, _, ra in refused)
         record("overload_burst", len(results))
         record("overload_refused_503", len(refused))
@@ -148,13 +153,16 @@ def test_queue_wait_is_bounded(lane):
                 t0 = time.monotonic()
                 second = await http.post("/api/trace", json={"source": source})
                 waited = time.monotonic() - t0
-                return await first, second, waited
+                first_running = not first.done()
+                return await first, second, waited, first_running
 
-        first, second, waited = run_async(main, 60)
+        first, second, waited, first_running = run_async(main, 60)
+        record(f"queue_wait_1_s_{lane}_answered_s", round(waited, 3))
         if lane == "large":                     # queued behind the first, then refused
             assert second.status_code == 503, second.text
             assert "no worker was free within 1 s" in second.json()["message"]
-            assert waited < 2.5
+            assert waited < hang_bound(1)
         else:                                   # the small lane is not held up at all
-            assert second.status_code == 200 and waited < PROMPT_S
+            assert second.status_code == 200 and waited < hang_bound(PROMPT_S)
+            assert first_running                # answered while the large one still ran
         assert first.status_code in (200, 422)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 import struct
 
-from drawing import render as R
+import drawing as R
 from engine import trace
 from tests.readme import promised
 

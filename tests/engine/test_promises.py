@@ -364,8 +364,6 @@ def test_primes_beyond_the_third_are_numbered():
     assert rule["text"].startswith(f"∂{symbols[4]}/∂h‴")
 
 
-@pytest.mark.xfail(strict=True, reason="the README writes the fourth prime h⁽⁴⁾ (superscript 4); "
-                                       "the engine writes h⁽4⁾: one of them must change")
 def test_fourth_prime_is_written_as_the_readme_writes_it():
     fourth = promised(r"`h‴`, `([^`]+)`…", PRIMES)
     assert rebound(4)[4]["symbol"] == fourth

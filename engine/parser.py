@@ -27,24 +27,16 @@ from .errors import ProgramError, ShapeError
 from .graph import Graph, Node
 from .limits import (MAX_DEPTH, MAX_DIMS, MAX_NUMBER_CHARS, MAX_NUMBER_MAGNITUDE, MAX_SEED, MAX_SOURCE_CHARS,
                      MAX_STATEMENTS)
-from .ops import INITS, OPS, broadcast, fmt_shape, same_shape
+from .ops import FUNCTIONS, INITS, OPS, REQUIRED, Op, broadcast, fmt_shape, same_shape
 
 BINOPS: dict[type, str] = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "div",
                            ast.Pow: "pow", ast.MatMult: "matmul"}
-# Functions written f(...) that map straight onto one op of the table.
-FUNCTIONS: dict[str, str] = {
-    "exp": "exp", "log": "log", "sqrt": "sqrt", "abs": "abs", "sin": "sin", "cos": "cos",
-    "tanh": "tanh", "sigmoid": "sigmoid", "relu": "relu", "leaky_relu": "leaky_relu",
-    "hardtanh": "hardtanh", "max": "maximum", "min": "minimum", "sum": "sum", "mean": "mean",
-    "dot": "matmul", "outer": "outer", "concat": "concat", "softmax": "softmax",
-    "log_softmax": "log_softmax", "cross_entropy": "cross_entropy", "matmul": "matmul",
-}
 # Where a statement can start: the first code character of a line, or just after a ';'.
 STATEMENT_START = re.compile(r"^[ \t]*(?=[^\s#])|;[ \t]*(?=[^\s#;])", re.M)
-SPECIAL = {"frozen"}
-RESERVED = set(FUNCTIONS) | set(INITS) | SPECIAL
+RESERVED = set(FUNCTIONS) | set(INITS) | {"frozen"}
 # Ops that take single numbers to a single number with no attributes (elementwise, no
-# keywords): a node of one of these on scalar inputs is made without its shape rule.
+# parameters), with their label: a node of one of these on scalar inputs is made without
+# its shape rule.
 ELEMENTWISE: dict[str, str] = {name: op.symbol for name, op in OPS.items()
                                if op.shape in (broadcast, same_shape) and not op.params}
 # f(x, ...) written with one of these names: (op, arity) for the scalar fast path.
@@ -386,54 +378,53 @@ class Builder:
             extra = f"; did you mean '{hint[0]}'?" if hint else ""
             raise self.error(node.func, f"unknown function '{fname}'{extra}")
         op = OPS[FUNCTIONS[fname]]
-        attrs = dict(op.params)
-        args = list(node.args)
-        given: set[str] = set()          # sum(x, axis=0, axis=1) is an error, not the last one wins
-        # Attributes that may be given by position come after the tensor arguments.
-        if op.name == "leaky_relu" and len(args) == 2:
-            attrs["slope"] = self.number(args.pop())
-            given.add("slope")
-        if op.name == "cross_entropy":
-            if len(args) == 2:
-                attrs["target"] = self.target(args.pop())
-                given.add("target")
-            elif not any(k.arg == "target" for k in node.keywords):
-                raise self.error(node, "cross_entropy(logits, target_index) needs the index of the correct class")
-        for k in node.keywords:
-            if k.arg in given:
-                raise self.error(k, f"{fname}() got '{k.arg}' twice")
-            given.add(k.arg)
-            if k.arg == "target" and op.name == "cross_entropy":
-                attrs["target"] = self.target(k.value)
-            elif k.arg in op.params:
-                attrs[k.arg] = self.attr_value(k.arg, k.value)
-            else:
-                allowed = ", ".join(list(op.params) + (["target"] if op.name == "cross_entropy" else []))
-                raise self.error(k,  # the keyword itself: col of foo in foo=1, not of its value
-                                 f"{fname}() has no keyword '{k.arg}'"
-                                 + (f"; it takes {allowed}" if allowed else "; it takes no keywords"))
+        args, attrs = self.parameters(node, fname, op)
         if op.arity >= 0 and len(args) != op.arity:
             raise self.error(node, f"{fname}() takes {op.arity} argument{'s' if op.arity != 1 else ''}, "
                                    f"got {len(args)}")
         if op.arity < 0 and not args:
             raise self.error(node, f"{fname}() needs at least one argument")
         inputs = [self.expr(a, depth) for a in args]
-        if fname == "dot" and any(len(n.shape) != 1 for n in inputs):
-            raise self.error(node, "dot(a, b) takes two vectors, got "
-                             + " and ".join(fmt_shape(n.shape) for n in inputs) + "; use @ for matrices")
-        label = op.symbol
-        if op.name == "leaky_relu":
-            label = f"leaky_relu({_short(attrs['slope'])})"
-        elif op.name == "cross_entropy":
-            label = "cross_entropy"
-        elif op.name in ("sum", "mean") and attrs.get("axis") is not None:
-            label = f"{op.symbol}(axis={attrs['axis']})"
-        return self.make(node, op.name, "op", inputs, attrs, label)
+        if op.check is not None:
+            problem = op.check(fname, [n.shape for n in inputs])
+            if problem is not None:
+                raise self.error(node, problem)
+        return self.make(node, op.name, "op", inputs, attrs, op.node_label(attrs))
 
-    def attr_value(self, key: str, node: ast.AST) -> Any:
-        if key == "axis":
-            v = self.index_int(node)
-            return v
+    def parameters(self, node: ast.Call, fname: str, op: Op) -> tuple[list[ast.expr], dict]:
+        """Split a call into its tensor arguments and the op's parameters, read as the entry
+        declares them: a positional parameter may follow the tensor arguments."""
+        args = list(node.args)
+        values: dict[str, Any] = {}
+        if op.arity >= 0 and op.arity < len(args):
+            extra = args[op.arity:]
+            positional = [p for p in op.params if p.positional]
+            if len(extra) <= len(positional):
+                del args[op.arity:]
+                for p, a in zip(positional, extra):
+                    values[p.name] = self.read_param(p.read, a)
+        keywords = {k.arg for k in node.keywords}
+        for p in op.params:
+            if p.default is REQUIRED and p.name not in values and p.name not in keywords:
+                raise self.error(node, p.missing or f"{fname}() needs its parameter '{p.name}'")
+        params = {p.name: p for p in op.params}
+        for k in node.keywords:
+            if k.arg in values:      # sum(x, axis=0, axis=1) is an error, not the last one wins
+                raise self.error(k, f"{fname}() got '{k.arg}' twice")
+            p = params.get(k.arg)  # type: ignore[arg-type]
+            if p is None:
+                allowed = ", ".join(params)
+                raise self.error(k,  # the keyword itself: col of foo in foo=1, not of its value
+                                 f"{fname}() has no keyword '{k.arg}'"
+                                 + (f"; it takes {allowed}" if allowed else "; it takes no keywords"))
+            values[p.name] = self.read_param(p.read, k.value)
+        return args, {p.name: values.get(p.name, p.default) for p in op.params}
+
+    def read_param(self, read: str, node: ast.AST) -> Any:
+        if read == "axis":
+            return self.index_int(node)
+        if read == "target":
+            return self.target(node)
         return self.number(node)
 
     def target(self, node: ast.AST) -> int | list[int]:

@@ -495,7 +495,7 @@ OPS: dict[str, Op] = {op.name: op for op in [
           "hardtanh gates: the gradient passes inside (−1, 1) and is blocked where the output is clipped.",
           scalar=_plain(lambda x: min(max(x, -1.0), 1.0), lambda i, v, o, at: 1.0 if -1 < v[0] < 1 else 0.0)),
     unary("softplus", "softplus", lambda x: np.logaddexp(0.0, x), lambda x, out: _sigmoid(x),
-          ("∂{o}/∂{x} = σ({x}): softplus is log(1 + e^{x}), a smooth relu",
+          ("∂{o}/∂{x} = σ({x}): softplus is log(1 + exp({x})), a smooth relu",
            r"\frac{\partial {O}}{\partial {X}} = \sigma({X}) = \frac{1}{1 + e^{-{X}}}"),
           "softplus gates softly, like a smooth relu: the gradient passes scaled by σ(x), near 1 where the "
           "input is large and near 0 where it is very negative.",
@@ -511,7 +511,8 @@ OPS: dict[str, Op] = {op.name: op for op in [
        calls=("elu",), params=(Param("alpha", 1.0, positional=True),),
        label=lambda at: "elu" if at["alpha"] == 1.0 else f"elu({at['alpha']:.4g})"),
     unary("gelu", "gelu", _gelu, lambda x, out: _gelu_slope(x),
-          ("∂{o}/∂{x} = Φ({x}) + {x}·φ({x}): gelu is {x}·Φ({x}), Φ and φ the standard normal's CDF and density",
+          ("∂{o}/∂{x} = Φ({x}) + {x}·φ({x}): gelu is {x}·Φ({x}), "
+           "Φ and φ the standard normal's CDF and density",
            r"\frac{\partial {O}}{\partial {X}} = \Phi({X}) + {X}\,\varphi({X}),\quad "
            r"\Phi({X}) = \tfrac{1}{2}\bigl(1 + \operatorname{erf}({X}/\sqrt{2})\bigr)"),
           "gelu gates softly: it passes the input in proportion Φ(x), the chance that a standard normal falls "
@@ -584,13 +585,20 @@ OPS: dict[str, Op] = {op.name: op for op in [
 # numpy interpretation, which reports the numeric trouble.
 SCALAR: dict[str, ScalarOp] = {name: op.scalar for name, op in OPS.items() if op.scalar is not None}
 
-# Function name in a program -> the op it calls.
-FUNCTIONS: dict[str, str] = {}
-for _op in OPS.values():
-    for _fname in _op.calls:
-        assert _fname not in FUNCTIONS, f"two ops are called {_fname}"
-        FUNCTIONS[_fname] = _op.name
-del _op, _fname
+
+
+def _function_names(ops: dict[str, Op]) -> dict[str, str]:
+    """Function name in a program -> the op it calls; no name may call two ops."""
+    names: dict[str, str] = {}
+    for op in ops.values():
+        for fname in op.calls:
+            if fname in names:
+                raise ValueError(f"ops {names[fname]} and {op.name} are both called {fname}")
+            names[fname] = op.name
+    return names
+
+
+FUNCTIONS: dict[str, str] = _function_names(OPS)
 
 
 # ---------------------------------------------------------------- leaves

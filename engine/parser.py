@@ -145,8 +145,8 @@ class Builder:
                     line, col, end_line, end_col, expr, label, [], False, literal)
         return self.graph.add(node)
 
-    def scalar(self, at: ast.AST, op: str, kind: str, inputs: list[int], attrs: dict, label: str,
-               literal: float | None = None) -> Node:
+    def make_number(self, at: ast.AST, op: str, kind: str, inputs: list[int], attrs: dict, label: str,
+                    literal: float | None = None) -> Node:
         """`make` for a node whose value is one number and needs no shape rule: an elementwise
         op on numbers, or a number literal. The same node, made with less work."""
         line = at.lineno
@@ -168,7 +168,7 @@ class Builder:
                     break
                 ids.append(n.id)
             else:
-                return self.scalar(at, op, "op", ids, {}, label)
+                return self.make_number(at, op, "op", ids, {}, label)
         return self.make(at, op, "op", inputs, {}, OPS[op].symbol)
 
     def operand(self, node: ast.AST, depth: int) -> Node:
@@ -182,7 +182,7 @@ class Builder:
             elif t is _Constant and self.ascii and node.lineno == node.end_lineno:
                 known = self.numbers.get(self.lines[node.lineno - 1][node.col_offset:node.end_col_offset])
                 if known is not None:
-                    return self.scalar(node, "const", "const", [], {}, known[1], known[0])
+                    return self.make_number(node, "const", "const", [], {}, known[1], known[0])
         return self.expr(node, depth)
 
     def node(self, i: int) -> Node:
@@ -203,7 +203,7 @@ class Builder:
         return self.graph, output
 
     def count_statements(self) -> None:
-        """Refuse too many statements before Python's parser spends seconds on them.
+        """Refuse too many statements before Python's parser spends its time on them.
 
         Every statement starts a line of code or follows a ';', so counting those (one
         regular-expression pass, no parsing) bounds the number of statements from above;
@@ -247,10 +247,10 @@ class Builder:
 
     def leaf_or_expr(self, value: ast.expr, name: str | None) -> Node:
         t = type(value)
-        if t is _Constant or t is ast.List or _is_negative_number(value):
+        if t is _Constant or t is ast.List or _is_signed_number(value):
             data = self.literal(value)
             if data.ndim == 0:
-                return self.scalar(value, "leaf", "leaf", [], {"init": "literal"}, name or "input", float(data))
+                return self.make_number(value, "leaf", "leaf", [], {"init": "literal"}, name or "input", float(data))
             return self.make(value, "leaf", "leaf", [], {"init": "literal"}, name or "input",
                              literal=data, shape=data.shape)
         return self.expr(value, 0)
@@ -273,7 +273,7 @@ class Builder:
         return self.apply(node, op, [self.operand(node.left, depth), self.operand(node.right, depth)])
 
     def unaryop(self, node: ast.UnaryOp, depth: int) -> Node:
-        if _is_negative_number(node):
+        if _is_signed_number(node):
             return self.constant_node(node)
         if type(node.op) is _USub:
             return self.apply(node, "neg", [self.operand(node.operand, depth)])
@@ -298,10 +298,10 @@ class Builder:
         data = self.literal(node)
         if data.ndim == 0:
             value = float(data)
-            label = _short(value)
+            label = _number_label(value)
             if type(node) is _Constant and self.ascii and node.lineno == node.end_lineno:
                 self.numbers[self.lines[node.lineno - 1][node.col_offset:node.end_col_offset]] = value, label
-            return self.scalar(node, "const", "const", [], {}, label, value)
+            return self.make_number(node, "const", "const", [], {}, label, value)
         return self.make(node, "const", "const", [], {}, f"const {fmt_shape(data.shape)}",
                          literal=data, shape=data.shape)
 
@@ -349,13 +349,13 @@ class Builder:
     def call(self, node: ast.Call, depth: int) -> Node:
         func = node.func
         if type(func) is _Name and not node.keywords:
-            fast = SCALAR_CALLS.get(func.id)
-            if fast is not None and len(node.args) == fast[1]:
+            scalar_call = SCALAR_CALLS.get(func.id)
+            if scalar_call is not None and len(node.args) == scalar_call[1]:
                 for a in node.args:
                     if type(a) is ast.Starred:
                         break
                 else:                      # relu(x), max(a, b): elementwise, no keywords
-                    return self.apply(node, fast[0], [self.operand(a, depth) for a in node.args])
+                    return self.apply(node, scalar_call[0], [self.operand(a, depth) for a in node.args])
         if not isinstance(node.func, ast.Name):
             if isinstance(node.func, ast.Attribute):
                 raise self.error(node.func, f"method calls (.{node.func.attr}(…)) are not allowed; "
@@ -438,7 +438,7 @@ class Builder:
         raise self.error(node, f"{what} must be a whole number from {low} to {high:,}")
 
     def number(self, node: ast.AST) -> float:
-        if not (isinstance(node, ast.Constant) or _is_negative_number(node)):
+        if not (isinstance(node, ast.Constant) or _is_signed_number(node)):
             raise self.error(node, "expected a number such as 0.1 here (a literal, not a name or an expression)")
         data = self.literal(node)
         if data.ndim != 0:
@@ -449,7 +449,7 @@ class Builder:
         if len(node.args) != 1 or node.keywords:
             raise self.error(node, "frozen(…) takes one leaf: a number, a list of numbers or a constructor")
         arg = node.args[0]
-        if isinstance(arg, (ast.Constant, ast.List)) or _is_negative_number(arg):
+        if isinstance(arg, (ast.Constant, ast.List)) or _is_signed_number(arg):
             data = self.literal(arg)
             leaf = self.make(arg, "leaf", "leaf", [], {"init": "literal"}, "input",
                              literal=data, shape=data.shape)
@@ -491,7 +491,7 @@ class Builder:
     # ------------------------------------------------------------ literals
     def literal(self, node: ast.AST) -> np.ndarray:
         """A number or a rectangular nested list of numbers, as a float64 array."""
-        if type(node) is ast.Constant or _is_negative_number(node):     # one number: no nesting
+        if type(node) is ast.Constant or _is_signed_number(node):     # one number: no nesting
             return np.array(self.scalar_literal(node), dtype=np.float64)
         rows: list[Any] = []
         stack: list[tuple[ast.AST, list, int]] = [(node, rows, 0)]
@@ -517,7 +517,7 @@ class Builder:
 
     def scalar_literal(self, node: ast.AST) -> float:
         sign = 1.0
-        if _is_negative_number(node):
+        if _is_signed_number(node):
             sign = -1.0 if isinstance(node.op, ast.USub) else 1.0  # type: ignore[attr-defined]
             node = node.operand  # type: ignore[attr-defined]
         if not isinstance(node, ast.Constant):
@@ -553,7 +553,7 @@ EXPRESSIONS: dict[type, Callable[[Builder, Any, int], Node]] = {
 }
 
 
-def _is_negative_number(node: ast.AST) -> bool:
+def _is_signed_number(node: ast.AST) -> bool:
     """-1.0, and +1.0 too: a signed number is still a number (x = +1.0 is a leaf like x = 1.0)."""
     return (isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd))
             and isinstance(node.operand, ast.Constant)
@@ -567,7 +567,7 @@ def _index_text(k: Any) -> str:
     return str(k)
 
 
-def _short(v: float) -> str:
+def _number_label(v: float) -> str:
     return f"{v:.4g}"
 
 

@@ -123,7 +123,7 @@ def test_scalar_power_shortcuts_match_numpy(x, y):
 def general_reader(monkeypatch: pytest.MonkeyPatch):
     """Every node through `make` (shape rule, handler table): the general path the fast one stands in for."""
     def general() -> None:
-        monkeypatch.setattr(parser.Builder, "scalar",
+        monkeypatch.setattr(parser.Builder, "make_number",
                             lambda self, at, op, kind, inputs, attrs, label, literal=None: self.make(
                                 at, op, kind, [self.graph.nodes[i] for i in inputs], attrs, label,
                                 None if literal is None else np.array(literal), ()))

@@ -250,7 +250,8 @@ class Builder:
         if t is _Constant or t is ast.List or _is_signed_number(value):
             data = self.literal(value)
             if data.ndim == 0:
-                return self.make_number(value, "leaf", "leaf", [], {"init": "literal"}, name or "input", float(data))
+                return self.make_number(value, "leaf", "leaf", [], {"init": "literal"}, name or "input",
+                                        float(data))
             return self.make(value, "leaf", "leaf", [], {"init": "literal"}, name or "input",
                              literal=data, shape=data.shape)
         return self.expr(value, 0)
@@ -402,7 +403,7 @@ class Builder:
             if len(extra) <= len(positional):
                 del args[op.arity:]
                 for p, a in zip(positional, extra):
-                    values[p.name] = self.read_param(p.read, a)
+                    values[p.name] = PARAM_READERS[p.read](self, a)
         keywords = {k.arg for k in node.keywords}
         for p in op.params:
             if p.default is REQUIRED and p.name not in values and p.name not in keywords:
@@ -417,15 +418,8 @@ class Builder:
                 raise self.error(k,  # the keyword itself: col of foo in foo=1, not of its value
                                  f"{fname}() has no keyword '{k.arg}'"
                                  + (f"; it takes {allowed}" if allowed else "; it takes no keywords"))
-            values[p.name] = self.read_param(p.read, k.value)
+            values[p.name] = PARAM_READERS[p.read](self, k.value)
         return args, {p.name: values.get(p.name, p.default) for p in op.params}
-
-    def read_param(self, read: str, node: ast.AST) -> Any:
-        if read == "axis":
-            return self.index_int(node)
-        if read == "target":
-            return self.target(node)
-        return self.number(node)
 
     def target(self, node: ast.AST) -> int | list[int]:
         if isinstance(node, ast.List):
@@ -550,6 +544,10 @@ EXPRESSIONS: dict[type, Callable[[Builder, Any, int], Node]] = {
     ast.BinOp: Builder.binop, ast.UnaryOp: Builder.unaryop, ast.Call: Builder.call,
     ast.Name: Builder.name, ast.Constant: Builder.constant, ast.List: Builder.list_literal,
     ast.Attribute: Builder.attribute, ast.Subscript: Builder.subscript,
+}
+# How the value of an op's parameter is read (Param.read in the op table).
+PARAM_READERS: dict[str, Callable[[Builder, Any], Any]] = {
+    "number": Builder.number, "axis": Builder.index_int, "target": Builder.target,
 }
 
 

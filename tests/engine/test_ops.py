@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from engine import OPS, trace
+from engine import OPS, ProgramError, trace
 from engine.ops import FUNCTIONS
 from tests.engine.reference import assert_close, leaf, literal, numeric_grad, program
 
@@ -390,3 +390,35 @@ def test_conventions_at_kinks(expr: str, at: dict, expected: dict, shape: tuple)
     t = trace(program(leaves, f"f = sum({expr})"))
     for k, g in expected.items():
         assert_close(leaf(t, k).grad, np.full(shape, g), rtol=0, atol=0, what=f"{expr} at {at}: d/d{k}")
+
+
+@pytest.mark.parametrize("expr, label", [
+    ("leaky_relu(a)", "leaky_relu(0.01)"), ("leaky_relu(a, 0.1)", "leaky_relu(0.1)"),
+    ("elu(a)", "elu"), ("elu(a, alpha=0.5)", "elu(0.5)"), ("softplus(a)", "softplus"),
+    ("sum(A, axis=0)", "Σ(axis=0)"), ("mean(A)", "mean"), ("cross_entropy(u, 1)", "cross_entropy"),
+])
+def test_labels_come_from_the_entry(expr: str, label: str) -> None:
+    t = trace(f"a = 0.5; u = [1.0, 2.0]; A = [[1.0, 2.0], [3.0, 4.0]]\nf = {expr}")
+    assert t.nodes[t.output].label == label
+
+
+@pytest.mark.parametrize("expr, message", [
+    ("elu(a, 0.5, 0.2)", "elu() takes 1 argument, got 3"),
+    ("elu(a, slope=0.1)", "elu() has no keyword 'slope'; it takes alpha"),
+    ("elu(a, 0.5, alpha=0.2)", "elu() got 'alpha' twice"),
+    ("elu(a, alpha=a)", "expected a number such as 0.1 here (a literal, not a name or an expression)"),
+    ("gelu(a, 1.0)", "gelu() takes 1 argument, got 2"),
+    ("silu(a, alpha=1.0)", "silu() has no keyword 'alpha'; it takes no keywords"),
+    ("softplus()", "softplus() takes 1 argument, got 0"),
+])
+def test_calls_are_checked_from_the_entry(expr: str, message: str) -> None:
+    with pytest.raises(ProgramError) as info:
+        trace(f"a = 0.5\nf = {expr}")
+    assert info.value.message == message
+
+
+def test_every_parameter_has_a_reader() -> None:
+    from engine.parser import PARAM_READERS
+    for op in OPS.values():
+        for p in op.params:
+            assert p.read in PARAM_READERS, f"{op.name}: parameter {p.name} is read as unknown '{p.read}'"

@@ -73,6 +73,7 @@ class ScalarOp:
 
 @dataclass(frozen=True)
 class Op:
+    """One primitive: how to compute it, differentiate it, show it and call it."""
     name: str
     symbol: str
     arity: int                                   # tensor inputs; -1: any number (at least one)

@@ -84,7 +84,16 @@ def numpy_only(monkeypatch: pytest.MonkeyPatch):
     return lambda: monkeypatch.setattr(autodiff, "SCALAR", {})
 
 
-PROGRAMS = [random_program(random.Random(seed)) for seed in range(600)] + [
+# Every function with a scalar twin at points with signed zeros, ties, kinks and domain errors.
+TWIN_PROGRAMS = [
+    f"x = {x}; z = 0.5\ny = {f}(x, z) * {f}(z, x) + {f}(x, x)" if OPS[op].arity == 2
+    else f"x = {x}\ny = {f}(x) * {f}(x + 0.25) - {f}(x * x)"
+    for f, op in sorted(FUNCTIONS.items()) if op in SCALAR
+    for x in ["-1.5", "-0.0", "0.0", "0.5", "1.0", "-1.0", "2.0", "30.0"]
+]
+
+
+PROGRAMS = [random_program(random.Random(seed)) for seed in range(600)] + TWIN_PROGRAMS + [
     "x = 1.0; y = 2.0; z = 0.0\nf = (x + y) * max(y, z)",
     "a = 0.0\nb = max(a + a, -a) * min(-a, a)\nc = relu(-0.0 * a) + hardtanh(b)",   # signed zeros, ties
     "x = 2.0\ny = x ** 2 ** -1\nz = -x ** 2 + (-2) ** 2 - -x",
@@ -104,6 +113,8 @@ PROGRAMS = [random_program(random.Random(seed)) for seed in range(600)] + [
 
 def test_scalar_interpretation_matches_numpy(numpy_only):
     scalar = [document(p) for p in PROGRAMS]
+    used = {n["op"] for d in scalar if not d.startswith("error") for n in json.loads(d)["nodes"]}
+    assert set(SCALAR) <= used, f"scalar twins no program here uses: {sorted(set(SCALAR) - used)}"
     numpy_only()
     for program, expected in zip(PROGRAMS, scalar):
         assert document(program) == expected, program

@@ -27,25 +27,17 @@ from .errors import ProgramError, ShapeError
 from .graph import Graph, Node
 from .limits import (MAX_DEPTH, MAX_DIMS, MAX_NUMBER_CHARS, MAX_NUMBER_MAGNITUDE, MAX_SEED, MAX_SOURCE_CHARS,
                      MAX_STATEMENTS)
-from .ops import INITS, OPS, broadcast, same_shape
+from .ops import FUNCTIONS, INITS, OPS, REQUIRED, Op, broadcast, same_shape
 from .shapes import fmt_shape
 
 BINOPS: dict[type, str] = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "div",
                            ast.Pow: "pow", ast.MatMult: "matmul"}
-# Functions written f(...) that map straight onto one op of the table.
-FUNCTIONS: dict[str, str] = {
-    "exp": "exp", "log": "log", "sqrt": "sqrt", "abs": "abs", "sin": "sin", "cos": "cos",
-    "tanh": "tanh", "sigmoid": "sigmoid", "relu": "relu", "leaky_relu": "leaky_relu",
-    "hardtanh": "hardtanh", "max": "maximum", "min": "minimum", "sum": "sum", "mean": "mean",
-    "dot": "matmul", "outer": "outer", "concat": "concat", "softmax": "softmax",
-    "log_softmax": "log_softmax", "cross_entropy": "cross_entropy", "matmul": "matmul",
-}
 # Where a statement can start: the first code character of a line, or just after a ';'.
 STATEMENT_START = re.compile(r"^[ \t]*(?=[^\s#])|;[ \t]*(?=[^\s#;])", re.M)
-SPECIAL = {"frozen"}
-RESERVED = set(FUNCTIONS) | set(INITS) | SPECIAL
+RESERVED = set(FUNCTIONS) | set(INITS) | {"frozen"}
 # Ops that take single numbers to a single number with no attributes (elementwise, no
-# keywords): a node of one of these on scalar inputs is made without its shape rule.
+# parameters), with their label: a node of one of these on scalar inputs is made without
+# its shape rule.
 ELEMENTWISE: dict[str, str] = {name: op.symbol for name, op in OPS.items()
                                if op.shape in (broadcast, same_shape) and not op.params}
 # f(x, ...) written with one of these names: (op, arity) for the scalar fast path.
@@ -154,8 +146,8 @@ class Builder:
                     line, col, end_line, end_col, expr, label, [], False, literal)
         return self.graph.add(node)
 
-    def scalar(self, at: ast.AST, op: str, kind: str, inputs: list[int], attrs: dict, label: str,
-               literal: float | None = None) -> Node:
+    def make_number(self, at: ast.AST, op: str, kind: str, inputs: list[int], attrs: dict, label: str,
+                    literal: float | None = None) -> Node:
         """`make` for a node whose value is one number and needs no shape rule: an elementwise
         op on numbers, or a number literal. The same node, made with less work."""
         line = at.lineno
@@ -177,7 +169,7 @@ class Builder:
                     break
                 ids.append(n.id)
             else:
-                return self.scalar(at, op, "op", ids, {}, label)
+                return self.make_number(at, op, "op", ids, {}, label)
         return self.make(at, op, "op", inputs, {}, OPS[op].symbol)
 
     def operand(self, node: ast.AST, depth: int) -> Node:
@@ -191,7 +183,7 @@ class Builder:
             elif t is _Constant and self.ascii and node.lineno == node.end_lineno:
                 known = self.numbers.get(self.lines[node.lineno - 1][node.col_offset:node.end_col_offset])
                 if known is not None:
-                    return self.scalar(node, "const", "const", [], {}, known[1], known[0])
+                    return self.make_number(node, "const", "const", [], {}, known[1], known[0])
         return self.expr(node, depth)
 
     def node(self, i: int) -> Node:
@@ -212,7 +204,7 @@ class Builder:
         return self.graph, output
 
     def count_statements(self) -> None:
-        """Refuse too many statements before Python's parser spends seconds on them.
+        """Refuse too many statements before Python's parser spends its time on them.
 
         Every statement starts a line of code or follows a ';', so counting those (one
         regular-expression pass, no parsing) bounds the number of statements from above;
@@ -256,10 +248,11 @@ class Builder:
 
     def leaf_or_expr(self, value: ast.expr, name: str | None) -> Node:
         t = type(value)
-        if t is _Constant or t is ast.List or _is_negative_number(value):
+        if t is _Constant or t is ast.List or _is_signed_number(value):
             data = self.literal(value)
             if data.ndim == 0:
-                return self.scalar(value, "leaf", "leaf", [], {"init": "literal"}, name or "input", float(data))
+                return self.make_number(value, "leaf", "leaf", [], {"init": "literal"}, name or "input",
+                                        float(data))
             return self.make(value, "leaf", "leaf", [], {"init": "literal"}, name or "input",
                              literal=data, shape=data.shape)
         return self.expr(value, 0)
@@ -282,7 +275,7 @@ class Builder:
         return self.apply(node, op, [self.operand(node.left, depth), self.operand(node.right, depth)])
 
     def unaryop(self, node: ast.UnaryOp, depth: int) -> Node:
-        if _is_negative_number(node):
+        if _is_signed_number(node):
             return self.constant_node(node)
         if type(node.op) is _USub:
             return self.apply(node, "neg", [self.operand(node.operand, depth)])
@@ -307,10 +300,10 @@ class Builder:
         data = self.literal(node)
         if data.ndim == 0:
             value = float(data)
-            label = _short(value)
+            label = _number_label(value)
             if type(node) is _Constant and self.ascii and node.lineno == node.end_lineno:
                 self.numbers[self.lines[node.lineno - 1][node.col_offset:node.end_col_offset]] = value, label
-            return self.scalar(node, "const", "const", [], {}, label, value)
+            return self.make_number(node, "const", "const", [], {}, label, value)
         return self.make(node, "const", "const", [], {}, f"const {fmt_shape(data.shape)}",
                          literal=data, shape=data.shape)
 
@@ -358,13 +351,13 @@ class Builder:
     def call(self, node: ast.Call, depth: int) -> Node:
         func = node.func
         if type(func) is _Name and not node.keywords:
-            fast = SCALAR_CALLS.get(func.id)
-            if fast is not None and len(node.args) == fast[1]:
+            scalar_call = SCALAR_CALLS.get(func.id)
+            if scalar_call is not None and len(node.args) == scalar_call[1]:
                 for a in node.args:
                     if type(a) is ast.Starred:
                         break
                 else:                      # relu(x), max(a, b): elementwise, no keywords
-                    return self.apply(node, fast[0], [self.operand(a, depth) for a in node.args])
+                    return self.apply(node, scalar_call[0], [self.operand(a, depth) for a in node.args])
         if not isinstance(node.func, ast.Name):
             if isinstance(node.func, ast.Attribute):
                 raise self.error(node.func, f"method calls (.{node.func.attr}(…)) are not allowed; "
@@ -387,55 +380,47 @@ class Builder:
             extra = f"; did you mean '{hint[0]}'?" if hint else ""
             raise self.error(node.func, f"unknown function '{fname}'{extra}")
         op = OPS[FUNCTIONS[fname]]
-        attrs = dict(op.params)
-        args = list(node.args)
-        given: set[str] = set()          # sum(x, axis=0, axis=1) is an error, not the last one wins
-        # Attributes that may be given by position come after the tensor arguments.
-        if op.name == "leaky_relu" and len(args) == 2:
-            attrs["slope"] = self.number(args.pop())
-            given.add("slope")
-        if op.name == "cross_entropy":
-            if len(args) == 2:
-                attrs["target"] = self.target(args.pop())
-                given.add("target")
-            elif not any(k.arg == "target" for k in node.keywords):
-                raise self.error(node, "cross_entropy(logits, target_index) needs the index of the correct class")
-        for k in node.keywords:
-            if k.arg in given:
-                raise self.error(k, f"{fname}() got '{k.arg}' twice")
-            given.add(k.arg)
-            if k.arg == "target" and op.name == "cross_entropy":
-                attrs["target"] = self.target(k.value)
-            elif k.arg in op.params:
-                attrs[k.arg] = self.attr_value(k.arg, k.value)
-            else:
-                allowed = ", ".join(list(op.params) + (["target"] if op.name == "cross_entropy" else []))
-                raise self.error(k,  # the keyword itself: col of foo in foo=1, not of its value
-                                 f"{fname}() has no keyword '{k.arg}'"
-                                 + (f"; it takes {allowed}" if allowed else "; it takes no keywords"))
+        args, attrs = self.parameters(node, fname, op)
         if op.arity >= 0 and len(args) != op.arity:
             raise self.error(node, f"{fname}() takes {op.arity} argument{'s' if op.arity != 1 else ''}, "
                                    f"got {len(args)}")
         if op.arity < 0 and not args:
             raise self.error(node, f"{fname}() needs at least one argument")
         inputs = [self.expr(a, depth) for a in args]
-        if fname == "dot" and any(len(n.shape) != 1 for n in inputs):
-            raise self.error(node, "dot(a, b) takes two vectors, got "
-                             + " and ".join(fmt_shape(n.shape) for n in inputs) + "; use @ for matrices")
-        label = op.symbol
-        if op.name == "leaky_relu":
-            label = f"leaky_relu({_short(attrs['slope'])})"
-        elif op.name == "cross_entropy":
-            label = "cross_entropy"
-        elif op.name in ("sum", "mean") and attrs.get("axis") is not None:
-            label = f"{op.symbol}(axis={attrs['axis']})"
-        return self.make(node, op.name, "op", inputs, attrs, label)
+        if op.check is not None:
+            problem = op.check(fname, [n.shape for n in inputs])
+            if problem is not None:
+                raise self.error(node, problem)
+        return self.make(node, op.name, "op", inputs, attrs, op.node_label(attrs))
 
-    def attr_value(self, key: str, node: ast.AST) -> Any:
-        if key == "axis":
-            v = self.index_int(node)
-            return v
-        return self.number(node)
+    def parameters(self, node: ast.Call, fname: str, op: Op) -> tuple[list[ast.expr], dict]:
+        """Split a call into its tensor arguments and the op's parameters, read as the entry
+        declares them: a positional parameter may follow the tensor arguments."""
+        args = list(node.args)
+        values: dict[str, Any] = {}
+        if op.arity >= 0 and op.arity < len(args):
+            extra = args[op.arity:]
+            positional = [p for p in op.params if p.positional]
+            if len(extra) <= len(positional):
+                del args[op.arity:]
+                for p, a in zip(positional, extra):
+                    values[p.name] = PARAM_READERS[p.read](self, a)
+        keywords = {k.arg for k in node.keywords}
+        for p in op.params:
+            if p.default is REQUIRED and p.name not in values and p.name not in keywords:
+                raise self.error(node, p.missing or f"{fname}() needs its parameter '{p.name}'")
+        params = {p.name: p for p in op.params}
+        for k in node.keywords:
+            if k.arg in values:      # sum(x, axis=0, axis=1) is an error, not the last one wins
+                raise self.error(k, f"{fname}() got '{k.arg}' twice")
+            p = params.get(k.arg)  # type: ignore[arg-type]
+            if p is None:
+                allowed = ", ".join(params)
+                raise self.error(k,  # the keyword itself: col of foo in foo=1, not of its value
+                                 f"{fname}() has no keyword '{k.arg}'"
+                                 + (f"; it takes {allowed}" if allowed else "; it takes no keywords"))
+            values[p.name] = PARAM_READERS[p.read](self, k.value)
+        return args, {p.name: values.get(p.name, p.default) for p in op.params}
 
     def target(self, node: ast.AST) -> int | list[int]:
         if isinstance(node, ast.List):
@@ -448,7 +433,7 @@ class Builder:
         raise self.error(node, f"{what} must be a whole number from {low} to {high:,}")
 
     def number(self, node: ast.AST) -> float:
-        if not (isinstance(node, ast.Constant) or _is_negative_number(node)):
+        if not (isinstance(node, ast.Constant) or _is_signed_number(node)):
             raise self.error(node, "expected a number such as 0.1 here (a literal, not a name or an expression)")
         data = self.literal(node)
         if data.ndim != 0:
@@ -459,7 +444,7 @@ class Builder:
         if len(node.args) != 1 or node.keywords:
             raise self.error(node, "frozen(…) takes one leaf: a number, a list of numbers or a constructor")
         arg = node.args[0]
-        if isinstance(arg, (ast.Constant, ast.List)) or _is_negative_number(arg):
+        if isinstance(arg, (ast.Constant, ast.List)) or _is_signed_number(arg):
             data = self.literal(arg)
             leaf = self.make(arg, "leaf", "leaf", [], {"init": "literal"}, "input",
                              literal=data, shape=data.shape)
@@ -501,7 +486,7 @@ class Builder:
     # ------------------------------------------------------------ literals
     def literal(self, node: ast.AST) -> np.ndarray:
         """A number or a rectangular nested list of numbers, as a float64 array."""
-        if type(node) is ast.Constant or _is_negative_number(node):     # one number: no nesting
+        if type(node) is ast.Constant or _is_signed_number(node):     # one number: no nesting
             return np.array(self.scalar_literal(node), dtype=np.float64)
         rows: list[Any] = []
         stack: list[tuple[ast.AST, list, int]] = [(node, rows, 0)]
@@ -527,7 +512,7 @@ class Builder:
 
     def scalar_literal(self, node: ast.AST) -> float:
         sign = 1.0
-        if _is_negative_number(node):
+        if _is_signed_number(node):
             sign = -1.0 if isinstance(node.op, ast.USub) else 1.0  # type: ignore[attr-defined]
             node = node.operand  # type: ignore[attr-defined]
         if not isinstance(node, ast.Constant):
@@ -561,9 +546,13 @@ EXPRESSIONS: dict[type, Callable[[Builder, Any, int], Node]] = {
     ast.Name: Builder.name, ast.Constant: Builder.constant, ast.List: Builder.list_literal,
     ast.Attribute: Builder.attribute, ast.Subscript: Builder.subscript,
 }
+# How the value of an op's parameter is read (Param.read in the op table).
+PARAM_READERS: dict[str, Callable[[Builder, Any], Any]] = {
+    "number": Builder.number, "axis": Builder.index_int, "target": Builder.target,
+}
 
 
-def _is_negative_number(node: ast.AST) -> bool:
+def _is_signed_number(node: ast.AST) -> bool:
     """-1.0, and +1.0 too: a signed number is still a number (x = +1.0 is a leaf like x = 1.0)."""
     return (isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd))
             and isinstance(node.operand, ast.Constant)
@@ -577,7 +566,7 @@ def _index_text(k: Any) -> str:
     return str(k)
 
 
-def _short(v: float) -> str:
+def _number_label(v: float) -> str:
     return f"{v:.4g}"
 
 

@@ -1,20 +1,26 @@
 """Every op of the table against central finite differences and a numpy reference forward.
 
-The test programs are keyed by op name and the tests iterate over `engine.OPS`, so an op
-added to the table without a test program fails here. Points are random but away from
-every kink (relu/abs/leaky_relu at 0, hardtanh at ±1, max/min ties), so the difference is
-a fair reference. Shapes cover scalars, vectors, matrices and broadcasting.
+CASES holds one test case per op of the table, keyed by op name: programs over leaves of
+several shapes with a numpy reference (and a SymPy one, used by test_symbolic.py). The
+tests iterate over `engine.OPS`, so an op added to the table without a case fails here,
+and a function name no case calls fails too. Points are random but away from every kink
+(relu/abs/leaky_relu/elu at 0, hardtanh at ±1, max/min ties), so the difference is a fair
+reference. Shapes cover scalars, vectors, matrices and broadcasting.
 """
 from __future__ import annotations
 
+import math
+import re
 import zlib
 from dataclasses import dataclass
-from typing import Callable
+from typing import Any, Callable
 
 import numpy as np
 import pytest
+import sympy as sp
 
-from engine import OPS, trace
+from engine import OPS, ProgramError, trace
+from engine.ops import FUNCTIONS
 from tests.engine.reference import assert_close, leaf, literal, numeric_grad, program
 
 # ------------------------------------------------------------------ samplers
@@ -40,6 +46,14 @@ class Case:
     expr: str                                     # the op applied to the leaves
     ref: Callable[..., np.ndarray]                # numpy reference of expr
     apart: tuple[str, str] | None = None          # two leaves that must not tie (max/min)
+    # SymPy reference of expr on object arrays of symbols; None: `ref` works on them as it is
+    sym: Callable[..., Any] | None = None
+    kinks: tuple[float, ...] = ()                 # inputs where the op has no derivative
+
+
+def entrywise(f: Callable[..., Any], inputs: int = 1) -> Callable[..., Any]:
+    """A SymPy function of numbers applied to every entry of object arrays (broadcasting)."""
+    return np.frompyfunc(f, inputs, 1)
 
 
 def sigmoid(x):
@@ -55,18 +69,39 @@ def log_softmax(x):
     return np.log(softmax(x))
 
 
+def sym_softmax(x):
+    e = entrywise(sp.exp)(x)
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def sym_log_softmax(x):
+    return entrywise(sp.log)(sym_softmax(x))
+
+
+def sym_cross_entropy(z, target):
+    p = sym_log_softmax(z)
+    return -p[target] if z.ndim == 1 else -sum(p[k, t] for k, t in enumerate(target)) / len(target)
+
+
+erf = np.vectorize(math.erf, otypes=[np.float64])
+
+
 UNARY_SHAPES = [(), (3,), (2, 3)]
 BINARY_SHAPES = [((), ()), ((3,), (3,)), ((2, 3), (2, 3)), ((), (3,)), ((3,), ()),
                  ((2, 3), (3,)), ((2, 1), (2, 3)), ((2, 3), ()), ((1, 3), (2, 3)),
                  ((3,), (2, 1)), ((2, 1), (1, 3))]          # the last two: both inputs broadcast
 
 
-def unary_cases(fname: str, ref, kind: str = "any", extra: str = "") -> list[Case]:
-    return [Case({"a": (s, kind)}, f"{fname}(a{extra})", ref) for s in UNARY_SHAPES]
+def unary_cases(fname: str, ref, kind: str = "any", extra: str = "", sym=None, kinks=()) -> list[Case]:
+    """fname(a) on a scalar, a vector and a matrix; `sym` is the function on one SymPy number."""
+    return [Case({"a": (s, kind)}, f"{fname}(a{extra})", ref, sym=sym and entrywise(sym), kinks=kinks)
+            for s in UNARY_SHAPES]
 
 
-def binary_cases(template: str, ref, kinds: tuple[str, str] = ("any", "any"), apart: bool = False) -> list[Case]:
-    return [Case({"a": (sa, kinds[0]), "b": (sb, kinds[1])}, template, ref, ("a", "b") if apart else None)
+def binary_cases(template: str, ref, kinds: tuple[str, str] = ("any", "any"), apart: bool = False,
+                 sym=None) -> list[Case]:
+    return [Case({"a": (sa, kinds[0]), "b": (sb, kinds[1])}, template, ref, ("a", "b") if apart else None,
+                 sym=sym and entrywise(sym, 2))
             for sa, sb in BINARY_SHAPES]
 
 
@@ -77,13 +112,13 @@ CASES: dict[str, list[Case]] = {
     "div": binary_cases("a / b", lambda a, b: a / b, ("any", "nonzero")),
     "pow": binary_cases("a ** b", lambda a, b: a ** b, ("pos", "any"))
     + [Case({"a": ((3,), "any")}, "a ** 2", lambda a: a ** 2),
-       Case({"a": ((2, 3), "pos")}, "a ** 0.5", lambda a: np.sqrt(a)),
+       Case({"a": ((2, 3), "pos")}, "a ** 0.5", lambda a: np.sqrt(a), sym=entrywise(sp.sqrt)),
        Case({"b": ((3,), "any")}, "2.0 ** b", lambda b: 2.0 ** b)],
     "neg": [Case({"a": (s, "any")}, "-a", lambda a: -a) for s in UNARY_SHAPES],
     "matmul": [
         Case({"W": ((2, 3), "any"), "x": ((3,), "any")}, "W @ x", lambda W, x: W @ x),
-        Case({"u": ((3,), "any"), "v": ((3,), "any")}, "u @ v", lambda u, v: float(np.dot(u, v))),
-        Case({"u": ((3,), "any"), "v": ((3,), "any")}, "dot(u, v)", lambda u, v: float(np.dot(u, v))),
+        Case({"u": ((3,), "any"), "v": ((3,), "any")}, "u @ v", lambda u, v: u @ v),
+        Case({"u": ((3,), "any"), "v": ((3,), "any")}, "dot(u, v)", lambda u, v: u @ v),
         Case({"x": ((2,), "any"), "W": ((2, 3), "any")}, "x @ W", lambda x, W: x @ W),
         Case({"A": ((2, 3), "any"), "B": ((3, 4), "any")}, "A @ B", lambda A, B: A @ B),
         Case({"A": ((2, 3), "any"), "B": ((3, 2), "any")}, "matmul(A, B)", lambda A, B: A @ B),
@@ -91,21 +126,35 @@ CASES: dict[str, list[Case]] = {
     "transpose": [Case({"A": ((2, 3), "any")}, "A.T", lambda A: A.T),
                   Case({"v": ((3,), "any")}, "v.T", lambda v: v),
                   Case({"A": ((2, 3), "any"), "x": ((2,), "any")}, "A.T @ x", lambda A, x: A.T @ x)],
-    "exp": unary_cases("exp", np.exp, "small"),
-    "log": unary_cases("log", np.log, "pos"),
-    "sqrt": unary_cases("sqrt", np.sqrt, "pos"),
-    "abs": unary_cases("abs", np.abs),
-    "sin": unary_cases("sin", np.sin),
-    "cos": unary_cases("cos", np.cos),
-    "tanh": unary_cases("tanh", np.tanh),
-    "sigmoid": unary_cases("sigmoid", sigmoid),
-    "relu": unary_cases("relu", lambda a: np.where(a > 0, a, 0.0)),
-    "leaky_relu": unary_cases("leaky_relu", lambda a: np.where(a > 0, a, 0.01 * a))
-    + [Case({"a": ((3,), "any")}, "leaky_relu(a, slope=0.2)", lambda a: np.where(a > 0, a, 0.2 * a)),
-       Case({"a": ((2, 3), "any")}, "leaky_relu(a, 0.3)", lambda a: np.where(a > 0, a, 0.3 * a))],
-    "hardtanh": unary_cases("hardtanh", lambda a: np.where(a > 1, 1.0, np.where(a < -1, -1.0, a))),
-    "maximum": binary_cases("max(a, b)", lambda a, b: np.where(a > b, a, b), apart=True),
-    "minimum": binary_cases("min(a, b)", lambda a, b: np.where(a < b, a, b), apart=True),
+    "exp": unary_cases("exp", np.exp, "small", sym=sp.exp),
+    "log": unary_cases("log", np.log, "pos", sym=sp.log),
+    "sqrt": unary_cases("sqrt", np.sqrt, "pos", sym=sp.sqrt),
+    "abs": unary_cases("abs", np.abs, sym=sp.Abs, kinks=(0.0,)),
+    "sin": unary_cases("sin", np.sin, sym=sp.sin),
+    "cos": unary_cases("cos", np.cos, sym=sp.cos),
+    "tanh": unary_cases("tanh", np.tanh, sym=sp.tanh),
+    "sigmoid": unary_cases("sigmoid", sigmoid, sym=lambda a: 1 / (1 + sp.exp(-a))),
+    "relu": unary_cases("relu", lambda a: np.where(a > 0, a, 0.0), sym=lambda a: sp.Max(a, 0), kinks=(0.0,)),
+    "leaky_relu": unary_cases("leaky_relu", lambda a: np.where(a > 0, a, 0.01 * a),
+                              sym=lambda a: sp.Piecewise((a, a > 0), (sp.Rational(1, 100) * a, True)), kinks=(0.0,))
+    + [Case({"a": ((3,), "any")}, "leaky_relu(a, slope=0.2)", lambda a: np.where(a > 0, a, 0.2 * a),
+            sym=entrywise(lambda a: sp.Piecewise((a, a > 0), (sp.Rational(1, 5) * a, True)))),
+       Case({"a": ((2, 3), "any")}, "leaky_relu(a, 0.3)", lambda a: np.where(a > 0, a, 0.3 * a),
+            sym=entrywise(lambda a: sp.Piecewise((a, a > 0), (sp.Rational(3, 10) * a, True))))],
+    "hardtanh": unary_cases("hardtanh", lambda a: np.where(a > 1, 1.0, np.where(a < -1, -1.0, a)),
+                            sym=lambda a: sp.Min(sp.Max(a, -1), 1), kinks=(-1.0, 1.0)),
+    "softplus": unary_cases("softplus", lambda a: np.log1p(np.exp(a)), sym=lambda a: sp.log(1 + sp.exp(a))),
+    "elu": unary_cases("elu", lambda a: np.where(a > 0, a, np.exp(a) - 1),
+                       sym=lambda a: sp.Piecewise((a, a > 0), (sp.exp(a) - 1, True)), kinks=(0.0,))
+    + [Case({"a": ((3,), "any")}, "elu(a, alpha=0.5)", lambda a: np.where(a > 0, a, 0.5 * (np.exp(a) - 1)),
+            sym=entrywise(lambda a: sp.Piecewise((a, a > 0), (sp.Rational(1, 2) * (sp.exp(a) - 1), True)))),
+       Case({"a": ((2, 3), "any")}, "elu(a, 2.0)", lambda a: np.where(a > 0, a, 2.0 * (np.exp(a) - 1)),
+            sym=entrywise(lambda a: sp.Piecewise((a, a > 0), (2 * (sp.exp(a) - 1), True))))],
+    "gelu": unary_cases("gelu", lambda a: a * (1 + erf(a / np.sqrt(2))) / 2,
+                        sym=lambda a: a * (1 + sp.erf(a / sp.sqrt(2))) / 2),
+    "silu": unary_cases("silu", lambda a: a / (1 + np.exp(-a)), sym=lambda a: a / (1 + sp.exp(-a))),
+    "maximum": binary_cases("max(a, b)", lambda a, b: np.where(a > b, a, b), apart=True, sym=sp.Max),
+    "minimum": binary_cases("min(a, b)", lambda a, b: np.where(a < b, a, b), apart=True, sym=sp.Min),
     "sum": [Case({"a": (s, "any")}, "sum(a)", lambda a: a.sum()) for s in UNARY_SHAPES]
     + [Case({"A": ((2, 3), "any")}, f"sum(A, axis={k})", (lambda k: lambda A: A.sum(axis=k))(k))
        for k in (0, 1, -1)],
@@ -126,15 +175,18 @@ CASES: dict[str, list[Case]] = {
               Case({"W": ((3, 4), "any")}, "W[:, 0]", lambda W: W[:, 0]),
               Case({"E": ((4, 3), "any")}, "E[2]", lambda E: E[2]),
               Case({"W": ((3, 4), "any")}, "W[1:, -2:]", lambda W: W[1:3, 2:4])],
-    "softmax": [Case({"a": ((4,), "any")}, "softmax(a)", softmax),
-                Case({"A": ((2, 3), "any")}, "softmax(A)", softmax)],
-    "log_softmax": [Case({"a": ((4,), "any")}, "log_softmax(a)", log_softmax),
-                    Case({"A": ((2, 3), "any")}, "log_softmax(A)", log_softmax)],
+    "softmax": [Case({"a": ((4,), "any")}, "softmax(a)", softmax, sym=sym_softmax),
+                Case({"A": ((2, 3), "any")}, "softmax(A)", softmax, sym=sym_softmax)],
+    "log_softmax": [Case({"a": ((4,), "any")}, "log_softmax(a)", log_softmax, sym=sym_log_softmax),
+                    Case({"A": ((2, 3), "any")}, "log_softmax(A)", log_softmax, sym=sym_log_softmax)],
     "cross_entropy": [
-        Case({"z": ((4,), "any")}, "cross_entropy(z, 2)", lambda z: -np.log(softmax(z)[2])),
-        Case({"z": ((4,), "any")}, "cross_entropy(z, target=0)", lambda z: -np.log(softmax(z)[0])),
+        Case({"z": ((4,), "any")}, "cross_entropy(z, 2)", lambda z: -np.log(softmax(z)[2]),
+             sym=lambda z: sym_cross_entropy(z, 2)),
+        Case({"z": ((4,), "any")}, "cross_entropy(z, target=0)", lambda z: -np.log(softmax(z)[0]),
+             sym=lambda z: sym_cross_entropy(z, 0)),
         Case({"Z": ((3, 4), "any")}, "cross_entropy(Z, [1, 0, 3])",
-             lambda Z: -(np.log(softmax(Z)[0, 1]) + np.log(softmax(Z)[1, 0]) + np.log(softmax(Z)[2, 3])) / 3),
+             lambda Z: -(np.log(softmax(Z)[0, 1]) + np.log(softmax(Z)[1, 0]) + np.log(softmax(Z)[2, 3])) / 3,
+             sym=lambda Z: sym_cross_entropy(Z, [1, 0, 3])),
     ],
 }
 
@@ -180,6 +232,13 @@ def test_every_op_in_the_table_has_test_programs() -> None:
     assert not missing, f"ops without a test program: {missing}"
     stale = sorted(set(CASES) - set(OPS))
     assert not stale, f"test programs for ops not in the table: {stale}"
+
+
+def test_every_function_name_is_called_by_a_test_program() -> None:
+    called = {m for cases in CASES.values() for c in cases for m in re.findall(r"(\w+)\(", c.expr)}
+    assert not set(FUNCTIONS) - called, f"function names no test program calls: {sorted(set(FUNCTIONS) - called)}"
+    for fname, op in FUNCTIONS.items():
+        assert any(re.search(rf"\b{fname}\(", c.expr) for c in CASES[op]), f"{fname}() is not in the cases of {op}"
 
 
 @pytest.mark.parametrize("name", OP_NAMES)
@@ -271,7 +330,8 @@ def test_scalar_edges_are_exact_in_a_long_scalar_program() -> None:
     src = ("a = 0.7; b = -1.3; c = 2.1\n"
            "d = a * b + sin(c) / a - b ** 2\n"
            "e = max(d, c) * tanh(a) + sigmoid(b) - exp(a * 0.5) + log(c) + sqrt(c) + abs(b)\n"
-           "f = e * d + relu(e) + hardtanh(a) + leaky_relu(b) + cos(d) + min(a, b) - e / c\n")
+           "f = e * d + relu(e) + hardtanh(a) + leaky_relu(b) + cos(d) + min(a, b) - e / c\n"
+           "g = f + softplus(a) * elu(b) - gelu(c) * silu(d) + elu(e, 0.3)\n")
     t = trace(src)
     check_steps(t)
     n_scalar_edges = sum(1 for s in backward_steps(t) for e in s["edges"] if not e["skipped"])
@@ -318,6 +378,8 @@ KINKS = [
     ("max(a, b)", {"a": 2.0, "b": 2.0}, {"a": 0.5, "b": 0.5}),
     ("min(a, b)", {"a": -1.5, "b": -1.5}, {"a": 0.5, "b": 0.5}),
     ("max(a, b) + min(a, b)", {"a": 0.0, "b": 0.0}, {"a": 1.0, "b": 1.0}),
+    ("elu(a)", {"a": 0.0}, {"a": 1.0}),                  # the x ≤ 0 branch: alpha·e⁰
+    ("elu(a, alpha=0.5)", {"a": 0.0}, {"a": 0.5}),
 ]
 
 
@@ -328,3 +390,35 @@ def test_conventions_at_kinks(expr: str, at: dict, expected: dict, shape: tuple)
     t = trace(program(leaves, f"f = sum({expr})"))
     for k, g in expected.items():
         assert_close(leaf(t, k).grad, np.full(shape, g), rtol=0, atol=0, what=f"{expr} at {at}: d/d{k}")
+
+
+@pytest.mark.parametrize("expr, label", [
+    ("leaky_relu(a)", "leaky_relu(0.01)"), ("leaky_relu(a, 0.1)", "leaky_relu(0.1)"),
+    ("elu(a)", "elu"), ("elu(a, alpha=0.5)", "elu(0.5)"), ("softplus(a)", "softplus"),
+    ("sum(A, axis=0)", "Σ(axis=0)"), ("mean(A)", "mean"), ("cross_entropy(u, 1)", "cross_entropy"),
+])
+def test_labels_come_from_the_entry(expr: str, label: str) -> None:
+    t = trace(f"a = 0.5; u = [1.0, 2.0]; A = [[1.0, 2.0], [3.0, 4.0]]\nf = {expr}")
+    assert t.nodes[t.output].label == label
+
+
+@pytest.mark.parametrize("expr, message", [
+    ("elu(a, 0.5, 0.2)", "elu() takes 1 argument, got 3"),
+    ("elu(a, slope=0.1)", "elu() has no keyword 'slope'; it takes alpha"),
+    ("elu(a, 0.5, alpha=0.2)", "elu() got 'alpha' twice"),
+    ("elu(a, alpha=a)", "expected a number such as 0.1 here (a literal, not a name or an expression)"),
+    ("gelu(a, 1.0)", "gelu() takes 1 argument, got 2"),
+    ("silu(a, alpha=1.0)", "silu() has no keyword 'alpha'; it takes no keywords"),
+    ("softplus()", "softplus() takes 1 argument, got 0"),
+])
+def test_calls_are_checked_from_the_entry(expr: str, message: str) -> None:
+    with pytest.raises(ProgramError) as info:
+        trace(f"a = 0.5\nf = {expr}")
+    assert info.value.message == message
+
+
+def test_every_parameter_has_a_reader() -> None:
+    from engine.parser import PARAM_READERS
+    for op in OPS.values():
+        for p in op.params:
+            assert p.read in PARAM_READERS, f"{op.name}: parameter {p.name} is read as unknown '{p.read}'"

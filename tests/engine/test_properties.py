@@ -2,24 +2,29 @@
 with ops from the table) against a numpy reference written here and its central finite
 differences.
 
-Every generated expression comes with its own numpy evaluation. Domain problems are
-avoided by construction (log and sqrt only of positive subexpressions such as e·e + 1,
-exp only of bounded ones, denominators e·e + 1, pow bases e·e + 0.5); points near a kink
-(relu, abs, leaky_relu at 0, hardtanh at ±1, max/min ties) are rejected, since a
-difference across a kink is no reference.
+Every generated expression comes with its own numpy evaluation. The elementwise functions
+come from the op table, each with the numpy reference, domain and kinks of its test case
+(tests/engine/test_ops.py CASES), so a new elementwise op joins these programs by itself.
+Domain problems are avoided by construction (a function whose case samples positive inputs
+gets e·e + 0.5, one whose case samples small inputs gets tanh(e), denominators e·e + 1,
+pow bases e·e + 0.5); points near a kink (relu, abs, leaky_relu, elu at 0, hardtanh at ±1,
+max/min ties) are rejected, since a difference across a kink is no reference.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Callable
 
+import re
+
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, assume, given, settings, strategies as st
 
 from engine import OPS, trace
+from engine.ops import same_shape
 from tests.engine.reference import leaf, literal
-from tests.engine.test_ops import check_steps
+from tests.engine.test_ops import CASES, check_steps
 
 Env = dict[str, np.ndarray]
 
@@ -50,32 +55,48 @@ def kink(dist: Callable[[np.ndarray], np.ndarray]):
     return record
 
 
+@dataclass
+class Elementwise:
+    template: str                    # the call, with {0} for the argument's source
+    fn: Callable[[np.ndarray], np.ndarray]
+    kinks: tuple[float, ...]
+    ops: frozenset                   # ops the template uses
+
+
+# How an argument is kept in the domain a case samples: its source and its numpy value.
+DOMAINS = {"any": ("{0}", lambda x: x, frozenset()),
+           "nonzero": ("{0}", lambda x: x, frozenset()),
+           "pos": ("{0} * {0} + 0.5", lambda x: x * x + 0.5, frozenset({"mul", "add"})),
+           "small": ("tanh({0})", np.tanh, frozenset({"tanh"}))}
+
+
+def elementwise_ops() -> dict[str, Elementwise]:
+    """The table's elementwise functions of one input, from the first program of their case."""
+    out = {}
+    for name, op in OPS.items():
+        if op.arity != 1 or op.shape is not same_shape or name not in CASES:
+            continue
+        case = CASES[name][0]
+        (arg, (_, kind)), = case.leaves.items()
+        source, inner, extra = DOMAINS[kind]
+        template = re.sub(rf"\b{arg}\b", "(" + source + ")", case.expr).replace(f"(({source}))", f"({source})")
+        out[name] = Elementwise(template, (lambda ref, inner: lambda x: ref(inner(x)))(case.ref, inner),
+                                case.kinks, extra | {name})
+    return out
+
+
+ELEMENTWISE = elementwise_ops()
+
+
 def unary(name: str, e: Expr) -> Expr:
-    f = e.fn
-    table: dict[str, tuple[str, Callable]] = {
-        "neg": ("-({})", lambda x: -x),
-        "sin": ("sin({})", np.sin), "cos": ("cos({})", np.cos), "tanh": ("tanh({})", np.tanh),
-        "sigmoid": ("sigmoid({})", lambda x: 1 / (1 + np.exp(-x))),
-        "exp": ("exp(tanh({}))", lambda x: np.exp(np.tanh(x))),
-        "log": ("log({0} * {0} + 1.0)", lambda x: np.log(x * x + 1.0)),
-        "sqrt": ("sqrt({0} * {0} + 0.5)", lambda x: np.sqrt(x * x + 0.5)),
-        "relu": ("relu({})", lambda x: np.maximum(x, 0)),
-        "abs": ("abs({})", np.abs),
-        "leaky_relu": ("leaky_relu({}, slope=0.1)", lambda x: np.where(x > 0, x, 0.1 * x)),
-        "hardtanh": ("hardtanh({})", lambda x: np.clip(x, -1, 1)),
-    }
-    template, g = table[name]
-    check = {"relu": kink(np.abs), "abs": kink(np.abs), "leaky_relu": kink(np.abs),
-             "hardtanh": kink(lambda x: np.minimum(np.abs(x - 1), np.abs(x + 1)))}.get(name)
+    f, spec = e.fn, ELEMENTWISE[name]
 
     def fn(env: Env) -> np.ndarray:
         x = f(env)
-        if check:
-            check(env, x)
-        return g(x)
-    used = {"neg": {"neg"}, "exp": {"exp", "tanh"}, "log": {"log", "mul", "add"},
-            "sqrt": {"sqrt", "mul", "add"}}.get(name, {name})
-    return Expr(template.format(e.src), e.shape, fn, e.ops | used)
+        if spec.kinks:
+            env["_kinks"].append(float(min(np.min(np.abs(x - k)) for k in spec.kinks)))
+        return spec.fn(x)
+    return Expr(spec.template.format(e.src), e.shape, fn, e.ops | spec.ops)
 
 
 def broadcast_shape(p: str, q: str) -> str:
@@ -164,8 +185,10 @@ def to_matrix(kind: int, e: Expr, other: Expr) -> Expr:
     return Expr("M", "m", lambda env: env["M"], frozenset())
 
 
-UNARY = ["neg", "sin", "cos", "tanh", "sigmoid", "exp", "log", "sqrt", "relu", "abs", "leaky_relu", "hardtanh"]
+UNARY = sorted(ELEMENTWISE)
 BINARY = ["add", "sub", "mul", "div", "pow", "maximum", "minimum"]
+# Ops the generator builds with rules of its own (to_scalar, to_vector, to_matrix above).
+SHAPED = ["sum", "mean", "index", "cross_entropy", "matmul", "softmax", "log_softmax", "concat", "transpose", "outer"]
 
 
 @st.composite
@@ -277,8 +300,7 @@ def test_random_program_steps_are_consistent(e: Expr, env: Env) -> None:
 
 
 def test_the_generator_reaches_every_differentiable_op() -> None:
-    """The generator above can produce every op of the table (a new op must be added here)."""
-    reachable = {"neg", "sin", "cos", "tanh", "sigmoid", "exp", "log", "sqrt", "relu", "abs", "leaky_relu",
-                 "hardtanh", "add", "sub", "mul", "div", "pow", "maximum", "minimum", "sum", "mean", "index",
-                 "cross_entropy", "matmul", "softmax", "log_softmax", "concat", "transpose", "outer"}
+    """The generator above can produce every op of the table: elementwise ones from the table
+    itself; an op of another shape needs a rule in to_scalar, to_vector or to_matrix."""
+    reachable = set(UNARY) | set(BINARY) | set(SHAPED)
     assert set(OPS) <= reachable, f"ops the random programs never use: {sorted(set(OPS) - reachable)}"

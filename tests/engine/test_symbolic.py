@@ -1,13 +1,19 @@
-"""An independent cross-check for scalar programs: each program is written a second time as
-a SymPy expression, differentiated symbolically, and compared value by value and leaf by
-leaf with the engine."""
+"""An independent cross-check: each program is written a second time as a SymPy expression,
+differentiated symbolically, and compared value by value and leaf by leaf with the engine.
+
+Every op of the table is checked on the programs of its test case (tests/engine/test_ops.py
+CASES), with the case's SymPy reference applied to arrays of symbols: the first program of
+each op in the fast loop, the others (more shapes, broadcasting) marked slow, as symbolic
+differentiation takes its time. Then a few scalar programs that combine ops."""
 from __future__ import annotations
 
+import numpy as np
 import pytest
 import sympy as sp
 
-from engine import trace
-from tests.engine.reference import leaf
+from engine import OPS, trace
+from tests.engine.reference import leaf, literal, program
+from tests.engine.test_ops import CASES, cases_of, leaves_for, seed_of, weights_for
 
 x, y, z, w, b = sp.symbols("x y z w b", real=True)
 
@@ -52,3 +58,36 @@ def test_scalar_program_matches_sympy(body: str, expr, point: dict) -> None:
         expected = float(sp.diff(expr, s).subs(point).evalf(30))
         analytic = float(leaf(t, s.name).grad)
         assert analytic == pytest.approx(expected, rel=1e-11, abs=1e-13), f"d f / d {s.name}"
+
+
+def symbols_like(name: str, shape: tuple) -> np.ndarray:
+    """An object array of real SymPy symbols, one per entry (name_i_j)."""
+    out = np.empty(shape, dtype=object)
+    for k in np.ndindex(*shape):
+        out[k] = sp.Symbol("_".join([name, *map(str, k)]), real=True)
+    return out
+
+
+OP_PROGRAMS = [pytest.param(name, ci, marks=() if ci == 0 else pytest.mark.slow, id=f"{name}-{ci}")
+               for name in sorted(OPS) for ci in range(len(CASES.get(name, [None])))]
+
+
+@pytest.mark.parametrize("name, ci", OP_PROGRAMS)
+def test_op_matches_sympy(name: str, ci: int) -> None:
+    case = cases_of(name)[ci]
+    seed = seed_of(name, ci, "sympy")
+    vals = leaves_for(case, seed)
+    syms = {k: symbols_like(k, v.shape) for k, v in vals.items()}
+    out = np.asarray((case.sym or case.ref)(*syms.values()), dtype=object)
+    weights = weights_for(out.shape, seed)
+    f = sp.Add(*np.asarray(out * weights, dtype=object).reshape(-1))
+    point = {syms[k][i]: sp.Float(repr(float(vals[k][i])), 30) for k in vals for i in np.ndindex(*vals[k].shape)}
+    t = trace(program(vals, f"out = {case.expr}\nf = sum(out * {literal(weights)})"))
+    what = f"{name}: {case.expr} with shapes {[v.shape for v in vals.values()]}"
+    expected = float(f.xreplace(point).evalf(30))
+    assert float(t.nodes[t.output].value) == pytest.approx(expected, rel=1e-12, abs=1e-13), what
+    for k in vals:
+        grad = np.asarray(leaf(t, k).grad, dtype=np.float64)
+        for i in np.ndindex(*vals[k].shape):
+            expected = float(sp.diff(f, syms[k][i]).xreplace(point).evalf(30))
+            assert grad[i] == pytest.approx(expected, rel=1e-10, abs=1e-12), f"{what}: d f / d {k}{list(i)}"

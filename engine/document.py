@@ -69,6 +69,10 @@ class Rule(TypedDict):
     latex: str
 
 
+# Why an edge sends no gradient: its input is an inline constant or a frozen leaf.
+Skipped = Literal["constant", "frozen"]
+
+
 @_closed
 class Edge(TypedDict):
     """What a backward step sends down one input edge."""
@@ -77,7 +81,7 @@ class Edge(TypedDict):
     local: Value | None
     local_shape: list[int]
     downstream: Value | None
-    skipped: Literal["constant", "frozen"] | None
+    skipped: Skipped | None
     rule: Rule
 
 

@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 
 from app.examples import EXAMPLES
 from app.main import create_app
-from app.routes import json_response
+from app.jsondoc import json_response
 from drawing import render as R
 
 LECTURE = "x = 1.0; y = 2.0; z = 0.0\nf = (x + y) * max(y, z)"

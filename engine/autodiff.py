@@ -217,27 +217,27 @@ def run_forward(graph: Graph) -> list[float | np.ndarray]:
             if node.kind == "op":
                 inputs = node.inputs
                 v = None
-                sc = scalar_ops.get(node.op) if not node.shape else None
-                if sc is not None:
+                scalar_op = scalar_ops.get(node.op) if not node.shape else None
+                if scalar_op is not None:
                     # One or two numbers in, one out (most nodes of a scalar program): the
                     # op's value function on the numbers themselves.
-                    f = sc.value
+                    value_of = scalar_op.value
                     try:
-                        if f is not None and len(inputs) == 2:
+                        if value_of is not None and len(inputs) == 2:
                             a, b = vals[inputs[0]], vals[inputs[1]]
                             if type(a) is float and type(b) is float:
-                                v = f(a, b)
-                        elif f is not None and len(inputs) == 1:
+                                v = value_of(a, b)
+                        elif value_of is not None and len(inputs) == 1:
                             a = vals[inputs[0]]
                             if type(a) is float:
-                                v = f(a)
+                                v = value_of(a)
                         else:
                             ins = [vals[i] for i in inputs]
                             for x in ins:
                                 if type(x) is not float:
                                     break
                             else:
-                                v = sc.forward(ins, node.attrs)
+                                v = scalar_op.forward(ins, node.attrs)
                     except _SCALAR_TROUBLE:
                         v = None
                     if v is not None:
@@ -326,8 +326,8 @@ def run_backward(graph: Graph, output: int) -> list[BackwardRecord]:
 
 def _backward(graph: Graph, output: int, scalar: bool) -> list[BackwardRecord]:
     nodes = graph.nodes
-    vals = getattr(graph, "values", None) or [n._value for n in nodes]
-    done_scalar = getattr(graph, "done_scalar", None) if scalar else None
+    vals = graph.values or [n._value for n in nodes]
+    done_scalar = graph.done_scalar if scalar else None
     # Which nodes take a gradient: leaves that are not frozen, and an operation unless all its
     # inputs are constants: 2 * 2 in x ** (2 * 2) is a constant (its exponent edge would be NaN
     # for x < 0). An operation on a frozen leaf still takes one, so the picture shows the edge
@@ -337,13 +337,13 @@ def _backward(graph: Graph, output: int, scalar: bool) -> list[BackwardRecord]:
     for node in nodes:
         kind = node.kind
         if kind == "op":
-            t = False
+            takes = False
             for i in node.inputs:
                 if leaf_or_takes_grad[i]:
-                    t = True
+                    takes = True
                     break
-            node.grad_inputs = t
-            takes_grad[node.id] = leaf_or_takes_grad[node.id] = t
+            node.grad_inputs = takes
+            takes_grad[node.id] = leaf_or_takes_grad[node.id] = takes
         elif kind == "leaf":
             leaf_or_takes_grad[node.id] = 1
             takes_grad[node.id] = not node.frozen
@@ -378,23 +378,23 @@ def _backward(graph: Graph, output: int, scalar: bool) -> list[BackwardRecord]:
                 continue
             inputs = node.inputs
             if done_scalar is not None and done_scalar[nid] and type(up) is float:
-                sc = scalar_ops[node.op]                  # its inputs were numbers going forward
+                scalar_op = scalar_ops[node.op]                  # its inputs were numbers going forward
                 ins = [vals[inputs[0]], vals[inputs[1]]] if len(inputs) == 2 else [vals[i] for i in inputs]
             else:
-                sc = scalar_ops.get(node.op) if type(up) is float else None
-                if sc is not None:
+                scalar_op = scalar_ops.get(node.op) if type(up) is float else None
+                if scalar_op is not None:
                     ins = [vals[i] for i in inputs]
                     for x in ins:
                         if type(x) is not float:
-                            sc = None
+                            scalar_op = None
                             break
-            if sc is not None:
+            if scalar_op is not None:
                 # The scalar interpretation: any trouble (an exception, a result that is not
                 # a finite number) sends the whole pass to numpy, which names it. Each edge:
                 # local derivative, downstream = local × upstream, added to the input's sum.
-                local_of, out, attrs = sc.local, vals[nid], node.attrs
+                local_of, out, attrs = scalar_op.local, vals[nid], node.attrs
                 try:
-                    if len(inputs) == 2:
+                    if len(inputs) == 2:          # most nodes: the loop below, unrolled for two
                         i, j = inputs
                         if takes_grad[i]:
                             local = local_of(0, ins, out, attrs)

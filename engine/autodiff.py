@@ -9,7 +9,7 @@ undone in one place, `unbroadcast`. No recursion, so a chain of any length works
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Iterator
+from typing import Iterable, Iterator, NamedTuple
 
 import numpy as np
 
@@ -37,8 +37,9 @@ class ForwardStep:
         return forward_step_dict(self.node, self.value)
 
 
-@dataclass(slots=True)
-class Edge:
+class Edge(NamedTuple):
+    """What a backward step sends down one input edge (a tuple, so `edge_dicts` reads it
+    as it reads the edges of `steps_from_records`)."""
     input: int
     position: int
     local: np.ndarray | None
@@ -48,8 +49,7 @@ class Edge:
     rule: tuple[str, str]
 
     def to_dict(self) -> doc.Edge:
-        return edge_dict(self.input, self.position, self.local, self.local_shape, self.downstream,
-                         self.skipped, self.rule)
+        return edge_dicts([self])[0]
 
 
 @dataclass(slots=True)
@@ -63,40 +63,37 @@ class BackwardStep:
     sum_rule: str | None = None
 
     def to_dict(self) -> doc.BackwardStep:
-        return backward_step_dict(self.node, self.op, self.upstream, self.contributions,
-                                  [e.to_dict() for e in self.edges], self.intuition, self.sum_rule)
+        return backward_step_dict(self.node, self.op, self.upstream, self.contributions, self.edges,
+                                  self.intuition, self.sum_rule)
 
 
-# The document's step records, each written in one place: by the step objects' `to_dict`
-# and by `step_dicts`, which makes the document's backward steps without making objects.
-# Numbers come as floats or as arrays (0-d for a number); both give the same JSON.
-
-def _plain(x: float | np.ndarray) -> doc.Value:
-    """A number as itself, an array as nested lists (a 0-d array as its number)."""
-    return x if type(x) is float else x.tolist()
-
+# The document's step records, each written in one place, for the step objects' `to_dict`
+# and for `step_dicts` (the document's backward steps, made without objects). A number
+# comes as a float or as an array (0-d for a number); a float is written as itself, an
+# array as nested lists. That test is written out in place: a call per number would show
+# in the time a big scalar document takes.
 
 def forward_step_dict(node: int, value: float | np.ndarray) -> doc.ForwardStep:
-    return {"phase": "forward", "node": node, "value": _plain(value)}
+    return {"phase": "forward", "node": node, "value": value if type(value) is float else value.tolist()}
 
 
-def edge_dict(input: int, position: int, local: float | np.ndarray | None, local_shape: Shape,
-              downstream: float | np.ndarray | None, skipped: doc.Skipped | None,
-              rule: tuple[str, str]) -> doc.Edge:
-    return {"input": input, "position": position,
-            "local": None if local is None else _plain(local),
-            "local_shape": list(local_shape),
-            "downstream": None if downstream is None else _plain(downstream),
-            "skipped": skipped,
-            "rule": {"text": rule[0], "latex": rule[1]}}
+def edge_dicts(edges: Iterable[FullEdge]) -> list[doc.Edge]:
+    return [{"input": i, "position": pos,
+             "local": local if local is None or type(local) is float else local.tolist(),
+             "local_shape": list(shape),
+             "downstream": down if down is None or type(down) is float else down.tolist(),
+             "skipped": skipped, "rule": {"text": rule[0], "latex": rule[1]}}
+            for i, pos, local, shape, down, skipped, rule in edges]
 
 
 def backward_step_dict(node: int, op: str, upstream: float | np.ndarray,
-                       contributions: list[tuple[int, float | np.ndarray]], edges: list[doc.Edge],
+                       contributions: list[tuple[int, float | np.ndarray]], edges: Iterable[FullEdge],
                        intuition: str | None, sum_rule: str | None) -> doc.BackwardStep:
-    return {"phase": "backward", "node": node, "op": op, "upstream": _plain(upstream),
-            "contributions": [{"from": f, "downstream": _plain(d)} for f, d in contributions],
-            "edges": edges, "intuition": intuition, "sum_rule": sum_rule}
+    return {"phase": "backward", "node": node, "op": op,
+            "upstream": upstream if type(upstream) is float else upstream.tolist(),
+            "contributions": [{"from": f, "downstream": d if type(d) is float else d.tolist()}
+                              for f, d in contributions],
+            "edges": edge_dicts(edges), "intuition": intuition, "sum_rule": sum_rule}
 
 
 @dataclass
@@ -550,8 +547,7 @@ def step_objects(graph: Graph, records: list[BackwardRecord]) -> list[BackwardSt
 def step_dicts(graph: Graph, records: list[BackwardRecord]) -> list[doc.BackwardStep]:
     """The recorded steps as the document's backward steps: what `to_dict` of each of
     `step_objects` gives, without making the objects."""
-    return [backward_step_dict(nid, op, up, contrib, [edge_dict(*e) for e in edges], intuition, sum_rule)
-            for nid, op, up, contrib, edges, intuition, sum_rule in steps_from_records(graph, records)]
+    return [backward_step_dict(*step) for step in steps_from_records(graph, records)]
 
 
 def backward(graph: Graph, output: int) -> list[BackwardStep]:

@@ -2,8 +2,8 @@
 
 TypedDicts, so they cost nothing at run time: the engine builds plain dicts, a type checker
 reads these, and the web app puts the same records in /api/trace's response model, which is
-what /docs and /openapi.json show. Every key is required: a record with a key missing or
-misspelt does not validate.
+what /docs and /openapi.json show. Every key is required and no other is allowed, so a
+record with a key missing, misspelt or unknown does not validate.
 """
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ from typing import Any, Literal, Union
 # pydantic reads TypedDicts from typing_extensions only on Python < 3.12.
 from typing_extensions import TypeAliasType, TypedDict
 
-# JSON has no NaN or infinity: the HTTP answer writes them as these strings
-# (`engine.document` does not serialize; the web app's JSON writer does).
+# JSON has no NaN or infinity: `to_dict()` keeps such floats, and the web app's JSON
+# writer turns them into these strings.
 NonFinite = Literal["nan", "inf", "-inf"]
 
 # One number.

@@ -13,7 +13,7 @@ import drawing as renderer
 from engine import trace as run_trace
 from engine.parser import build
 
-from .routes import json_response
+from .jsondoc import json_bytes
 from .security import sanitize_svg
 
 
@@ -28,7 +28,7 @@ def trace_body(source: str, gradcheck: bool = False) -> bytes:
     except renderer.RenderError as exc:
         doc["svg"], doc["svg_error"] = None, str(exc)
     doc["gradcheck"] = run_gradcheck(t) if gradcheck else None
-    return json_response(doc).body
+    return json_bytes(doc)
 
 
 def render_body(source: str, format: str = "svg", step: int | None = None) -> bytes:

@@ -15,7 +15,8 @@ from engine import ProgramError
 import drawing as renderer
 
 from .limits import Settings, settings as settings_from_env
-from .routes import json_response, router
+from .jsondoc import json_response
+from .routes import router
 from .security import BodyLimit, SecurityHeaders
 from .cache import AnswerCache
 from .workers import WorkerError, WorkerPool

@@ -1,8 +1,6 @@
 """HTTP routes: each one parses a request, calls the engine, and shapes the answer."""
 from __future__ import annotations
 
-import json
-import math
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -11,6 +9,7 @@ from fastapi.responses import HTMLResponse, Response
 import drawing as renderer
 
 from .examples import EXAMPLES
+from .jsondoc import json_response
 from .schemas import ErrorResponse, Example, RenderRequest, Status, TraceRequest, TraceResponse
 
 router = APIRouter()
@@ -23,26 +22,6 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     503: {"model": ErrorResponse, "description": "The server is busy (try again after "
                                                 "Retry-After seconds) or a worker was lost."},
 }
-
-
-def _finite(obj: Any) -> Any:
-    """Replace NaN and ±inf (which JSON cannot carry) with the strings "nan", "inf", "-inf"."""
-    if isinstance(obj, float) and not math.isfinite(obj):
-        return "nan" if math.isnan(obj) else ("inf" if obj > 0 else "-inf")
-    if isinstance(obj, dict):
-        return {k: _finite(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_finite(v) for v in obj]
-    return obj
-
-
-def json_response(content: Any, status_code: int = 200) -> Response:
-    """JSON that survives non-finite numbers (the engine may produce log(0) = -inf)."""
-    try:
-        body = json.dumps(content, allow_nan=False, ensure_ascii=False, separators=(",", ":"))
-    except ValueError:
-        body = json.dumps(_finite(content), allow_nan=False, ensure_ascii=False, separators=(",", ":"))
-    return Response(body, status_code=status_code, media_type="application/json")
 
 
 def graphviz_status() -> Status:

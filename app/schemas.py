@@ -1,9 +1,11 @@
 """Request and response models of the HTTP API (they are what /docs shows)."""
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from engine import document as doc
 
 LECTURE_SOURCE = "x = 1.0; y = 2.0; z = 0.0\nf = (x + y) * max(y, z)"
 
@@ -57,21 +59,28 @@ class DisplayModel(BaseModel):
     steps: int
 
 
+# The records of the document are the engine's own (engine/document.py); a step's
+# "phase" says which of the two step records it is.
+Step = Annotated[Union[doc.ForwardStep, doc.BackwardStep], Field(discriminator="phase")]
+
+
 class TraceResponse(BaseModel):
-    """The engine's trace document plus what the page needs to draw it."""
+    """The engine's trace document plus what the page needs to draw it. Numbers that JSON
+    cannot carry are the strings "nan", "inf", "-inf"."""
 
     model_config = ConfigDict(extra="allow")
     source: str
-    output: int
-    backward: bool
-    messages: list[dict[str, Any]]
-    nodes: list[dict[str, Any]] = Field(description="Graph nodes in topological (id) order.")
-    steps: list[dict[str, Any]] = Field(description="Forward steps, then backward steps.")
+    output: int = Field(description="The id of the output node (the last statement).")
+    backward: bool = Field(description="Whether the backward pass ran (it needs a scalar output "
+                                       "that depends on a leaf).")
+    messages: list[doc.Message]
+    nodes: list[doc.Node] = Field(description="Graph nodes in topological (id) order.")
+    steps: list[Step] = Field(description="Forward steps, then backward steps.")
     display: DisplayModel
     svg: str | None = Field(description="The fully computed graph as SVG; node groups have "
                                         "ids `node-<id>`, edges `edge-<input>-<node>-<position>`.")
     svg_error: str | None = Field(description="Why there is no SVG (e.g. Graphviz is missing).")
-    gradcheck: dict[str, Any] | None = Field(None, description="Present when asked for.")
+    gradcheck: doc.GradientCheck | None = Field(None, description="Present when asked for.")
 
 
 class Status(BaseModel):

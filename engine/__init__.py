@@ -2,7 +2,7 @@
 
     from engine import trace
     t = trace("x = 1.0; y = 2.0; z = 0.0\\nf = (x + y) * max(y, z)")
-    t.to_dict()          # the JSON document (see README)
+    t.to_dict()          # the JSON document (see README; its records: engine.document)
     t.graph              # the networkx DiGraph
 """
 from .errors import ProgramError

@@ -9,8 +9,11 @@ undone in one place, `unbroadcast`. No recursion, so a chain of any length works
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Iterable, Iterator, NamedTuple
+
 import numpy as np
 
+from . import document as doc
 from .errors import ProgramError
 from .graph import Graph, Node
 from .limits import JACOBIAN_MAX_ENTRIES
@@ -30,27 +33,23 @@ class ForwardStep:
     node: int
     value: np.ndarray
 
-    def to_dict(self) -> dict:
-        return {"phase": "forward", "node": self.node, "value": self.value.tolist()}
+    def to_dict(self) -> doc.ForwardStep:
+        return forward_step_dict(self.node, self.value)
 
 
-@dataclass(slots=True)
-class Edge:
+class Edge(NamedTuple):
+    """What a backward step sends down one input edge (a tuple, so `edge_dicts` reads it
+    as it reads the edges of `steps_from_records`)."""
     input: int
     position: int
     local: np.ndarray | None
     local_shape: Shape
     downstream: np.ndarray | None
-    skipped: str | None
+    skipped: doc.Skipped | None
     rule: tuple[str, str]
 
-    def to_dict(self) -> dict:
-        return {"input": self.input, "position": self.position,
-                "local": None if self.local is None else self.local.tolist(),
-                "local_shape": list(self.local_shape),
-                "downstream": None if self.downstream is None else self.downstream.tolist(),
-                "skipped": self.skipped,
-                "rule": {"text": self.rule[0], "latex": self.rule[1]}}
+    def to_dict(self) -> doc.Edge:
+        return edge_dicts([self])[0]
 
 
 @dataclass(slots=True)
@@ -63,12 +62,38 @@ class BackwardStep:
     intuition: str | None
     sum_rule: str | None = None
 
-    def to_dict(self) -> dict:
-        return {"phase": "backward", "node": self.node, "op": self.op,
-                "upstream": self.upstream.tolist(),
-                "contributions": [{"from": f, "downstream": d.tolist()} for f, d in self.contributions],
-                "edges": [e.to_dict() for e in self.edges],
-                "intuition": self.intuition, "sum_rule": self.sum_rule}
+    def to_dict(self) -> doc.BackwardStep:
+        return backward_step_dict(self.node, self.op, self.upstream, self.contributions, self.edges,
+                                  self.intuition, self.sum_rule)
+
+
+# The document's step records, each written in one place, for the step objects' `to_dict`
+# and for `step_dicts` (the document's backward steps, made without objects). A number
+# comes as a float or as an array (0-d for a number); a float is written as itself, an
+# array as nested lists. That test is written out in place: a call per number would show
+# in the time a big scalar document takes.
+
+def forward_step_dict(node: int, value: float | np.ndarray) -> doc.ForwardStep:
+    return {"phase": "forward", "node": node, "value": value if type(value) is float else value.tolist()}
+
+
+def edge_dicts(edges: Iterable[FullEdge]) -> list[doc.Edge]:
+    return [{"input": i, "position": pos,
+             "local": local if local is None or type(local) is float else local.tolist(),
+             "local_shape": list(shape),
+             "downstream": down if down is None or type(down) is float else down.tolist(),
+             "skipped": skipped, "rule": {"text": rule[0], "latex": rule[1]}}
+            for i, pos, local, shape, down, skipped, rule in edges]
+
+
+def backward_step_dict(node: int, op: str, upstream: float | np.ndarray,
+                       contributions: list[tuple[int, float | np.ndarray]], edges: Iterable[FullEdge],
+                       intuition: str | None, sum_rule: str | None) -> doc.BackwardStep:
+    return {"phase": "backward", "node": node, "op": op,
+            "upstream": upstream if type(upstream) is float else upstream.tolist(),
+            "contributions": [{"from": f, "downstream": d if type(d) is float else d.tolist()}
+                              for f, d in contributions],
+            "edges": edge_dicts(edges), "intuition": intuition, "sum_rule": sum_rule}
 
 
 @dataclass
@@ -127,8 +152,10 @@ def _symbol(node: Node) -> tuple[str, str]:
     return name, r"\mathrm{" + safe + "}"
 
 
-def fill(rule: tuple[str, str], out: tuple[str, str], x: tuple[str, str],
-         y: tuple[str, str] | None) -> tuple[str, str]:
+def rule_text(rule: tuple[str, str], out: tuple[str, str], x: tuple[str, str],
+              y: tuple[str, str] | None) -> tuple[str, str]:
+    """A rule of the op table with its placeholders ({o}, {x}, {y}; {O}, {X}, {Y} in LaTeX)
+    replaced by the symbols of the node and its inputs."""
     y = y or ("·", r"\cdot")
     text = rule[0].replace("{o}", out[0]).replace("{x}", x[0]).replace("{y}", y[0])
     tex = rule[1].replace("{O}", out[1]).replace("{X}", x[1]).replace("{Y}", y[1])
@@ -164,12 +191,8 @@ def leaf_value(node: Node) -> np.ndarray:
     return INITS[node.attrs["init"]].make(node.shape, node.attrs)
 
 
-class _Fallback(Exception):
-    """The scalar interpretation cannot give this node's value exactly: use numpy's."""
-
-
 # What Python float arithmetic raises where numpy (under np.errstate(raise)) would report.
-_SCALAR_TROUBLE = (ZeroDivisionError, OverflowError, ValueError, FloatingPointError, _Fallback)
+_SCALAR_TROUBLE = (ZeroDivisionError, OverflowError, ValueError, FloatingPointError)
 
 
 def _numpy_forward(node: Node, ins: list) -> float | np.ndarray:
@@ -191,27 +214,27 @@ def run_forward(graph: Graph) -> list[float | np.ndarray]:
             if node.kind == "op":
                 inputs = node.inputs
                 v = None
-                sc = scalar_ops.get(node.op) if not node.shape else None
-                if sc is not None:
+                scalar_op = scalar_ops.get(node.op) if not node.shape else None
+                if scalar_op is not None:
                     # One or two numbers in, one out (most nodes of a scalar program): the
                     # op's value function on the numbers themselves.
-                    f = sc.value
+                    value_of = scalar_op.value
                     try:
-                        if f is not None and len(inputs) == 2:
+                        if value_of is not None and len(inputs) == 2:
                             a, b = vals[inputs[0]], vals[inputs[1]]
                             if type(a) is float and type(b) is float:
-                                v = f(a, b)
-                        elif f is not None and len(inputs) == 1:
+                                v = value_of(a, b)
+                        elif value_of is not None and len(inputs) == 1:
                             a = vals[inputs[0]]
                             if type(a) is float:
-                                v = f(a)
+                                v = value_of(a)
                         else:
                             ins = [vals[i] for i in inputs]
                             for x in ins:
                                 if type(x) is not float:
                                     break
                             else:
-                                v = sc.forward(ins, node.attrs)
+                                v = scalar_op.forward(ins, node.attrs)
                     except _SCALAR_TROUBLE:
                         v = None
                     if v is not None:
@@ -279,61 +302,62 @@ def jacobian(node: Node, out: np.ndarray, pos: int, ins: list[np.ndarray], in_sh
 # A backward step as the pass records it: (node id, upstream, edges), each edge
 # (input id, position, local, downstream, skipped). Numbers are floats for single
 # numbers, arrays otherwise. Contributions, sums, rules and intuitions follow from these
-# and from the graph; `expand` adds them when the steps are read or serialized.
-Record = tuple[int, "float | np.ndarray", list[tuple[int, int, "float | np.ndarray | None", "float | np.ndarray | None", "str | None"]]]
+# and from the graph; `steps_from_records` adds them when the steps are read or serialized.
+EdgeRecord = tuple[int, int, "float | np.ndarray | None", "float | np.ndarray | None", "doc.Skipped | None"]
+BackwardRecord = tuple[int, "float | np.ndarray", list[EdgeRecord]]
 
 
-class _Careful(Exception):
+class _RetryWithNumpy(Exception):
     """The scalar interpretation met numeric trouble: run the pass again with numpy only,
     which stops at the same node with numpy's own words for it."""
 
 
-def run_backward(graph: Graph, output: int) -> list[Record]:
+def run_backward(graph: Graph, output: int) -> list[BackwardRecord]:
     """Gradients of the output with respect to every node (stored on the nodes), and the
     record of each backward step, in reverse id order."""
     try:
         return _backward(graph, output, scalar=True)
-    except _Careful:
+    except _RetryWithNumpy:
         return _backward(graph, output, scalar=False)
 
 
-def _backward(graph: Graph, output: int, scalar: bool) -> list[Record]:
+def _backward(graph: Graph, output: int, scalar: bool) -> list[BackwardRecord]:
     nodes = graph.nodes
-    vals = getattr(graph, "values", None) or [n._value for n in nodes]
-    done_scalar = getattr(graph, "done_scalar", None) if scalar else None
+    vals = graph.values or [n._value for n in nodes]
+    done_scalar = graph.done_scalar if scalar else None
     # Which nodes take a gradient: leaves that are not frozen, and an operation unless all its
     # inputs are constants: 2 * 2 in x ** (2 * 2) is a constant (its exponent edge would be NaN
     # for x < 0). An operation on a frozen leaf still takes one, so the picture shows the edge
     # into the frozen leaf skipped. Set here, however the graph was built (ids are topological).
-    takes = bytearray(len(nodes))
-    passes = bytearray(len(nodes))              # takes a gradient, or is a (frozen) leaf
+    takes_grad = bytearray(len(nodes))
+    leaf_or_takes_grad = bytearray(len(nodes))    # frozen leaves too: an op on one takes a gradient
     for node in nodes:
         kind = node.kind
         if kind == "op":
-            t = False
+            takes = False
             for i in node.inputs:
-                if passes[i]:
-                    t = True
+                if leaf_or_takes_grad[i]:
+                    takes = True
                     break
-            node.grad_inputs = t
-            takes[node.id] = passes[node.id] = t
+            node.grad_inputs = takes
+            takes_grad[node.id] = leaf_or_takes_grad[node.id] = takes
         elif kind == "leaf":
-            passes[node.id] = 1
-            takes[node.id] = not node.frozen
+            leaf_or_takes_grad[node.id] = 1
+            takes_grad[node.id] = not node.frozen
     # Walking back from the output, a node is reached when one of its successors was: the
     # nodes the output depends on. A node's gradient is complete when the walk reaches it.
     relevant = bytearray(len(nodes))
     relevant[output] = 1
     grads: list = [None] * len(nodes)
     grads[output] = 1.0 if type(vals[output]) is float else ONE
-    records: list[Record] = []
+    records: list[BackwardRecord] = []
     scalar_ops = SCALAR if scalar else {}
     for node in nodes[output + 1:]:              # statements after the output
-        node._grad = (0.0 if not node.shape else np.zeros(node.shape)) if takes[node.id] else None
+        node._grad = (0.0 if not node.shape else np.zeros(node.shape)) if takes_grad[node.id] else None
     with np.errstate(over="raise", divide="raise", invalid="raise", under="ignore"):
         for node in reversed(nodes[:output + 1]):
             nid = node.id
-            if not takes[nid]:
+            if not takes_grad[nid]:
                 node._grad = None
                 if relevant[nid]:
                     for i in node.inputs:
@@ -351,42 +375,42 @@ def _backward(graph: Graph, output: int, scalar: bool) -> list[Record]:
                 continue
             inputs = node.inputs
             if done_scalar is not None and done_scalar[nid] and type(up) is float:
-                sc = scalar_ops[node.op]                  # its inputs were numbers going forward
+                scalar_op = scalar_ops[node.op]                  # its inputs were numbers going forward
                 ins = [vals[inputs[0]], vals[inputs[1]]] if len(inputs) == 2 else [vals[i] for i in inputs]
             else:
-                sc = scalar_ops.get(node.op) if type(up) is float else None
-                if sc is not None:
+                scalar_op = scalar_ops.get(node.op) if type(up) is float else None
+                if scalar_op is not None:
                     ins = [vals[i] for i in inputs]
                     for x in ins:
                         if type(x) is not float:
-                            sc = None
+                            scalar_op = None
                             break
-            if sc is not None:
+            if scalar_op is not None:
                 # The scalar interpretation: any trouble (an exception, a result that is not
                 # a finite number) sends the whole pass to numpy, which names it. Each edge:
                 # local derivative, downstream = local × upstream, added to the input's sum.
-                local_of, out, attrs = sc.local, vals[nid], node.attrs
+                local_of, out, attrs = scalar_op.local, vals[nid], node.attrs
                 try:
-                    if len(inputs) == 2:
+                    if len(inputs) == 2:          # most nodes: the loop below, unrolled for two
                         i, j = inputs
-                        if takes[i]:
+                        if takes_grad[i]:
                             local = local_of(0, ins, out, attrs)
                             down = local * up
                             g = grads[i]
                             g = down if g is None else g + down
                             if g - g != 0.0:
-                                raise _Careful
+                                raise _RetryWithNumpy
                             grads[i] = g
                             first = (i, 0, local, down, None)
                         else:
                             first = (i, 0, None, None, "frozen" if nodes[i].frozen else "constant")
-                        if takes[j]:
+                        if takes_grad[j]:
                             local = local_of(1, ins, out, attrs)
                             down = local * up
                             g = grads[j]
                             g = down if g is None else g + down
                             if g - g != 0.0:
-                                raise _Careful
+                                raise _RetryWithNumpy
                             grads[j] = g
                             edges = [first, (j, 1, local, down, None)]
                         else:
@@ -394,7 +418,7 @@ def _backward(graph: Graph, output: int, scalar: bool) -> list[Record]:
                     else:
                         edges = []
                         for pos, i in enumerate(inputs):
-                            if not takes[i]:
+                            if not takes_grad[i]:
                                 edges.append((i, pos, None, None, "frozen" if nodes[i].frozen else "constant"))
                                 continue
                             local = local_of(pos, ins, out, attrs)
@@ -402,11 +426,11 @@ def _backward(graph: Graph, output: int, scalar: bool) -> list[Record]:
                             g = grads[i]
                             g = down if g is None else g + down
                             if g - g != 0.0:
-                                raise _Careful
+                                raise _RetryWithNumpy
                             grads[i] = g
                             edges.append((i, pos, local, down, None))
                 except _SCALAR_TROUBLE:
-                    raise _Careful from None
+                    raise _RetryWithNumpy from None
             else:
                 try:
                     edges = _numpy_edges(node, nodes, vals, up, grads)
@@ -422,15 +446,14 @@ def _final_grad(g: np.ndarray) -> float | np.ndarray:
 
 
 def _numpy_edges(node: Node, nodes: list[Node], vals: list, upstream: float | np.ndarray,
-                 grads: list) -> list:
+                 grads: list) -> list[EdgeRecord]:
     op = OPS[node.op]
     ins = [np.asarray(vals[i]) if type(vals[i]) is float else vals[i] for i in node.inputs]
     up = np.asarray(upstream) if type(upstream) is float else upstream
     out = vals[node.id]
     out = np.asarray(out) if type(out) is float else out
     scalar_out = node.shape == ()
-    pending: list = []
-    edges: list = []
+    edges: list[EdgeRecord] = []
     for pos, i in enumerate(node.inputs):
         inp = nodes[i]
         if not inp.requires_grad:
@@ -459,22 +482,26 @@ def _numpy_edges(node: Node, nodes: list[Node], vals: list, upstream: float | np
     return edges
 
 
-def _listed(x: float | np.ndarray) -> float | list:
-    return x if type(x) is float else x.tolist()
+# A backward step with everything the document shows: (node, op name, upstream,
+# contributions [(from, downstream)], edges [(input, position, local, local shape,
+# downstream, skipped, rule)], intuition, sum rule).
+FullEdge = tuple[int, int, "float | np.ndarray | None", Shape, "float | np.ndarray | None", "doc.Skipped | None",
+                 tuple[str, str]]
+FullStep = tuple[int, str, "float | np.ndarray", "list[tuple[int, float | np.ndarray]]", list[FullEdge],
+                 "str | None", "str | None"]
 
 
-def expand(graph: Graph, records: list[Record]):
-    """Each recorded step with what follows from it: (node, op name, upstream, contributions
-    [(from, downstream)], edges [(input, position, local, local shape, downstream, skipped,
-    rule)], intuition, sum rule). The contributions of a node's successors are all recorded
-    before its own step, in the order they were sent."""
+def steps_from_records(graph: Graph, records: list[BackwardRecord]) -> Iterator[FullStep]:
+    """Each recorded step with what follows from it and the graph: contributions, local
+    shapes, rules, intuition and sum rule. The contributions of a node's successors are all
+    recorded before its own step, in the order they were sent."""
     nodes = graph.nodes
     symbols = Symbols(nodes)
     contributions: dict[int, list] = {}
     rules: dict[tuple, tuple[str, str]] = {}
     for nid, up, edges in records:
         node = nodes[nid]
-        full = []
+        full: list[FullEdge] = []
         if edges:
             op = OPS[node.op]
             in_shapes = [nodes[i].shape for i in node.inputs]
@@ -487,7 +514,7 @@ def expand(graph: Graph, records: list[Record]):
                     rule = rules[key] = op.rule(pos, in_shapes, node.shape)
                 other = symbols(node.inputs[1 - pos]) if two else None
                 full.append((i, pos, local, node.shape + nodes[i].shape, down, skipped,
-                             fill(rule, out_sym, symbols(i), other)))
+                             rule_text(rule, out_sym, symbols(i), other)))
                 if skipped is None:
                     contributions.setdefault(i, []).append((nid, down))
         contrib = contributions.pop(nid, [])
@@ -504,35 +531,25 @@ def expand(graph: Graph, records: list[Record]):
                OPS[node.op].intuition if is_op else None, sum_rule)
 
 
-def _array(x: float | np.ndarray | None) -> np.ndarray | None:
+def _as_array(x: float | np.ndarray | None) -> np.ndarray | None:
     return np.array(x) if type(x) is float else x
 
 
-def materialize(graph: Graph, records: list[Record]) -> list[BackwardStep]:
+def step_objects(graph: Graph, records: list[BackwardRecord]) -> list[BackwardStep]:
     """The recorded steps as BackwardStep objects (numbers as arrays, 0-d for a number)."""
-    return [BackwardStep(nid, op, _array(up), [(f, _array(d)) for f, d in contrib],
-                         [Edge(i, pos, _array(local), shape, _array(down), skipped, rule)
+    return [BackwardStep(nid, op, _as_array(up), [(f, _as_array(d)) for f, d in contrib],
+                         [Edge(i, pos, _as_array(local), shape, _as_array(down), skipped, rule)
                           for i, pos, local, shape, down, skipped, rule in edges],
                          intuition, sum_rule)
-            for nid, op, up, contrib, edges, intuition, sum_rule in expand(graph, records)]
+            for nid, op, up, contrib, edges, intuition, sum_rule in steps_from_records(graph, records)]
 
 
-def step_dicts(graph: Graph, records: list[Record]) -> list[dict]:
-    """The recorded steps as the JSON document's backward steps (same as BackwardStep.to_dict)."""
-    out = []
-    for nid, op, up, contrib, edges, intuition, sum_rule in expand(graph, records):
-        out.append({"phase": "backward", "node": nid, "op": op, "upstream": _listed(up),
-                    "contributions": [{"from": f, "downstream": _listed(d)} for f, d in contrib],
-                    "edges": [{"input": i, "position": pos,
-                               "local": None if local is None else _listed(local),
-                               "local_shape": list(shape),
-                               "downstream": None if down is None else _listed(down),
-                               "skipped": skipped, "rule": {"text": rule[0], "latex": rule[1]}}
-                              for i, pos, local, shape, down, skipped, rule in edges],
-                    "intuition": intuition, "sum_rule": sum_rule})
-    return out
+def step_dicts(graph: Graph, records: list[BackwardRecord]) -> list[doc.BackwardStep]:
+    """The recorded steps as the document's backward steps: what `to_dict` of each of
+    `step_objects` gives, without making the objects."""
+    return [backward_step_dict(*step) for step in steps_from_records(graph, records)]
 
 
 def backward(graph: Graph, output: int) -> list[BackwardStep]:
     """Run the backward pass from a scalar output; the steps it made, as objects."""
-    return materialize(graph, run_backward(graph, output))
+    return step_objects(graph, run_backward(graph, output))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import document as doc
 from .autodiff import evaluate
 from .errors import ProgramError
 from .limits import (GRADCHECK_ATOL, GRADCHECK_ENTRIES_PER_LEAF, GRADCHECK_H, GRADCHECK_MAX_ENTRIES,
@@ -21,7 +22,9 @@ def relative_error(a: float, n: float) -> float:
     return 0.0 if scale == 0.0 else abs(a - n) / scale
 
 
-def gradcheck(t: Trace, h: float = GRADCHECK_H) -> dict:
+def gradcheck(t: Trace, h: float = GRADCHECK_H) -> doc.GradientCheck:
+    """Every unfrozen leaf's analytic gradient against two-sided differences (the README's
+    "Gradient check"); raises ProgramError when the trace has no backward pass."""
     if not t.backward_ran:
         out = t.nodes[t.output]
         why = t.messages[0]["message"] if t.messages else "the output has no gradient"
@@ -29,7 +32,7 @@ def gradcheck(t: Trace, h: float = GRADCHECK_H) -> dict:
     values = [n.value for n in t.nodes]
     leaves = [n for n in t.nodes if n.kind == "leaf" and not n.frozen]
     counts = _allocate([n.size for n in leaves])
-    report = []
+    report: list[doc.LeafCheck] = []
     for leaf, count in zip(leaves, counts):
         flat = leaf.value.reshape(-1)
         sampled = count < flat.size
@@ -37,7 +40,7 @@ def gradcheck(t: Trace, h: float = GRADCHECK_H) -> dict:
             picks = np.sort(np.random.default_rng(leaf.id).choice(flat.size, size=count, replace=False))
         else:
             picks = np.arange(flat.size)
-        entries = []
+        entries: list[doc.EntryCheck] = []
         for k in picks.tolist():
             numeric = _difference(t, leaf.id, values, int(k), h)
             analytic = float(leaf.grad.reshape(-1)[k])

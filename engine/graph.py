@@ -98,6 +98,10 @@ class Graph:
     def __init__(self) -> None:
         self.nodes: list[Node] = []
         self.total_elements = 0
+        # Set by the forward pass: every node's value (as on the nodes), and which nodes it
+        # computed in the scalar interpretation (their backward can stay in it too).
+        self.values: list[float | np.ndarray] | None = None
+        self.done_scalar: bytearray | None = None
 
     def add(self, node: Node) -> Node:
         if len(self.nodes) >= MAX_NODES:

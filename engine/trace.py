@@ -8,8 +8,9 @@ from typing import Iterator
 
 import networkx as nx
 
-from .autodiff import (BackwardStep, ForwardStep, Record, Symbols, materialize, run_backward, run_forward,
-                       step_dicts)
+from . import document as doc
+from .autodiff import (BackwardRecord, BackwardStep, ForwardStep, Symbols, forward_step_dict, run_backward,
+                       run_forward, step_dicts, step_objects)
 from .graph import Graph, Node
 from .shapes import fmt_shape
 from .parser import build
@@ -23,11 +24,11 @@ class Trace:
         self.nodes: list[Node] = graph.nodes
         self.output = output
         self._graph = graph
-        self.messages: list[dict] = []
+        self.messages: list[doc.Message] = []
         run_forward(graph)
         # The backward pass keeps its steps as compact records; the step objects and the
         # JSON document are made from them when first asked for.
-        self._records: list[Record] = []
+        self._records: list[BackwardRecord] = []
         out = self.nodes[output]
         self.backward_ran = out.shape == ()
         what = f"'{out.name}'" if out.name else "the last expression"
@@ -53,7 +54,7 @@ class Trace:
     @cached_property
     def backward_steps(self) -> list[BackwardStep]:
         """One step per node the output depends on that takes a gradient, in reverse order."""
-        return materialize(self._graph, self._records)
+        return step_objects(self._graph, self._records)
 
     @property
     def steps(self) -> list[ForwardStep | BackwardStep]:
@@ -64,30 +65,28 @@ class Trace:
         """The computation graph as a networkx DiGraph: nodes by id, edges input → op."""
         return self._graph.to_networkx()
 
-    def node_dict(self, n: Node, symbols: Symbols | None = None) -> dict:
-        text, latex = (symbols or Symbols(self.nodes))(n.id)
-        v, g = n._value, n._grad
-        return {"id": n.id, "op": n.op, "label": n.label, "kind": n.kind, "frozen": n.frozen,
-                "name": n.names[0] if n.names else None, "names": list(n.names), "symbol": text,
-                "latex": latex, "inputs": list(n.inputs), "shape": list(n.shape),
-                "value": v if v is None or type(v) is float else v.tolist(),
-                "grad": g if g is None or type(g) is float else g.tolist(),
-                "line": n.line, "col": n.col, "end_line": n.end_line, "end_col": n.end_col,
-                "expr": n.expr, "attrs": dict(n.attrs)}
-
-    def to_dict(self) -> dict:
+    def to_dict(self) -> doc.TraceDocument:
         with _no_gc():
-            return self._to_dict()
+            symbols = Symbols(self.nodes)
+            steps: list[doc.Step] = [forward_step_dict(n.id, n._value) for n in self.nodes]
+            steps += step_dicts(self._graph, self._records)
+            return {"source": self.source, "output": self.output, "backward": self.backward_ran,
+                    "messages": list(self.messages),
+                    "nodes": [node_dict(n, symbols) for n in self.nodes],
+                    "steps": steps}
 
-    def _to_dict(self) -> dict:
-        symbols = Symbols(self.nodes)
-        forward = [{"phase": "forward", "node": n.id,
-                    "value": n._value if type(n._value) is float else n._value.tolist()}  # type: ignore[union-attr]
-                   for n in self.nodes]
-        return {"source": self.source, "output": self.output, "backward": self.backward_ran,
-                "messages": list(self.messages),
-                "nodes": [self.node_dict(n, symbols) for n in self.nodes],
-                "steps": forward + step_dicts(self._graph, self._records)}
+
+def node_dict(n: Node, symbols: Symbols) -> doc.Node:
+    """The document's record of a node (after both passes: value and gradient)."""
+    text, latex = symbols(n.id)
+    v, g = n._value, n._grad
+    return {"id": n.id, "op": n.op, "label": n.label, "kind": n.kind,
+            "frozen": n.frozen, "name": n.names[0] if n.names else None, "names": list(n.names),
+            "symbol": text, "latex": latex, "inputs": list(n.inputs), "shape": list(n.shape),
+            "value": v if v is None or type(v) is float else v.tolist(),
+            "grad": g if g is None or type(g) is float else g.tolist(),
+            "line": n.line, "col": n.col, "end_line": n.end_line, "end_col": n.end_col,
+            "expr": n.expr, "attrs": dict(n.attrs)}
 
 
 def trace(source: str) -> Trace:

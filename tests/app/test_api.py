@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 
 from app.examples import EXAMPLES
 from app.main import create_app
-from app.routes import json_response
+from app.jsondoc import json_response
 import drawing as R
 
 LECTURE = "x = 1.0; y = 2.0; z = 0.0\nf = (x + y) * max(y, z)"
@@ -228,3 +228,43 @@ def test_openapi_documents_the_api(client):
     assert {"/api/trace", "/api/render", "/api/examples", "/api/status"} <= set(spec["paths"])
     render = spec["paths"]["/api/render"]["post"]
     assert {"200", "400", "422", "503"} <= set(render["responses"])
+
+
+def test_openapi_shows_the_trace_document_records(client):
+    """/docs shows the README's document: each record with its fields, not dict[str, Any]."""
+    spec = client.get("/openapi.json").json()
+    schemas = spec["components"]["schemas"]
+    ok = spec["paths"]["/api/trace"]["post"]["responses"]["200"]["content"]["application/json"]["schema"]
+    assert ok["$ref"] == "#/components/schemas/TraceResponse"
+    answer = schemas["TraceResponse"]["properties"]
+
+    def fields(ref: dict) -> set[str]:
+        record = schemas[ref["$ref"].rsplit("/", 1)[1]]
+        assert set(record["required"]) == set(record["properties"])        # every key is there
+        return set(record["properties"])
+
+    assert fields(answer["nodes"]["items"]) == {
+        "id", "op", "label", "kind", "frozen", "name", "names", "symbol", "latex", "inputs",
+        "shape", "value", "grad", "line", "col", "end_line", "end_col", "expr", "attrs"}
+    steps = answer["steps"]["items"]
+    assert steps["discriminator"]["propertyName"] == "phase"
+    by_phase = {phase: {"$ref": ref} for phase, ref in steps["discriminator"]["mapping"].items()}
+    assert fields(by_phase["forward"]) == {"phase", "node", "value"}
+    assert fields(by_phase["backward"]) == {"phase", "node", "op", "upstream", "contributions", "edges",
+                                            "intuition", "sum_rule"}
+    backward = schemas["BackwardStep"]["properties"]
+    assert fields(backward["edges"]["items"]) == {"input", "position", "local", "local_shape",
+                                                  "downstream", "skipped", "rule"}
+    assert fields(backward["contributions"]["items"]) == {"from", "downstream"}
+    assert fields(answer["messages"]["items"]) == {"level", "line", "col", "message"}
+    check = next(s for s in answer["gradcheck"]["anyOf"] if "$ref" in s)
+    assert fields(check) == {"h", "rtol", "atol", "passed", "unchecked_leaves", "leaves"}
+    leaf = schemas["GradientCheck"]["properties"]["leaves"]["items"]
+    assert fields(leaf) == {"node", "name", "shape", "size", "checked", "sampled", "max_rel_error",
+                            "passed", "entries"}
+    assert fields(schemas["LeafCheck"]["properties"]["entries"]["items"]) == {
+        "index", "analytic", "numeric", "rel_error", "passed"}
+    # values: a number, "nan"/"inf"/"-inf", or nested lists of them
+    value = schemas["Value"]["anyOf"]
+    assert {"type": "number"} in value and {"items": {"$ref": "#/components/schemas/Value"}, "type": "array"} in value
+    assert any(v.get("enum") == ["nan", "inf", "-inf"] for v in value)

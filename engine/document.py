@@ -1,0 +1,161 @@
+"""The trace document's records: the shape of `Trace.to_dict()` and of `gradcheck(t)`.
+
+TypedDicts, so they cost nothing at run time: the engine builds plain dicts, a type checker
+reads these, and the web app puts the same records in /api/trace's response model, which is
+what /docs and /openapi.json show. Every key is required and no other is allowed, so a
+record with a key missing, misspelt or unknown does not validate.
+"""
+from __future__ import annotations
+
+from typing import Any, Literal, Union
+
+# pydantic reads TypedDicts from typing_extensions only on Python < 3.12.
+from typing_extensions import TypeAliasType, TypedDict
+
+# JSON has no NaN or infinity: `to_dict()` keeps such floats, and the web app's JSON
+# writer turns them into these strings.
+NonFinite = Literal["nan", "inf", "-inf"]
+
+# One number.
+Number = TypeAliasType("Number", Union[float, NonFinite])
+
+# A number for a scalar, nested lists of numbers for a vector or a matrix.
+Value = TypeAliasType("Value", Union[float, NonFinite, list["Value"]])
+
+
+def _closed(record: type) -> type:
+    """A key the record does not name fails validation, and the JSON schema says so
+    (additionalProperties: false): pydantic reads `__pydantic_config__` from a TypedDict."""
+    record.__pydantic_config__ = {"extra": "forbid"}  # type: ignore[attr-defined]
+    return record
+
+
+@_closed
+class Node(TypedDict):
+    """A graph node with its value and gradient, and where the program wrote it."""
+    id: int
+    op: str
+    label: str
+    kind: Literal["leaf", "const", "op"]
+    frozen: bool
+    name: str | None
+    names: list[str]
+    symbol: str
+    latex: str
+    inputs: list[int]
+    shape: list[int]
+    value: Value
+    grad: Value | None
+    line: int
+    col: int
+    end_line: int
+    end_col: int
+    expr: str
+    attrs: dict[str, Any]
+
+
+@_closed
+class ForwardStep(TypedDict):
+    """One node computed: its value."""
+    phase: Literal["forward"]
+    node: int
+    value: Value
+
+
+@_closed
+class Rule(TypedDict):
+    """A local derivative as words and as LaTeX."""
+    text: str
+    latex: str
+
+
+# Why an edge sends no gradient: its input is an inline constant or a frozen leaf.
+Skipped = Literal["constant", "frozen"]
+
+
+@_closed
+class Edge(TypedDict):
+    """What a backward step sends down one input edge."""
+    input: int
+    position: int
+    local: Value | None
+    local_shape: list[int]
+    downstream: Value | None
+    skipped: Skipped | None
+    rule: Rule
+
+
+# A successor's share of a node's upstream gradient ("from" is a Python keyword, hence
+# the functional form).
+Contribution = _closed(TypedDict("Contribution", {"from": int, "downstream": Value}))
+
+
+@_closed
+class BackwardStep(TypedDict):
+    """One node's gradient complete: what it received and what it sends to each input."""
+    phase: Literal["backward"]
+    node: int
+    op: str
+    upstream: Value
+    contributions: list[Contribution]
+    edges: list[Edge]
+    intuition: str | None
+    sum_rule: str | None
+
+
+Step = Union[ForwardStep, BackwardStep]
+
+
+@_closed
+class Message(TypedDict):
+    """A warning about the program as a whole, at a place in its text."""
+    level: Literal["warning"]
+    line: int
+    col: int
+    message: str
+
+
+@_closed
+class TraceDocument(TypedDict):
+    """The whole trace: `Trace.to_dict()`."""
+    source: str
+    output: int
+    backward: bool
+    messages: list[Message]
+    nodes: list[Node]
+    steps: list[Step]
+
+
+@_closed
+class EntryCheck(TypedDict):
+    """One entry of a leaf: analytic gradient against the two-sided difference."""
+    index: list[int]
+    analytic: Number
+    numeric: Number
+    rel_error: Number
+    passed: bool
+
+
+@_closed
+class LeafCheck(TypedDict):
+    """The checked entries of one leaf; `passed` is null when none could be checked."""
+    node: int
+    name: str | None
+    shape: list[int]
+    sampled: bool
+    checked: int
+    size: int
+    max_rel_error: Number
+    passed: bool | None
+    entries: list[EntryCheck]
+
+
+@_closed
+class GradientCheck(TypedDict):
+    """`gradcheck(t)`: every leaf's gradient against finite differences."""
+    h: float
+    rtol: float
+    atol: float
+    passed: bool
+    unchecked_leaves: int
+    leaves: list[LeafCheck]

@@ -37,7 +37,8 @@ FRAME_MS = 16.7
 # rendering work (any page frame callbacks, style, layout, paint, commit) is done. Per step
 # also: the work the page did in idle callbacks after it (preparing the next step's panel:
 # not part of the step, but main-thread work all the same, so reported) and whether the
-# step found its panel prepared.
+# step found its panel prepared. The page's internals are read through its one debug
+# handle, window.studio (set by static/studio.js).
 MEASURE = """async ([count, idle]) => {
   const out = [];
   const frame = () => new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));

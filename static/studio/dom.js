@@ -58,21 +58,21 @@ const FOCUSABLE = "button, [tabindex], a[href]";
 
 /** Take the focusable elements under `root` out of the Tab order (on = false) or put them back. */
 export function focusable(root, on) {
-  const was = state.caches.tabIndexWas;
+  const saved = state.caches.savedTabIndex;
   for (const e of root.querySelectorAll(FOCUSABLE)) {
     if (on) {
-      if (was.has(e)) {
-        const index = was.get(e);
+      if (saved.has(e)) {
+        const index = saved.get(e);
         if (index === null) e.removeAttribute("tabindex"); else e.setAttribute("tabindex", index);
-        was.delete(e);
+        saved.delete(e);
       }
-    } else if (!was.has(e)) { was.set(e, e.getAttribute("tabindex")); e.setAttribute("tabindex", "-1"); }
+    } else if (!saved.has(e)) { saved.set(e, e.getAttribute("tabindex")); e.setAttribute("tabindex", "-1"); }
   }
 }
 
 /** Keep `e` out of the Tab order until its pane is shown, then give it `index`. */
 export function outOfTabOrder(e, index) {
-  state.caches.tabIndexWas.set(e, index);
+  state.caches.savedTabIndex.set(e, index);
   e.tabIndex = -1;
 }
 

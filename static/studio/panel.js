@@ -34,7 +34,7 @@ export function renderPanel(id, { hurry = false } = {}) {
   // Rebuild the panel only when what it shows changes.
   const key = panelKey(id, state.view.step);
   if (panel.key !== key) {
-    const was = panel.key;
+    const shownKey = panel.key;
     const ready = takePrepared(key);
     if (!ready && hurry) {
       stack.classList.add("lagging");
@@ -44,7 +44,7 @@ export function renderPanel(id, { hurry = false } = {}) {
       return;
     }
     panel.key = key;
-    if (ready && !panel.scrolled) showPane(shown, ready, was);
+    if (ready && !panel.scrolled) showPane(shown, ready, shownKey);
     else if (ready) adoptPrepared(shown, ready);     // keeps the scroll, as a rebuild does
     else {
       const parts = [];

@@ -3,7 +3,7 @@
  * Building a panel (KaTeX formulas, tables) and laying it out takes longer than a frame on
  * a big node, so after a step the panels that the next step (→) and the previous one (←)
  * would show are built in standby panes: panes stacked under the node panel, the same
- * size, hidden (visibility), a chunk at a time in idle callbacks (each chunk small, so no
+ * size, under the shown one, a chunk at a time in idle callbacks (each chunk small, so no
  * frame waits for it), each chunk laid out at once, in the idle callback. A step then shows
  * the standby pane instead of building its panel: only painting is left in the step. A
  * prepared panel belongs to one trace and one panel key; anything else (a jump, a selected
@@ -61,10 +61,10 @@ export function takePrepared(key) {
   return hit;
 }
 
-/** Show a prepared pane in place of the panel `shown`, which becomes a standby pane.
+/** Show a prepared pane in place of the panel `shown` (showing the panel `shownKey`), which becomes a standby pane.
  *  A standby pane is under the shown one, not hidden (see studio.css), so its buttons are
  *  kept out of the Tab order until it is shown (`inert` would restyle all of it). */
-export function showPane(shown, pane, was) {
+export function showPane(shown, pane, shownKey) {
   if (shown.contains(document.activeElement)) document.activeElement.blur();   // as when its content is replaced
   titleId(shown, false);
   titleId(pane, true);
@@ -81,7 +81,7 @@ export function showPane(shown, pane, was) {
   // The panel just left is the one a step back shows: kept, ready, unless it holds a choice
   // of the student's (a picked weight) that a fresh panel would not.
   const prepared = state.caches.prepared;
-  if (was && !shown.querySelector(".weights")) prepared.ready.set(was, shown);
+  if (shownKey && !shown.querySelector(".weights")) prepared.ready.set(shownKey, shown);
   else prepared.free.push(shown);
 }
 

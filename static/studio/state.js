@@ -72,7 +72,7 @@ export const state = {
     },
     standby: [],          // the standby panes, under the node panel
     standbyIds: 0,        // ids handed to the titles of standby panes
-    tabIndexWas: new WeakMap(),   // element -> its tabindex while out of the Tab order (null: none)
+    savedTabIndex: new WeakMap(),   // element -> its tabindex while out of the Tab order (null: none)
   },
 };
 

@@ -48,24 +48,24 @@ export function installGraph(doc) {
   drawing.stage.append(...splitDrawing(live, byId, doc));
   box.append(drawing.stage);
   drawing.flow = flowLayer(live);
-  for (const d of doc.display.nodes) {
-    const g = byId.get(d.svg_id);
+  for (const display of doc.display.nodes) {
+    const g = byId.get(display.svg_id);
     if (!g) continue;
-    g.dataset.node = d.id;
+    g.dataset.node = display.id;
     g.setAttribute("tabindex", "-1");
     const tip = svgEl("title");
-    tip.textContent = nodeTip(doc.nodes[d.id]);
+    tip.textContent = nodeTip(doc.nodes[display.id]);
     g.prepend(tip);
-    drawing.nodes.set(d.id, { g, texts: $$("text", g), key: -1 });
+    drawing.nodes.set(display.id, { g, texts: $$("text", g), key: -1 });
   }
-  for (const d of doc.display.edges) {
-    const g = byId.get(d.id);
+  for (const display of doc.display.edges) {
+    const g = byId.get(display.id);
     if (!g) continue;
     const texts = $$("text", g);
     const val = texts[0] || null, grad = texts[1] || null;
     if (val) val.classList.add("val");
     if (grad) grad.classList.add("grad");
-    drawing.edges.set(d.id, { g, val, grad, key: -1 });
+    drawing.edges.set(display.id, { g, val, grad, key: -1 });
   }
   measureNodes(live);
   startView(box);
@@ -92,8 +92,8 @@ function splitDrawing(live, byId, doc) {
     svgs.push(svg); layers.push(layer);
   }
   if (count > 1) {
-    for (const d of doc.display.nodes) { const g = byId.get(d.svg_id); if (g) layers[Math.floor(d.id / TILE_NODES)].append(g); }
-    for (const d of doc.display.edges) { const g = byId.get(d.id); if (g) layers[Math.floor(d.node / TILE_NODES)].append(g); }
+    for (const display of doc.display.nodes) { const g = byId.get(display.svg_id); if (g) layers[Math.floor(display.id / TILE_NODES)].append(g); }
+    for (const display of doc.display.edges) { const g = byId.get(display.id); if (g) layers[Math.floor(display.node / TILE_NODES)].append(g); }
   }
   state.drawing.viewports = svgs.map((svg) => {
     const viewport = svgEl("g");
@@ -153,24 +153,24 @@ function measureNodes(live) {
   }
 }
 
-/** Node `d` in the drawing: its value and gradient lines (or the placeholders), and whether
+/** Node `display` in the drawing: its value and gradient lines (or the placeholders), and whether
  *  it is current or selected. `key` sums up the flags: the DOM is touched only when it changes. */
-export function paintNode(d, key, hasValue, hasGrad, isCurrent, isSelected) {
-  const rec = state.drawing.nodes.get(d.id);
+export function paintNode(display, key, hasValue, hasGrad, isCurrent, isSelected) {
+  const rec = state.drawing.nodes.get(display.id);
   if (!rec || rec.key === key) return;
   const placeholders = state.doc.trace.display.placeholders;
   rec.key = key;
-  if (rec.texts[2]) rec.texts[2].textContent = hasValue ? d.value : placeholders.value;
-  if (rec.texts[3]) rec.texts[3].textContent = hasGrad ? d.grad : placeholders.grad;
+  if (rec.texts[2]) rec.texts[2].textContent = hasValue ? display.value : placeholders.value;
+  if (rec.texts[3]) rec.texts[3].textContent = hasGrad ? display.grad : placeholders.grad;
   rec.g.classList.toggle("pending", !hasValue);
   rec.g.classList.toggle("no-grad", !hasGrad);
   rec.g.classList.toggle("current", isCurrent);
   rec.g.classList.toggle("selected", isSelected && !isCurrent);
 }
 
-/** Edge `d`'s labels and highlight as of the step shown (see showEdge in steps.js). */
-export function paintEdge(d, key, showValue, showGrad, hot, backward) {
-  const rec = state.drawing.edges.get(d.id);
+/** Edge `display`'s labels and highlight as of the step shown (see showEdge in steps.js). */
+export function paintEdge(display, key, showValue, showGrad, hot, backward) {
+  const rec = state.drawing.edges.get(display.id);
   if (!rec || rec.key === key) return;
   rec.key = key;
   if (rec.val) rec.val.style.visibility = showValue ? "visible" : "hidden";

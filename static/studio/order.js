@@ -12,14 +12,14 @@ export function buildOrder(doc, onPick) {
   ol.innerHTML = "";
   rows.clear();
   const frag = document.createDocumentFragment();
-  for (const d of doc.display.nodes.slice(0, MAX_ORDER_ITEMS)) {
-    const li = el("li", { "data-node": d.id },
-      el("button", { type: "button", title: nodeTip(doc.nodes[d.id]), onclick: () => onPick(d.id) },
-        el("span", { class: "oid", text: `#${d.id}` }),
-        el("span", { class: "oname", text: d.header }),
-        el("span", { class: "oshape" }, d.shape.replace("  · frozen", " · frozen"),
+  for (const display of doc.display.nodes.slice(0, MAX_ORDER_ITEMS)) {
+    const li = el("li", { "data-node": display.id },
+      el("button", { type: "button", title: nodeTip(doc.nodes[display.id]), onclick: () => onPick(display.id) },
+        el("span", { class: "oid", text: `#${display.id}` }),
+        el("span", { class: "oname", text: display.header }),
+        el("span", { class: "oshape" }, display.shape.replace("  · frozen", " · frozen"),
           el("span", { class: "dots", "aria-hidden": "true" }, el("i", { class: "dot v" }), el("i", { class: "dot g" })))));
-    rows.set(d.id, { li, row: rows.size, key: -1 });
+    rows.set(display.id, { li, row: rows.size, key: -1 });
     frag.append(li);
   }
   const more = doc.display.nodes.length - MAX_ORDER_ITEMS;

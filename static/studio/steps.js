@@ -16,18 +16,18 @@ export function indexSteps(doc) {
   const nodesAt = Array.from({ length: total + 1 }, () => []);
   const edgesAt = Array.from({ length: total + 1 }, () => []);
   const at = (k) => (k !== null && k >= 0 && k <= total ? k : null);
-  for (const d of doc.display.nodes) {
-    const v = at(d.value_at), g = at(d.grad_at);
-    if (v !== null) nodesAt[v].push(d.id);
-    if (g !== null && g !== v) nodesAt[g].push(d.id);
+  for (const display of doc.display.nodes) {
+    const v = at(display.value_at), g = at(display.grad_at);
+    if (v !== null) nodesAt[v].push(display.id);
+    if (g !== null && g !== v) nodesAt[g].push(display.id);
   }
   const edgesOf = new Map();
-  doc.display.edges.forEach((d, i) => {
-    const v = at(d.value_at), g = d.grad !== null ? at(d.grad_at) : null;
+  doc.display.edges.forEach((display, i) => {
+    const v = at(display.value_at), g = display.grad !== null ? at(display.grad_at) : null;
     if (v !== null) edgesAt[v].push(i);
     if (g !== null && g !== v) edgesAt[g].push(i);
-    if (!edgesOf.has(d.node)) edgesOf.set(d.node, []);
-    edgesOf.get(d.node).push(i);
+    if (!edgesOf.has(display.node)) edgesOf.set(display.node, []);
+    edgesOf.get(display.node).push(i);
   });
   state.doc.stepIndex = { nodesAt, edgesAt, edgesOf };
 }
@@ -57,8 +57,8 @@ export function setStep(k, { keepSelection = false, hurry = false } = {}) {
   const { nodesAt, edgesAt, edgesOf } = state.doc.stepIndex;
   const all = !prev || Math.abs(view.step - prev.step) > total / 4;
   if (all) {
-    trace.display.nodes.forEach((d) => nodes.add(d.id));
-    trace.display.edges.forEach((d, i) => edges.add(i));
+    trace.display.nodes.forEach((display) => nodes.add(display.id));
+    trace.display.edges.forEach((display, i) => edges.add(i));
   } else {
     for (let j = Math.min(prev.step, view.step) + 1; j <= Math.max(prev.step, view.step); j++) {
       for (const id of nodesAt[j]) nodes.add(id);
@@ -88,27 +88,27 @@ export function setStep(k, { keepSelection = false, hurry = false } = {}) {
   updateHash();
 }
 
-/** Node `d` as of the step shown, in the drawing and in the order list. */
-function showNode(d, current, selected) {
+/** Node `display` as of the step shown, in the drawing and in the order list. */
+function showNode(display, current, selected) {
   const k = state.view.step;
-  const hasValue = d.value_at !== null && k >= d.value_at;
-  const hasGrad = d.grad_at !== null && k >= d.grad_at;
-  const isCurrent = d.id === current, isSelected = selected === d.id;
+  const hasValue = display.value_at !== null && k >= display.value_at;
+  const hasGrad = display.grad_at !== null && k >= display.grad_at;
+  const isCurrent = display.id === current, isSelected = selected === display.id;
   const key = (hasValue ? 1 : 0) | (hasGrad ? 2 : 0) | (isCurrent ? 4 : 0) | (isSelected ? 8 : 0);
-  paintNode(d, key, hasValue, hasGrad, isCurrent, isSelected);
-  paintRow(d.id, key, hasValue, hasGrad, isCurrent, isSelected);
+  paintNode(display, key, hasValue, hasGrad, isCurrent, isSelected);
+  paintRow(display.id, key, hasValue, hasGrad, isCurrent, isSelected);
 }
 
-/** Edge `d`'s labels and highlight as of the step shown: its value once its input is
+/** Edge `display`'s labels and highlight as of the step shown: its value once its input is
  *  computed, its gradient once that flows back, hot while its node is the current one. */
-function showEdge(d, current, step) {
+function showEdge(display, current, step) {
   const k = state.view.step;
-  const showValue = d.value_at !== null && k >= d.value_at;
-  const showGrad = d.grad !== null && d.grad_at !== null && k >= d.grad_at;
-  const hot = current !== null && d.node === current;
+  const showValue = display.value_at !== null && k >= display.value_at;
+  const showGrad = display.grad !== null && display.grad_at !== null && k >= display.grad_at;
+  const hot = current !== null && display.node === current;
   const backward = hot && step.phase === "backward";
   const key = (showValue ? 1 : 0) | (showGrad ? 2 : 0) | (hot ? 4 : 0) | (backward ? 8 : 0);
-  paintEdge(d, key, showValue, showGrad, hot, backward);
+  paintEdge(display, key, showValue, showGrad, hot, backward);
 }
 
 /** Pick node `id`: the panel shows it, and the drawing and the list mark it. */
@@ -124,8 +124,8 @@ function stepText() {
   const total = trace.steps.length;
   const step = currentStep();
   if (!step) return `Step 0 of ${total}: nothing computed yet`;
-  const d = trace.display.nodes[step.node];
-  return `Step ${state.view.step} of ${total}: ${step.phase} at ${d.header}`;
+  const display = trace.display.nodes[step.node];
+  return `Step ${state.view.step} of ${total}: ${step.phase} at ${display.header}`;
 }
 
 function stepLabel() {
@@ -135,11 +135,11 @@ function stepLabel() {
   const step = currentStep();
   const count = el("b", { text: `Step ${k} / ${total}` });
   if (!step) return [count, " · nothing computed yet — press → to start the forward pass"];
-  const d = trace.display.nodes[step.node];
+  const display = trace.display.nodes[step.node];
   const phase = step.phase === "forward"
     ? el("span", { class: "ph-f", text: "forward" }) : el("span", { class: "ph-b", text: "backward" });
-  const what = step.phase === "forward" ? ` · ${d.header}: ${d.value}`
-    : (trace.nodes[step.node].inputs.length ? ` · from ${d.header} to its inputs` : ` · ${d.header} receives its gradient`);
+  const what = step.phase === "forward" ? ` · ${display.header}: ${display.value}`
+    : (trace.nodes[step.node].inputs.length ? ` · from ${display.header} to its inputs` : ` · ${display.header} receives its gradient`);
   const done = k === total ? (trace.backward ? " · done" : " · done (no backward pass: the output is not a scalar)") : "";
   return [count, " · ", phase, what, done];
 }

@@ -37,19 +37,20 @@ FRAME_MS = 16.7
 # rendering work (any page frame callbacks, style, layout, paint, commit) is done. Per step
 # also: the work the page did in idle callbacks after it (preparing the next step's panel:
 # not part of the step, but main-thread work all the same, so reported) and whether the
-# step found its panel prepared.
+# step found its panel prepared. The page's internals are read through its one debug
+# handle, window.studio (set by static/studio.js).
 MEASURE = """async ([count, idle]) => {
   const out = [];
   const frame = () => new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
-  const prepMs = () => (S.prep ? S.prep.ms : 0);
-  const prepUsed = () => (S.prep ? S.prep.used : 0);
+  const prepMs = () => studio.counters.prepMs;
+  const prepUsed = () => studio.counters.prepUsed;
   // Between steps: the next frame, then (idle=true) until the page's idle work is done
   // (at most 1 s), as between the presses of a user reading each step.
   const settle = async () => {
     await frame();
     if (!idle) return;
     const t0 = performance.now();
-    while (S.prep && (S.prep.job || S.prep.queue.length) && performance.now() - t0 < 1000)
+    while (studio.preparing() && performance.now() - t0 < 1000)
       await new Promise((r) => setTimeout(r, 5));
   };
   await settle();
@@ -78,13 +79,13 @@ MEASURE = """async ([count, idle]) => {
 # not within a step: its cost, measured on its own (ms, each of 5 writes).
 ADDRESS = """() => {
   const out = [];
-  for (let i = 0; i < 5; i++) { S.hash = null; const t0 = performance.now(); writeHash(); out.push(performance.now() - t0); }
+  for (let i = 0; i < 5; i++) { studio.state.view.address = null; const t0 = performance.now(); studio.writeHash(); out.push(performance.now() - t0); }
   return out;
 }"""
 
 
 # The longest single chunk of idle work the page has done so far (ms).
-LONGEST = "() => (S.prep && S.prep.longest) || 0"
+LONGEST = "() => studio.counters.prepLongest"
 
 
 def _free_port() -> int:

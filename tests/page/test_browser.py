@@ -746,7 +746,7 @@ def test_stepping_back_restores_every_placeholder(page):
 def wait_prepared(page) -> None:
     """Wait until the page has prepared, while idle, the panels of the next and previous steps."""
     for _ in range(400):
-        if page.evaluate("() => !!S.prep && S.prep.trace === S.trace && !S.prep.job && !S.prep.queue.length"):
+        if not page.evaluate("() => studio.preparing()"):
             return
         page.wait_for_timeout(25)
     raise AssertionError("the page never finished preparing the next panels")
@@ -760,18 +760,18 @@ def test_a_step_shows_its_prepared_panel_exactly_as_built_directly(page):
     direct = {}
     for k in range(TOTAL + 1):        # each step's panel built at once (nothing prepared)
         direct[k] = page.evaluate("""(k) => {
-            dropPrepared();
-            setStep(k);
+            studio.dropPrepared();
+            studio.setStep(k);
             return document.querySelector('#panel-node').innerHTML;
         }""", k)
     assert "upstream" in direct[AT_PLUS] and "downstream" in direct[AT_PLUS]
     keys(page, "Home")
-    used = page.evaluate("() => S.prep.used")
+    used = page.evaluate("() => studio.counters.prepUsed")
     for k in range(1, TOTAL + 1):     # forward, then into and through the backward pass
         wait_prepared(page)
         keys(page, "ArrowRight")
         assert page.inner_html("#panel-node") == direct[k], f"step {k}"
-    assert page.evaluate("() => S.prep.used") - used == TOTAL, "every step found its panel prepared"
+    assert page.evaluate("() => studio.counters.prepUsed") - used == TOTAL, "every step found its panel prepared"
     # The prepared panels wait under the shown one: out of the Tab order and hidden from
     # assistive technology until shown; the shown panel's buttons are reachable.
     wait_prepared(page)

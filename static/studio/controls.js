@@ -1,0 +1,66 @@
+/* The step controls: the arrow keys, Home and End, Play, the step buttons and the slider. */
+import { state } from "./state.js";
+import { $ } from "./dom.js";
+import { catchUpPanel } from "./panel.js";
+import { setStep } from "./steps.js";
+
+const ICON_PLAY = '<svg viewBox="0 0 20 20" aria-hidden="true"><path d="M6 4l10 6-10 6z"/></svg>';
+const ICON_PAUSE = '<svg viewBox="0 0 20 20" aria-hidden="true"><path d="M5 4h3.5v12H5zM11.5 4H15v12h-3.5z"/></svg>';
+
+export function stopPlay() {
+  const timers = state.timers;
+  if (!timers.play) return;        // not playing: the button already says Play
+  clearInterval(timers.play); timers.play = null;
+  const b = $("#step-play");
+  b.innerHTML = ICON_PLAY; b.classList.remove("playing"); b.setAttribute("aria-label", "Play");
+}
+
+export function togglePlay() {
+  const { trace } = state.doc;
+  if (!trace) return;
+  if (state.timers.play) { stopPlay(); return; }
+  if (state.view.step >= trace.steps.length) setStep(0);
+  const b = $("#step-play");
+  b.innerHTML = ICON_PAUSE; b.classList.add("playing"); b.setAttribute("aria-label", "Pause");
+  state.timers.play = setInterval(() => {
+    if (state.view.step >= state.doc.trace.steps.length) { stopPlay(); return; }
+    setStep(state.view.step + 1);
+  }, Number($("#speed").value));
+}
+
+function lastStep() { return state.doc.trace ? state.doc.trace.steps.length : 0; }
+
+function isTyping(target) {
+  return target && (target.tagName === "TEXTAREA" || target.tagName === "INPUT" || target.tagName === "SELECT" || target.isContentEditable);
+}
+
+function initKeys() {
+  document.addEventListener("keydown", (e) => {
+    if (e.defaultPrevented || e.ctrlKey || e.metaKey || e.altKey) return;
+    if ($("#examples-dialog").open) return;
+    const slider = e.target && e.target.id === "step-slider";
+    if (isTyping(e.target) && !slider) return;
+    const k = state.view.step;
+    if (e.key === "ArrowRight") { stopPlay(); setStep(k + 1, { hurry: e.repeat }); e.preventDefault(); }
+    else if (e.key === "ArrowLeft") { stopPlay(); setStep(k - 1, { hurry: e.repeat }); e.preventDefault(); }
+    else if (e.key === "Home") { stopPlay(); setStep(0); e.preventDefault(); }
+    else if (e.key === "End") { stopPlay(); setStep(lastStep()); e.preventDefault(); }
+    else if ((e.key === " " && e.target.tagName !== "BUTTON") || e.key === "p") { togglePlay(); e.preventDefault(); }
+  });
+  // A held arrow key let go: its last step's panel now, not after the pause.
+  document.addEventListener("keyup", (e) => {
+    if ((e.key === "ArrowRight" || e.key === "ArrowLeft") && state.timers.panelCatchUp) catchUpPanel();
+  });
+}
+
+/** Wire the keys, the step buttons, the slider and the speed. */
+export function initControls() {
+  initKeys();
+  $("#step-first").onclick = () => { stopPlay(); setStep(0); };
+  $("#step-prev").onclick = () => { stopPlay(); setStep(state.view.step - 1); };
+  $("#step-next").onclick = () => { stopPlay(); setStep(state.view.step + 1); };
+  $("#step-last").onclick = () => { stopPlay(); setStep(lastStep()); };
+  $("#step-play").onclick = togglePlay;
+  $("#step-slider").addEventListener("input", (e) => { stopPlay(); setStep(Number(e.target.value)); });
+  $("#speed").addEventListener("change", () => { if (state.timers.play) { stopPlay(); togglePlay(); } });
+}

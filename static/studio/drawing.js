@@ -1,0 +1,180 @@
+/* The drawing: the server's SVG installed in the graph box, split into layers, and each
+ * node's and edge's texts and classes set for a step. The server computed every text;
+ * a step only shows or hides them, so stepping never needs a request. */
+import { state } from "./state.js";
+import { $, $$, el, svgEl } from "./dom.js";
+import { nodeTip } from "./format.js";
+import { enableExports } from "./export.js";
+import { buildMinimap, updateMinimap } from "./minimap.js";
+import { applyView, startView } from "./view.js";
+
+const TILE_NODES = 40;   // nodes (with the edges into them) per layer of the drawing
+
+/** Install the drawing of trace `doc` (or the message saying why there is none). */
+export function installGraph(doc) {
+  const box = $("#graph");
+  const msg = $("#graph-message");
+  const { drawing, view } = state;
+  box.innerHTML = "";
+  drawing.nodes.clear(); drawing.edges.clear();
+  drawing.bounds = drawing.flow = drawing.stage = null;
+  view.fitRect = view.rect = view.drawnScale = null;
+  drawing.viewports = [];
+  drawing.nodeBoxes.clear();
+  view.shown = null;
+  enableExports(!!doc.svg);
+  if (!doc.svg) {
+    buildMinimap(null);
+    updateMinimap(null);
+    msg.hidden = false;
+    msg.innerHTML = "";
+    const parts = (doc.svg_error || "").split("`").map((t, i) => (i % 2 ? el("code", { text: t }) : t));
+    msg.append(el("b", { text: "The graph cannot be drawn here. " }), ...parts,
+      el("div", { class: "muted", text: "Stepping, the topological order, the node panel and the DOT and JSON exports still work." }));
+    return;
+  }
+  msg.hidden = true;
+  const svg = new DOMParser().parseFromString(doc.svg, "image/svg+xml").documentElement;
+  svg.removeAttribute("width"); svg.removeAttribute("height");
+  svg.setAttribute("role", "img");
+  svg.setAttribute("aria-label", "Computation graph");
+  const live = document.importNode(svg, true);
+  const vb = live.viewBox.baseVal;
+  drawing.bounds = { x: vb.x, y: vb.y, w: vb.width, h: vb.height };     // the whole drawing
+  live.removeAttribute("viewBox");     // the view is set by view.js, not by a viewBox
+  $$("title", live).forEach((t) => t.remove());   // Graphviz's "n3->n5" tooltips are noise here
+  const byId = new Map($$("g.node, g.edge", live).map((g) => [g.id, g]));
+  drawing.stage = el("div", { class: "stage" });
+  drawing.stage.append(...splitDrawing(live, byId, doc));
+  box.append(drawing.stage);
+  drawing.flow = flowLayer(live);
+  for (const display of doc.display.nodes) {
+    const g = byId.get(display.svg_id);
+    if (!g) continue;
+    g.dataset.node = display.id;
+    g.setAttribute("tabindex", "-1");
+    const tip = svgEl("title");
+    tip.textContent = nodeTip(doc.nodes[display.id]);
+    g.prepend(tip);
+    drawing.nodes.set(display.id, { g, texts: $$("text", g), key: -1 });
+  }
+  for (const display of doc.display.edges) {
+    const g = byId.get(display.id);
+    if (!g) continue;
+    const texts = $$("text", g);
+    const val = texts[0] || null, grad = texts[1] || null;
+    if (val) val.classList.add("val");
+    if (grad) grad.classList.add("grad");
+    drawing.edges.set(display.id, { g, val, grad, key: -1 });
+  }
+  measureNodes(live);
+  startView(box);
+  buildMinimap(live);
+  applyView();
+}
+
+/** The drawing as a stack of full-size SVG layers, each holding the groups of TILE_NODES
+ *  consecutive nodes and the edges into them, each wrapped in a "viewport" group whose
+ *  transform is the view. The browser repaints a whole layer when anything in it changes;
+ *  a step changes a few neighbouring nodes, so it repaints one or two small layers. The
+ *  first layer is Graphviz's own svg. */
+function splitDrawing(live, byId, doc) {
+  const g0 = $("g.graph", live) || live.querySelector("g");
+  const count = Math.max(1, Math.ceil(doc.display.nodes.length / TILE_NODES));
+  const svgs = [live], layers = [g0];
+  for (let t = 1; t < count; t++) {
+    const svg = svgEl("svg");
+    svg.setAttribute("class", "tile");
+    svg.setAttribute("aria-hidden", "true");
+    const layer = svgEl("g");
+    if (g0.getAttribute("transform")) layer.setAttribute("transform", g0.getAttribute("transform"));
+    svg.append(layer);
+    svgs.push(svg); layers.push(layer);
+  }
+  if (count > 1) {
+    for (const display of doc.display.nodes) { const g = byId.get(display.svg_id); if (g) layers[Math.floor(display.id / TILE_NODES)].append(g); }
+    for (const display of doc.display.edges) { const g = byId.get(display.id); if (g) layers[Math.floor(display.node / TILE_NODES)].append(g); }
+  }
+  state.drawing.viewports = svgs.map((svg) => {
+    const viewport = svgEl("g");
+    viewport.setAttribute("class", "viewport");
+    viewport.append(...svg.childNodes);
+    svg.append(viewport);
+    return viewport;
+  });
+  return svgs;
+}
+
+/** A layer over the drawing for the moving dashes of the edges a gradient flows along: an
+ *  animation inside the drawing would repaint all of it every frame, in a layer of its own
+ *  only that layer is repainted. */
+function flowLayer(live) {
+  const svg = svgEl("svg");
+  svg.setAttribute("class", "flow-layer");
+  svg.setAttribute("aria-hidden", "true");
+  const view = svgEl("g");
+  const layer = svgEl("g");
+  const g0 = $("g.graph", live);
+  if (g0 && g0.getAttribute("transform")) layer.setAttribute("transform", g0.getAttribute("transform"));
+  view.append(layer);
+  svg.append(view);
+  state.drawing.stage.append(svg);
+  return { view, layer, node: null };
+}
+
+/** The flow layer shows the edges into node `id` while its gradient goes back (null: none). */
+export function showFlow(id) {
+  const { flow, edges } = state.drawing;
+  if (!flow || flow.node === id) return;
+  flow.node = id;
+  const paths = [];
+  for (const i of id !== null ? state.doc.stepIndex.edgesOf.get(id) || [] : []) {
+    const rec = edges.get(state.doc.trace.display.edges[i].id);
+    const path = rec && rec.g.querySelector("path");
+    if (path) {
+      const p = svgEl("path");
+      p.setAttribute("d", path.getAttribute("d"));
+      paths.push(p);
+    }
+  }
+  flow.layer.replaceChildren(...paths);
+}
+
+/** Each node's box in drawing units (the units of the view), measured once: stepping then
+ *  knows whether a node is on screen without asking the browser for its layout. */
+function measureNodes(live) {
+  const g0 = $("g.graph", live) || live.querySelector("g g");
+  const t = g0 && g0.transform.baseVal.consolidate();
+  const m = t ? t.matrix : { a: 1, b: 0, c: 0, d: 1, e: 0, f: 0 };
+  for (const [id, { g }] of state.drawing.nodes) {
+    const b = g.getBBox();
+    const xs = [b.x, b.x + b.width].map((x) => m.a * x + m.e), ys = [b.y, b.y + b.height].map((y) => m.d * y + m.f);
+    state.drawing.nodeBoxes.set(id, { x: Math.min(...xs), y: Math.min(...ys), w: Math.abs(xs[1] - xs[0]), h: Math.abs(ys[1] - ys[0]) });
+  }
+}
+
+/** Node `display` in the drawing: its value and gradient lines (or the placeholders), and whether
+ *  it is current or selected. `key` sums up the flags: the DOM is touched only when it changes. */
+export function paintNode(display, key, hasValue, hasGrad, isCurrent, isSelected) {
+  const rec = state.drawing.nodes.get(display.id);
+  if (!rec || rec.key === key) return;
+  const placeholders = state.doc.trace.display.placeholders;
+  rec.key = key;
+  if (rec.texts[2]) rec.texts[2].textContent = hasValue ? display.value : placeholders.value;
+  if (rec.texts[3]) rec.texts[3].textContent = hasGrad ? display.grad : placeholders.grad;
+  rec.g.classList.toggle("pending", !hasValue);
+  rec.g.classList.toggle("no-grad", !hasGrad);
+  rec.g.classList.toggle("current", isCurrent);
+  rec.g.classList.toggle("selected", isSelected && !isCurrent);
+}
+
+/** Edge `display`'s labels and highlight as of the step shown (see showEdge in steps.js). */
+export function paintEdge(display, key, showValue, showGrad, hot, backward) {
+  const rec = state.drawing.edges.get(display.id);
+  if (!rec || rec.key === key) return;
+  rec.key = key;
+  if (rec.val) rec.val.style.visibility = showValue ? "visible" : "hidden";
+  if (rec.grad) rec.grad.style.visibility = showGrad ? "visible" : "hidden";
+  rec.g.classList.toggle("hot", hot);
+  rec.g.classList.toggle("backward", backward);
+}

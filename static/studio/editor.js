@@ -1,0 +1,93 @@
+/* The program editor: a textarea over a mirror that marks the error, with line numbers;
+ * and the error and warning boxes under it. */
+import { state } from "./state.js";
+import { $, el } from "./dom.js";
+
+export const editor = {
+  textarea: null, gutter: null, mirror: null,
+
+  /** Wire the editor; Ctrl+Enter (or Cmd+Enter) calls `onRun`. */
+  init(onRun) {
+    this.textarea = $("#source"); this.gutter = $("#gutter"); this.mirror = $("#mirror");
+    this.textarea.addEventListener("input", () => { this.clearMark(); this.refresh(); });
+    this.textarea.addEventListener("scroll", () => this.sync());
+    this.textarea.addEventListener("keydown", (e) => {
+      if ((e.ctrlKey || e.metaKey) && e.key === "Enter") { e.preventDefault(); onRun(); }
+    });
+  },
+  get value() { return this.textarea.value; },
+  set value(v) { this.textarea.value = v; this.clearMark(); this.refresh(); },
+
+  /** Redraw the line numbers and the mirror (with the error's mark, if any). */
+  refresh() {
+    const error = state.doc.error;
+    const lines = this.textarea.value.split("\n");
+    const errLine = error ? error.line : null;
+    this.gutter.innerHTML = "";
+    lines.forEach((_, i) => {
+      const n = i + 1;
+      this.gutter.append(n === errLine ? el("span", { class: "err", text: String(n) }) : String(n), "\n");
+    });
+    this.mirror.textContent = "";
+    if (error && errLine) {
+      const before = lines.slice(0, errLine - 1).join("\n") + (errLine > 1 ? "\n" : "");
+      const line = lines[errLine - 1] ?? "";
+      const c = Math.max(0, Math.min(error.col - 1, line.length));
+      const end = c < line.length ? c + Math.max(1, wordLength(line, c)) : c;
+      this.mirror.append(before + line.slice(0, c),
+        el("mark", { "data-line": errLine, "data-col": error.col, text: c < line.length ? line.slice(c, end) : " " }),
+        line.slice(end) + "\n" + lines.slice(errLine).join("\n"));
+    } else {
+      this.mirror.textContent = this.textarea.value;
+    }
+    this.sync();
+  },
+  sync() {
+    const ta = this.textarea;
+    this.gutter.scrollTop = ta.scrollTop; this.mirror.scrollTop = ta.scrollTop; this.mirror.scrollLeft = ta.scrollLeft;
+  },
+  /** The program was edited: the error no longer marks it, and its box turns stale. */
+  clearMark() { if (state.doc.error) { state.doc.error = null; $("#error").classList.add("stale"); } },
+  goTo(line, col) {
+    const lines = this.textarea.value.split("\n");
+    let pos = 0;
+    for (let i = 0; i < line - 1 && i < lines.length; i++) pos += lines[i].length + 1;
+    pos += Math.max(0, col - 1);
+    this.textarea.focus();
+    this.textarea.setSelectionRange(pos, pos);
+  },
+};
+
+/** The length of the name or number starting at column c (what the error mark covers). */
+function wordLength(line, c) {
+  const m = line.slice(c).match(/^[A-Za-z_0-9.]+/);
+  return m ? m[0].length : 1;
+}
+
+export function showError(err) {
+  // A program error has a line and column to mark; a server error (busy, too large) has none.
+  const located = Number.isInteger(err.line) && Number.isInteger(err.col);
+  state.doc.error = located ? { line: err.line, col: err.col, message: err.message } : null;
+  const box = $("#error");
+  box.classList.remove("stale");
+  box.hidden = false;
+  box.innerHTML = "";
+  box.append(located ? el("b", { text: `Line ${err.line}, col ${err.col}` }) : "", located ? " — " : "", err.message || "Something went wrong.");
+  if (state.doc.trace) box.append(el("div", { class: "error-kept", text: "The graph still shows the last program that ran." }));
+  box.title = located ? "Go to the error" : "";
+  box.onclick = located ? () => editor.goTo(err.line, err.col) : null;
+  editor.refresh();
+}
+
+export function clearError() {
+  state.doc.error = null;
+  $("#error").hidden = true;
+  editor.refresh();
+}
+
+export function showWarnings(messages) {
+  const ul = $("#warnings");
+  ul.innerHTML = "";
+  (messages || []).forEach((m) => ul.append(el("li", { text: `Line ${m.line}, col ${m.col}: ${m.message}` })));
+  ul.hidden = !(messages && messages.length);
+}

@@ -1,0 +1,41 @@
+/* Exports: the drawing at the step shown (SVG, PNG, PDF, DOT, drawn by the server) and the trace as JSON. */
+import { state } from "./state.js";
+import { $, el, toast } from "./dom.js";
+import { postRender } from "./api.js";
+
+/** Pictures need a drawing; DOT (unpinned when there is no drawing) and JSON always work. */
+export function enableExports(hasDrawing) {
+  for (const format of ["svg", "png", "pdf"]) {
+    const b = $(`[data-export="${format}"]`);
+    b.disabled = !hasDrawing;
+    b.title = hasDrawing ? `Download the graph at this step as ${format.toUpperCase()}` : "No drawing for this graph (see the message on the graph)";
+  }
+}
+
+function download(blob, filename) {
+  const a = el("a", { href: URL.createObjectURL(blob), download: filename });
+  document.body.append(a);
+  a.click();
+  setTimeout(() => { URL.revokeObjectURL(a.href); a.remove(); }, 1000);
+}
+
+export async function exportAs(format) {
+  const { trace, source } = state.doc;
+  const step = state.view.step;
+  if (!trace) return;
+  if (format === "json") {
+    const { svg, svg_error, display, ...doc } = trace;
+    download(new Blob([JSON.stringify(doc, null, 2)], { type: "application/json" }), "backprop-trace.json");
+    return;
+  }
+  const res = await postRender(source, format, step);
+  if (!res.ok) {
+    let m = `HTTP ${res.status}`;
+    try { m = (await res.json()).message; } catch (_) { /* keep status */ }
+    toast(`Export failed: ${m}`);
+    return;
+  }
+  const cd = res.headers.get("Content-Disposition") || "";
+  const name = (cd.match(/filename="([^"]+)"/) || [])[1] || `backprop-step-${step}.${format}`;
+  download(await res.blob(), name);
+}

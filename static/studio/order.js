@@ -1,0 +1,78 @@
+/* The topological order: one row per node, marked as the steps give it a value and a gradient. */
+import { state } from "./state.js";
+import { $, el } from "./dom.js";
+import { nodeTip } from "./format.js";
+
+const MAX_ORDER_ITEMS = 3000;   // a longer list would slow every step; the rest is summarized
+
+/** List the nodes of trace `doc`; a click on a row calls `onPick(id)`. */
+export function buildOrder(doc, onPick) {
+  const ol = $("#order");
+  const rows = state.order.rows;
+  ol.innerHTML = "";
+  rows.clear();
+  const frag = document.createDocumentFragment();
+  for (const display of doc.display.nodes.slice(0, MAX_ORDER_ITEMS)) {
+    const li = el("li", { "data-node": display.id },
+      el("button", { type: "button", title: nodeTip(doc.nodes[display.id]), onclick: () => onPick(display.id) },
+        el("span", { class: "oid", text: `#${display.id}` }),
+        el("span", { class: "oname", text: display.header }),
+        el("span", { class: "oshape" }, display.shape.replace("  · frozen", " · frozen"),
+          el("span", { class: "dots", "aria-hidden": "true" }, el("i", { class: "dot v" }), el("i", { class: "dot g" })))));
+    rows.set(display.id, { li, row: rows.size, key: -1 });
+    frag.append(li);
+  }
+  const more = doc.display.nodes.length - MAX_ORDER_ITEMS;
+  if (more > 0) frag.append(el("li", { class: "muted", text: `… and ${more} more nodes` }));
+  ol.append(frag);
+  measureOrder();
+}
+
+/** The list's rows are one line each, all the same height: measure them once, so that
+ *  stepping can scroll a row into view by arithmetic instead of asking for layout. */
+function measureOrder() {
+  const ol = $("#order");
+  const order = state.order;
+  const rows = [...order.rows.values()].map((r) => r.li);
+  order.pitch = null;
+  ol.scrollTop = 0;                 // the first row is drawn: its height is a real one
+  order.height = ol.clientHeight;
+  if (rows.length < 2 || !order.height) return;
+  // Rows off screen are not drawn (content-visibility): they take this height meanwhile.
+  ol.style.setProperty("--row-h", `${rows[0].offsetHeight}px`);
+  const top = (li) => li.getBoundingClientRect().top - ol.getBoundingClientRect().top + ol.scrollTop - ol.clientTop;
+  const first = top(rows[0]), height = rows[0].offsetHeight;
+  const pitch = (top(rows[rows.length - 1]) - first) / (rows.length - 1);
+  if (height > 0 && Math.abs(pitch - height) < 0.5) order.pitch = { first, height };    // else: scrollIntoView
+}
+
+/** Scroll the list so that node `id`'s row is in view. Reads the scroll position only (the
+ *  layout is still clean from the last frame), then writes it: call before the step's other writes. */
+export function scrollToRow(id) {
+  const row = id !== null ? state.order.rows.get(id) : null;
+  const { pitch, height } = state.order;
+  if (!row || !pitch || !height) return;
+  const ol = $("#order");
+  const top = pitch.first + row.row * pitch.height, bottom = top + pitch.height;
+  const scrollTop = ol.scrollTop;
+  if (top < scrollTop) ol.scrollTop = top;
+  else if (bottom > scrollTop + height) ol.scrollTop = bottom - height;
+}
+
+/** Without a measured pitch, the browser scrolls node `id`'s row into view (after the step's writes). */
+export function scrollToRowByLayout(id) {
+  const row = id !== null ? state.order.rows.get(id) : null;
+  if (row && !state.order.pitch) row.li.scrollIntoView({ block: "nearest" });
+}
+
+/** Node `id`'s row as of the step shown; `key` sums up the flags (the DOM only if it changed). */
+export function paintRow(id, key, hasValue, hasGrad, isCurrent, isSelected) {
+  const row = state.order.rows.get(id);
+  if (!row || row.key === key) return;
+  row.key = key;
+  const li = row.li;
+  li.classList.toggle("has-value", hasValue);
+  li.classList.toggle("has-grad", hasGrad);
+  li.classList.toggle("current", isCurrent);
+  li.classList.toggle("selected", isSelected);
+}

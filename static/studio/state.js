@@ -1,0 +1,90 @@
+/* Every field the page keeps, declared once and grouped. Modules read and write these
+ * fields and add none. Counters kept for the benchmark and the tests live apart, in
+ * `counters`, so that app state holds only what the page needs. */
+
+export const state = {
+  /** The program shown and its trace. */
+  doc: {
+    trace: null,          // last good /api/trace answer
+    source: "",           // the program that answer belongs to
+    encodedSource: "",    // that program URI-encoded, once per run (for the address)
+    error: null,          // {line, col, message} of the last failed run, marked in the editor
+    examples: [],         // the worked examples, read from the page's JSON
+    runs: 0,              // finished runs, shown as body[data-runs] so tests and tools can wait on it
+    stepIndex: null,      // per-step change lists (see indexSteps in steps.js)
+  },
+
+  /** What is on screen: the step, the selection, and the part of the drawing shown. */
+  view: {
+    step: 0,              // steps applied (0 = nothing computed)
+    selected: null,       // node picked by click (null: follow the current step)
+    shown: null,          // what the DOM shows: {step, current, selected}, or null when it must all be redrawn
+    rect: null,           // the part of the drawing asked for, in drawing units {x, y, w, h}
+    fitRect: null,        // where "fit" returns to, in drawing units
+    box: { w: 0, h: 0 },  // the graph box's size in pixels, kept by a ResizeObserver (never read while stepping)
+    drawnScale: null,     // the zoom the layers are drawn at (pixels per drawing unit)
+    address: null,        // the address (#program=…&step=…) last written
+  },
+
+  /** The installed drawing: the elements a step changes, and what was measured once. */
+  drawing: {
+    bounds: null,         // the whole drawing in drawing units {x, y, w, h}
+    stage: null,          // the box holding the drawing's layers: its CSS transform is the pan
+    viewports: [],        // per layer, the <g> around it: its transform is the zoom
+    flow: null,           // the layer of moving dashes: {view, layer, node}
+    nodes: new Map(),     // node id -> {g, texts, key}
+    edges: new Map(),     // edge id -> {g, val, grad, key}
+    nodeBoxes: new Map(), // node id -> its box in drawing units, measured when the graph is installed
+    minimap: null,        // the overview map: {svg, over, view, nodes, current}
+  },
+
+  /** The topological order list. */
+  order: {
+    rows: new Map(),      // node id -> {li, row, key}
+    pitch: null,          // {first, height} of its equal rows in pixels; null: scroll with scrollIntoView
+    height: 0,            // the list's visible height in pixels
+  },
+
+  /** The node panel. */
+  panel: {
+    key: null,            // what the shown panel shows (see panelKey in panel-content.js)
+    scrolled: false,      // whether the node panel is scrolled (a step then keeps that scroll)
+  },
+
+  timers: {
+    play: null,           // the playback interval
+    zoomSettle: null,     // draws the drawing again at its new scale once a wheel gesture pauses
+    panelCatchUp: null,   // builds the panel a held key left behind
+    address: null,        // writes the address once stepping pauses
+    addressDue: 0,        // when that write is due (performance.now())
+    toast: null,          // hides the toast
+  },
+
+  caches: {
+    tex: new Map(),       // latex -> its rendered span, copied for each use
+    prepared: {           // panels prepared while idle (see prepare.js)
+      trace: null,        // the trace they belong to
+      ready: new Map(),   // panel key -> a standby pane holding that panel
+      free: [],           // standby panes holding nothing needed
+      queue: [],          // panels still to prepare: {key, id, step}
+      job: null,          // the panel being prepared: {key, pane, parts}
+      idle: null,         // the pending idle callback's handle
+    },
+    standby: [],          // the standby panes, under the node panel
+    standbyIds: 0,        // ids handed to the titles of standby panes
+    savedTabIndex: new WeakMap(),   // element -> its tabindex while out of the Tab order (null: none)
+  },
+};
+
+/** Measured by the benchmark and the tests, not read by the page. */
+export const counters = {
+  prepMs: 0,              // time spent preparing panels while idle, ms
+  prepUsed: 0,            // steps that found their panel prepared
+  prepLongest: 0,         // the longest single chunk of idle work, ms
+};
+
+/** The step shown (null at step 0, before anything is computed). */
+export function currentStep() {
+  const { trace } = state.doc;
+  return trace && state.view.step > 0 ? trace.steps[state.view.step - 1] : null;
+}

@@ -1,0 +1,176 @@
+/* Pan and zoom. The view is not an SVG viewBox (a new viewBox lays out every text of the
+ * drawing again): the zoom is the transform of a group around each layer of the drawing,
+ * the pan a CSS transform of the stage that holds the layers. */
+import { state } from "./state.js";
+import { $ } from "./dom.js";
+import { updateMinimap } from "./minimap.js";
+
+const MIN_READABLE_SCALE = 0.75;  // screen pixels per point below which labels are hard to read
+const START_SCALE = 0.9;          // where a graph too big to fit starts: comfortably readable
+const MAX_INITIAL_SCALE = 1.5;
+const MAX_ZOOM = 8;               // screen pixels per point, zoomed in the most
+const ZOOM_SETTLE = 150;          // ms after the last wheel event: the drawing is drawn at its new scale
+
+/** The part of the drawing on screen: the view grown to the box's aspect ratio, centred
+ *  (what an SVG viewBox with preserveAspectRatio "xMidYMid meet" shows). */
+export function visibleArea(v = state.view.rect) {
+  const { w: cw, h: ch } = state.view.box;
+  const s = Math.min(cw / v.w, ch / v.h) || 1;
+  const w = cw / s || v.w, h = ch / s || v.h;
+  return { x: v.x - (w - v.w) / 2, y: v.y - (h - v.h) / 2, w, h, s };
+}
+
+/** The view a newly installed drawing starts at, in the graph box `box`. The whole graph
+ *  when it is readable that way; a big graph fitted whole would be too small to read: it
+ *  starts at a readable zoom on its left (where the forward pass starts), with the overview
+ *  map showing the rest, and the view then follows the current step. */
+export function startView(box) {
+  const view = state.view, full = state.drawing.bounds;
+  view.fitRect = { ...full };
+  view.rect = { ...full };
+  view.box = { w: box.clientWidth, h: box.clientHeight };
+  const fit = view.fitRect;
+  const cw = view.box.w, ch = view.box.h;
+  const scale = Math.min(cw / fit.w, ch / fit.h);
+  if (cw > 0 && scale < MIN_READABLE_SCALE) {
+    const w = cw / START_SCALE, h = ch / START_SCALE;
+    view.rect = { x: fit.x, y: fit.y + (fit.h - h) / 2, w, h };
+  } else if (cw > 0 && scale > MAX_INITIAL_SCALE) {      // a tiny graph: don't blow it up
+    const w = cw / MAX_INITIAL_SCALE, h = ch / MAX_INITIAL_SCALE;
+    view.rect = { x: fit.x - (w - fit.w) / 2, y: fit.y - (h - fit.h) / 2, w, h };
+    view.fitRect = { ...view.rect };      // "fit" returns here
+  } else if (cw > 0) {           // fit: centre the graph in the box's aspect ratio
+    const w = cw / scale, h = ch / scale;
+    view.rect = { x: fit.x - (w - fit.w) / 2, y: fit.y - (h - fit.h) / 2, w, h };
+    view.fitRect = { ...view.rect };
+  }
+}
+
+/** Pan (never zoom) so that a node is on screen: centre it when any part of it is off
+ *  screen. Computed from the boxes measured at install, so it forces no layout. */
+export function ensureVisible(id) {
+  const view = state.view;
+  const b = state.drawing.nodeBoxes.get(id);
+  if (!b || !view.rect || !view.box.w) return;
+  const a = visibleArea();
+  if (b.x >= a.x && b.x + b.w <= a.x + a.w && b.y >= a.y && b.y + b.h <= a.y + a.h) return;
+  view.rect = { ...view.rect, x: view.rect.x + (b.x + b.w / 2) - (a.x + a.w / 2), y: view.rect.y + (b.y + b.h / 2) - (a.y + a.h / 2) };
+  applyView();
+}
+
+/** Show the view. The stage is the whole drawing at the view's zoom, moved by a CSS
+ *  transform (a layer of its own, will-change): a pan moves the pixels already drawn. A
+ *  zoom draws it all again at the new scale, so the text stays sharp; `quick` (a wheel
+ *  gesture under way) scales the drawing as drawn, and draws it again once the gesture pauses. */
+export function applyView({ quick = false } = {}) {
+  const { view, drawing, timers } = state;
+  clearTimeout(timers.zoomSettle);
+  timers.zoomSettle = null;
+  if (drawing.stage && view.rect && view.box.w) {
+    const { x, y, s } = visibleArea();
+    const f = drawing.bounds;
+    const k = quick && view.drawnScale ? s / view.drawnScale : 1;
+    if (k !== 1) timers.zoomSettle = setTimeout(applyView, ZOOM_SETTLE);
+    else if (view.drawnScale !== s) {
+      view.drawnScale = s;
+      drawing.stage.style.width = `${f.w * s}px`;
+      drawing.stage.style.height = `${f.h * s}px`;
+      const m = `matrix(${s} 0 0 ${s} ${-f.x * s} ${-f.y * s})`;
+      for (const v of drawing.viewports) v.setAttribute("transform", m);
+      if (drawing.flow) drawing.flow.view.setAttribute("transform", m);
+    }
+    // Whole pixels: a layer moved by a fraction of one is resampled, and its text blurs.
+    drawing.stage.style.transform = `translate(${Math.round((f.x - x) * s)}px, ${Math.round((f.y - y) * s)}px)` +
+      (k !== 1 ? ` scale(${k})` : "");
+    // The view in drawing units, for tools and tests.
+    $("#graph").dataset.view = `${view.rect.x} ${view.rect.y} ${view.rect.w} ${view.rect.h}`;
+  }
+  updateMinimap(view.rect ? visibleArea() : null);
+}
+
+/** Move the view by a fraction of its size (keyboard panning). */
+export function pan(fx, fy) {
+  const view = state.view;
+  if (!view.rect) return;
+  view.rect = { ...view.rect, x: view.rect.x + fx * view.rect.w, y: view.rect.y + fy * view.rect.h };
+  applyView();
+}
+
+/** Centre the view on a point of the drawing (a click on the overview map). */
+export function centerOn(p) {
+  const view = state.view;
+  view.rect = { ...view.rect, x: p.x - view.rect.w / 2, y: p.y - view.rect.h / 2 };
+  applyView();
+}
+
+/** Zoom by `factor` (below 1: in) about the drawing point (cx, cy), the view's centre by default. */
+export function zoom(factor, cx, cy, { quick = false } = {}) {
+  const view = state.view;
+  if (!view.rect) return;
+  const v = view.rect, fit = view.fitRect;
+  // In as far as MAX_ZOOM screen pixels per point (or a 25th of the fitted view on a small
+  // graph), out to four times the fitted view; a step never goes the other way (on a graph
+  // too big to fit, a 25th of the whole drawing is wider than the starting view).
+  const minW = Math.min(fit.w / 25, (view.box.w || fit.w) / MAX_ZOOM), maxW = fit.w * 4;
+  const w = factor < 1 ? Math.max(v.w * factor, Math.min(v.w, minW)) : Math.min(v.w * factor, Math.max(v.w, maxW));
+  const f = w / v.w;
+  if (cx === undefined) { cx = v.x + v.w / 2; cy = v.y + v.h / 2; }
+  view.rect = { x: cx - (cx - v.x) * f, y: cy - (cy - v.y) * f, w: v.w * f, h: v.h * f };
+  applyView({ quick });
+}
+
+export function fitView() {
+  const view = state.view;
+  if (view.fitRect) { view.rect = { ...view.fitRect }; applyView(); }
+}
+
+/** Wheel and buttons zoom, a drag or Shift+arrows pan; a click (no drag) on a node calls `onNodeClick(id)`. */
+export function initPanZoom(onNodeClick) {
+  const box = $("#graph");
+  box.addEventListener("wheel", (e) => {
+    const svg = $("svg", box);
+    if (!svg) return;
+    e.preventDefault();
+    // The drawing point under the cursor, from the view (the box shows visibleArea()).
+    const a = visibleArea(), r = box.getBoundingClientRect();
+    const x = e.clientX - r.left - box.clientLeft, y = e.clientY - r.top - box.clientTop;
+    zoom(Math.exp(e.deltaY * 0.0015), a.x + x / a.s, a.y + y / a.s, { quick: true });
+  }, { passive: false });
+  let drag = null;
+  box.addEventListener("pointerdown", (e) => {
+    const svg = $("svg", box);
+    if (!svg || e.button !== 0) return;
+    drag = { x: e.clientX, y: e.clientY, rect: { ...state.view.rect }, moved: false, id: e.pointerId };
+  });
+  box.addEventListener("pointermove", (e) => {
+    if (!drag) return;
+    const dx = e.clientX - drag.x, dy = e.clientY - drag.y;
+    if (!drag.moved && Math.hypot(dx, dy) < 4) return;
+    if (!drag.moved) { drag.moved = true; box.classList.add("dragging"); box.setPointerCapture(drag.id); }
+    const scale = 1 / visibleArea(drag.rect).s;
+    state.view.rect = { ...drag.rect, x: drag.rect.x - dx * scale, y: drag.rect.y - dy * scale };
+    applyView();
+  });
+  const end = (e) => {
+    if (!drag) return;
+    const wasDrag = drag.moved;
+    drag = null;
+    box.classList.remove("dragging");
+    if (!wasDrag) {
+      const g = e.target.closest && e.target.closest("g.node");
+      if (g && g.dataset.node !== undefined) onNodeClick(Number(g.dataset.node));
+    }
+  };
+  box.addEventListener("pointerup", end);
+  box.addEventListener("pointercancel", () => { drag = null; box.classList.remove("dragging"); });
+  box.addEventListener("keydown", (e) => {
+    const PAN = { ArrowLeft: [-0.2, 0], ArrowRight: [0.2, 0], ArrowUp: [0, -0.2], ArrowDown: [0, 0.2] };
+    if (e.shiftKey && PAN[e.key]) { pan(...PAN[e.key]); e.preventDefault(); }
+    else if (e.key === "+" || e.key === "=") { zoom(1 / 1.25); e.preventDefault(); }
+    else if (e.key === "-" || e.key === "_") { zoom(1.25); e.preventDefault(); }
+    else if (e.key === "0") { fitView(); e.preventDefault(); }
+  });
+  $("#zoom-in").onclick = () => zoom(1 / 1.25);
+  $("#zoom-out").onclick = () => zoom(1.25);
+  $("#zoom-fit").onclick = fitView;
+}

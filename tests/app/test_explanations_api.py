@@ -1,4 +1,5 @@
-"""/api/trace's gradient check: `h` reaches the document, a bad `h` is a clear 422."""
+"""/api/trace explains itself: the gradient check's `h` reaches the document (a bad `h` is
+a clear 422), and the teaching error messages arrive with their line and column."""
 from __future__ import annotations
 
 import pytest
@@ -57,3 +58,15 @@ def test_a_non_finite_h_is_a_clear_422(client):
                     headers={"content-type": "application/json"})
     assert r.status_code == 422, r.text
     assert "h: " in r.json()["message"]
+
+
+@pytest.mark.parametrize("source,line,col,part", [
+    ("in = [0.2, 0.0]", 1, 1, "'in' is a Python keyword"),
+    ("w = 1.0\nx = 2.0\ns = w x", 3, 7, "an operator is missing between w and x"),
+    ("W = xavier(4, 10)\nx = randn(5)\nh = W @ x", 3, 5, "W (4, 10) made on line 1, x (5,) made on line 2"),
+])
+def test_teaching_errors_keep_their_line_and_column(client, source, line, col, part):
+    r = client.post("/api/trace", json={"source": source})
+    assert r.status_code == 400, r.text
+    body = r.json()
+    assert (body["line"], body["col"]) == (line, col) and part in body["message"], body

@@ -60,6 +60,7 @@ def gradcheck(t: Trace, h: float = GRADCHECK_H) -> doc.GradientCheck:
     values = [n.value for n in t.nodes]
     f = float(values[t.output])
     kinked = _kinked_ops(t)
+    theta_sides: dict[int, list[np.ndarray]] = {}
     leaves = [n for n in t.nodes if n.kind == "leaf" and not n.frozen]
     counts = _allocate([n.size for n in leaves])
     report: list[doc.LeafCheck] = []
@@ -80,7 +81,7 @@ def gradcheck(t: Trace, h: float = GRADCHECK_H) -> doc.GradientCheck:
             err = relative_error(analytic, numeric)
             ok = err <= GRADCHECK_RTOL or abs(analytic - numeric) <= GRADCHECK_ATOL
             index = [int(i) for i in np.unravel_index(k, leaf.shape)] if leaf.shape else []
-            note = _kink_note(kinked, values, minus, plus, h)
+            note = _kink_note(kinked, values, minus, plus, h, theta_sides)
             entries.append({"index": index, "analytic": analytic, "numeric": numeric,
                             "rel_error": err, "passed": ok, "f_plus": fp, "f_minus": fm,
                             "one_sided": one_sided, "one_sided_rel_error": relative_error(analytic, one_sided),
@@ -140,15 +141,22 @@ def _kinked_ops(t: Trace) -> list[Node]:
     return [n for n in t.nodes if n.kind == "op" and n.op in KINKS and needed[n.id]]
 
 
-def _kink_note(kinked: list[Node], values: list, minus: list, plus: list, h: float) -> str | None:
-    """Why the difference may miss, if θ ± h carries a kinked op's input across its kink."""
+def _sides(node: Node, values: list) -> list[np.ndarray]:
+    """The side of each of the node's kinks its input is on (−1, 0 or 1, entry by entry)."""
+    return [np.sign(d) for d in KINKS[node.op]([values[i] for i in node.inputs], node.attrs)]
+
+
+def _kink_note(kinked: list[Node], values: list, minus: list, plus: list, h: float,
+               at_theta: dict[int, list[np.ndarray]]) -> str | None:
+    """Why the difference may miss, if θ ± h carries a kinked op's input across its kink.
+    `at_theta` keeps each node's sides at θ, worked out once."""
     for node in kinked:
         if plus[node.id] is values[node.id] and minus[node.id] is values[node.id]:
             continue                                    # not downstream of this entry
-        sides = [KINKS[node.op]([vals[i] for i in node.inputs], node.attrs) for vals in (minus, values, plus)]
-        for at_minus, at_theta, at_plus in zip(*sides):
-            signs = [np.sign(at_minus), np.sign(at_theta), np.sign(at_plus)]
-            if np.any((signs[0] != signs[1]) | (signs[1] != signs[2])):
+        if node.id not in at_theta:
+            at_theta[node.id] = _sides(node, values)
+        for lo, mid, hi in zip(_sides(node, minus), at_theta[node.id], _sides(node, plus)):
+            if np.any((lo != mid) | (mid != hi)):
                 where = f"{node.label} on line {node.line}"
                 what = ("its inputs change order" if node.op in ("maximum", "minimum")
                         else "its input crosses " + ("±1" if node.op == "hardtanh" else "0"))

@@ -51,7 +51,8 @@ EXAMPLES: list[dict[str, str]] = [
         "id": "softmax-l2",
         "title": "Softmax cross-entropy with L2 regularization",
         "description": "J = CE(softmax(W x + b), y) + λ Σ W²: the softmax gradient is p − onehot(y), "
-                       "and the penalty adds 2λW to W's gradient (W is used twice).",
+                       "and the penalty adds 2λW to W's gradient (W is used three times: once in W @ x, "
+                       "twice in W * W).",
         "source": (
             "x = [0.5, -1.0, 2.0]\n"
             "W = xavier(3, 3, seed=1)\n"
@@ -78,7 +79,7 @@ EXAMPLES: list[dict[str, str]] = [
     },
     {
         "id": "used-twice",
-        "title": "A value used twice: gradients add",
+        "title": "A value used three times: gradients add",
         "description": "x feeds three edges, so ∂f/∂x is the sum of three contributions: "
                        "2 + 3 + 3 = 8 at x = 3.",
         "source": "x = 3.0\ny = 2.0 * x\nz = x * x\nf = y + z\n",

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Callable
 
 from engine import gradcheck as run_gradcheck
+from engine.limits import GRADCHECK_H
 import drawing as renderer
 from engine import trace as run_trace
 from engine.parser import build
@@ -17,7 +18,7 @@ from .jsondoc import json_bytes
 from .security import sanitize_svg
 
 
-def trace_body(source: str, gradcheck: bool = False) -> bytes:
+def trace_body(source: str, gradcheck: bool = False, h: float = GRADCHECK_H) -> bytes:
     """The /api/trace answer: the engine's document, the display model and the SVG."""
     t = run_trace(source)
     doc = t.to_dict()
@@ -27,7 +28,7 @@ def trace_body(source: str, gradcheck: bool = False) -> bytes:
         doc["svg"], doc["svg_error"] = sanitize_svg(svg).decode("utf-8"), None
     except renderer.RenderError as exc:
         doc["svg"], doc["svg_error"] = None, str(exc)
-    doc["gradcheck"] = run_gradcheck(t) if gradcheck else None
+    doc["gradcheck"] = run_gradcheck(t, h) if gradcheck else None
     return json_bytes(doc)
 
 

@@ -65,7 +65,8 @@ def status() -> Status:
 async def trace_program(req: TraceRequest, request: Request) -> Response:
     """Run the program forward and backward; every step is recorded for the page to replay."""
     # The work (app/jobs.py) runs in a worker process, which hands back the finished JSON.
-    body = await request.app.state.workers.run("trace", source=req.source, gradcheck=req.gradcheck)
+    body = await request.app.state.workers.run("trace", source=req.source, gradcheck=req.gradcheck,
+                                                 h=req.h)
     return Response(body, media_type="application/json")
 
 

@@ -3,9 +3,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from engine import document as doc
+from engine.gradcheck import check_h
+from engine.limits import GRADCHECK_H, GRADCHECK_H_MAX, GRADCHECK_H_MIN
 
 LECTURE_SOURCE = "x = 1.0; y = 2.0; z = 0.0\nf = (x + y) * max(y, z)"
 
@@ -19,6 +21,15 @@ class TraceRequest(BaseModel):
                         examples=[LECTURE_SOURCE])
     gradcheck: bool = Field(False, description="Also compare every leaf's gradient with "
                                                "two-sided finite differences.")
+    h: float = Field(GRADCHECK_H, allow_inf_nan=False,
+                     json_schema_extra={"minimum": GRADCHECK_H_MIN, "maximum": GRADCHECK_H_MAX},
+                     description="The gradient check's step: (f(θ+h) − f(θ−h)) / 2h. "
+                                 "Used only with `gradcheck`.")
+
+    @field_validator("h")
+    @classmethod
+    def _h_in_range(cls, h: float) -> float:
+        return check_h(h)           # the engine's own bounds and words
 
 
 class RenderRequest(BaseModel):

@@ -1,4 +1,4 @@
-"""Command line: `trace FILE [--gradcheck]`, and the frame other commands plug into.
+"""Command line: `trace FILE [--gradcheck [--h H]]`, and the frame other commands plug into.
 
 The `backprop-studio` console script is this frame with `render` added by the package that
 draws graphs. A bad program prints one line, `line L, col C: what is wrong`, and exits with
@@ -12,6 +12,7 @@ import sys
 from typing import Callable, Sequence
 
 from .errors import ProgramError
+from .limits import GRADCHECK_H, GRADCHECK_H_MAX, GRADCHECK_H_MIN
 from .source import read_source
 
 # A command adds its subparser (with `func` as its handler) to the CLI's subcommands.
@@ -19,17 +20,35 @@ AddCommand = Callable[["argparse._SubParsersAction"], object]
 
 
 def cmd_trace(args: argparse.Namespace) -> int:
-    from .gradcheck import gradcheck
+    from .gradcheck import check_h, gradcheck
     from .trace import trace
 
+    h = GRADCHECK_H
+    if args.h is not None:
+        try:
+            h = check_h(args.h)
+        except ValueError as e:
+            print(f"--{e}", file=sys.stderr)
+            return 2
+        if not args.gradcheck:
+            print("--h is the step of the gradient check: give it with --gradcheck", file=sys.stderr)
+            return 2
     t = trace(read_source(args.file))
     doc = t.to_dict()
     if args.gradcheck:
-        doc["gradcheck"] = gradcheck(t)
+        doc["gradcheck"] = gradcheck(t, h)
     json.dump(doc, sys.stdout, ensure_ascii=False, allow_nan=False,
               indent=args.indent if args.indent and args.indent > 0 else None)
     sys.stdout.write("\n")
     return 0
+
+
+def _number(text: str) -> float | str:
+    """A float, or the text itself for `cmd_trace` to refuse in one line."""
+    try:
+        return float(text)
+    except ValueError:
+        return text
 
 
 def parser(*more: AddCommand) -> argparse.ArgumentParser:
@@ -40,6 +59,9 @@ def parser(*more: AddCommand) -> argparse.ArgumentParser:
     t = sub.add_parser("trace", help="print the JSON trace of a program")
     t.add_argument("file", help="the program file, or - for standard input")
     t.add_argument("--gradcheck", action="store_true", help="add the numerical gradient check")
+    t.add_argument("--h", type=_number, default=None, metavar="H",
+                   help=f"the gradient check's step (default {GRADCHECK_H:g}; "
+                        f"{GRADCHECK_H_MIN:g} to {GRADCHECK_H_MAX:g})")
     t.add_argument("--indent", type=int, default=0, help="pretty-print with this indent")
     t.set_defaults(func=cmd_trace)
     for add in more:

@@ -128,12 +128,20 @@ class TraceDocument(TypedDict):
 
 @_closed
 class EntryCheck(TypedDict):
-    """One entry of a leaf: analytic gradient against the two-sided difference."""
+    """One entry θ of a leaf: analytic gradient against the two-sided difference
+    (f_plus − f_minus) / 2h, with the one-sided (f_plus − f) / h beside it for comparison.
+    `kink`: θ ± h carries a kinked op's input across its kink, and `note` says which."""
     index: list[int]
     analytic: Number
     numeric: Number
     rel_error: Number
     passed: bool
+    f_plus: Number
+    f_minus: Number
+    one_sided: Number
+    one_sided_rel_error: Number
+    kink: bool
+    note: str | None
 
 
 @_closed
@@ -152,10 +160,15 @@ class LeafCheck(TypedDict):
 
 @_closed
 class GradientCheck(TypedDict):
-    """`gradcheck(t)`: every leaf's gradient against finite differences."""
+    """`gradcheck(t)`: every leaf's gradient against finite differences. `passed`: every
+    checked entry passed, kinks included; `passed_away_from_kinks`: every entry not
+    flagged `kink` passed; `f`: the output at the unperturbed θ."""
     h: float
     rtol: float
     atol: float
+    f: Number
     passed: bool
+    kinks: int
+    passed_away_from_kinks: bool
     unchecked_leaves: int
     leaves: list[LeafCheck]

@@ -1,9 +1,14 @@
 """Numerical gradient check: two-sided differences against the analytic gradients.
 
-For every leaf entry, (f(θ+h) − f(θ−h)) / 2h with h = 1e-4 — more accurate than the
-one-sided difference (error O(h²) instead of O(h)). Large tensors are checked on a
+For every leaf entry, (f(θ+h) − f(θ−h)) / 2h with h = 1e-4 by default — more accurate than
+the one-sided difference (f(θ+h) − f(θ)) / h (error O(h²) instead of O(h)), which each
+entry reports beside it so the two can be compared. Large tensors are checked on a
 sample of entries, chosen with a fixed seed so the same program checks the same ones:
 at most GRADCHECK_ENTRIES_PER_LEAF per leaf and GRADCHECK_MAX_ENTRIES in all.
+
+An entry whose step θ ± h carries the input of a kinked op (relu, leaky_relu, abs,
+hardtanh, max, min, elu with α ≠ 1) across its kink is flagged: there the difference
+averages two slopes and need not match the analytic gradient, which uses one of them.
 """
 from __future__ import annotations
 
@@ -12,9 +17,31 @@ import numpy as np
 from . import document as doc
 from .autodiff import evaluate
 from .errors import ProgramError
-from .limits import (GRADCHECK_ATOL, GRADCHECK_ENTRIES_PER_LEAF, GRADCHECK_H, GRADCHECK_MAX_ENTRIES,
-                     GRADCHECK_RTOL)
+from .graph import Node
+from .limits import (GRADCHECK_ATOL, GRADCHECK_ENTRIES_PER_LEAF, GRADCHECK_H, GRADCHECK_H_MAX, GRADCHECK_H_MIN,
+                     GRADCHECK_MAX_ENTRIES, GRADCHECK_RTOL)
 from .trace import Trace
+
+# Where each kinked op's derivative jumps, as the signed distances of its input(s) from the
+# kink: a sign that differs between θ − h, θ and θ + h means the step crossed (or touched) it.
+KINKS = {
+    "relu": lambda v, at: [v[0]],
+    "leaky_relu": lambda v, at: [v[0]],
+    "abs": lambda v, at: [v[0]],
+    "hardtanh": lambda v, at: [v[0] + 1.0, v[0] - 1.0],
+    "maximum": lambda v, at: [v[0] - v[1]],
+    "minimum": lambda v, at: [v[0] - v[1]],
+    # elu's slope is α below 0 and 1 above: a kink unless α = 1
+    "elu": lambda v, at: [v[0]] if at["alpha"] != 1.0 else [],
+}
+
+
+def check_h(h: object) -> float:
+    """h as a float, or a ValueError saying which steps are allowed."""
+    if isinstance(h, bool) or not isinstance(h, (int, float)) or not GRADCHECK_H_MIN <= h <= GRADCHECK_H_MAX:
+        raise ValueError(f"h must be a number from {GRADCHECK_H_MIN:g} to {GRADCHECK_H_MAX:g} "
+                         f"(the default is {GRADCHECK_H:g}), got {h!r}")
+    return float(h)
 
 
 def relative_error(a: float, n: float) -> float:
@@ -29,7 +56,11 @@ def gradcheck(t: Trace, h: float = GRADCHECK_H) -> doc.GradientCheck:
         out = t.nodes[t.output]
         why = t.messages[0]["message"] if t.messages else "the output has no gradient"
         raise ProgramError(f"the gradient check needs a backward pass, and {why}", out.line, out.col)
+    h = check_h(h)
     values = [n.value for n in t.nodes]
+    f = float(values[t.output])
+    kinked = _kinked_ops(t)
+    theta_sides: dict[int, list[np.ndarray]] = {}
     leaves = [n for n in t.nodes if n.kind == "leaf" and not n.frozen]
     counts = _allocate([n.size for n in leaves])
     report: list[doc.LeafCheck] = []
@@ -42,21 +73,30 @@ def gradcheck(t: Trace, h: float = GRADCHECK_H) -> doc.GradientCheck:
             picks = np.arange(flat.size)
         entries: list[doc.EntryCheck] = []
         for k in picks.tolist():
-            numeric = _difference(t, leaf.id, values, int(k), h)
+            plus, minus = _perturbed(t, leaf.id, values, int(k), h)
+            fp, fm = float(plus[t.output]), float(minus[t.output])
+            numeric = (fp - fm) / (2 * h)
+            one_sided = (fp - f) / h
             analytic = float(leaf.grad.reshape(-1)[k])
             err = relative_error(analytic, numeric)
             ok = err <= GRADCHECK_RTOL or abs(analytic - numeric) <= GRADCHECK_ATOL
             index = [int(i) for i in np.unravel_index(k, leaf.shape)] if leaf.shape else []
+            note = _kink_note(kinked, values, minus, plus, h, theta_sides)
             entries.append({"index": index, "analytic": analytic, "numeric": numeric,
-                            "rel_error": err, "passed": ok})
+                            "rel_error": err, "passed": ok, "f_plus": fp, "f_minus": fm,
+                            "one_sided": one_sided, "one_sided_rel_error": relative_error(analytic, one_sided),
+                            "kink": note is not None, "note": note})
         report.append({"node": leaf.id, "name": leaf.name, "shape": list(leaf.shape),
                        "sampled": sampled, "checked": len(entries), "size": int(flat.size),
                        "max_rel_error": max((e["rel_error"] for e in entries), default=0.0),
                        # None: the budget ran out before this leaf (not checked, not passed)
                        "passed": all(e["passed"] for e in entries) if entries else None,
                        "entries": entries})
-    return {"h": h, "rtol": GRADCHECK_RTOL, "atol": GRADCHECK_ATOL,
+    checked = [e for r in report for e in r["entries"]]
+    return {"h": h, "rtol": GRADCHECK_RTOL, "atol": GRADCHECK_ATOL, "f": f,
             "passed": all(r["passed"] is not False for r in report),
+            "kinks": sum(1 for e in checked if e["kink"]),
+            "passed_away_from_kinks": all(e["passed"] for e in checked if not e["kink"]),
             "unchecked_leaves": sum(1 for r in report if r["passed"] is None), "leaves": report}
 
 
@@ -75,17 +115,52 @@ def _allocate(sizes: list[int]) -> list[int]:
     return counts
 
 
-def _difference(t: Trace, leaf: int, values: list, k: int, h: float) -> float:
+def _perturbed(t: Trace, leaf: int, values: list, k: int, h: float) -> tuple[list, list]:
+    """Every node's value with entry k of the leaf stepped by +h, and by −h."""
     base = values[leaf]
     plus, minus = base.copy(), base.copy()
     plus.reshape(-1)[k] += h
     minus.reshape(-1)[k] -= h
     try:
-        fp = evaluate(t._graph, {leaf: plus}, values)[t.output]
-        fm = evaluate(t._graph, {leaf: minus}, values)[t.output]
+        return evaluate(t._graph, {leaf: plus}, values), evaluate(t._graph, {leaf: minus}, values)
     except FloatingPointError:
         node = t.nodes[leaf]
         raise ProgramError(f"the gradient check stepped '{node.name or node.label}' by ±{h:g} into a "
                            "numeric error (e.g. a log or square root at its domain's edge)",
                            node.line, node.col) from None
-    return float((fp - fm) / (2 * h))
+
+
+def _kinked_ops(t: Trace) -> list[Node]:
+    """The kinked ops the output depends on, in id order."""
+    needed = bytearray(len(t.nodes))
+    needed[t.output] = 1
+    for node in reversed(t.nodes):
+        if needed[node.id]:
+            for i in node.inputs:
+                needed[i] = 1
+    return [n for n in t.nodes if n.kind == "op" and n.op in KINKS and needed[n.id]]
+
+
+def _sides(node: Node, values: list) -> list[np.ndarray]:
+    """The side of each of the node's kinks its input is on (−1, 0 or 1, entry by entry)."""
+    return [np.sign(d) for d in KINKS[node.op]([values[i] for i in node.inputs], node.attrs)]
+
+
+def _kink_note(kinked: list[Node], values: list, minus: list, plus: list, h: float,
+               at_theta: dict[int, list[np.ndarray]]) -> str | None:
+    """Why the difference may miss, if θ ± h carries a kinked op's input across its kink.
+    `at_theta` keeps each node's sides at θ, worked out once."""
+    for node in kinked:
+        if plus[node.id] is values[node.id] and minus[node.id] is values[node.id]:
+            continue                                    # not downstream of this entry
+        if node.id not in at_theta:
+            at_theta[node.id] = _sides(node, values)
+        for lo, mid, hi in zip(_sides(node, minus), at_theta[node.id], _sides(node, plus)):
+            if np.any((lo != mid) | (mid != hi)):
+                where = f"{node.label} on line {node.line}"
+                what = ("its inputs change order" if node.op in ("maximum", "minimum")
+                        else "its input crosses " + ("±1" if node.op == "hardtanh" else "0"))
+                return (f"θ ± h straddles the kink of {where}: between θ − {h:g} and θ + {h:g} {what}, "
+                        "so the two-sided difference averages the slopes on both sides and need not "
+                        "match the analytic gradient, which uses the derivative the op defines at θ")
+    return None

@@ -16,7 +16,9 @@ MAX_ELEMENTS = 1_000_000            # elements in any one tensor
 MAX_TOTAL_ELEMENTS = 8_000_000      # elements summed over all nodes of one graph
 MAX_SEED = 2**32 - 1                # largest seed= accepted by randn/xavier
 JACOBIAN_MAX_ENTRIES = 64           # a step shows the local Jacobian up to this size
-GRADCHECK_H = 1e-4                  # step of the two-sided difference
+GRADCHECK_H = 1e-4                  # step of the two-sided difference (the default)
+GRADCHECK_H_MIN = 1e-10             # smallest step accepted (below, rounding swamps the difference)
+GRADCHECK_H_MAX = 1.0               # largest step accepted
 GRADCHECK_ENTRIES_PER_LEAF = 12     # entries checked per leaf (sampled beyond this)
 GRADCHECK_MAX_ENTRIES = 96          # entries checked over all leaves
 GRADCHECK_RTOL = 1e-5               # relative error that passes

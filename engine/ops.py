@@ -121,13 +121,61 @@ def matmul_shape(shapes: Sequence[Shape], attrs: dict) -> Shape:
     a, b = shapes
     if not a or not b:
         raise ShapeError(f"@ needs vectors or matrices, got {fmt_shape(a)} @ {fmt_shape(b)}; use * for scalars")
-    inner_a = a[-1]
-    inner_b = b[0]
-    if inner_a != inner_b:
-        raise ShapeError(
-            f"shape mismatch: {fmt_shape(a)} @ {fmt_shape(b)}: inner dimensions {inner_a} and {inner_b} differ"
-        )
+    if a[-1] != b[0]:
+        raise ShapeError(matmul_mismatch(Operand("the left side", a), Operand("the right side", b)))
     return tuple(a[:-1]) + tuple(b[1:])
+
+
+@dataclass(frozen=True)
+class Operand:
+    """One side of a failed @, as the message names it: its text, shape, the line that made
+    it (0: unknown) and, for a leaf made by xavier, its sizes."""
+    text: str
+    shape: Shape
+    line: int = 0
+    xavier: tuple[int, int] | None = None
+
+
+def matmul_mismatch(left: Operand, right: Operand) -> str:
+    """Why `left @ right` has no shape: both shapes, where each was made, and what would fit."""
+    a, b = left.shape, right.shape
+    L, R = left.text, right.text
+    msg = (f"shape mismatch: {L} {fmt_shape(a)} @ {R} {fmt_shape(b)}: the last dimension of {L} ({a[-1]}) "
+           f"must equal the first of {R} ({b[0]})")
+    made = [f"{o.text} {fmt_shape(o.shape)} made on line {o.line}" for o in (left, right) if o.line]
+    if made:
+        msg += "; " + ", ".join(made)
+    hints = []
+    if len(a) == 1 and len(b) == 1:
+        hints.append("a dot product needs two vectors of the same length")
+    if len(a) == 2 and a[0] == b[0]:
+        hints.append(f"{_t(L)} @ {R} fits")
+    if len(b) == 2 and a[-1] == b[1]:
+        hints.append(f"{L} @ {_t(R)} fits")
+    if len(b) == 2 and len(a) == 1 and b[1] == a[0]:
+        hints.append(f"{R} @ {L} fits")
+    elif len(a) == 2 and len(b) == 2 and b[1] == a[0]:
+        hints.append(f"{R} @ {L} fits")
+    if left.xavier is not None:             # W @ x: W's n_in is the length of x
+        n_out, n_in = left.xavier
+        k = b[0]
+        want = (n_in, n_out) if n_out == k else (n_out, k)
+        hints.append(f"xavier(n_out, n_in) makes an n_out × n_in matrix, so {L} = xavier({n_out}, {n_in}) "
+                     f"takes inputs of length {n_in}; for {L} @ {R} write xavier({want[0]}, {want[1]})")
+    if right.xavier is not None:            # x @ W: W's rows meet the last dimension of x
+        n_out, n_in = right.xavier
+        k = a[-1]
+        want = (n_in, n_out) if n_in == k else (k, n_in)
+        hints.append(f"xavier(n_out, n_in) makes an n_out × n_in matrix, so {R} = xavier({n_out}, {n_in}) "
+                     f"has {n_out} rows; for {L} @ {R} write xavier({want[0]}, {want[1]})")
+    if hints:
+        msg += ". Hint: " + "; or ".join(hints)
+    return msg
+
+
+def _t(text: str) -> str:
+    """text.T, in brackets when text is more than a name."""
+    return f"{text}.T" if text.isidentifier() else f"({text}).T"
 
 
 def transpose_shape(shapes: Sequence[Shape], attrs: dict) -> Shape:

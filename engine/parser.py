@@ -16,9 +16,12 @@ leaf keeps its value fixed (no gradient), as for pre-trained word vectors.
 from __future__ import annotations
 
 import ast
-import re
 import difflib
+import io
+import keyword
 import math
+import re
+import tokenize
 from typing import Any, Callable
 
 import numpy as np
@@ -27,7 +30,7 @@ from .errors import ProgramError, ShapeError
 from .graph import Graph, Node
 from .limits import (MAX_DEPTH, MAX_DIMS, MAX_NUMBER_CHARS, MAX_NUMBER_MAGNITUDE, MAX_SEED, MAX_SOURCE_CHARS,
                      MAX_STATEMENTS)
-from .ops import FUNCTIONS, INITS, OPS, REQUIRED, Op, broadcast, same_shape
+from .ops import FUNCTIONS, INITS, OPS, REQUIRED, Op, Operand, broadcast, matmul_mismatch, same_shape
 from .shapes import fmt_shape
 
 BINOPS: dict[type, str] = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "div",
@@ -140,11 +143,19 @@ class Builder:
             try:
                 shape = OPS[op].shape([n.shape for n in inputs], attrs)
             except ShapeError as e:
+                if op == "matmul" and all(n.shape for n in inputs):
+                    raise self.error(at, f"{label}: " + matmul_mismatch(*map(self.operand_of, inputs))) from None
                 raise self.error(at, f"{label}: {e}") from None
         line, col, end_line, end_col, expr = self.span(at)
         node = Node(len(self.graph.nodes), op, kind, [n.id for n in inputs], tuple(shape), attrs,
                     line, col, end_line, end_col, expr, label, [], False, literal)
         return self.graph.add(node)
+
+    def operand_of(self, node: Node) -> Operand:
+        """How a shape error names an input: its name (else its text), shape and line."""
+        text = node.name or (node.expr if len(node.expr) <= 40 else node.expr[:39] + "…")
+        dims = node.attrs.get("dims") if node.kind == "leaf" and node.attrs.get("init") == "xavier" else None
+        return Operand(text, node.shape, node.line, tuple(dims) if dims else None)
 
     def make_number(self, at: ast.AST, op: str, kind: str, inputs: list[int], attrs: dict, label: str,
                     literal: float | None = None) -> Node:
@@ -579,12 +590,79 @@ def parse(source: str) -> ast.Module:
         if "integer string conversion" in msg:    # Python's own cap on int literals
             msg = f"a number literal is too long; the limit is {MAX_NUMBER_CHARS} characters"
             return _raise(ProgramError(msg, e.lineno or 1, e.offset or 1))
+        if msg.startswith("invalid syntax"):
+            better = _explain_invalid_syntax(source, e.lineno or 1)
+            if better is not None:
+                return _raise(better)
         return _raise(ProgramError(f"syntax error: {msg}", e.lineno or 1, e.offset or 1))
     except (RecursionError, MemoryError):
         return _raise(ProgramError(f"the program nests too deeply to read; keep expressions under "
                                    f"{MAX_DEPTH} levels", *_deepest(source)))
     except ValueError as e:      # e.g. NUL bytes in the source
         return _raise(ProgramError(f"cannot read the program: {e}", 1, 1))
+
+
+# Where a name may stand: after these, or before these (a keyword there was meant as a name).
+_BEFORE_OPERAND = {"=", "(", "[", ",", "+", "-", "*", "/", "@", "**", ";"}
+_AFTER_OPERAND = {"=", "+", "-", "*", "/", "@", "**", ")", "]", ",", ".", "[", ";"}
+_VALUES = {"True", "False", "None"}             # keywords that are values, not syntax
+
+
+def _explain_invalid_syntax(source: str, line: int) -> ProgramError | None:
+    """A clearer message for Python's bare "invalid syntax", read from the tokens of the
+    statement it points into: a keyword used as a name, or two operands with no operator
+    between them. None when neither is there."""
+    tokens: list[tokenize.TokenInfo] = []
+    try:
+        for tok in tokenize.generate_tokens(io.StringIO(source).readline):
+            if tok.type == tokenize.NEWLINE:
+                if tok.start[0] >= line:
+                    break                       # the end of the statement the error is in
+                tokens = []                     # a new statement starts
+            elif tok.type not in (tokenize.NL, tokenize.COMMENT, tokenize.INDENT, tokenize.DEDENT):
+                tokens.append(tok)
+    except (tokenize.TokenError, SyntaxError):
+        pass
+    words = [t for t in tokens if t.type != tokenize.ENDMARKER]
+
+    def is_keyword(t: tokenize.TokenInfo) -> bool:
+        return t.type == tokenize.NAME and keyword.iskeyword(t.string) and t.string not in _VALUES
+
+    for k, t in enumerate(words):
+        if not is_keyword(t):
+            continue
+        before = words[k - 1].string if k else "="
+        after = words[k + 1].string if k + 1 < len(words) else ";"
+        if before in _BEFORE_OPERAND or after in _AFTER_OPERAND:
+            return ProgramError(f"'{t.string}' is a Python keyword, so it cannot be a name; "
+                                f"call it something else, such as {t.string}_ or x_{t.string}",
+                                t.start[0], t.start[1] + 1)
+    depth = 0
+    opened: list[int] = []                      # where each open bracket is, for w(x) y
+    for k, (prev, t) in enumerate(zip(words, words[1:])):
+        if prev.type == tokenize.OP and prev.string in "([{":
+            depth += 1
+            opened.append(k)
+        elif prev.type == tokenize.OP and prev.string in ")]}":
+            depth -= 1
+            start = opened.pop() if opened else k
+        ends = (prev.type == tokenize.NUMBER or (prev.type == tokenize.NAME and not is_keyword(prev))
+                or (prev.type == tokenize.OP and prev.string in ")]"))
+        starts = t.type == tokenize.NUMBER or (t.type == tokenize.NAME and not is_keyword(t))
+        if ends and starts:
+            a, b = prev.string, t.string
+            if prev.string in ")]":             # the whole call or bracket: w(x), (a + b)
+                first = start - 1 if start and words[start - 1].type == tokenize.NAME else start
+                if words[first].start[0] == prev.end[0]:
+                    a = words[first].line[words[first].start[1]:prev.end[1]]
+            numbers = tokenize.NUMBER in (prev.type, t.type)
+            ways = f"{a} * {b}" if numbers else f"{a} * {b} (elementwise) or {a} @ {b} (matrix product)"
+            if depth > 0:
+                what = f"an operator or a comma is missing between {a} and {b}: write {ways}, or {a}, {b} for two items"
+            else:
+                what = f"an operator is missing between {a} and {b}: write {ways}"
+            return ProgramError(what, t.start[0], t.start[1] + 1)
+    return None
 
 
 def _raise(e: ProgramError) -> Any:

@@ -258,12 +258,14 @@ def test_openapi_shows_the_trace_document_records(client):
     assert fields(backward["contributions"]["items"]) == {"from", "downstream"}
     assert fields(answer["messages"]["items"]) == {"level", "line", "col", "message"}
     check = next(s for s in answer["gradcheck"]["anyOf"] if "$ref" in s)
-    assert fields(check) == {"h", "rtol", "atol", "passed", "unchecked_leaves", "leaves"}
+    assert fields(check) == {"h", "rtol", "atol", "f", "passed", "kinks", "passed_away_from_kinks",
+                             "unchecked_leaves", "leaves"}
     leaf = schemas["GradientCheck"]["properties"]["leaves"]["items"]
     assert fields(leaf) == {"node", "name", "shape", "size", "checked", "sampled", "max_rel_error",
                             "passed", "entries"}
     assert fields(schemas["LeafCheck"]["properties"]["entries"]["items"]) == {
-        "index", "analytic", "numeric", "rel_error", "passed"}
+        "index", "analytic", "numeric", "rel_error", "passed", "f_plus", "f_minus", "one_sided",
+        "one_sided_rel_error", "kink", "note"}
     # values: a number, "nan"/"inf"/"-inf", or nested lists of them
     value = schemas["Value"]["anyOf"]
     assert {"type": "number"} in value and {"items": {"$ref": "#/components/schemas/Value"}, "type": "array"} in value

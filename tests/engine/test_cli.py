@@ -22,9 +22,11 @@ NODE_KEYS = {"id", "op", "kind", "label", "name", "names", "symbol", "latex", "i
 FORWARD_KEYS = {"phase", "node", "value"}
 BACKWARD_KEYS = {"phase", "node", "op", "upstream", "contributions", "edges", "intuition", "sum_rule"}
 EDGE_KEYS = {"input", "position", "local", "local_shape", "downstream", "skipped", "rule"}
-GRADCHECK_KEYS = {"h", "rtol", "atol", "passed", "unchecked_leaves", "leaves"}
+GRADCHECK_KEYS = {"h", "rtol", "atol", "f", "passed", "kinks", "passed_away_from_kinks", "unchecked_leaves",
+                  "leaves"}
 LEAF_KEYS = {"node", "name", "shape", "size", "checked", "sampled", "max_rel_error", "passed", "entries"}
-ENTRY_KEYS = {"index", "analytic", "numeric", "rel_error", "passed"}
+ENTRY_KEYS = {"index", "analytic", "numeric", "rel_error", "passed", "f_plus", "f_minus", "one_sided",
+              "one_sided_rel_error", "kink", "note"}
 
 
 def run(*args: str, stdin: str | bytes | None = None) -> subprocess.CompletedProcess:

@@ -252,7 +252,8 @@ def test_inline_numbers_are_constants_and_constructors_are_leaves() -> None:
 def test_gradcheck_report_structure_and_pass() -> None:
     t = trace(LECTURE)
     report = gradcheck(t)
-    assert set(report) == {"h", "rtol", "atol", "passed", "unchecked_leaves", "leaves"}
+    assert set(report) == {"h", "rtol", "atol", "f", "passed", "kinks", "passed_away_from_kinks",
+                           "unchecked_leaves", "leaves"}
     assert report["unchecked_leaves"] == 0
     assert report["h"] == 1e-4 and report["rtol"] == 1e-5 and report["atol"] == 1e-7
     assert report["passed"] is True

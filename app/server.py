@@ -2,7 +2,7 @@
 
 uvicorn alone keeps a connection open for as long as its client sends half a request,
 and its concurrency limit counts every open connection, so one client holding enough
-silent connections shut everyone else out. Here, per connection:
+silent connections would shut everyone else out. Here, per connection:
 
 - the request line and headers must arrive within ``HEADER_TIMEOUT_S`` (counted from the
   connection's start, or from the end of its previous answer); then it is closed;

@@ -3,11 +3,9 @@ from __future__ import annotations
 
 import argparse
 
-import uvicorn
-
 import drawing as renderer
 
-from .limits import settings
+from .server import serve
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -15,12 +13,13 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m app", description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument("--log-level", default="warning",
+                        choices=["critical", "error", "warning", "info", "debug", "trace"])
     args = parser.parse_args(argv)
-    print(f"Backprop Studio: open http://{args.host}:{args.port}/ in your browser", flush=True)
+    print(f"Backprop Studio is running at http://{args.host}:{args.port}/  (Ctrl+C stops it)", flush=True)
     if not renderer.graphviz_available():
         print("warning: " + renderer.INSTALL_HINT, flush=True)
-    uvicorn.run("app.main:app", host=args.host, port=args.port,
-                limit_concurrency=settings().max_connections)   # beyond: 503 at once
+    serve(args.host, args.port, log_level=args.log_level)   # limits: app/limits.py, BACKPROP_*
 
 
 if __name__ == "__main__":

@@ -30,8 +30,10 @@ JOB_TIMEOUT_S = 30.0                # whole request (parse, run, serialize, draw
 RENDER_TIMEOUT_S = 10.0             # one Graphviz run; then `dot` is killed and the trace has no SVG
 WORKER_MEMORY_BYTES = 6 * 1024**3   # address space of one worker process (beyond: a clear 422)
 
-# --- connections (uvicorn)
-MAX_CONNECTIONS = 256               # concurrent connections and requests; beyond: 503
+# --- connections (app/server.py)
+MAX_CONNECTIONS = 256               # connections served at once; beyond: 503
+MAX_CONNECTIONS_PER_CLIENT = 64     # of those, from one client address; beyond: 503
+HEADER_TIMEOUT_S = 5.0              # time to send a request's line and headers; then closed
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,8 @@ class Settings:
     render_timeout_s: float = RENDER_TIMEOUT_S
     worker_memory_bytes: int = WORKER_MEMORY_BYTES
     max_connections: int = MAX_CONNECTIONS
+    max_connections_per_client: int = MAX_CONNECTIONS_PER_CLIENT
+    header_timeout_s: float = HEADER_TIMEOUT_S
 
 
 def settings(env: dict[str, str] | None = None, **overrides: object) -> Settings:

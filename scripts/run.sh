@@ -7,7 +7,6 @@ bash scripts/setup.sh || true     # without `dot` the app still starts and says 
 .venv/bin/python -c 'import app' 2>/dev/null || { echo "[run] the install did not finish; see the messages above" >&2; exit 1; }
 HOST=${HOST:-127.0.0.1}
 PORT=${PORT:-8000}
-echo "Backprop Studio is running at http://$HOST:$PORT/  (Ctrl+C stops it)"
-# Connections beyond BACKPROP_MAX_CONNECTIONS (app/limits.py) get a 503 at once.
-exec .venv/bin/python -m uvicorn app.main:app --host "$HOST" --port "$PORT" --log-level warning \
-  --limit-concurrency "${BACKPROP_MAX_CONNECTIONS:-256}"
+# app/server.py: uvicorn with the header timeout, the connection caps and JSON errors
+# (limits in app/limits.py, each overridable with BACKPROP_<NAME>).
+exec .venv/bin/python -m app --host "$HOST" --port "$PORT"

@@ -31,11 +31,12 @@ def _free_port() -> int:
 
 
 def _serve(env: dict | None = None):
-    """Start uvicorn on a free loopback port; yields its base URL, stops it afterwards."""
+    """Start the app as scripts/run.sh does (`python -m app`, app/server.py) on a free
+    loopback port; yields its base URL, stops it afterwards."""
     port = _free_port()
     errlog = _tempfile.TemporaryFile()          # a file, not a pipe: a full pipe would block uvicorn
     proc = _subprocess.Popen(
-        [_sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--port", str(port)],
+        [_sys.executable, "-m", "app", "--host", "127.0.0.1", "--port", str(port)],
         cwd=_REPO, stdout=_subprocess.DEVNULL, stderr=errlog, env=env)
     url = f"http://127.0.0.1:{port}"
     deadline = _time.monotonic() + 30

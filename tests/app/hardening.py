@@ -35,7 +35,7 @@ def free_port() -> int:
 
 
 class Server:
-    """A uvicorn child process serving ``app.main:app`` on a free loopback port."""
+    """A child process serving the app (``python -m app``) on a free loopback port."""
 
     def __init__(self, proc: subprocess.Popen, url: str, log) -> None:
         self.proc, self.url, self.log = proc, url, log
@@ -101,9 +101,8 @@ def running_server(**limits: object) -> Iterator[Server]:
         env["BACKPROP_" + name.upper()] = str(value)
     port = free_port()
     log = tempfile.TemporaryFile()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--port", str(port),
-         "--limit-concurrency", str(limits.get("max_connections", 256)), "--log-level", "warning"],
+    proc = subprocess.Popen(                   # started as scripts/run.sh starts it
+        [sys.executable, "-m", "app", "--host", "127.0.0.1", "--port", str(port)],
         cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
     server = Server(proc, f"http://127.0.0.1:{port}", log)
     deadline = time.monotonic() + 60

@@ -8,6 +8,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from engine import document as doc
 
 LECTURE_SOURCE = "x = 1.0; y = 2.0; z = 0.0\nf = (x + y) * max(y, z)"
+Direction = Literal["auto", "LR", "TB"]
+DIRECTION_HELP = ("How the graph is laid out: LR (left to right), TB (top to bottom), or auto "
+                  "(chosen from the graph's shape, so that a small graph fits the page readable).")
 
 
 class TraceRequest(BaseModel):
@@ -19,6 +22,7 @@ class TraceRequest(BaseModel):
                         examples=[LECTURE_SOURCE])
     gradcheck: bool = Field(False, description="Also compare every leaf's gradient with "
                                                "two-sided finite differences.")
+    direction: Direction = Field("auto", description=DIRECTION_HELP)
 
 
 class RenderRequest(BaseModel):
@@ -30,6 +34,7 @@ class RenderRequest(BaseModel):
     format: Literal["svg", "png", "pdf", "dot"] = Field("svg", description="File format.")
     step: int | None = Field(None, ge=0, description="Draw the graph after this many steps "
                                                      "(0: nothing computed). Omitted: fully computed.")
+    direction: Direction = Field("auto", description=DIRECTION_HELP)
 
 
 class ErrorResponse(BaseModel):
@@ -80,6 +85,8 @@ class TraceResponse(BaseModel):
     svg: str | None = Field(description="The fully computed graph as SVG; node groups have "
                                         "ids `node-<id>`, edges `edge-<input>-<node>-<position>`.")
     svg_error: str | None = Field(description="Why there is no SVG (e.g. Graphviz is missing).")
+    direction: Literal["LR", "TB"] = Field(description="How `svg` is laid out: LR (left to "
+                                                      "right) or TB (top to bottom).")
     gradcheck: doc.GradientCheck | None = Field(None, description="Present when asked for.")
 
 

@@ -5,8 +5,7 @@ import { state } from "./state.js";
 import { $ } from "./dom.js";
 import { updateMinimap } from "./minimap.js";
 
-const MIN_READABLE_SCALE = 0.75;  // screen pixels per point below which labels are hard to read
-const START_SCALE = 0.9;          // where a graph too big to fit starts: comfortably readable
+const MIN_TEXT_PX = 11;           // node text is never shown smaller than this at the start
 const MAX_INITIAL_SCALE = 1.5;
 const MAX_ZOOM = 8;               // screen pixels per point, zoomed in the most
 const ZOOM_SETTLE = 150;          // ms after the last wheel event: the drawing is drawn at its new scale
@@ -21,10 +20,12 @@ export function visibleArea(v = state.view.rect) {
 }
 
 /** The view a newly installed drawing starts at, in the graph box `box`. The whole graph
- *  when it is readable that way; a big graph fitted whole would be too small to read: it
- *  starts at a readable zoom on its left (where the forward pass starts), with the overview
- *  map showing the rest, and the view then follows the current step. */
-export function startView(box) {
+ *  when its node text is MIN_TEXT_PX or more that way; a bigger graph starts with its node
+ *  text at that size, at its start (where the forward pass starts: its left, or its top
+ *  when laid out top to bottom, over the column of the output `spine`, a box), with the
+ *  overview map showing the rest, and the view then follows the current step.
+ *  `nodeFont`: the node text's size in drawing units. */
+export function startView(box, nodeFont, direction, spine) {
   const view = state.view, full = state.drawing.bounds;
   view.fitRect = { ...full };
   view.rect = { ...full };
@@ -32,9 +33,13 @@ export function startView(box) {
   const fit = view.fitRect;
   const cw = view.box.w, ch = view.box.h;
   const scale = Math.min(cw / fit.w, ch / fit.h);
-  if (cw > 0 && scale < MIN_READABLE_SCALE) {
-    const w = cw / START_SCALE, h = ch / START_SCALE;
-    view.rect = { x: fit.x, y: fit.y + (fit.h - h) / 2, w, h };
+  const readable = MIN_TEXT_PX / (nodeFont || MIN_TEXT_PX);
+  if (cw > 0 && scale < readable) {
+    const w = cw / readable, h = ch / readable;
+    const mid = spine ? spine.x + spine.w / 2 : fit.x + fit.w / 2;
+    view.rect = direction === "TB"
+      ? { x: Math.max(fit.x, Math.min(fit.x + fit.w - w, mid - w / 2)), y: fit.y, w, h }
+      : { x: fit.x, y: fit.y + (fit.h - h) / 2, w, h };
   } else if (cw > 0 && scale > MAX_INITIAL_SCALE) {      // a tiny graph: don't blow it up
     const w = cw / MAX_INITIAL_SCALE, h = ch / MAX_INITIAL_SCALE;
     view.rect = { x: fit.x - (w - fit.w) / 2, y: fit.y - (h - fit.h) / 2, w, h };

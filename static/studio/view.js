@@ -115,10 +115,12 @@ export function zoom(factor, cx, cy, { quick = false } = {}) {
   const v = view.rect, fit = view.fitRect;
   // In as far as MAX_ZOOM screen pixels per point (or a 25th of the fitted view on a small
   // graph), out to four times the fitted view; a step never goes the other way (on a graph
-  // too big to fit, a 25th of the whole drawing is wider than the starting view).
-  const minW = Math.min(fit.w / 25, (view.box.w || fit.w) / MAX_ZOOM), maxW = fit.w * 4;
-  const w = factor < 1 ? Math.max(v.w * factor, Math.min(v.w, minW)) : Math.min(v.w * factor, Math.max(v.w, maxW));
-  const f = w / v.w;
+  // too big to fit, a 25th of the whole drawing is wider than the starting view). Widths
+  // as seen in the box: a tall drawing's own width is far less than its fitted view's.
+  const seen = visibleArea(v).w, fitSeen = visibleArea(fit).w;
+  const minW = Math.min(fitSeen / 25, (view.box.w || fitSeen) / MAX_ZOOM), maxW = fitSeen * 4;
+  const w = factor < 1 ? Math.max(seen * factor, Math.min(seen, minW)) : Math.min(seen * factor, Math.max(seen, maxW));
+  const f = w / seen;
   if (cx === undefined) { cx = v.x + v.w / 2; cy = v.y + v.h / 2; }
   view.rect = { x: cx - (cx - v.x) * f, y: cy - (cy - v.y) * f, w: v.w * f, h: v.h * f };
   applyView({ quick });

@@ -18,13 +18,16 @@ from .jsondoc import json_bytes
 from .security import sanitize_svg
 
 
-def trace_body(source: str, gradcheck: bool = False, h: float = GRADCHECK_H) -> bytes:
+def trace_body(source: str, gradcheck: bool = False, h: float = GRADCHECK_H,
+               direction: str = "auto") -> bytes:
     """The /api/trace answer: the engine's document, the display model and the SVG."""
     t = run_trace(source)
     doc = t.to_dict()
     doc["display"] = renderer.display_model(doc)
+    doc["direction"] = renderer.resolve_direction(doc, direction, doc["display"])
     try:
-        svg = renderer.render(doc, "svg", None, highlight=False, model=doc["display"])
+        svg = renderer.render(doc, "svg", None, highlight=False, model=doc["display"],
+                              direction=doc["direction"])
         doc["svg"], doc["svg_error"] = sanitize_svg(svg).decode("utf-8"), None
     except renderer.RenderError as exc:
         doc["svg"], doc["svg_error"] = None, str(exc)
@@ -32,10 +35,11 @@ def trace_body(source: str, gradcheck: bool = False, h: float = GRADCHECK_H) -> 
     return json_bytes(doc)
 
 
-def render_body(source: str, format: str = "svg", step: int | None = None) -> bytes:
+def render_body(source: str, format: str = "svg", step: int | None = None,
+                direction: str = "auto") -> bytes:
     """The /api/render answer: the graph after ``step`` steps as a file of ``format``."""
     doc = run_trace(source).to_dict()
-    data = renderer.render(doc, format, step)
+    data = renderer.render(doc, format, step, direction=direction)
     return sanitize_svg(data) if format == "svg" else data
 
 

@@ -66,7 +66,7 @@ async def trace_program(req: TraceRequest, request: Request) -> Response:
     """Run the program forward and backward; every step is recorded for the page to replay."""
     # The work (app/jobs.py) runs in a worker process, which hands back the finished JSON.
     body = await request.app.state.workers.run("trace", source=req.source, gradcheck=req.gradcheck,
-                                                 h=req.h)
+                                                 h=req.h, direction=req.direction)
     return Response(body, media_type="application/json")
 
 
@@ -80,11 +80,11 @@ async def trace_program(req: TraceRequest, request: Request) -> Response:
 async def render_program(req: RenderRequest, request: Request) -> Response:
     """The graph after the first `step` steps (0: nothing computed; omitted: all), as a file."""
     cache = request.app.state.render_cache      # a repeated request is not drawn again
-    key = (req.source, req.format, req.step)
+    key = (req.source, req.format, req.step, req.direction)
     data = cache.get(key)
     if data is None:
         data = await request.app.state.workers.run("render", source=req.source, format=req.format,
-                                                   step=req.step)
+                                                   step=req.step, direction=req.direction)
         cache.put(key, data)
     step = "final" if req.step is None else f"step-{req.step}"
     return Response(data, media_type=renderer.FORMATS[req.format], headers={

@@ -10,6 +10,9 @@ from engine.gradcheck import check_h
 from engine.limits import GRADCHECK_H, GRADCHECK_H_MAX, GRADCHECK_H_MIN
 
 LECTURE_SOURCE = "x = 1.0; y = 2.0; z = 0.0\nf = (x + y) * max(y, z)"
+Direction = Literal["auto", "LR", "TB"]
+DIRECTION_HELP = ("How the graph is laid out: LR (left to right), TB (top to bottom), or auto "
+                  "(chosen from the graph's shape, so that a small graph fits the page readable).")
 
 
 class TraceRequest(BaseModel):
@@ -25,6 +28,7 @@ class TraceRequest(BaseModel):
                      json_schema_extra={"minimum": GRADCHECK_H_MIN, "maximum": GRADCHECK_H_MAX},
                      description="The gradient check's step: (f(θ+h) − f(θ−h)) / 2h. "
                                  "Used only with `gradcheck`.")
+    direction: Direction = Field("auto", description=DIRECTION_HELP)
 
     @field_validator("h")
     @classmethod
@@ -41,6 +45,7 @@ class RenderRequest(BaseModel):
     format: Literal["svg", "png", "pdf", "dot"] = Field("svg", description="File format.")
     step: int | None = Field(None, ge=0, description="Draw the graph after this many steps "
                                                      "(0: nothing computed). Omitted: fully computed.")
+    direction: Direction = Field("auto", description=DIRECTION_HELP)
 
 
 class ErrorResponse(BaseModel):
@@ -91,6 +96,8 @@ class TraceResponse(BaseModel):
     svg: str | None = Field(description="The fully computed graph as SVG; node groups have "
                                         "ids `node-<id>`, edges `edge-<input>-<node>-<position>`.")
     svg_error: str | None = Field(description="Why there is no SVG (e.g. Graphviz is missing).")
+    direction: Literal["LR", "TB"] = Field(description="How `svg` is laid out: LR (left to "
+                                                      "right) or TB (top to bottom).")
     gradcheck: doc.GradientCheck | None = Field(None, description="Present when asked for.")
 
 

@@ -1,6 +1,7 @@
 """The `backprop-studio` command line: the engine's commands plus `render`.
 
-`backprop-studio render FILE -o out.svg|png|pdf|dot [--step K]` writes the graph as a file.
+`backprop-studio render FILE -o out.svg|png|pdf|dot [--step K] [--direction LR|TB]` writes the
+graph as a file.
 """
 from __future__ import annotations
 
@@ -31,7 +32,7 @@ def cmd_render(args: argparse.Namespace) -> int:
         return 2
     doc = trace(read_source(args.file)).to_dict()
     try:
-        data = render(doc, fmt, args.step)
+        data = render(doc, fmt, args.step, direction=args.direction)
     except (RenderError, StepOutOfRange) as exc:
         print(str(exc), file=sys.stderr)
         return 1
@@ -51,6 +52,9 @@ def add_render_command(subparsers: argparse._SubParsersAction) -> argparse.Argum
     p.add_argument("-o", "--output", required=True, help="out.svg, out.png, out.pdf or out.dot")
     p.add_argument("--step", type=int, default=None,
                    help="draw after this many steps (0: nothing computed yet)")
+    p.add_argument("--direction", choices=["auto", "LR", "TB"], default="auto",
+                   help="lay the graph out left to right (LR) or top to bottom (TB); default: "
+                        "chosen from the graph's shape")
     p.set_defaults(func=cmd_render)
     return p
 

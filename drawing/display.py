@@ -19,6 +19,9 @@ SHORT_DIGITS = 3                # significant digits of a vector entry on a labe
 MAX_HEADER_CHARS = 22
 PLACEHOLDER_VALUE = "value —"
 PLACEHOLDER_GRAD = "grad —"
+# An edge no gradient flows along, by why: into a frozen leaf, or into a constant (an inline
+# number, or an op on constants alone). Its gradient line says so instead of a value.
+INACTIVE_TEXT = {"frozen": "frozen: no ∂", "constant": "constant: no ∂"}
 
 
 def fmt_number(x: Any, digits: int = 4) -> str:
@@ -67,6 +70,13 @@ def node_id(nid: int) -> str:
     return f"node-{nid}"
 
 
+def inactive_reason(node: dict) -> str | None:
+    """Why no gradient flows into ``node`` ("frozen", "constant"), or None when one may."""
+    if node.get("frozen"):
+        return "frozen"
+    return "constant" if node["kind"] == "const" else None
+
+
 def display_model(trace: dict) -> dict:
     """What every node and edge shows, and from which step on (k ≥ *_at reveals it)."""
     nodes_by_id = {n["id"]: n for n in trace["nodes"]}
@@ -97,7 +107,8 @@ def display_model(trace: dict) -> dict:
             eid = edge_id(inp, n["id"], pos)
             edges[eid] = {"id": eid, "input": inp, "node": n["id"], "position": pos,
                           "value": short[inp], "grad": None,
-                          "value_at": None, "grad_at": None}
+                          "value_at": None, "grad_at": None,
+                          "inactive": inactive_reason(nodes_by_id[inp])}
             edges_from.setdefault(inp, []).append(edges[eid])
     for k, step in enumerate(trace["steps"], start=1):
         nid = step["node"]
@@ -114,7 +125,8 @@ def display_model(trace: dict) -> dict:
                     continue
                 e["grad_at"] = k
                 if step_edge.get("skipped"):
-                    e["grad"] = "∂ none"          # constant or frozen: the panel says which
+                    e["inactive"] = step_edge["skipped"]
+                    e["grad"] = INACTIVE_TEXT[e["inactive"]]
                 else:
                     input_shape = nodes_by_id[step_edge["input"]]["shape"]
                     e["grad"] = "∂ " + short_value(step_edge.get("downstream"), input_shape)

@@ -15,6 +15,11 @@ from .display import (PLACEHOLDER_GRAD, PLACEHOLDER_VALUE, check_step, current_n
 from .style import (COLORS, CHAR_WIDTH, EDGE_FONT_SIZE, EDGE_PENWIDTH, FONT, FONT_SIZE, NODE_PENWIDTH,
                     edge_look, node_look)
 
+DIRECTIONS = ("LR", "TB")       # left to right, top to bottom (Graphviz's rankdir)
+# Top to bottom, the edge labels sit in the gaps between ranks: closer ranks keep it short.
+_SPACING = {"LR": {"ranksep": "0.3", "nodesep": "0.3"}, "TB": {"ranksep": "0.2", "nodesep": "0.3"}}
+PAD = "0.125"                   # inches around the drawing: 9 points, so its size stays whole points
+
 
 def _escape(text: str) -> str:
     """Text safe for a DOT escString: backslashes literal, never an HTML-like label (the
@@ -45,32 +50,57 @@ def _label(lines: list[str]) -> str:
     return "\\n".join(_escape(line) for line in lines)
 
 
-def _node_size(d: dict) -> tuple[str, str]:
+def node_size(d: dict) -> tuple[str, str]:
     """Fixed width and height (inches) that fit the node's text at every step."""
     longest = max(len(d["header"]), len(d["shape"]), len(d["value"]), len(d["grad"]),
                   len(PLACEHOLDER_VALUE), len(PLACEHOLDER_GRAD), 8)
     width = longest * FONT_SIZE * CHAR_WIDTH / 72 + 0.3
-    height = 4 * FONT_SIZE * 1.2 / 72 + 0.22
+    height = 4 * FONT_SIZE * 1.2 / 72 + 0.16
     return f"{width:.3f}", f"{height:.3f}"
 
 
+def spine(trace: dict) -> set[int]:
+    """The longest chain of inputs that ends at the output. Top to bottom it is drawn as one
+    straight column (a Graphviz group), the other inputs beside it, so the graph does not
+    drift sideways a step per rank."""
+    nodes = {n["id"]: n for n in trace["nodes"]}
+    depth: dict[int, int] = {}
+    for n in trace["nodes"]:                      # ids are a topological order
+        depth[n["id"]] = 1 + max((depth[i] for i in n["inputs"]), default=-1)
+    chain, at = set(), trace["output"]
+    while at is not None:
+        chain.add(at)
+        at = max(nodes[at]["inputs"], key=lambda i: (depth[i], -i), default=None)
+    return chain
+
+
 def build_dot(trace: dict, step: int | None = None, layout: dict | None = None,
-              highlight: bool = True) -> str:
+              highlight: bool = True, direction: str = "auto") -> str:
     """DOT source of the graph after ``step`` steps (None: all), pinned to ``layout`` if given.
 
-    ``highlight`` marks the node of the last applied step and its input edges.
+    ``highlight`` marks the node of the last applied step and its input edges; ``direction``
+    is "LR" (left to right), "TB" (top to bottom) or "auto" (chosen from the graph's shape).
     """
+    from .direction import choose_direction     # it reads this module's node sizes
+
     k = check_step(trace, step)
-    return dot_source(trace, display_model(trace), k, layout, highlight)
+    model = display_model(trace)
+    if direction == "auto":
+        direction = choose_direction(trace, model)
+    return dot_source(trace, model, k, layout, highlight, direction)
 
 
-def dot_source(trace: dict, model: dict, k: int, layout: dict | None, highlight: bool) -> str:
+def dot_source(trace: dict, model: dict, k: int, layout: dict | None, highlight: bool,
+               direction: str = "LR") -> str:
     """:func:`build_dot` for a checked step ``k`` and the trace's display ``model``."""
+    if direction not in DIRECTIONS:
+        raise ValueError(f"unknown direction {direction!r}; choose one of {', '.join(DIRECTIONS)}")
     current = current_node(trace, k, highlight)
+    column = spine(trace) if direction == "TB" else set()
     comment = ("Backprop Studio graph. Positions are pinned: render with `neato -n2 -Tsvg FILE`."
                if layout else "Backprop Studio graph")
     out = [f"// {comment}\n", "digraph backprop {\n",
-           "\t" + _attr_list({"rankdir": "LR", "ranksep": "0.3", "nodesep": "0.3", "pad": "0.25",
+           "\t" + _attr_list({"rankdir": direction, **_SPACING[direction], "pad": PAD,
                               "bgcolor": "white", "outputorder": "nodesfirst", "fontname": FONT}) + "\n"]
     if layout:
         out.append("\t" + _attr_list({"bb": layout["bb"]}) + "\n")
@@ -89,11 +119,13 @@ def dot_source(trace: dict, model: dict, k: int, layout: dict | None, highlight:
             "style": "rounded,filled,dashed" if d["frozen"] else "rounded,filled",
             "penwidth": look["width"],
         }
+        if d["id"] in column:
+            attrs["group"] = "spine"
         if layout:
             pos, width, height = layout["nodes"][d["svg_id"]]
             attrs.update(pos=pos, width=width, height=height)
         else:
-            attrs["width"], attrs["height"] = _node_size(d)
+            attrs["width"], attrs["height"] = node_size(d)
         out.append(f"\tn{d['id']} [{_attr_list(attrs, _label(node_lines(d, k)))}]\n")
 
     for e in model["edges"]:
@@ -103,8 +135,10 @@ def dot_source(trace: dict, model: dict, k: int, layout: dict | None, highlight:
         look = edge_look(e, k, current)
         lines = [line or " " for line in edge_lines(e, k)]
         attrs = {"id": e["id"], "class": look["class"]}
-        if look["hot"]:
+        if look["hot"] or e.get("inactive"):
             attrs.update(color=look["pen"], penwidth=look["width"])
+        if e.get("inactive"):
+            attrs["fontcolor"] = COLORS["edge_text_inactive"]
         if layout:
             attrs["pos"], attrs["lp"] = layout["edges"][e["id"]]
         out.append(f"\tn{e['input']} -> n{e['node']} [{_attr_list(attrs, _label(lines))}]\n")

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from . import dot, svg
+from .direction import choose_direction
 from .display import check_step, current_node, display_model
 from .errors import MAX_RENDER_NODES, check_size
 from .runner import graphviz_available, run_graphviz
@@ -15,8 +16,17 @@ FORMATS: dict[str, str] = {
 PNG_DPI = 144                   # PNG exports at twice screen resolution (sharp on slides)
 
 
+def resolve_direction(trace: dict, direction: str = "auto", model: dict | None = None) -> str:
+    """``direction`` as "LR" or "TB": "auto" is chosen from the graph's shape."""
+    if direction == "auto":
+        return choose_direction(trace, model if model is not None else display_model(trace))
+    if direction not in dot.DIRECTIONS:
+        raise ValueError(f"unknown direction {direction!r}; choose auto, LR or TB")
+    return direction
+
+
 def render(trace: dict, fmt: str, step: int | None = None, highlight: bool = True,
-           model: dict | None = None) -> bytes:
+           model: dict | None = None, direction: str = "auto") -> bytes:
     """The graph after ``step`` steps as ``fmt`` (svg, png, pdf or dot).
 
     SVG: the fully computed graph's drawing with each node's and edge's texts, colours and
@@ -24,28 +34,31 @@ def render(trace: dict, fmt: str, step: int | None = None, highlight: bool = Tru
     DOT, and SVG from a Graphviz whose SVG this cannot read: the step's DOT pinned to that
     drawing's layout, drawn by ``neato -n2``. DOT needs no Graphviz program: without one,
     or for a graph too large to draw here, it comes unpinned (lay it out with ``dot``).
-    ``model``: the trace's display model, if already made.
+    ``model``: the trace's display model, if already made. ``direction``: "LR" (left to
+    right), "TB" (top to bottom) or "auto" (chosen from the graph's shape).
     """
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
     k = check_step(trace, step)
     if fmt == "dot" and (not graphviz_available() or len(trace["nodes"]) > MAX_RENDER_NODES):
-        return dot.build_dot(trace, step, None, highlight).encode("utf-8")
+        return dot.build_dot(trace, step, None, highlight, direction).encode("utf-8")
     check_size(trace)                   # before any work on a graph too large to draw
     if model is None:
         model = display_model(trace)
-    drawing = svg.full_drawing(trace, model)
+    direction = resolve_direction(trace, direction, model)
+    drawing = svg.full_drawing(trace, model, direction)
     if fmt == "svg" and drawing.draws(model):
         return drawing.svg_at(model, k, current_node(trace, k, highlight)).encode("utf-8")
-    pinned = dot.dot_source(trace, model, k, drawing.layout(), highlight)
+    pinned = dot.dot_source(trace, model, k, drawing.layout(), highlight, direction)
     if fmt == "dot":
         return pinned.encode("utf-8")
     return run_graphviz("neato", ["-n2", f"-T{fmt}"] + ([f"-Gdpi={PNG_DPI}"] if fmt == "png" else []), pinned)
 
 
-def compute_layout(trace: dict) -> dict:
+def compute_layout(trace: dict, direction: str = "auto") -> dict:
     """Node positions/sizes and edge splines/label spots from the fully computed graph."""
-    return svg.full_drawing(trace, display_model(trace)).layout()
+    model = display_model(trace)
+    return svg.full_drawing(trace, model, resolve_direction(trace, direction, model)).layout()
 
 
 def clear_caches() -> None:

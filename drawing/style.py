@@ -10,6 +10,7 @@ CHAR_WIDTH = 0.62               # average glyph width as a fraction of the font 
 NODE_PENWIDTH = "1.2"           # points, node outlines
 EDGE_PENWIDTH = "1.1"           # points, edges
 HOT_PENWIDTH = "2.4"            # the output's outline; the current node and its input edges
+INACTIVE_PENWIDTH = "0.8"       # an edge no gradient flows along (into a frozen leaf or a constant)
 
 COLORS = {
     "op": ("#ffffff", "#64748b"),           # (fill, outline)
@@ -19,6 +20,8 @@ COLORS = {
     "current": ("#fff4e0", "#ea580c"),
     "edge": "#94a3b8",
     "edge_current": "#ea580c",
+    "edge_inactive": "#cbd5e1",
+    "edge_text_inactive": "#94a3b8",
     "text": "#0f172a",
     "text_pending": "#94a3b8",
     "edge_text": "#475569",
@@ -43,10 +46,13 @@ def node_look(d: dict, k: int, current: int | None) -> dict:
 
 def edge_look(e: dict, k: int, current: int | None) -> dict:
     """How an edge looks after ``k`` steps: which label lines show, and whether it leads into
-    the highlighted node (``hot``), which draws it in the highlight's colour and width."""
-    hot = current is not None and e["node"] == current
+    the highlighted node (``hot``), which draws it in the highlight's colour and width. An
+    inactive edge (no gradient flows along it) is thin and light, and is not hot at its
+    node's backward step, when nothing goes along it."""
+    inactive = e.get("inactive")
+    hot = current is not None and e["node"] == current and not (inactive and e["grad_at"] == k)
     value, grad = shows(e, k)
-    return {"value": value, "grad": grad,
-            "hot": hot, "class": "bp-edge current" if hot else "bp-edge",
-            "pen": COLORS["edge_current"] if hot else COLORS["edge"],
-            "width": HOT_PENWIDTH if hot else EDGE_PENWIDTH}
+    classes = ["bp-edge"] + (["inactive"] if inactive else []) + (["current"] if hot else [])
+    return {"value": value, "grad": grad, "hot": hot, "class": " ".join(classes),
+            "pen": COLORS["edge_current"] if hot else COLORS["edge_inactive" if inactive else "edge"],
+            "width": HOT_PENWIDTH if hot else (INACTIVE_PENWIDTH if inactive else EDGE_PENWIDTH)}

@@ -132,12 +132,13 @@ def _draw(full_dot: str) -> Drawing:
     return Drawing(out[:end], out[end:])
 
 
-def full_drawing(trace: dict, model: dict) -> Drawing:
-    """The program's drawing, fully computed (made once per program, then cached)."""
+def full_drawing(trace: dict, model: dict, direction: str = "LR") -> Drawing:
+    """The program's drawing in ``direction``, fully computed (made once per program and
+    direction, then cached)."""
     check_size(trace)
     # Laid out with every text at its longest, so nodes never move between steps; drawn with
     # no node highlighted, so no step's wider pen is baked into the shapes every step reuses.
-    return _draw(dot_source(trace, model, len(trace["steps"]), None, False))
+    return _draw(dot_source(trace, model, len(trace["steps"]), None, False, direction))
 
 
 def clear_cache() -> None:

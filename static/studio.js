@@ -13,7 +13,7 @@ import { initMinimap } from "./studio/minimap.js";
 import { showTab, renderPanel } from "./studio/panel.js";
 import { bindPanelLinks } from "./studio/panel-content.js";
 import { dropPrepared, preparing } from "./studio/prepare.js";
-import { runProgram } from "./studio/run.js";
+import { redraw, runProgram } from "./studio/run.js";
 import { copyLink, forgetHash, readHash, writeHash } from "./studio/share.js";
 import { selectNode, setStep } from "./studio/steps.js";
 import { applyView, centerOn, initPanZoom } from "./studio/view.js";
@@ -49,6 +49,7 @@ async function init() {
   $("#panel-stack").addEventListener("scroll", (e) => { if (e.target.id === "panel-node") state.panel.scrolled = e.target.scrollTop > 0; }, true);
   initControls();
   $("#btn-run").onclick = () => runProgram(0);
+  $("#btn-direction").onclick = () => state.doc.trace && redraw(state.doc.trace.direction === "TB" ? "LR" : "TB");
   $("#btn-gradcheck").onclick = runGradcheck;
   $("#tab-node").onclick = () => showTab("node");
   $("#tab-gradcheck").onclick = () => showTab("gradcheck");

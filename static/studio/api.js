@@ -8,10 +8,10 @@ export async function postJSON(url, body) {
   return { ok: res.ok, status: res.status, data };
 }
 
-/** POST /api/render: the drawing at one step as a file; the raw response. */
-export function postRender(source, format, step) {
+/** POST /api/render: the drawing at one step, laid out in `direction`, as a file; the raw response. */
+export function postRender(source, format, step, direction = "auto") {
   return fetch("/api/render", {
     method: "POST", headers: { "Content-Type": "application/json" },
-    body: JSON.stringify({ source, format, step }),
+    body: JSON.stringify({ source, format, step, direction }),
   });
 }

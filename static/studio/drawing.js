@@ -23,6 +23,7 @@ export function installGraph(doc) {
   drawing.nodeBoxes.clear();
   view.shown = null;
   enableExports(!!doc.svg);
+  showDirection(doc);
   if (!doc.svg) {
     buildMinimap(null);
     updateMinimap(null);
@@ -68,7 +69,9 @@ export function installGraph(doc) {
     drawing.edges.set(display.id, { g, val, grad, key: -1 });
   }
   measureNodes(live);
-  startView(box);
+  const first = drawing.nodes.values().next().value;
+  startView(box, first ? Number(first.texts[0]?.getAttribute("font-size")) : 0, doc.direction,
+    drawing.nodeBoxes.get(doc.output));
   buildMinimap(live);
   applyView();
 }
@@ -105,6 +108,17 @@ function splitDrawing(live, byId, doc) {
   return svgs;
 }
 
+/** The layout toggle says how the drawing is laid out, and offers the other way. */
+function showDirection(doc) {
+  const b = $("#btn-direction");
+  const tb = doc.direction === "TB";
+  b.disabled = !doc.svg;
+  b.textContent = tb ? "↓ TB" : "→ LR";
+  b.title = tb ? "Laid out top to bottom: click to lay it out left to right" : "Laid out left to right: click to lay it out top to bottom";
+  b.setAttribute("aria-label", tb ? "Layout: top to bottom (switch to left to right)" : "Layout: left to right (switch to top to bottom)");
+  $("#graph").dataset.direction = doc.direction || "";
+}
+
 /** A layer over the drawing for the moving dashes of the edges a gradient flows along: an
  *  animation inside the drawing would repaint all of it every frame, in a layer of its own
  *  only that layer is repainted. */
@@ -122,14 +136,17 @@ function flowLayer(live) {
   return { view, layer, node: null };
 }
 
-/** The flow layer shows the edges into node `id` while its gradient goes back (null: none). */
+/** The flow layer shows the edges into node `id` while its gradient goes back (null: none);
+ *  not an edge into a frozen leaf or a constant, along which no gradient goes. */
 export function showFlow(id) {
   const { flow, edges } = state.drawing;
   if (!flow || flow.node === id) return;
   flow.node = id;
   const paths = [];
   for (const i of id !== null ? state.doc.stepIndex.edgesOf.get(id) || [] : []) {
-    const rec = edges.get(state.doc.trace.display.edges[i].id);
+    const display = state.doc.trace.display.edges[i];
+    if (display.inactive) continue;
+    const rec = edges.get(display.id);
     const path = rec && rec.g.querySelector("path");
     if (path) {
       const p = svgEl("path");
@@ -168,13 +185,16 @@ export function paintNode(display, key, hasValue, hasGrad, isCurrent, isSelected
   rec.g.classList.toggle("selected", isSelected && !isCurrent);
 }
 
-/** Edge `display`'s labels and highlight as of the step shown (see showEdge in steps.js). */
+/** Edge `display`'s labels and highlight as of the step shown (see showEdge in steps.js). An
+ *  inactive edge (into a frozen leaf or a constant) is not hot while its node's gradient goes
+ *  back, as the server's drawing of that step has it. */
 export function paintEdge(display, key, showValue, showGrad, hot, backward) {
   const rec = state.drawing.edges.get(display.id);
   if (!rec || rec.key === key) return;
   rec.key = key;
   if (rec.val) rec.val.style.visibility = showValue ? "visible" : "hidden";
   if (rec.grad) rec.grad.style.visibility = showGrad ? "visible" : "hidden";
-  rec.g.classList.toggle("hot", hot);
-  rec.g.classList.toggle("backward", backward);
+  const flows = !display.inactive;
+  rec.g.classList.toggle("hot", hot && (flows || !backward));
+  rec.g.classList.toggle("backward", backward && flows);
 }

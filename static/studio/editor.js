@@ -1,16 +1,22 @@
-/* The program editor: a textarea over a mirror that marks the error, with line numbers;
- * and the error and warning boxes under it. */
+/* The program editor: a textarea over a mirror that marks the error, or the source of the
+ * node the step is at, with line numbers; and the error and warning boxes under it. */
 import { state } from "./state.js";
 import { $, el } from "./dom.js";
 
+const LINE_PX = 20;       // the editor's line height (studio.css)
+
 export const editor = {
   textarea: null, gutter: null, mirror: null,
+  // The node's mark: the mirror as the text before it, the mark, the text after it (three
+  // text nodes a step rewrites: no layout is read). `lineStarts`: each line's offset.
+  spanMark: null, lineStarts: [], marked: null, height: 0, scrollTop: 0,
 
   /** Wire the editor; Ctrl+Enter (or Cmd+Enter) calls `onRun`. */
   init(onRun) {
     this.textarea = $("#source"); this.gutter = $("#gutter"); this.mirror = $("#mirror");
     this.textarea.addEventListener("input", () => { this.clearMark(); this.refresh(); });
-    this.textarea.addEventListener("scroll", () => this.sync());
+    this.textarea.addEventListener("scroll", () => { this.scrollTop = this.textarea.scrollTop; this.sync(); });
+    new ResizeObserver(([entry]) => { this.height = entry.contentRect.height; }).observe(this.textarea);
     this.textarea.addEventListener("keydown", (e) => {
       if ((e.ctrlKey || e.metaKey) && e.key === "Enter") { e.preventDefault(); onRun(); }
     });
@@ -29,18 +35,51 @@ export const editor = {
       this.gutter.append(n === errLine ? el("span", { class: "err", text: String(n) }) : String(n), "\n");
     });
     this.mirror.textContent = "";
+    this.spanMark = null;
+    this.marked = null;
     if (error && errLine) {
       const before = lines.slice(0, errLine - 1).join("\n") + (errLine > 1 ? "\n" : "");
       const line = lines[errLine - 1] ?? "";
       const c = Math.max(0, Math.min(error.col - 1, line.length));
       const end = c < line.length ? c + Math.max(1, wordLength(line, c)) : c;
       this.mirror.append(before + line.slice(0, c),
-        el("mark", { "data-line": errLine, "data-col": error.col, text: c < line.length ? line.slice(c, end) : " " }),
+        el("mark", { class: "err", "data-line": errLine, "data-col": error.col, text: c < line.length ? line.slice(c, end) : " " }),
         line.slice(end) + "\n" + lines.slice(errLine).join("\n"));
     } else {
-      this.mirror.textContent = this.textarea.value;
+      const mark = el("mark", { class: "step" });
+      mark.append("");
+      this.mirror.append(this.textarea.value, mark, "");
+      this.spanMark = { before: this.mirror.firstChild, text: mark.firstChild, after: this.mirror.lastChild };
+      this.lineStarts = [0];
+      for (const line of lines) this.lineStarts.push(this.lineStarts[this.lineStarts.length - 1] + line.length + 1);
     }
     this.sync();
+  },
+
+  /** Mark the source of node `id` of the trace shown (its line, col, end_line, end_col),
+   *  scrolled into view; null, or a program edited since it ran: no mark. */
+  markNode(id) {
+    const { trace, source } = state.doc;
+    const node = id !== null && trace ? trace.nodes[id] : null;
+    const span = this.spanMark;
+    if (!span || id === this.marked) return;
+    this.marked = id;
+    const text = this.textarea.value;
+    const starts = this.lineStarts;
+    if (!node || !node.line || text !== source) {
+      span.before.data = text; span.text.data = ""; span.after.data = "";
+      return;
+    }
+    const start = Math.min(text.length, starts[node.line - 1] + node.col - 1);
+    const end = Math.max(start, Math.min(text.length, starts[node.end_line - 1] + node.end_col - 1));
+    span.before.data = text.slice(0, start);
+    span.text.data = text.slice(start, end);
+    span.after.data = text.slice(end);
+    // Scrolled from what is kept (the line height, the box's height, the last scroll): no layout read.
+    const top = (node.line - 1) * LINE_PX, bottom = node.end_line * LINE_PX + LINE_PX;
+    if (this.height && (top < this.scrollTop || bottom > this.scrollTop + this.height)) {
+      this.textarea.scrollTop = Math.max(0, top - this.height / 3);
+    }
   },
   sync() {
     const ta = this.textarea;

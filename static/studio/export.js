@@ -24,11 +24,11 @@ export async function exportAs(format) {
   const step = state.view.step;
   if (!trace) return;
   if (format === "json") {
-    const { svg, svg_error, display, ...doc } = trace;
+    const { svg, svg_error, display, direction, ...doc } = trace;
     download(new Blob([JSON.stringify(doc, null, 2)], { type: "application/json" }), "backprop-trace.json");
     return;
   }
-  const res = await postRender(source, format, step);
+  const res = await postRender(source, format, step, trace.direction || "auto");   // as on the page
   if (!res.ok) {
     let m = `HTTP ${res.status}`;
     try { m = (await res.json()).message; } catch (_) { /* keep status */ }

@@ -1,6 +1,6 @@
 /* Running a program: one /api/trace call, then the drawing, the order list and step k. */
 import { state } from "./state.js";
-import { $ } from "./dom.js";
+import { $, toast } from "./dom.js";
 import { postJSON } from "./api.js";
 import { stopPlay } from "./controls.js";
 import { installGraph } from "./drawing.js";
@@ -12,6 +12,21 @@ import { indexSteps, selectNode, setStep } from "./steps.js";
 export async function runProgram(step = 0) {
   try { return await runAndShow(step); }
   finally { document.body.dataset.runs = String(++state.doc.runs); }
+}
+
+/** Draw the program shown again, laid out in `direction` ("LR": left to right, "TB": top to
+ *  bottom); the step and the picked node stay. Only the drawing changes: the trace is the same. */
+export async function redraw(direction) {
+  const doc = state.doc;
+  if (!doc.trace) return false;
+  let res;
+  try { res = await postJSON("/api/trace", { source: doc.source, gradcheck: false, direction }); }
+  catch (e) { res = { ok: false, data: { message: "Cannot reach the Backprop Studio server" } }; }
+  if (!res.ok || !res.data.svg) { toast(`Cannot lay the graph out again: ${(res.data && (res.data.message || res.data.svg_error)) || "no drawing"}`); return false; }
+  Object.assign(doc.trace, { svg: res.data.svg, svg_error: res.data.svg_error, direction: res.data.direction });
+  installGraph(doc.trace);
+  setStep(state.view.step, { keepSelection: true });
+  return true;
 }
 
 async function runAndShow(step) {

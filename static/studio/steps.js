@@ -3,6 +3,7 @@
 import { state, currentStep } from "./state.js";
 import { $, el } from "./dom.js";
 import { paintEdge, paintNode, showFlow } from "./drawing.js";
+import { editor } from "./editor.js";
 import { markCurrent } from "./minimap.js";
 import { paintRow, scrollToRow, scrollToRowByLayout } from "./order.js";
 import { panelNode, renderPanel, showTab } from "./panel.js";
@@ -73,6 +74,7 @@ export function setStep(k, { keepSelection = false, hurry = false } = {}) {
   for (const i of edges) showEdge(trace.display.edges[i], current, step);
   if (state.drawing.minimap && (!prev || prev.current !== current)) markCurrent(current);
   showFlow(step && step.phase === "backward" ? current : null);
+  editor.markNode(selected !== null ? selected : current);
   view.shown = { step: view.step, current, selected };
   scrollToRowByLayout(current);
 

@@ -5,8 +5,7 @@ import { state } from "./state.js";
 import { $ } from "./dom.js";
 import { updateMinimap } from "./minimap.js";
 
-const MIN_READABLE_SCALE = 0.75;  // screen pixels per point below which labels are hard to read
-const START_SCALE = 0.9;          // where a graph too big to fit starts: comfortably readable
+const MIN_TEXT_PX = 11;           // node text is never shown smaller than this at the start
 const MAX_INITIAL_SCALE = 1.5;
 const MAX_ZOOM = 8;               // screen pixels per point, zoomed in the most
 const ZOOM_SETTLE = 150;          // ms after the last wheel event: the drawing is drawn at its new scale
@@ -21,10 +20,12 @@ export function visibleArea(v = state.view.rect) {
 }
 
 /** The view a newly installed drawing starts at, in the graph box `box`. The whole graph
- *  when it is readable that way; a big graph fitted whole would be too small to read: it
- *  starts at a readable zoom on its left (where the forward pass starts), with the overview
- *  map showing the rest, and the view then follows the current step. */
-export function startView(box) {
+ *  when its node text is MIN_TEXT_PX or more that way; a bigger graph starts with its node
+ *  text at that size, at its start (where the forward pass starts: its left, or its top
+ *  when laid out top to bottom, over the column of the output `spine`, a box), with the
+ *  overview map showing the rest, and the view then follows the current step.
+ *  `nodeFont`: the node text's size in drawing units. */
+export function startView(box, nodeFont, direction, spine) {
   const view = state.view, full = state.drawing.bounds;
   view.fitRect = { ...full };
   view.rect = { ...full };
@@ -32,9 +33,13 @@ export function startView(box) {
   const fit = view.fitRect;
   const cw = view.box.w, ch = view.box.h;
   const scale = Math.min(cw / fit.w, ch / fit.h);
-  if (cw > 0 && scale < MIN_READABLE_SCALE) {
-    const w = cw / START_SCALE, h = ch / START_SCALE;
-    view.rect = { x: fit.x, y: fit.y + (fit.h - h) / 2, w, h };
+  const readable = MIN_TEXT_PX / (nodeFont || MIN_TEXT_PX);
+  if (cw > 0 && scale < readable) {
+    const w = cw / readable, h = ch / readable;
+    const mid = spine ? spine.x + spine.w / 2 : fit.x + fit.w / 2;
+    view.rect = direction === "TB"
+      ? { x: Math.max(fit.x, Math.min(fit.x + fit.w - w, mid - w / 2)), y: fit.y, w, h }
+      : { x: fit.x, y: fit.y + (fit.h - h) / 2, w, h };
   } else if (cw > 0 && scale > MAX_INITIAL_SCALE) {      // a tiny graph: don't blow it up
     const w = cw / MAX_INITIAL_SCALE, h = ch / MAX_INITIAL_SCALE;
     view.rect = { x: fit.x - (w - fit.w) / 2, y: fit.y - (h - fit.h) / 2, w, h };
@@ -110,10 +115,12 @@ export function zoom(factor, cx, cy, { quick = false } = {}) {
   const v = view.rect, fit = view.fitRect;
   // In as far as MAX_ZOOM screen pixels per point (or a 25th of the fitted view on a small
   // graph), out to four times the fitted view; a step never goes the other way (on a graph
-  // too big to fit, a 25th of the whole drawing is wider than the starting view).
-  const minW = Math.min(fit.w / 25, (view.box.w || fit.w) / MAX_ZOOM), maxW = fit.w * 4;
-  const w = factor < 1 ? Math.max(v.w * factor, Math.min(v.w, minW)) : Math.min(v.w * factor, Math.max(v.w, maxW));
-  const f = w / v.w;
+  // too big to fit, a 25th of the whole drawing is wider than the starting view). Widths
+  // as seen in the box: a tall drawing's own width is far less than its fitted view's.
+  const seen = visibleArea(v).w, fitSeen = visibleArea(fit).w;
+  const minW = Math.min(fitSeen / 25, (view.box.w || fitSeen) / MAX_ZOOM), maxW = fitSeen * 4;
+  const w = factor < 1 ? Math.max(seen * factor, Math.min(seen, minW)) : Math.min(seen * factor, Math.max(seen, maxW));
+  const f = w / seen;
   if (cx === undefined) { cx = v.x + v.w / 2; cy = v.y + v.h / 2; }
   view.rect = { x: cx - (cx - v.x) * f, y: cy - (cy - v.y) * f, w: v.w * f, h: v.h * f };
   applyView({ quick });

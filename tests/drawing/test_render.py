@@ -353,7 +353,7 @@ def test_display_model_matches_steps(lecture):
 def test_frozen_leaf_edge_says_no_gradient():
     doc = trace("x = frozen(2.0)\ny = 3.0\nf = x * y").to_dict()
     texts = svg_texts(R.render(doc, "svg"))
-    assert texts["edge-0-2-0"] == ["2", "∂ none"]
+    assert texts["edge-0-2-0"] == ["2", "frozen: no ∂"]
     assert "frozen" in texts["node-0"][1]
 
 

@@ -39,7 +39,7 @@ def test_the_fixture_is_up_to_date_with_the_code():
 
 def test_the_fixture_covers_partial_steps_fan_out_and_a_frozen_leaf():
     lines = json.dumps(PROGRAMS, ensure_ascii=False)
-    assert "value —" in lines and "grad —" in lines and "∂ none" in lines and "frozen" in lines
+    assert "value —" in lines and "grad —" in lines and "frozen: no ∂" in lines and "frozen" in lines
     assert all(len(p["steps"]) >= 3 for p in PROGRAMS)
 
 

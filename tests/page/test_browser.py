@@ -412,11 +412,11 @@ def test_a_small_graph_is_shown_whole_and_a_big_one_has_an_overview(page):
     assert len(nodes_in_view(page)) == 6
     assert page.locator("#minimap").is_hidden()
 
-    load_example(page, "window-classifier")                   # 13 nodes: wider than the box
+    load_example(page, "window-classifier")                   # 13 nodes: larger than the box
     assert page.locator("#minimap").is_visible()
-    assert "node-12" not in nodes_in_view(page)               # the output is off to the right…
-    mm = page.locator("#minimap svg").bounding_box()
-    page.mouse.click(mm["x"] + mm["width"] - 3, mm["y"] + mm["height"] / 2)
+    assert "node-12" not in nodes_in_view(page)               # the output is off screen…
+    mark = page.locator("#minimap .mm-node.output").first.bounding_box()
+    page.mouse.click(mark["x"] + mark["width"] / 2, mark["y"] + mark["height"] / 2)
     assert "node-12" in nodes_in_view(page)                   # …one click on the overview away
     page.click("#zoom-fit")
     assert len(nodes_in_view(page)) == 13 and page.locator("#minimap").is_hidden()
@@ -608,11 +608,12 @@ def test_the_gradient_flows_along_the_edges_into_the_node_of_a_backward_step(pag
 
 
 def test_zoom_goes_the_way_asked_on_a_graph_too_big_to_fit(page):
-    """A graph too wide to fit starts at a readable zoom on its left: + zooms in (the view
-    narrows) and − zooms out, each until its limit, never the other way."""
+    """A graph too big to fit starts at a readable zoom at its start: + zooms in (the part of
+    the drawing seen narrows) and − zooms out, each until its limit, never the other way."""
     program = "a0 = 1.0\n" + "\n".join(f"a{i} = a{i - 1} * 0.5" for i in range(1, 141))   # 281 nodes
     open_studio(page, "#program=" + urllib.parse.quote(program) + "&step=0")
-    width = lambda: float(page.get_attribute("#graph", "data-view").split()[2])
+    # The width of the drawing seen in the box, in drawing units.
+    width = lambda: page.evaluate("window.studio.state.view.box.w / window.studio.state.view.drawnScale")
     start = width()
     widths = [start]
     for _ in range(15):

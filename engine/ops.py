@@ -2,8 +2,9 @@
 
 An entry says how to compute the op (numpy forward), its output shape (checked before
 anything is allocated), one vector-Jacobian product per input, and how to show it: the
-symbol on the graph, the local-derivative rule in words and LaTeX per input, and the
-gate's intuition. It also says how a program calls it: the function names, the parameters
+symbol on the graph, the rules per input (the local derivative and the downstream
+gradient, in words and LaTeX, chosen by the step's shapes and numbers, with the formulas
+they state so a test can hold them to the numbers), and the gate's intuition. It also says how a program calls it: the function names, the parameters
 (positional and keyword, with defaults), the node's label, and its scalar twin, the same
 op on plain Python floats (or that it has none). The parser's functions, argument checks
 and labels all come from here; adding an op is adding an entry and one test case.
@@ -584,7 +585,7 @@ def concat_rules(at: RuleAt) -> Rule:
         return j
     return Rule((f"∂{{o}}ₖ/∂{{x}}ⱼ = 1 where k = {start} + j, else 0: {{x}} fills entries {start} to {end - 1} of {{o}}",
                  r"\frac{\partial {{O}}_k}{\partial {{X}}_j} = \mathbb{1}[k = " + str(start) + " + j]"),
-                (f"δ[{start}:{end}]: the slice of δ at {{x}}'s place (entries {start} to {end - 1})",
+                (f"δ[{start}:{end}]: the slice of δ where {{x}} sits (entries {start} to {end - 1})",
                  r"\delta_{[" + f"{start}:{end}" + "]}"),
                 local, lambda c: c.d[start:end])
 

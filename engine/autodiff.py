@@ -17,7 +17,8 @@ from . import document as doc
 from .errors import ProgramError
 from .graph import Graph, Node
 from .limits import JACOBIAN_MAX_ENTRIES
-from .ops import INITS, OPS, SCALAR, Shape
+from .ops import INITS, OPS, SCALAR, Rule, RuleAt, Shape
+from .shapes import dims
 
 ONE = np.ones(())
 
@@ -46,7 +47,8 @@ class Edge(NamedTuple):
     local_shape: Shape
     downstream: np.ndarray | None
     skipped: doc.Skipped | None
-    rule: tuple[str, str]
+    rule: tuple[str, str]                 # the local derivative
+    downstream_rule: tuple[str, str]      # the downstream gradient ∂s/∂input
 
     def to_dict(self) -> doc.Edge:
         return edge_dicts([self])[0]
@@ -57,7 +59,7 @@ class BackwardStep:
     node: int
     op: str
     upstream: np.ndarray
-    contributions: list[tuple[int, np.ndarray]]
+    contributions: list[Contribution]
     edges: list[Edge]
     intuition: str | None
     sum_rule: str | None = None
@@ -82,17 +84,19 @@ def edge_dicts(edges: Iterable[FullEdge]) -> list[doc.Edge]:
              "local": local if local is None or type(local) is float else local.tolist(),
              "local_shape": list(shape),
              "downstream": down if down is None or type(down) is float else down.tolist(),
-             "skipped": skipped, "rule": {"text": rule[0], "latex": rule[1]}}
-            for i, pos, local, shape, down, skipped, rule in edges]
+             "skipped": skipped, "rule": {"text": rule[0], "latex": rule[1]},
+             "downstream_rule": {"text": drule[0], "latex": drule[1]}}
+            for i, pos, local, shape, down, skipped, rule, drule in edges]
 
 
 def backward_step_dict(node: int, op: str, upstream: float | np.ndarray,
-                       contributions: list[tuple[int, float | np.ndarray]], edges: Iterable[FullEdge],
+                       contributions: list[Contribution], edges: Iterable[FullEdge],
                        intuition: str | None, sum_rule: str | None) -> doc.BackwardStep:
     return {"phase": "backward", "node": node, "op": op,
             "upstream": upstream if type(upstream) is float else upstream.tolist(),
-            "contributions": [{"from": f, "downstream": d if type(d) is float else d.tolist()}
-                              for f, d in contributions],
+            "contributions": [{"from": f, "position": pos, "text": text,
+                               "downstream": d if type(d) is float else d.tolist()}
+                              for f, pos, text, d in contributions],
             "edges": edge_dicts(edges), "intuition": intuition, "sum_rule": sum_rule}
 
 
@@ -130,6 +134,8 @@ def symbol(node: Node, version: int = 0) -> tuple[str, str]:
     """(text, LaTeX) for a node in formulas; `version` primes a name bound again."""
     text, tex = _symbol(node)
     if version:
+        # A mark on a longer name goes after the whole of it: {\mathrm{museums}}'.
+        tex = tex if len(tex) == 1 else "{" + tex + "}"
         if version <= 3:
             return text + "′″‴"[version - 1], tex + "'" * version
         return f"{text}⁽{version}⁾", tex + f"^{{({version})}}"
@@ -152,14 +158,76 @@ def _symbol(node: Node) -> tuple[str, str]:
     return name, r"\mathrm{" + safe + "}"
 
 
-def rule_text(rule: tuple[str, str], out: tuple[str, str], x: tuple[str, str],
-              y: tuple[str, str] | None) -> tuple[str, str]:
-    """A rule of the op table with its placeholders ({o}, {x}, {y}; {O}, {X}, {Y} in LaTeX)
+def fill(text: tuple[str, str], out: tuple[str, str], x: tuple[str, str],
+         y: tuple[str, str] | None) -> tuple[str, str]:
+    """A text of the op table with its placeholders ({o}, {x}, {y}; {O}, {X}, {Y} in LaTeX)
     replaced by the symbols of the node and its inputs."""
     y = y or ("·", r"\cdot")
-    text = rule[0].replace("{o}", out[0]).replace("{x}", x[0]).replace("{y}", y[0])
-    tex = rule[1].replace("{O}", out[1]).replace("{X}", x[1]).replace("{Y}", y[1])
-    return text, tex
+    words = text[0].replace("{o}", out[0]).replace("{x}", x[0]).replace("{y}", y[0])
+    tex = text[1].replace("{O}", out[1]).replace("{X}", x[1]).replace("{Y}", y[1])
+    return words, tex
+
+
+SKIPPED_WHY = {
+    "constant": ("{x} is a constant written in the program: no gradient is sent to it",
+                 r"\text{no gradient: } {X} \text{ is a constant}"),
+    "frozen": ("{x} is frozen: it keeps its value, so no gradient is sent to it",
+               r"\text{no gradient: } {X} \text{ is frozen}"),
+}
+
+
+def broadcast_axes(in_shape: Shape, out_shape: Shape) -> tuple[int, ...]:
+    """The output's axes an input was copied along: leading axes it lacks, and its axes of size 1."""
+    lead = len(out_shape) - len(in_shape)
+    return tuple(range(lead)) + tuple(lead + k for k, n in enumerate(in_shape)
+                                      if n == 1 and out_shape[lead + k] != 1)
+
+
+def broadcast_words(x: str, in_shape: Shape, out_shape: Shape) -> tuple[str, str]:
+    """How an input was broadcast and what that does to its gradient, with the shapes:
+    (how it was copied, the sum that undoes it)."""
+    axes = broadcast_axes(in_shape, out_shape)
+    if not in_shape or len(axes) == len(out_shape):
+        copied = f"{x} (a single number) was broadcast to all {dims(out_shape)} entries"
+        return copied, "summed over every entry"
+    if len(out_shape) == 2 and axes == (0,):
+        copied = f"{x} ({dims(in_shape)}) was broadcast over {out_shape[0]} rows ({dims(out_shape)})"
+    elif len(out_shape) == 2 and axes == (1,):
+        copied = f"{x} ({dims(in_shape)}) was broadcast over {out_shape[1]} columns ({dims(out_shape)})"
+    else:
+        copied = f"{x} ({dims(in_shape)}) was broadcast to {dims(out_shape)}"
+    return copied, "summed over axis " + ", ".join(str(a) for a in axes)
+
+
+def rule_texts(rule: Rule, at: RuleAt, s: tuple[str, str], out: tuple[str, str], x: tuple[str, str],
+               y: tuple[str, str] | None) -> tuple[tuple[str, str], tuple[str, str]]:
+    """An edge's two texts, (local, downstream), each (words, LaTeX): the rule of the op table
+    with the node's symbols, ∂s/∂x = … for the downstream (s the traced output), entry by
+    entry for an elementwise rule, and the sum over the axes an input was broadcast along."""
+    local = fill(rule.local, out, x, y)
+    words, tex = fill(rule.downstream, out, x, y)
+    in_shape = at.in_shapes[at.pos]
+    if not at.out_shape:                      # one number: ⊙ is a plain product
+        words, tex = words.replace(" ⊙ ", " · "), tex.replace(r"\odot", r"\cdot")
+    elif rule.elementwise:
+        local = (local[0] + ", entry by entry (each entry of " + out[0] + " depends only on the matching entry of "
+                 + x[0] + ")", local[1])
+    if rule.elementwise and tuple(in_shape) != tuple(at.out_shape):
+        copied, summed = broadcast_words(x[0], in_shape, at.out_shape)
+        local = (local[0] + f"; {copied}, so every copy has this derivative", local[1])
+        words = f"{words}, {summed}: {copied}, so its gradient is the upstream {summed}"
+        axes = broadcast_axes(in_shape, at.out_shape)
+        under = ("all" if not in_shape or len(axes) == len(at.out_shape)
+                 else "axis " + ",".join(str(a) for a in axes))
+        tex = r"\sum_{\text{" + under + r"}} \left(" + tex + r"\right)"
+    lhs = (f"∂{s[0]}/∂{x[0]} = ", r"\frac{\partial " + s[1] + r"}{\partial " + x[1] + "} = ")
+    return local, (lhs[0] + words, lhs[1] + tex)
+
+
+def skipped_texts(why: doc.Skipped, x: tuple[str, str]) -> tuple[tuple[str, str], tuple[str, str]]:
+    """Both texts of an edge that carries no gradient: why."""
+    text = fill(SKIPPED_WHY[why], x, x, None)
+    return text, text
 
 
 def numeric_error(node: Node, err: FloatingPointError, phase: str) -> ProgramError:
@@ -483,12 +551,25 @@ def _numpy_edges(node: Node, nodes: list[Node], vals: list, upstream: float | np
 
 
 # A backward step with everything the document shows: (node, op name, upstream,
-# contributions [(from, downstream)], edges [(input, position, local, local shape,
-# downstream, skipped, rule)], intuition, sum rule).
+# contributions [(from, position, text, downstream)], edges [(input, position, local, local
+# shape, downstream, skipped, rule, downstream rule)], intuition, sum rule).
+Contribution = tuple[int, int, str, "float | np.ndarray"]
 FullEdge = tuple[int, int, "float | np.ndarray | None", Shape, "float | np.ndarray | None", "doc.Skipped | None",
-                 tuple[str, str]]
-FullStep = tuple[int, str, "float | np.ndarray", "list[tuple[int, float | np.ndarray]]", list[FullEdge],
+                 tuple[str, str], tuple[str, str]]
+FullStep = tuple[int, str, "float | np.ndarray", "list[Contribution]", list[FullEdge],
                  "str | None", "str | None"]
+
+ORDINALS = ("1st", "2nd", "3rd")
+
+
+def ordinal(pos: int) -> str:
+    """A 0-based input position as words: 1st, 2nd, 3rd, 4th…"""
+    return ORDINALS[pos] if pos < 3 else f"{pos + 1}th"
+
+
+def _short(expr: str) -> str:
+    expr = " ".join(expr.split())
+    return expr if len(expr) <= 40 else expr[:39] + "…"
 
 
 def steps_from_records(graph: Graph, records: list[BackwardRecord]) -> Iterator[FullStep]:
@@ -496,39 +577,58 @@ def steps_from_records(graph: Graph, records: list[BackwardRecord]) -> Iterator[
     shapes, rules, intuition and sum rule. The contributions of a node's successors are all
     recorded before its own step, in the order they were sent."""
     nodes = graph.nodes
+    vals = graph.values or [n._value for n in nodes]
     symbols = Symbols(nodes)
+    out_sym = symbols(records[0][0]) if records else ("s", "s")     # the traced output: the first step
     contributions: dict[int, list] = {}
-    rules: dict[tuple, tuple[str, str]] = {}
+    rules: dict[tuple, Rule] = {}
     for nid, up, edges in records:
         node = nodes[nid]
         full: list[FullEdge] = []
+        intuition = None
         if edges:
             op = OPS[node.op]
-            in_shapes = [nodes[i].shape for i in node.inputs]
-            out_sym = symbols(nid)
+            intuition = op.intuition
+            in_shapes = tuple(nodes[i].shape for i in node.inputs)
+            node_sym = symbols(nid)
             two = len(node.inputs) == 2
+            ins = None
             for i, pos, local, down, skipped in edges:
-                key = (node.op, pos, *in_shapes, node.shape)
-                rule = rules.get(key)
-                if rule is None:
-                    rule = rules[key] = op.rule(pos, in_shapes, node.shape)
-                other = symbols(node.inputs[1 - pos]) if two else None
-                full.append((i, pos, local, node.shape + nodes[i].shape, down, skipped,
-                             rule_text(rule, out_sym, symbols(i), other)))
+                case = ""
+                if op.case is not None and skipped is None:
+                    ins = ins or [vals[k] for k in node.inputs]
+                    case = op.case(pos, ins, vals[nid], node.attrs)
+                rule = None
+                if skipped is not None:
+                    both = skipped_texts(skipped, symbols(i))
+                else:
+                    key = (node.op, pos, in_shapes, node.shape, case, repr(node.attrs) if node.attrs else None)
+                    at = RuleAt(pos, in_shapes, node.shape, node.attrs, case)
+                    rule = rules.get(key)
+                    if rule is None:
+                        rule = rules[key] = op.rule(at)
+                    both = rule_texts(rule, at, out_sym, node_sym, symbols(i),
+                                      symbols(node.inputs[1 - pos]) if two else None)
+                full.append((i, pos, local, node.shape + nodes[i].shape, down, skipped, both[0], both[1]))
                 if skipped is None:
-                    contributions.setdefault(i, []).append((nid, down))
+                    what = (f"from {node_sym[0]} = {_short(node.expr)}, as its {ordinal(pos)} input"
+                            if len(node.inputs) > 1 else f"from {node_sym[0]} = {_short(node.expr)}")
+                    contributions.setdefault(i, []).append((nid, pos, what, down))
+                    if rule is not None and rule.elementwise and in_shapes[pos] != node.shape:
+                        copied, summed = broadcast_words(symbols(i)[0], in_shapes[pos], node.shape)
+                        intuition = f"{intuition or ''} Here {copied}, so its gradient is the upstream {summed}.".strip()
         contrib = contributions.pop(nid, [])
         sum_rule = None
         if len(contrib) > 1:
-            who = ", ".join(symbols(f)[0] for f, _ in contrib)
+            who = ", ".join(symbols(f)[0] for f, _, _, _ in contrib)
             # x * x: one node using x twice is two uses, not two nodes
-            uses = (f"feeds {len(contrib)} nodes" if len({f for f, _ in contrib}) == len(contrib)
+            uses = (f"feeds {len(contrib)} nodes" if len({f for f, _, _, _ in contrib}) == len(contrib)
                     else f"is used {len(contrib)} times")
             sum_rule = (f"{symbols(nid)[0]} {uses} ({who}); its gradient is the sum "
                         f"of their contributions: upstream = Σ downstream")
         is_op = node.kind == "op"
         yield (nid, node.op if is_op else node.kind, up, contrib, full,
-               OPS[node.op].intuition if is_op else None, sum_rule)
+               (intuition or OPS[node.op].intuition) if is_op else None, sum_rule)
 
 
 def _as_array(x: float | np.ndarray | None) -> np.ndarray | None:
@@ -537,9 +637,9 @@ def _as_array(x: float | np.ndarray | None) -> np.ndarray | None:
 
 def step_objects(graph: Graph, records: list[BackwardRecord]) -> list[BackwardStep]:
     """The recorded steps as BackwardStep objects (numbers as arrays, 0-d for a number)."""
-    return [BackwardStep(nid, op, _as_array(up), [(f, _as_array(d)) for f, d in contrib],
-                         [Edge(i, pos, _as_array(local), shape, _as_array(down), skipped, rule)
-                          for i, pos, local, shape, down, skipped, rule in edges],
+    return [BackwardStep(nid, op, _as_array(up), [(f, pos, text, _as_array(d)) for f, pos, text, d in contrib],
+                         [Edge(i, pos, _as_array(local), shape, _as_array(down), skipped, rule, drule)
+                          for i, pos, local, shape, down, skipped, rule, drule in edges],
                          intuition, sum_rule)
             for nid, op, up, contrib, edges, intuition, sum_rule in steps_from_records(graph, records)]
 

@@ -64,7 +64,7 @@ class ForwardStep(TypedDict):
 
 @_closed
 class Rule(TypedDict):
-    """A local derivative as words and as LaTeX."""
+    """A formula as words and as LaTeX."""
     text: str
     latex: str
 
@@ -82,12 +82,18 @@ class Edge(TypedDict):
     local_shape: list[int]
     downstream: Value | None
     skipped: Skipped | None
+    # The local derivative ∂node/∂input (`∂zᵢ/∂Wᵢⱼ = xⱼ`), true at this step's numbers (½ at
+    # a tie); for a skipped edge, why it carries no gradient.
     rule: Rule
+    # The downstream gradient ∂output/∂input in terms of the upstream δ (`∂s/∂W = δ xᵀ`),
+    # with the sum over the axes a broadcast input was copied along; for a skipped edge, why.
+    downstream_rule: Rule
 
 
-# A successor's share of a node's upstream gradient ("from" is a Python keyword, hence
-# the functional form).
-Contribution = _closed(TypedDict("Contribution", {"from": int, "downstream": Value}))
+# A successor's share of a node's upstream gradient: `position` is the input position it
+# came through (x * x sends two), `text` says so ("from z = x * x, as its 2nd input").
+# ("from" is a Python keyword, hence the functional form.)
+Contribution = _closed(TypedDict("Contribution", {"from": int, "position": int, "text": str, "downstream": Value}))
 
 
 @_closed

@@ -2,8 +2,9 @@
 
 An entry says how to compute the op (numpy forward), its output shape (checked before
 anything is allocated), one vector-Jacobian product per input, and how to show it: the
-symbol on the graph, the local-derivative rule in words and LaTeX per input, and the
-gate's intuition. It also says how a program calls it: the function names, the parameters
+symbol on the graph, the rules per input (the local derivative and the downstream
+gradient, in words and LaTeX, chosen by the step's shapes and numbers, with the formulas
+they state so a test can hold them to the numbers), and the gate's intuition. It also says how a program calls it: the function names, the parameters
 (positional and keyword, with defaults), the node's label, and its scalar twin, the same
 op on plain Python floats (or that it has none). The parser's functions, argument checks
 and labels all come from here; adding an op is adding an entry and one test case.
@@ -32,9 +33,12 @@ Shape = tuple[int, ...]
 Array = np.ndarray
 # vjp(i, g, out, ins, attrs) -> gradient for input i (output/broadcast shape allowed)
 Vjp = Callable[[int, Array, Array, Sequence[Array], dict], Array]
-# A rule is (words, LaTeX) with placeholders: {o} output, {x} this edge's input,
-# {y} the other input, {d} the upstream gradient; upper case for the LaTeX forms.
-Rule = tuple[str, str]
+# Words and LaTeX, with placeholders: {o} the node, {x} this edge's input, {y} the other
+# input; upper case ({O}, {X}, {Y}) in the LaTeX form. δ is the upstream gradient ∂s/∂o.
+Text = tuple[str, str]
+# case(position, input values, output value, attrs) -> which text the numbers call for
+# ("tie", "kink"), or "" for the general one.
+RuleCase = Callable[[int, Sequence[Any], Any, dict], str]
 # check(function name, input shapes) -> what is wrong with the call, or None
 CallCheck = Callable[[str, Sequence[Shape]], "str | None"]
 
@@ -73,6 +77,46 @@ class ScalarOp:
 
 
 @dataclass(frozen=True)
+class RuleAt:
+    """Where a rule is shown: the edge's input position, the shapes, the op's attributes and
+    the case its numbers fall in (see `Op.case`)."""
+    pos: int
+    in_shapes: tuple[Shape, ...]
+    out_shape: Shape
+    attrs: dict
+    case: str = ""
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One edge's numbers, for a rule's formulas: this input x, the other input y (None for
+    one input), the node's value o, the upstream gradient d, every input, the position."""
+    x: Array
+    y: Array | None
+    o: Array
+    d: Array
+    ins: Sequence[Array]
+    pos: int
+    attrs: dict
+
+
+@dataclass(frozen=True)
+class Rule:
+    """What one input edge shows, each as (words, LaTeX): `local`, the whole statement of
+    the local derivative ∂o/∂x, and `downstream`, the right-hand side of ∂s/∂x = …, with
+    δ the upstream gradient. `local_of` and `downstream_of` compute what the two texts say
+    from the edge's numbers (a second, plain reading of the formula, not the VJP), so a
+    test can hold every text to the document's numbers. `local_of` gives the Jacobian
+    (output shape + input shape) or, for an elementwise rule, ∂oₖ/∂xₖ in the output's
+    shape; an elementwise rule's downstream is before any broadcast input is summed back."""
+    local: Text
+    downstream: Text
+    local_of: Callable[[Claim], Array]
+    downstream_of: Callable[[Claim], Array]
+    elementwise: bool = False
+
+
+@dataclass(frozen=True)
 class Op:
     """One primitive: how to compute it, differentiate it, show it and call it."""
     name: str
@@ -81,7 +125,7 @@ class Op:
     shape: Callable[[Sequence[Shape], dict], Shape]
     forward: Callable[[Sequence[Array], dict], Array]
     vjp: Vjp
-    rules: Callable[[int, Sequence[Shape], Shape], Rule] | Sequence[Rule]
+    rules: Callable[[RuleAt], Rule] | Sequence[Rule]
     intuition: str | None = None
     _: KW_ONLY
     scalar: ScalarOp | None                      # the scalar twin; None: numpy only
@@ -89,11 +133,12 @@ class Op:
     params: tuple[Param, ...] = ()
     label: str | Callable[[dict], str] | None = None   # the node's label; None: the symbol
     check: CallCheck | None = None               # a rule of its own on a call's input shapes
+    case: RuleCase | None = None                 # the numbers that change the rule's text
 
-    def rule(self, i: int, in_shapes: Sequence[Shape], out_shape: Shape) -> Rule:
+    def rule(self, at: RuleAt) -> Rule:
         if callable(self.rules):
-            return self.rules(i, in_shapes, out_shape)
-        return self.rules[min(i, len(self.rules) - 1)]
+            return self.rules(at)
+        return self.rules[min(at.pos, len(self.rules) - 1)]
 
     def node_label(self, attrs: dict) -> str:
         if self.label is None:
@@ -269,29 +314,70 @@ def matmul_vjp(i: int, g: Array, out: Array, ins: Sequence[Array], attrs: dict) 
     return np.reshape(a2.T @ g2, b.shape)
 
 
-def matmul_rules(i: int, shapes: Sequence[Shape], out: Shape) -> Rule:
-    a, b = shapes
-    if len(a) == 2 and len(b) == 1:
-        if i == 0:
-            return (f"∂{{o}}/∂{{x}} = δ {{y}}ᵀ: an outer product, {a[0]}×1 times 1×{a[1]} = {a[0]}×{a[1]}, "
-                    f"so each weight {{x}}ᵢⱼ gets δᵢ·{{y}}ⱼ",
-                    r"\frac{\partial {O}}{\partial {X}} = \delta\, {Y}^{\top}\quad(\delta \otimes {Y},\ "
-                    + f"{a[0]}\\times 1 \\cdot 1\\times {a[1]})")
-        return ("∂{o}/∂{x} = {y}ᵀ δ: the weights carry the error back to the inputs",
-                r"\frac{\partial {O}}{\partial {X}} = {Y}^{\top} \delta")
-    if len(a) == 1 and len(b) == 1:
-        return ("∂{o}/∂{x} = {y}: a dot product switches, like ×",
-                r"\frac{\partial {O}}{\partial {X}} = {Y}")
-    if len(a) == 1 and len(b) == 2:
-        if i == 0:
-            return ("∂{o}/∂{x} = {y} δ", r"\frac{\partial {O}}{\partial {X}} = {Y}\, \delta")
-        return (f"∂{{o}}/∂{{x}} = {{y}} ⊗ δ: an outer product of shape {b[0]}×{b[1]}",
-                r"\frac{\partial {O}}{\partial {X}} = {Y}^{\top} \delta^{\top}")
-    if i == 0:
-        return (f"∂{{o}}/∂{{x}} = δ {{y}}ᵀ, shape {a[0]}×{a[1]}",
-                r"\frac{\partial {O}}{\partial {X}} = \delta\, {Y}^{\top}")
-    return (f"∂{{o}}/∂{{x}} = {{y}}ᵀ δ, shape {b[0]}×{b[1]}",
-            r"\frac{\partial {O}}{\partial {X}} = {Y}^{\top} \delta")
+def _eye_blocks(n: int, v: Array, spec: str) -> Array:
+    """A Jacobian made of the identity on n and the entries of v (einsum's spec)."""
+    return np.einsum(spec, np.eye(n), v)
+
+
+def matmul_rules(at: RuleAt) -> Rule:
+    a, b = at.in_shapes
+    jac = dims(tuple(at.out_shape) + tuple(at.in_shapes[at.pos]))
+    if len(a) == 2 and len(b) == 1:                      # z = W x
+        n, m = a
+        if at.pos == 0:
+            return Rule(
+                (f"∂{{o}}ᵢ/∂{{x}}ᵢⱼ = {{y}}ⱼ, and 0 for every other row: each {{o}}ᵢ depends only on row i "
+                 f"of {{x}} (the Jacobian is {jac}: {{y}} where the row matches, 0 elsewhere)",
+                 r"\frac{\partial {{O}}_i}{\partial {{X}}_{ij}} = {{Y}}_j,\quad "
+                 r"\frac{\partial {{O}}_i}{\partial {{X}}_{kj}} = 0\ (k \neq i)"),
+                (f"δ {{y}}ᵀ: an outer product, {n}×1 times 1×{m} = {n}×{m}, so each weight {{x}}ᵢⱼ gets δᵢ·{{y}}ⱼ",
+                 r"\delta\, {{Y}}^{\top}\quad(\delta \otimes {{Y}},\ " + f"{n}\\times 1 \\cdot 1\\times {m})"),
+                lambda c: _eye_blocks(n, c.y, "ik,j->ikj"), lambda c: np.outer(c.d, c.y))
+        return Rule(
+            (f"∂{{o}}ᵢ/∂{{x}}ⱼ = {{y}}ᵢⱼ: the Jacobian ({jac}) is {{y}} itself",
+             r"\frac{\partial {{O}}_i}{\partial {{X}}_j} = {{Y}}_{ij}"),
+            (f"{{y}}ᵀ δ: the weights carry the error back to the inputs ({m}×{n} times {n} = {m})",
+             r"{{Y}}^{\top} \delta"),
+            lambda c: c.y, lambda c: c.y.T @ c.d)
+    if len(a) == 1 and len(b) == 1:                      # a dot product
+        return Rule(("∂{o}/∂{x}ᵢ = {y}ᵢ: the gradient of a dot product is the other vector",
+                     r"\frac{\partial {O}}{\partial {{X}}_i} = {{Y}}_i"),
+                    ("δ {y}: a dot product switches, like ×", r"\delta\, {Y}"),
+                    lambda c: c.y, lambda c: c.d * c.y)
+    if len(a) == 1:                                      # z = x W
+        m, n = b
+        if at.pos == 0:
+            return Rule(
+                (f"∂{{o}}ⱼ/∂{{x}}ᵢ = {{y}}ᵢⱼ: the Jacobian ({jac}) is {{y}}ᵀ",
+                 r"\frac{\partial {{O}}_j}{\partial {{X}}_i} = {{Y}}_{ij}"),
+                (f"{{y}} δ: the weights carry the error back to the inputs ({m}×{n} times {n} = {m})",
+                 r"{Y}\, \delta"),
+                lambda c: c.y.T, lambda c: c.y @ c.d)
+        return Rule(
+            (f"∂{{o}}ⱼ/∂{{x}}ᵢⱼ = {{y}}ᵢ, and 0 for every other column: each {{o}}ⱼ depends only on column j "
+             f"of {{x}} (the Jacobian is {jac})",
+             r"\frac{\partial {{O}}_j}{\partial {{X}}_{ij}} = {{Y}}_i,\quad "
+             r"\frac{\partial {{O}}_j}{\partial {{X}}_{ik}} = 0\ (k \neq j)"),
+            (f"{{y}} δᵀ: an outer product, {m}×1 times 1×{n} = {m}×{n}, so each weight {{x}}ᵢⱼ gets {{y}}ᵢ·δⱼ",
+             r"{{Y}}\, \delta^{\top}\quad({{Y}} \otimes \delta)"),
+            lambda c: _eye_blocks(n, c.y, "jk,i->jik"), lambda c: np.outer(c.y, c.d))
+    rows, m = a
+    n = b[1]
+    if at.pos == 0:                                      # Z = X W: rows of X
+        return Rule(
+            (f"∂{{o}}ᵢₖ/∂{{x}}ᵢⱼ = {{y}}ⱼₖ, and 0 for every other row: row i of {{o}} depends only on row i "
+             f"of {{x}} (the Jacobian is {jac})",
+             r"\frac{\partial {{O}}_{ik}}{\partial {{X}}_{ij}} = {{Y}}_{jk},\quad "
+             r"\frac{\partial {{O}}_{ik}}{\partial {{X}}_{lj}} = 0\ (l \neq i)"),
+            (f"δ {{y}}ᵀ: {rows}×{n} times {n}×{m} = {rows}×{m}, the shape of {{x}}", r"\delta\, {{Y}}^{\top}"),
+            lambda c: _eye_blocks(rows, c.y, "ip,jk->ikpj"), lambda c: c.d @ c.y.T)
+    return Rule(
+        (f"∂{{o}}ᵢₖ/∂{{x}}ⱼₖ = {{y}}ᵢⱼ, and 0 for every other column: column k of {{o}} depends only on "
+         f"column k of {{x}} (the Jacobian is {jac})",
+         r"\frac{\partial {{O}}_{ik}}{\partial {{X}}_{jk}} = {{Y}}_{ij},\quad "
+         r"\frac{\partial {{O}}_{ik}}{\partial {{X}}_{jl}} = 0\ (l \neq k)"),
+        (f"{{y}}ᵀ δ: {m}×{rows} times {rows}×{n} = {m}×{n}, the shape of {{x}}", r"{{Y}}^{\top} \delta"),
+        lambda c: np.einsum("ij,kq->ikjq", c.y, np.eye(n)), lambda c: c.y.T @ c.d)
 
 
 def _dot_takes_vectors(fname: str, shapes: Sequence[Shape]) -> str | None:
@@ -431,14 +517,223 @@ def _silu_slope_scalar(x: float) -> float:
     return s * (1.0 + x * (1.0 - s))
 
 
+# ---------------------------------------------------------------- the rules
+def _factor(tex: str) -> str:
+    """A LaTeX term as a factor of δ ⊙ …: in parentheses when it is a sum or has words."""
+    return r"\left(" + tex + r"\right)" if any(c in tex for c in "+-, ") else tex
+
+
+def elementwise(words: str, tex: str, of: Callable[[Claim], Any], short: str | None = None,
+                down: Text | None = None) -> Rule:
+    """A rule entry by entry: local ∂o/∂x = f′ (`words`, `tex`; `of` its numbers), downstream
+    δ ⊙ f′ (`short` is f′ in words when `words` says more; `down` replaces the whole form)."""
+    down = down or ("δ ⊙ " + (short or words), r"\delta \odot " + _factor(tex))
+    return Rule(("∂{o}/∂{x} = " + words, r"\frac{\partial {O}}{\partial {X}} = " + tex), down,
+                of, lambda c: c.d * of(c), elementwise=True)
+
+
+def _ones(c: Claim) -> Array:
+    return np.ones(np.shape(c.o))
+
+
+def _at_points(*points: float) -> RuleCase:
+    """The case "kink" when an entry of the input sits where the function has a corner."""
+    return lambda pos, ins, out, at: "kink" if np.isin(ins[0], points).any() else ""
+
+
+def _ties(pos: int, ins: Sequence[Any], out: Any, at: dict) -> str:
+    """"tie" when every entry of max/min's inputs ties, "some ties" when some do."""
+    eq = np.asarray(ins[0]) == np.asarray(ins[1])
+    return ("tie" if eq.all() else "some ties") if eq.any() else ""
+
+
+def _kink(at: RuleAt, note: str) -> str:
+    return f"; at the kink, {note} (the convention applied)" if at.case == "kink" else ""
+
+
+def _routes(at: RuleAt, won: str, cmp: Callable[[Any, Any], Any]) -> Rule:
+    """max and min: 1 for the winning input, 0 for the other, ½ each at a tie."""
+    if at.case == "tie":
+        return elementwise("½: {x} = {y} is a tie, so each input gets half", r"\tfrac{1}{2}",
+                           lambda c: np.full(np.shape(c.o), 0.5), short="½")
+    tex = r"\mathbb{1}[{X} " + ("> " if won == ">" else "< ") + "{Y}]"
+    if at.case == "some ties":
+        return elementwise(f"1 where {{x}} {won} {{y}}, ½ where {{x}} = {{y}} (a tie splits it evenly), else 0",
+                           tex + r" + \tfrac{1}{2}\,\mathbb{1}[{X} = {Y}]",
+                           lambda c: cmp(c.x, c.y) + 0.5 * (c.x == c.y),
+                           short=f"(1[{{x}} {won} {{y}}] + ½·1[{{x}} = {{y}}])")
+    return elementwise(f"1 where {{x}} {won} {{y}} (it won), else 0", tex, lambda c: cmp(c.x, c.y) * 1.0,
+                       short=f"1[{{x}} {won} {{y}}]")
+
+
+def _reduce_rules(mean: bool) -> Callable[[RuleAt], Rule]:
+    def rules(at: RuleAt) -> Rule:
+        shape = at.in_shapes[0]
+        axis = at.attrs.get("axis")
+        axis = None if axis is None or len(shape) == 1 else axis % len(shape)
+        n = math.prod(shape) if axis is None else shape[axis]
+        share, share_tex = (f"1/{n}", r"\frac{1}{" + str(n) + "}") if mean else ("1", "1")
+        what = f"{share} of δ" if mean else "δ"
+        if axis is None:
+            return Rule((f"∂{{o}}/∂{{x}}ᵢ = {share} for every entry of {{x}} ({n} entries)",
+                         r"\frac{\partial {O}}{\partial {{X}}_i} = " + share_tex),
+                        (f"{what} copied to every entry of {{x}} ({dims(shape)})",
+                         (share_tex + r"\," if mean else "") + r"\delta\,\mathbf{1}_{" + dims(shape).replace("×", r"\times ") + "}"),
+                        lambda c: np.full(shape, 1.0 / n if mean else 1.0),
+                        lambda c: np.full(shape, c.d * (1.0 / n if mean else 1.0)))
+        rows, cols = shape
+        line, k = ("column j", "j") if axis == 0 else ("row i", "i")
+        spec = "jq,i->jiq" if axis == 0 else "ip,j->ipj"
+        other = cols if axis == 0 else rows
+        return Rule((f"∂{{o}}{'ⱼ' if axis == 0 else 'ᵢ'}/∂{{x}}ᵢⱼ = {share}: each {{o}}{'ⱼ' if axis == 0 else 'ᵢ'} "
+                     f"{'averages' if mean else 'sums'} {line} of {{x}} ({n} entries), 0 for the others",
+                     r"\frac{\partial {{O}}_" + k + r"}{\partial {{X}}_{ij}} = " + share_tex),
+                    (f"{what}{'ⱼ' if axis == 0 else 'ᵢ'} copied along axis {axis} to every entry of {line} ({dims(shape)})",
+                     (share_tex + r"\," if mean else "") + r"\delta_" + k),
+                    lambda c: _eye_blocks(other, np.full(n, 1.0 / n if mean else 1.0), spec),
+                    lambda c: np.broadcast_to(np.expand_dims(c.d, axis), shape) * (1.0 / n if mean else 1.0))
+    return rules
+
+
+def transpose_rules(at: RuleAt) -> Rule:
+    shape = at.in_shapes[0]
+    if len(shape) < 2:
+        return Rule(("∂{o}/∂{x} = 1: a vector's transpose is the vector itself (the Jacobian is the identity)",
+                     r"\frac{\partial {O}}{\partial {X}} = I"),
+                    ("δ", r"\delta"), lambda c: np.eye(shape[0]) if shape else 1.0, lambda c: c.d)
+    m, n = shape
+    return Rule(("∂{o}ⱼᵢ/∂{x}ᵢⱼ = 1: entry (i, j) of {x} moves to (j, i), and nowhere else",
+                 r"\frac{\partial {{O}}_{ji}}{\partial {{X}}_{ij}} = 1"),
+                ("δᵀ: the upstream gradient, transposed back", r"\delta^{\top}"),
+                lambda c: np.einsum("ad,bc->abcd", np.eye(n), np.eye(m)), lambda c: c.d.T)
+
+
+def outer_rules(at: RuleAt) -> Rule:
+    n, m = at.out_shape
+    if at.pos == 0:
+        return Rule(("∂{o}ᵢⱼ/∂{x}ᵢ = {y}ⱼ: row i of {o} depends only on {x}ᵢ",
+                     r"\frac{\partial {{O}}_{ij}}{\partial {{X}}_i} = {{Y}}_j"),
+                    ("δ {y}: row i of δ dotted with {y}", r"\delta\, {Y}"),
+                    lambda c: _eye_blocks(n, c.y, "ip,j->ijp"), lambda c: c.d @ c.y)
+    return Rule(("∂{o}ᵢⱼ/∂{x}ⱼ = {y}ᵢ: column j of {o} depends only on {x}ⱼ",
+                 r"\frac{\partial {{O}}_{ij}}{\partial {{X}}_j} = {{Y}}_i"),
+                ("δᵀ {y}: column j of δ dotted with {y}", r"\delta^{\top} {Y}"),
+                lambda c: np.einsum("i,jq->ijq", c.y, np.eye(m)), lambda c: c.d.T @ c.y)
+
+
+def concat_rules(at: RuleAt) -> Rule:
+    start = sum(s[0] for s in at.in_shapes[:at.pos])
+    n = at.in_shapes[at.pos][0]
+    total = at.out_shape[0]
+    end = start + n
+
+    def local(c: Claim) -> Array:
+        j = np.zeros((total, n))
+        j[np.arange(start, end), np.arange(n)] = 1.0
+        return j
+    return Rule((f"∂{{o}}ₖ/∂{{x}}ⱼ = 1 where k = {start} + j, else 0: {{x}} fills entries {start} to {end - 1} of {{o}}",
+                 r"\frac{\partial {{O}}_k}{\partial {{X}}_j} = \mathbb{1}[k = " + str(start) + " + j]"),
+                (f"δ[{start}:{end}]: the slice of δ where {{x}} sits (entries {start} to {end - 1})",
+                 r"\delta_{[" + f"{start}:{end}" + "]}"),
+                local, lambda c: c.d[start:end])
+
+
+def _index_text(attrs: dict) -> str:
+    parts = [":".join("" if v is None else str(v) for v in (k if k[2] not in (None, 1) else k[:2]))
+             if isinstance(k, list) else str(k) for k in attrs["index"]]
+    return ", ".join(parts)
+
+
+def index_rules(at: RuleAt) -> Rule:
+    key = _index_text(at.attrs)
+
+    def local(c: Claim) -> Array:
+        jac = np.zeros(tuple(at.out_shape) + tuple(at.in_shapes[0]))
+        for k in np.ndindex(*at.out_shape):
+            e = np.zeros(at.out_shape)
+            e[k] = 1.0
+            z = np.zeros(at.in_shapes[0])
+            z[index_key(c.attrs)] = e
+            jac[k] = z
+        return jac
+
+    def down(c: Claim) -> Array:
+        z = np.zeros(np.shape(c.x))
+        z[index_key(c.attrs)] = c.d
+        return z
+    return Rule((f"∂{{o}}/∂{{x}}ₖ = 1 at the entries {{x}}[{key}] selected, 0 elsewhere",
+                 r"\frac{\partial {O}}{\partial {{X}}_k} = \mathbb{1}[k \in [" + key + "]]"),
+                (f"δ placed at {{x}}[{key}], 0 elsewhere", r"\delta \text{ at } [" + key + r"],\ 0 \text{ elsewhere}"),
+                local, down)
+
+
+def _row_blocks(shape: Shape, block: Callable[[Array], Array], o: Array) -> Array:
+    """A row-wise op's Jacobian: one block per row (rows do not mix)."""
+    if len(shape) == 1:
+        return block(o)
+    rows, n = shape
+    jac = np.zeros((rows, n, rows, n))
+    for r in range(rows):
+        jac[r, :, r, :] = block(o[r])
+    return jac
+
+
+def _softmax_plain(x: Array) -> Array:
+    e = np.exp(x - np.max(x, axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def softmax_rules(at: RuleAt) -> Rule:
+    rows = ", row by row (rows do not mix)" if len(at.out_shape) == 2 else ""
+    return Rule(("∂{o}ᵢ/∂{x}ⱼ = {o}ᵢ(1[i=j] − {o}ⱼ)" + rows,
+                 r"\frac{\partial {{O}}_i}{\partial {{X}}_j} = {{O}}_i(\mathbb{1}[i=j] - {{O}}_j)"),
+                ("{o} ⊙ (δ − Σⱼ δⱼ{o}ⱼ)" + rows,
+                 r"{O} \odot \bigl(\delta - \textstyle\sum_j \delta_j {{O}}_j\bigr)"),
+                lambda c: _row_blocks(at.out_shape, lambda p: np.diag(p) - np.outer(p, p), c.o),
+                lambda c: c.o * (c.d - np.sum(c.d * c.o, axis=-1, keepdims=True)))
+
+
+def log_softmax_rules(at: RuleAt) -> Rule:
+    rows = ", row by row (rows do not mix)" if len(at.out_shape) == 2 else ""
+    return Rule(("∂{o}ᵢ/∂{x}ⱼ = 1[i=j] − softmax({x})ⱼ" + rows,
+                 r"\frac{\partial {{O}}_i}{\partial {{X}}_j} = \mathbb{1}[i=j] - \mathrm{softmax}({X})_j"),
+                ("δ − softmax({x}) Σᵢ δᵢ" + rows, r"\delta - \mathrm{softmax}({X}) \textstyle\sum_i \delta_i"),
+                lambda c: _row_blocks(at.out_shape, lambda o: np.eye(len(o)) - np.exp(o)[None, :], c.o),
+                lambda c: c.d - _softmax_plain(c.x) * np.sum(c.d, axis=-1, keepdims=True))
+
+
+def cross_entropy_rules(at: RuleAt) -> Rule:
+    target = at.attrs["target"]
+    if len(at.in_shapes[0]) == 1:
+        words = (f"∂{{o}}/∂{{x}} = ŷ − y, ŷ = softmax({{x}}), y one-hot at the correct class {target}: "
+                 f"entry {target} gets ŷ_{target} − 1, every other entry ŷⱼ")
+        scale, scale_tex, rows = "", "", 1
+    else:
+        rows = at.in_shapes[0][0]
+        words = (f"∂{{o}}/∂{{x}} = (ŷ − y)/{rows}, the mean over the {rows} rows: ŷ = softmax of each row, "
+                 f"y one-hot at each row's class {target}; the correct class gets (ŷₜ − 1)/{rows}, "
+                 f"every other (ŷⱼ)/{rows}")
+        scale, scale_tex = f"/{rows}", r"\frac{1}{" + str(rows) + "}"
+
+    def local(c: Claim) -> Array:
+        return (_softmax_plain(c.x) - _onehot(target, np.shape(c.x))) / rows
+    return Rule((words, r"\frac{\partial {O}}{\partial {X}} = " + scale_tex + r"(\hat{y} - y)"),
+                (f"δ (ŷ − y){scale}", r"\delta\, " + scale_tex + r"(\hat{y} - y)"),
+                local, lambda c: c.d * local(c))
+
+
+def _erf_plain(x: Array) -> Array:
+    return np.vectorize(math.erf, otypes=[np.float64])(x)
+
+
 # ---------------------------------------------------------------- the table
 def unary(name: str, symbol: str, forward: Callable[[Array], Array],
-          dlocal: Callable[[Array, Array], Array], rule: Rule,
+          dlocal: Callable[[Array, Array], Array], rule: Rule | Callable[[RuleAt], Rule],
           intuition: str | None = None, *, scalar: ScalarOp | None, **more: Any) -> Op:
     """An elementwise function called by its name: the VJP is upstream × f'(x), given as
     dlocal(x, out)."""
     return Op(name, symbol, 1, same_shape, lambda ins, at: forward(ins[0]),
-              lambda i, g, out, ins, at: g * dlocal(ins[0], out), (rule,), intuition,
+              lambda i, g, out, ins, at: g * dlocal(ins[0], out), rule if callable(rule) else (rule,), intuition,
               scalar=scalar, calls=more.pop("calls", (name,)), **more)
 
 
@@ -457,162 +752,181 @@ GATES = "relu gates: the upstream gradient passes where the input was positive a
 OPS: dict[str, Op] = {op.name: op for op in [
     Op("add", "+", 2, broadcast, lambda v, at: v[0] + v[1],
        lambda i, g, out, v, at: g,
-       (("∂{o}/∂{x} = 1", r"\frac{\partial {O}}{\partial {X}} = 1"),), DISTRIBUTES,
+       (elementwise("1", "1", _ones, down=("δ", r"\delta")),), DISTRIBUTES,
        scalar=_plain(operator.add, lambda i, v, o, at: 1.0)),
     Op("sub", "−", 2, broadcast, lambda v, at: v[0] - v[1],
        lambda i, g, out, v, at: g if i == 0 else -g,
-       (("∂{o}/∂{x} = 1", r"\frac{\partial {O}}{\partial {X}} = 1"),
-        ("∂{o}/∂{x} = −1", r"\frac{\partial {O}}{\partial {X}} = -1")),
+       (elementwise("1", "1", _ones, down=("δ", r"\delta")),
+        elementwise("−1", "-1", lambda c: -_ones(c), down=("−δ", r"-\delta"))),
        "− distributes like +, flipping the sign for the input that is subtracted.",
        scalar=_plain(operator.sub, lambda i, v, o, at: 1.0 if i == 0 else -1.0)),
     Op("mul", "×", 2, broadcast, lambda v, at: v[0] * v[1],
        lambda i, g, out, v, at: g * v[1 - i],
-       (("∂{o}/∂{x} = {y}", r"\frac{\partial {O}}{\partial {X}} = {Y}"),), SWITCHES,
+       (elementwise("{y}", "{Y}", lambda c: c.y),), SWITCHES,
        scalar=_plain(operator.mul, lambda i, v, o, at: v[1 - i])),
     Op("div", "÷", 2, broadcast, lambda v, at: v[0] / v[1],
        lambda i, g, out, v, at: g / v[1] if i == 0 else -g * out / v[1],
-       (("∂{o}/∂{x} = 1/{y}", r"\frac{\partial {O}}{\partial {X}} = \frac{1}{{Y}}"),
-        ("∂{o}/∂{x} = −{y}/{x}²", r"\frac{\partial {O}}{\partial {X}} = -\frac{{Y}}{{X}^2}")),
+       (elementwise("1/{y}", r"\frac{1}{{Y}}", lambda c: 1.0 / c.y),
+        elementwise("−{y}/{x}²", r"-\frac{{Y}}{{{X}}^2}", lambda c: -c.y / c.x ** 2)),
        scalar=_plain(operator.truediv, lambda i, v, o, at: 1.0 / v[1] if i == 0 else -o / v[1])),
     Op("pow", "^", 2, broadcast, lambda v, at: v[0] ** v[1],
        lambda i, g, out, v, at: g * v[1] * v[0] ** (v[1] - 1) if i == 0
        else g * out * np.log(np.where(v[0] == 0, 1.0, v[0])),   # d(0^y)/dy = 0 for y > 0 (PyTorch's)
-       (("∂{o}/∂{x} = {y}·{x}^({y}−1)", r"\frac{\partial {O}}{\partial {X}} = {Y}\,{X}^{{Y}-1}"),
-        ("∂{o}/∂{x} = {y}^{x}·ln {y}", r"\frac{\partial {O}}{\partial {X}} = {Y}^{X}\ln {Y}")),
+       (elementwise("{y}·{x}^({y}−1)", r"{Y}\,{{X}}^{{Y}-1}", lambda c: c.y * c.x ** (c.y - 1)),
+        elementwise("{y}^{x}·ln {y} (0 where {y} = 0)", r"{{Y}}^{X}\ln {Y}",
+                    lambda c: c.o * np.log(np.where(c.y == 0, 1.0, c.y)), short="{y}^{x}·ln {y}")),
        scalar=_plain(_pow, lambda i, v, o, at: v[1] * _pow(v[0], v[1] - 1) if i == 0
                      else o * _log(1.0 if v[0] == 0 else v[0]))),
     Op("neg", "−", 1, same_shape, lambda v, at: -v[0], lambda i, g, out, v, at: -g,
-       (("∂{o}/∂{x} = −1", r"\frac{\partial {O}}{\partial {X}} = -1"),),
+       (elementwise("−1", "-1", lambda c: -_ones(c), down=("−δ", r"-\delta")),),
        scalar=_plain(operator.neg, lambda i, v, o, at: -1.0)),
     Op("matmul", "@", 2, matmul_shape, lambda v, at: v[0] @ v[1], matmul_vjp, matmul_rules,
        "@ switches like ×, a matrix at a time: each input's gradient is the upstream gradient times the other input.",
        scalar=None, calls=("dot", "matmul"), check=_dot_takes_vectors),
     Op("transpose", "ᵀ", 1, transpose_shape, lambda v, at: v[0].T, lambda i, g, out, v, at: g.T,
-       (("∂{o}/∂{x}: the upstream gradient, transposed back", r"\bar{{X}} = \delta^{\top}"),),
+       transpose_rules,
        scalar=None),
     unary("exp", "exp", np.exp, lambda x, out: out,
-          ("∂{o}/∂{x} = exp({x}) = {o}", r"\frac{\partial {O}}{\partial {X}} = e^{{X}} = {O}"),
+          elementwise("exp({x}) = {o}", "e^{{X}} = {O}", lambda c: np.exp(c.x), short="{o}"),
           scalar=_plain(_exp, lambda i, v, o, at: o)),
     unary("log", "log", np.log, lambda x, out: 1.0 / x,
-          ("∂{o}/∂{x} = 1/{x}", r"\frac{\partial {O}}{\partial {X}} = \frac{1}{{X}}"),
+          elementwise("1/{x}", r"\frac{1}{{X}}", lambda c: 1.0 / c.x),
           scalar=_plain(_log, lambda i, v, o, at: 1.0 / v[0])),
     unary("sqrt", "√", np.sqrt, lambda x, out: 0.5 / out,
-          ("∂{o}/∂{x} = 1/(2√{x})", r"\frac{\partial {O}}{\partial {X}} = \frac{1}{2\sqrt{{X}}}"),
+          elementwise("1/(2√{x})", r"\frac{1}{2\sqrt{{X}}}", lambda c: 1.0 / (2.0 * np.sqrt(c.x))),
           scalar=_plain(math.sqrt, lambda i, v, o, at: 0.5 / o)),
     unary("abs", "abs", np.abs, lambda x, out: np.sign(x),
-          ("∂{o}/∂{x} = sign({x}) (0 at 0)", r"\frac{\partial {O}}{\partial {X}} = \operatorname{sign}({X})"),
+          lambda at: elementwise("sign({x}) (0 at 0)" + _kink(at, "abs′(0) = 0, as sign(0) = 0"),
+                                 r"\operatorname{sign}({X})", lambda c: np.sign(c.x), short="sign({x})"),
           "abs routes the gradient through with the sign of its input.",
+          case=_at_points(0.0),
           scalar=_plain(abs, lambda i, v, o, at: (v[0] > 0) - (v[0] < 0) + 0.0)),
     unary("sin", "sin", np.sin, lambda x, out: np.cos(x),
-          ("∂{o}/∂{x} = cos({x})", r"\frac{\partial {O}}{\partial {X}} = \cos {X}"),
+          elementwise("cos({x})", r"\cos {X}", lambda c: np.cos(c.x)),
           scalar=_plain(_sin, lambda i, v, o, at: _cos(v[0]))),
     unary("cos", "cos", np.cos, lambda x, out: -np.sin(x),
-          ("∂{o}/∂{x} = −sin({x})", r"\frac{\partial {O}}{\partial {X}} = -\sin {X}"),
+          elementwise("−sin({x})", r"-\sin {X}", lambda c: -np.sin(c.x)),
           scalar=_plain(_cos, lambda i, v, o, at: -_sin(v[0]))),
     unary("tanh", "tanh", np.tanh, lambda x, out: 1.0 - out * out,
-          ("∂{o}/∂{x} = 1 − tanh²({x}) = 1 − {o}²", r"\frac{\partial {O}}{\partial {X}} = 1 - {O}^2"),
+          elementwise("1 − tanh²({x}) = 1 − {o}²", "1 - {{O}}^2", lambda c: 1.0 - np.tanh(c.x) ** 2,
+                      short="(1 − {o}²)"),
           scalar=_plain(_tanh, lambda i, v, o, at: 1.0 - o * o)),
     unary("sigmoid", "σ", _sigmoid, lambda x, out: out * (1.0 - out),
-          ("∂{o}/∂{x} = σ({x})(1 − σ({x})) = {o}(1 − {o})",
-           r"\frac{\partial {O}}{\partial {X}} = \sigma({X})\,(1-\sigma({X}))"),
+          elementwise("σ({x})(1 − σ({x})) = {o}(1 − {o})", r"\sigma({X})\,(1-\sigma({X}))",
+                      lambda c: c.o * (1.0 - c.o), short="{o}(1 − {o})"),
           scalar=_plain(_sigmoid_scalar, lambda i, v, o, at: o * (1.0 - o))),
     unary("relu", "relu", lambda x: np.maximum(x, 0.0), lambda x, out: (x > 0).astype(float),
-          ("∂{o}/∂{x} = 1 where {x} > 0, else 0", r"\frac{\partial {O}}{\partial {X}} = \mathbb{1}[{X} > 0]"),
+          lambda at: elementwise("1 where {x} > 0, else 0" + _kink(at, "relu′(0) = 0"), r"\mathbb{1}[{X} > 0]",
+                                 lambda c: (c.x > 0) * 1.0, short="1[{x} > 0]"),
           GATES,
+          case=_at_points(0.0),
           scalar=_plain(lambda x: x if x > 0.0 else 0.0, lambda i, v, o, at: 1.0 if v[0] > 0 else 0.0)),
     Op("leaky_relu", "leaky_relu", 1, same_shape,
        lambda v, at: np.where(v[0] > 0, v[0], at["slope"] * v[0]),
        lambda i, g, out, v, at: g * np.where(v[0] > 0, 1.0, at["slope"]),
-       (("∂{o}/∂{x} = 1 where {x} > 0, else the slope", r"\frac{\partial {O}}{\partial {X}} = 1 \text{ if } {X}>0 \text{ else } \alpha"),),
+       lambda at: elementwise(
+           f"1 where {{x}} > 0, else the slope {at.attrs['slope']:.4g}"
+           + _kink(at, "leaky_relu′(0) = the slope"),
+           r"1 \text{ if } {X}>0 \text{ else } " + f"{at.attrs['slope']:.4g}",
+           lambda c: np.where(c.x > 0, 1.0, c.attrs["slope"]), short=f"(1[{{x}} > 0] or {at.attrs['slope']:.4g})"),
        "leaky_relu gates like relu, but lets a small fraction (the slope) through where the input is negative.",
+       case=_at_points(0.0),
        scalar=ScalarOp(lambda v, at: v[0] if v[0] > 0 else at["slope"] * v[0],
                        lambda i, v, o, at: 1.0 if v[0] > 0 else float(at["slope"])),
        calls=("leaky_relu",), params=(Param("slope", 0.01, positional=True),),
        label=lambda at: f"leaky_relu({at['slope']:.4g})"),
     unary("hardtanh", "hardtanh", lambda x: np.clip(x, -1.0, 1.0),
           lambda x, out: ((x > -1) & (x < 1)).astype(float),
-          ("∂{o}/∂{x} = 1 where −1 < {x} < 1, else 0", r"\frac{\partial {O}}{\partial {X}} = \mathbb{1}[-1 < {X} < 1]"),
+          lambda at: elementwise("1 where −1 < {x} < 1, else 0" + _kink(at, "hardtanh′(±1) = 0"),
+                                 r"\mathbb{1}[-1 < {X} < 1]", lambda c: ((c.x > -1) & (c.x < 1)) * 1.0,
+                                 short="1[−1 < {x} < 1]"),
           "hardtanh gates: the gradient passes inside (−1, 1) and is blocked where the output is clipped.",
+          case=_at_points(-1.0, 1.0),
           scalar=_plain(lambda x: min(max(x, -1.0), 1.0), lambda i, v, o, at: 1.0 if -1 < v[0] < 1 else 0.0)),
     unary("softplus", "softplus", lambda x: np.logaddexp(0.0, x), lambda x, out: _sigmoid(x),
-          ("∂{o}/∂{x} = σ({x}): softplus is log(1 + exp({x})), a smooth relu",
-           r"\frac{\partial {O}}{\partial {X}} = \sigma({X}) = \frac{1}{1 + e^{-{X}}}"),
+          elementwise("σ({x}): softplus is log(1 + exp({x})), a smooth relu", r"\sigma({X}) = \frac{1}{1 + e^{-{X}}}",
+                      lambda c: 1.0 / (1.0 + np.exp(-c.x)), short="σ({x})"),
           "softplus gates softly, like a smooth relu: the gradient passes scaled by σ(x), near 1 where the "
           "input is large and near 0 where it is very negative.",
           scalar=_plain(_softplus, lambda i, v, o, at: _sigmoid_scalar(v[0]))),
     Op("elu", "elu", 1, same_shape, lambda v, at: _elu(v[0], at["alpha"]),
        lambda i, g, out, v, at: g * _elu_slope(v[0], at["alpha"]),
-       (("∂{o}/∂{x} = 1 where {x} > 0, else α·exp({x}) (α at 0)",
-         r"\frac{\partial {O}}{\partial {X}} = 1 \text{ if } {X}>0 \text{ else } \alpha\, e^{{X}}"),),
+       lambda at: elementwise(
+           f"1 where {{x}} > 0, else α·exp({{x}}) with α = {at.attrs['alpha']:.4g} (α at 0)"
+           + _kink(at, "elu′(0) = α"),
+           r"1 \text{ if } {X}>0 \text{ else } " + f"{at.attrs['alpha']:.4g}" + r"\, e^{{X}}",
+           lambda c: np.where(c.x > 0, 1.0, c.attrs["alpha"] * np.exp(np.minimum(c.x, 0.0))),
+           short="(1[{x} > 0] or α·exp({x}))"),
        "elu gates like relu where the input is positive; where it is negative the gradient fades "
        "smoothly, scaled by α·eˣ, instead of stopping.",
+       case=_at_points(0.0),
        scalar=ScalarOp(lambda v, at: v[0] if v[0] > 0 else at["alpha"] * _expm1(v[0]),
                        lambda i, v, o, at: 1.0 if v[0] > 0 else at["alpha"] * _exp(v[0])),
        calls=("elu",), params=(Param("alpha", 1.0, positional=True),),
        label=lambda at: "elu" if at["alpha"] == 1.0 else f"elu({at['alpha']:.4g})"),
     unary("gelu", "gelu", _gelu, lambda x, out: _gelu_slope(x),
-          ("∂{o}/∂{x} = Φ({x}) + {x}·φ({x}): gelu is {x}·Φ({x}), "
-           "Φ and φ the standard normal's CDF and density",
-           r"\frac{\partial {O}}{\partial {X}} = \Phi({X}) + {X}\,\varphi({X}),\quad "
-           r"\Phi({X}) = \tfrac{1}{2}\bigl(1 + \operatorname{erf}({X}/\sqrt{2})\bigr)"),
+          elementwise("Φ({x}) + {x}·φ({x}): gelu is {x}·Φ({x}), Φ and φ the standard normal's CDF and density",
+                      r"\Phi({X}) + {X}\,\varphi({X})",
+                      lambda c: 0.5 * (1.0 + _erf_plain(c.x / math.sqrt(2.0)))
+                      + c.x * np.exp(-0.5 * np.minimum(c.x * c.x, 1e4)) / math.sqrt(2.0 * math.pi),
+                      short="(Φ({x}) + {x}·φ({x}))"),
           "gelu gates softly: it passes the input in proportion Φ(x), the chance that a standard normal falls "
           "below it, so the gradient is near 1 for large inputs, near 0 for very negative ones, with a bump near 0.",
           scalar=_plain(_gelu_scalar, lambda i, v, o, at: _gelu_slope_scalar(v[0]))),
     unary("silu", "silu", lambda x: x * _sigmoid(x), lambda x, out: _silu_slope(x),
-          ("∂{o}/∂{x} = σ({x})(1 + {x}(1 − σ({x}))): silu is {x}·σ({x})",
-           r"\frac{\partial {O}}{\partial {X}} = \sigma({X})\bigl(1 + {X}\,(1-\sigma({X}))\bigr)"),
+          elementwise("σ({x})(1 + {x}(1 − σ({x}))): silu is {x}·σ({x})",
+                      r"\sigma({X})\bigl(1 + {X}\,(1-\sigma({X}))\bigr)",
+                      lambda c: (1.0 / (1.0 + np.exp(-c.x))) * (1.0 + c.x * (1.0 - 1.0 / (1.0 + np.exp(-c.x)))),
+                      short="σ({x})(1 + {x}(1 − σ({x})))"),
           "silu (swish) gates softly: the input scaled by its own sigmoid, so the gradient is near 1 for "
           "large inputs and near 0 for very negative ones.",
           scalar=_plain(lambda x: x * _sigmoid_scalar(x), lambda i, v, o, at: _silu_slope_scalar(v[0]))),
     Op("maximum", "max", 2, broadcast, lambda v, at: np.maximum(v[0], v[1]),
        lambda i, g, out, v, at: g * _tie_mask(v[0], v[1], v[i] > v[1 - i]),
-       (("∂{o}/∂{x} = 1 if {x} won, else 0", r"\frac{\partial {O}}{\partial {X}} = \mathbb{1}[{X} > {Y}]"),), ROUTES,
+       lambda at: _routes(at, ">", np.greater), ROUTES,
        # numpy's maximum and minimum give the second input on a tie (so max(0.0, -0.0) is -0.0)
        scalar=_plain(lambda a, b: a if a > b else b, lambda i, v, o, at: _tie(v[0], v[1], v[i] > v[1 - i])),
-       calls=("max",)),
+       calls=("max",), case=_ties),
     Op("minimum", "min", 2, broadcast, lambda v, at: np.minimum(v[0], v[1]),
        lambda i, g, out, v, at: g * _tie_mask(v[0], v[1], v[i] < v[1 - i]),
-       (("∂{o}/∂{x} = 1 if {x} is the smaller, else 0", r"\frac{\partial {O}}{\partial {X}} = \mathbb{1}[{X} < {Y}]"),), ROUTES_MIN,
+       lambda at: _routes(at, "<", np.less), ROUTES_MIN,
        scalar=_plain(lambda a, b: a if a < b else b, lambda i, v, o, at: _tie(v[0], v[1], v[i] < v[1 - i])),
-       calls=("min",)),
+       calls=("min",), case=_ties),
     Op("sum", "Σ", 1, reduce_shape, lambda v, at: np.sum(v[0], axis=at["axis"]),
        lambda i, g, out, v, at: _reduce_vjp(g, v[0].shape, at["axis"]),
-       (("∂{o}/∂{x} = 1 for every entry: sum copies the upstream gradient to each", r"\frac{\partial {O}}{\partial {X}_i} = 1"),),
+       _reduce_rules(mean=False),
        "sum distributes: every entry receives the upstream gradient unchanged.",
        scalar=None, calls=("sum",), params=(AXIS,), label=_axis_label("Σ")),
     Op("mean", "mean", 1, reduce_shape, lambda v, at: np.mean(v[0], axis=at["axis"]),
        lambda i, g, out, v, at: _reduce_vjp(g, v[0].shape, at["axis"]) / _count(v[0].shape, at["axis"]),
-       (("∂{o}/∂{x} = 1/n for every entry", r"\frac{\partial {O}}{\partial {X}_i} = \frac{1}{n}"),),
+       _reduce_rules(mean=True),
        "mean distributes an equal 1/n share of the upstream gradient to every entry.",
        scalar=None, calls=("mean",), params=(AXIS,), label=_axis_label("mean")),
     Op("outer", "⊗", 2, outer_shape, lambda v, at: np.outer(v[0], v[1]),
        lambda i, g, out, v, at: g @ v[1] if i == 0 else g.T @ v[0],
-       (("∂{o}/∂{x} = δ {y}: row i of δ dotted with {y}", r"\bar{{X}} = \delta\, {Y}"),
-        ("∂{o}/∂{x} = δᵀ {y}", r"\bar{{X}} = \delta^{\top} {Y}")),
+       outer_rules,
        scalar=None, calls=("outer",)),
     Op("concat", "concat", -1, concat_shape, lambda v, at: np.concatenate(v), _concat_vjp,
-       (("∂{o}/∂{x}: {x} gets its own slice of the upstream gradient", r"\bar{{X}} = \delta_{[{X}]}"),),
+       concat_rules,
        "concat splits: each input receives the piece of the upstream gradient at its own position.",
        scalar=None, calls=("concat",)),
     Op("index", "[ ]", 1, index_shape, lambda v, at: v[0][index_key(at)], _index_vjp,
-       (("∂{o}/∂{x}: the upstream gradient lands on the selected entries, 0 elsewhere",
-         r"\bar{{X}}_{k} = \delta \text{ at the selected } k,\ 0 \text{ elsewhere}"),),
+       index_rules,
        "indexing scatters: only the entries (or the embedding row) that were read receive gradient.",
        scalar=None),
     Op("softmax", "softmax", 1, softmax_shape, lambda v, at: _softmax(v[0]),
        lambda i, g, out, v, at: out * (g - np.sum(g * out, axis=-1, keepdims=True)),
-       (("∂{o}ᵢ/∂{x}ⱼ = {o}ᵢ(1[i=j] − {o}ⱼ)", r"\frac{\partial {O}_i}{\partial {X}_j} = {O}_i(\mathbb{1}[i=j] - {O}_j)"),),
+       softmax_rules,
        scalar=None, calls=("softmax",)),
     Op("log_softmax", "log_softmax", 1, softmax_shape, lambda v, at: v[0] - _logsumexp(v[0]),
        lambda i, g, out, v, at: g - np.exp(out) * np.sum(g, axis=-1, keepdims=True),
-       (("∂{o}ᵢ/∂{x}ⱼ = 1[i=j] − softmax({x})ⱼ", r"\frac{\partial {O}_i}{\partial {X}_j} = \mathbb{1}[i=j] - \mathrm{softmax}({X})_j"),),
+       log_softmax_rules,
        scalar=None, calls=("log_softmax",)),
     Op("cross_entropy", "CE", 1, cross_entropy_shape,
        lambda v, at: -np.mean(np.sum(_onehot(at["target"], v[0].shape) * (v[0] - _logsumexp(v[0])), axis=-1)),
        lambda i, g, out, v, at: g * (_softmax(v[0]) - _onehot(at["target"], v[0].shape))
        / (1 if v[0].ndim == 1 else v[0].shape[0]),
-       (("∂{o}/∂{x} = ŷ − y: the correct class gets ŷₜ − 1, every other class gets ŷⱼ",
-         r"\frac{\partial {O}}{\partial {X}} = \hat{y} - y"),),
+       cross_entropy_rules,
        "cross-entropy pushes the correct class's score up (ŷₜ − 1 < 0) and every other class's down (ŷⱼ > 0).",
        scalar=None, calls=("cross_entropy",),
        params=(Param("target", read="target", positional=True,

@@ -254,8 +254,8 @@ def test_openapi_shows_the_trace_document_records(client):
                                             "intuition", "sum_rule"}
     backward = schemas["BackwardStep"]["properties"]
     assert fields(backward["edges"]["items"]) == {"input", "position", "local", "local_shape",
-                                                  "downstream", "skipped", "rule"}
-    assert fields(backward["contributions"]["items"]) == {"from", "downstream"}
+                                                  "downstream", "skipped", "rule", "downstream_rule"}
+    assert fields(backward["contributions"]["items"]) == {"from", "position", "text", "downstream"}
     assert fields(answer["messages"]["items"]) == {"level", "line", "col", "message"}
     check = next(s for s in answer["gradcheck"]["anyOf"] if "$ref" in s)
     assert fields(check) == {"h", "rtol", "atol", "f", "passed", "kinks", "passed_away_from_kinks",

@@ -21,7 +21,7 @@ NODE_KEYS = {"id", "op", "kind", "label", "name", "names", "symbol", "latex", "i
              "grad", "frozen", "attrs", "line", "col", "end_line", "end_col", "expr"}
 FORWARD_KEYS = {"phase", "node", "value"}
 BACKWARD_KEYS = {"phase", "node", "op", "upstream", "contributions", "edges", "intuition", "sum_rule"}
-EDGE_KEYS = {"input", "position", "local", "local_shape", "downstream", "skipped", "rule"}
+EDGE_KEYS = {"input", "position", "local", "local_shape", "downstream", "skipped", "rule", "downstream_rule"}
 GRADCHECK_KEYS = {"h", "rtol", "atol", "f", "passed", "kinks", "passed_away_from_kinks", "unchecked_leaves",
                   "leaves"}
 LEAF_KEYS = {"node", "name", "shape", "size", "checked", "sampled", "max_rel_error", "passed", "entries"}
@@ -69,9 +69,9 @@ def check_document(doc: dict, source: str) -> None:
             continue
         assert set(s) == BACKWARD_KEYS
         for c in s["contributions"]:
-            assert set(c) == {"from", "downstream"}
+            assert set(c) == {"from", "position", "text", "downstream"}
         for e in s["edges"]:
-            assert set(e) == EDGE_KEYS and set(e["rule"]) == {"text", "latex"}
+            assert set(e) == EDGE_KEYS and set(e["rule"]) == set(e["downstream_rule"]) == {"text", "latex"}
     assert n_forward == len(nodes)
     assert all(s["phase"] == "forward" for s in doc["steps"][:n_forward])
 

@@ -82,8 +82,11 @@ def test_matmul_step_shows_the_outer_product_rule(window) -> None:
     mm = next(n for n in window.nodes if n.op == "matmul" and n.inputs[0] == W.id)
     step = next(s for s in window.to_dict()["steps"] if s["phase"] == "backward" and s["node"] == mm.id)
     w_edge, x_edge = step["edges"]
-    assert "δ" in w_edge["rule"]["text"] and "4×10" in w_edge["rule"]["text"]
-    assert "ᵀ" in x_edge["rule"]["text"]
+    # The local rule is the local derivative; δ xᵀ is the downstream rule (issue 11, item 1).
+    assert w_edge["rule"]["text"].startswith("∂v9ᵢ/∂Wᵢⱼ = xⱼ") and "4×4×10" in w_edge["rule"]["text"]
+    assert "δ" not in w_edge["rule"]["text"] and "δ" not in x_edge["rule"]["text"]
+    assert w_edge["downstream_rule"]["text"].startswith("∂s/∂W = δ xᵀ") and "4×10" in w_edge["downstream_rule"]["text"]
+    assert x_edge["downstream_rule"]["text"].startswith("∂s/∂x = Wᵀ δ")
     assert w_edge["local"] is None and w_edge["local_shape"] == [4, 4, 10]  # 160 entries: too many to show
     assert_close(w_edge["downstream"], np.outer(step["upstream"], named(window, "x").value), rtol=1e-15, atol=0)
 

@@ -188,8 +188,9 @@ function edgeCard(node, step, edge) {
   const downRule = edge.downstream_rule || null;
   if (!localRule && !downRule && edge.rule) card.append(ruleLine(edge.rule, "rule"));
   if (edge.skipped) {
-    const why = edge.skip_reason || edge.reason || `the input is ${edge.skipped}`;
-    card.append(el("div", { class: "waiting", "data-field": "skipped", text: `No gradient: ${why.replace(/\.$/, "")}.` }));
+    // The document says why (its rule's words, when it names a downstream rule too).
+    const why = edge.downstream_rule && edge.rule ? edge.rule.text : `No gradient: the input is ${edge.skipped}`;
+    card.append(el("div", { class: "waiting", "data-field": "skipped", text: `${why.replace(/\.$/, "")}.` }));
     return card;
   }
   const scale = edgeScale(node, step, edge);

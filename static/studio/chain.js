@@ -42,15 +42,15 @@ function diagonal(local, shape) {
 }
 
 /** The numbers of `downstream = localᵀ upstream` for an edge that is not all scalars. */
-export function chainNumbers(edge, step, node, input, { scale = 0, upScale = 0 } = {}) {
+export function chainNumbers(edge, step, node, input, { scale = 0, localScale = 0, upScale = 0 } = {}) {
   const down = preview(edge.downstream, input.shape, scale);
   let local, entries = ENTRIES;
   if (edge.local === null) local = `J^{\\top}${shapeTag(edge.local_shape)}`;
-  else if (!Array.isArray(edge.local)) local = texNum(edge.local, scale, DIGITS);
+  else if (!Array.isArray(edge.local)) local = texNum(edge.local, localScale, DIGITS);
   else if (diagonal(edge.local, edge.local_shape)) {
-    local = `\\operatorname{diag}${row(edge.local.map((r, i) => r[i]), scale, ENTRIES).replace(/^\[/, "(").replace(/\]$/, ")")}${shapeTag(edge.local_shape)}`;
+    local = `\\operatorname{diag}${row(edge.local.map((r, i) => r[i]), localScale, ENTRIES).replace(/^\[/, "(").replace(/\]$/, ")")}${shapeTag(edge.local_shape)}`;
   } else {
-    local = `${preview(edge.local, edge.local_shape, scale).replace(/_\{\\scriptscriptstyle/, "^{\\top}_{\\scriptscriptstyle")}`;
+    local = `${preview(edge.local, edge.local_shape, localScale).replace(/_\{\\scriptscriptstyle/, "^{\\top}_{\\scriptscriptstyle")}`;
     entries = edge.local_shape.length > 1 ? 2 : ENTRIES;      // the line has a matrix on it
   }
   const up = preview(step.upstream, node.shape, upScale, entries);

@@ -10,7 +10,8 @@ import { el, tex } from "./dom.js";
 import { exactTitle, texNum } from "./format.js";
 import { tensorView } from "./tensor.js";
 
-const MAX_TERMS_WRITTEN = 4;    // a longer sum is written as its first terms, ⋯, its last
+const MAX_TERMS_WRITTEN = 3;    // a longer sum is written as its first two terms, ⋯, its last
+const DIGITS = 3;               // of each factor, so that a sum fits the panel (the entry has 4)
 
 /** How a value of `shape` reads as a matrix: "matrix", "row" (1×k), "col" (k×1) or "scalar" (1×1). */
 function asMatrix(value, shape, kind) {
@@ -61,7 +62,7 @@ function entry(latex, index) {
 }
 
 function factor(x) {
-  const t = texNum(x);
+  const t = texNum(x, 0, DIGITS);
   return t.startsWith("-") ? `(${t})` : t;
 }
 
@@ -95,7 +96,7 @@ export function productExplorer(node, step, edge, input, card, { trace, partial,
   const grad = asMatrix(edge.downstream, input.shape, mine.kind).m;
   const first = position === 0;          // δ Bᵀ: δ first; Aᵀ δ: the other input first
   const pair = (d, o) => (first ? `${d}\\, ${o}` : `${o}\\, ${d}`);
-  const nums = (t) => (first ? `${factor(t.u)} \\times ${factor(t.o)}` : `${factor(t.o)} \\times ${factor(t.u)}`);
+  const nums = (t, times) => (first ? `${factor(t.u)} ${times} ${factor(t.o)}` : `${factor(t.o)} ${times} ${factor(t.u)}`);
   // The general entry, with letters: ∂s/∂W_ij = δ_i x_j, or a sum over k.
   const letters = ["i", "j"];
   const symbolic = terms({ ...form, A: { ...form.A, m: [[0]] }, B: { ...form.B, m: [[0]] } }, { ...delta, m: [[0]] }, position, letters[0], letters[1]);
@@ -129,12 +130,12 @@ export function productExplorer(node, step, edge, input, card, { trace, partial,
     const index = ownIndex(mine.kind, r, c);
     const written = ts.length > MAX_TERMS_WRITTEN ? [...ts.slice(0, MAX_TERMS_WRITTEN - 1), null, ts[ts.length - 1]] : ts;
     const symbols = written.map((t) => (t ? pair(entry("\\delta", t.up), entry(other.latex, t.other)) : "\\cdots")).join(" + ");
-    const numbers = written.map((t) => (t ? nums(t) : "\\cdots")).join(" + ");
+    const numbers = written.map((t) => (t ? nums(t, ts.length === 1 ? "\\times" : "\\cdot") : "\\cdots")).join(" + ");
     const lhs = partial(entry(input.latex, index));
     // One product fits a line; a sum gets a line for its symbols and one for its numbers.
     out.replaceChildren(tex(ts.length === 1
       ? `${lhs} = ${symbols} = ${numbers} = ${texNum(value)}`
-      : `\\begin{aligned}${lhs} &= ${symbols}\\\\ &= ${numbers}\\\\ &= ${texNum(value)}\\end{aligned}`));
+      : `\\begin{aligned}&${lhs} = ${symbols}\\\\ &\\quad = ${numbers}\\\\ &\\quad = ${texNum(value)}\\end{aligned}`));
     out.title = `${exactTitle(value)}; ${ts.length} term${ts.length === 1 ? "" : "s"}`;
     out.dataset.index = JSON.stringify(index);
     out.dataset.entry = JSON.stringify(value);

@@ -49,7 +49,7 @@ export function* panelParts(id, k) {
   ];
 
   head.push(el("h3", { text: "Forward value" }));
-  const valueScale = scaleOf(node.value, ...node.inputs.map((i) => trace.nodes[i].value));
+  const valueScale = magnitude(node.value, ...node.inputs.map((i) => trace.nodes[i].value));
   if (hasValue) head.push(el("div", { "data-field": "value" }, tensorView(node.value, node.shape, "val", { scale: valueScale, blocks: blocksOf(id) })));
   else head.push(waiting(`Computed at step ${display.value_at} (forward).`, display.value_at));
 
@@ -127,18 +127,37 @@ function stepOf(id) {
   return at ? state.doc.trace.steps[at - 1] : null;
 }
 
-/** The size of the numbers a downstream gradient is computed from: the upstream times the
- *  local derivative (times the inputs' values, when the Jacobian is too large to list). */
-function edgeScale(node, step, edge) {
+// The largest magnitude of each value array of the document, found once: a big input's
+// values are read by every panel that shows one of its edges.
+const magnitudes = new WeakMap();
+
+/** The largest magnitude among values (numbers or the document's nested lists). */
+function magnitude(...values) {
+  let m = 0;
+  for (const v of values) {
+    if (!Array.isArray(v)) { m = Math.max(m, scaleOf(v)); continue; }
+    if (!magnitudes.has(v)) magnitudes.set(v, scaleOf(v));
+    m = Math.max(m, magnitudes.get(v));
+  }
+  return m;
+}
+
+/** The scale of an edge's local derivative: the local's entries and the forward values of
+ *  the node's inputs it is made of (x × y's local for x is y: noise in y is noise here). */
+function localScale(node, edge) {
   const { trace } = state.doc;
-  const local = edge.local !== null ? scaleOf(edge.local) : scaleOf(...node.inputs.map((i) => trace.nodes[i].value));
-  return Math.max(scaleOf(edge.downstream), scaleOf(step.upstream) * local);
+  return Math.max(magnitude(edge.local), magnitude(...node.inputs.map((i) => trace.nodes[i].value)));
+}
+
+/** The scale of a downstream gradient: the upstream times the local scale (format.js, isNoise). */
+function edgeScale(node, step, edge) {
+  return Math.max(magnitude(edge.downstream), magnitude(step.upstream) * localScale(node, edge));
 }
 
 /** The size of the numbers a node's gradient is summed from: its contributions' scales. */
 function upstreamScale(id, step) {
   const { trace } = state.doc;
-  let scale = scaleOf(step.upstream);
+  let scale = magnitude(step.upstream);
   if (id === trace.output) scale = Math.max(scale, 1);
   for (const c of step.contributions || []) {
     const succ = stepOf(c.from);
@@ -201,7 +220,7 @@ function edgeCard(node, step, edge) {
       localRule ? ruleLine(localRule, "local") : null,
       el("div", { "data-field": "local" }, edge.local === null
         ? el("span", { class: "muted", text: `Jacobian ${edge.local_shape.join("×")} (too large to list; the rule ${localRule ? "" : "above "}gives it)` })
-        : jacobianView(edge, node, input, scalarLocal))),
+        : jacobianView(edge, node, input, scalarLocal, localScale(node, edge)))),
     el("dt", { text: "downstream" }),
     el("dd", {},
       downRule ? ruleLine(downRule, "downstream") : null,
@@ -217,10 +236,11 @@ function edgeCard(node, step, edge) {
     : `${down} = ${loc(`\\left(${frac}\\right)^{\\!\\top}`)} ${upT}`;
   // The numbers go on a line of their own, under the symbols, so neither line wraps.
   const upScale = upstreamScale(node.id, step);
+  const locScale = localScale(node, edge);
   const numbers = allScalar
-    ? `${texNum(edge.downstream, scale)} = ${texNum(edge.local, scale)} \\times ${texNum(step.upstream, upScale)}`
-    : chainNumbers(edge, step, node, input, { scale, upScale });
-  const noisy = [edge.downstream, edge.local, step.upstream].filter((v, k) => !Array.isArray(v) && isNoise(v, k === 2 ? upScale : scale));
+    ? `${texNum(edge.downstream, scale)} = ${texNum(edge.local, locScale)} \\times ${texNum(step.upstream, upScale)}`
+    : chainNumbers(edge, step, node, input, { scale, localScale: locScale, upScale });
+  const noisy = [[edge.downstream, scale], [edge.local, locScale], [step.upstream, upScale]].filter(([v, sc]) => !Array.isArray(v) && isNoise(v, sc)).map(([v]) => v);
   card.append(el("div", { class: "chain", "data-field": "chain" }, tex(formula),
     el("div", { class: "chain-nums", "data-field": "chain-numbers", title: noisy.length ? noisy.map(exactTitle).join("; ") : null }, tex(numbers))));
   const weights = productExplorer(node, step, edge, input, card, { trace, partial, blocks: blocksOf });
@@ -235,14 +255,14 @@ function ruleLine(rule, kind) {
 
 /** The local Jacobian; beyond 2 dimensions (a vector from a matrix) as the matrix
  *  "one row per output entry, one column per input entry" that it is. */
-function jacobianView(edge, node, input, scalarLocal) {
-  if (scalarLocal) return tensorView(edge.local, []);
-  if (edge.local_shape.length <= 2) return tensorView(edge.local, edge.local_shape);
+function jacobianView(edge, node, input, scalarLocal, scale) {
+  if (scalarLocal) return tensorView(edge.local, [], "", { scale });
+  if (edge.local_shape.length <= 2) return tensorView(edge.local, edge.local_shape, "", { scale });
   const size = (shape) => shape.reduce((a, b) => a * b, 1);
   const r = size(node.shape), c = size(input.shape);
   const flat = edge.local.flat(Infinity);
   const rows = Array.from({ length: r }, (_, i) => flat.slice(i * c, (i + 1) * c));
-  const view = tensorView(rows, [r, c]);
+  const view = tensorView(rows, [r, c], "", { scale });
   view.dataset.shape = edge.local_shape.join("x");
   $(".shape", view).textContent = `${edge.local_shape.join("×")}: a row per entry of ${node.symbol}, ` +
     `a column per entry of ${input.symbol} (row by row)`;

@@ -18,12 +18,6 @@ function readH() {
   return ok ? h : null;
 }
 
-/** The relative error of the one-sided difference, under the name the document gives it. */
-function oneSidedError(en) {
-  for (const k of ["one_sided_rel_error", "rel_error_one_sided", "one_sided_error"]) if (en[k] !== undefined) return en[k];
-  return undefined;
-}
-
 export async function runGradcheck() {
   const { trace, source } = state.doc;
   if (!trace) return;
@@ -83,10 +77,9 @@ export async function runGradcheck() {
 
 /** The numbers behind an entry's differences: f(θ+h), f(θ−h), the one-sided difference and its error. */
 function detailRow(name, en) {
-  const oneErr = oneSidedError(en);
   const parts = [
     ["f(θ+h)", en.f_plus, "f_plus"], ["f(θ−h)", en.f_minus, "f_minus"],
-    ["one-sided", en.one_sided, "one_sided"], ["its rel. error", oneErr, "one_sided_rel_error"],
+    ["one-sided", en.one_sided, "one_sided"], ["its rel. error", en.one_sided_rel_error, "one_sided_rel_error"],
   ].filter(([, v]) => v !== undefined);
   return el("tr", { class: "gc-detail", "data-leaf-detail": name },
     el("td", { colspan: "5" }, ...parts.map(([label, v, key]) =>

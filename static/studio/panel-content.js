@@ -108,7 +108,7 @@ function throughPosition(c) {
 
 /** The blocks of node `id`'s vector when it is a concat: one per input, named and coloured,
  *  each name a link to its input (null for any other node). */
-export function blocksOf(id) {
+function blocksOf(id) {
   const { trace } = state.doc;
   const node = trace.nodes[id];
   if (node.op !== "concat" || node.shape.length !== 1) return null;
@@ -202,8 +202,9 @@ function edgeCard(node, step, edge) {
       el("span", {}, "→ ", el("b", { class: block ? "block-name" : null, text: inputShown.header }), ` (input ${edge.position + 1}, ${shapeText(input.shape)})`),
       el("button", { class: "btn small", type: "button", text: "show", title: "Show this input node", onclick: () => links.select(edge.input) })));
   if (block) card.style.setProperty("--block", block);
-  // The local rule (∂z/∂x) and the downstream one (∂s/∂x), when the document names both.
-  const localRule = edge.local_rule || (edge.downstream_rule ? edge.rule : null);
+  // The local rule (∂z/∂x) and the downstream one (∂s/∂x), when the document names both;
+  // a document with one rule per edge has it shown above the values, as it says it.
+  const localRule = edge.downstream_rule ? edge.rule : null;
   const downRule = edge.downstream_rule || null;
   if (!localRule && !downRule && edge.rule) card.append(ruleLine(edge.rule, "rule"));
   if (edge.skipped) {
@@ -219,7 +220,7 @@ function edgeCard(node, step, edge) {
     el("dd", {},
       localRule ? ruleLine(localRule, "local") : null,
       el("div", { "data-field": "local" }, edge.local === null
-        ? el("span", { class: "muted", text: `Jacobian ${edge.local_shape.join("×")} (too large to list; the rule ${localRule ? "" : "above "}gives it)` })
+        ? el("span", { class: "muted", text: `Jacobian ${edge.local_shape.join("×")} (too large to list; the ${localRule ? "local rule" : "rule above"} gives it)` })
         : jacobianView(edge, node, input, scalarLocal, localScale(node, edge)))),
     el("dt", { text: "downstream" }),
     el("dd", {},

@@ -316,9 +316,14 @@ def test_examples_gallery_loads_the_window_classifier(page):
     assert page.evaluate("""() => [...document.querySelectorAll('#panel-node .tensor')]
         .filter(t => t.scrollWidth > t.clientWidth + 1).map(t => t.dataset.shape)""") == []
     card = page.locator('#panel-node .edge-card[data-input="6"]')
-    # The downstream rule (the card's only rule where the document names one per edge).
-    rule = card.locator('.rule:is([data-rule="downstream"], [data-rule="rule"]) .math').get_attribute("data-latex")
-    assert "\\delta\\, x^{\\top}" in re.sub(r"\{(\w)\}", r"\1", rule)
+    # Where the document names two rules, the local one (∂v9ᵢ/∂Wᵢⱼ = xⱼ) sits by the local
+    # value and the downstream one (δ xᵀ) by the downstream value; else the one rule is δ xᵀ.
+    rules = {r.get_attribute("data-rule"): r.locator(".math").get_attribute("data-latex") for r in card.locator(".rule").all()}
+    if "downstream" in rules:
+        assert "{W}_{ij}} = {x}_j" in rules["local"]
+        assert "\\delta\\, {x}^{\\top}" in rules["downstream"]
+    else:
+        assert "\\delta\\, x^{\\top}" in rules["rule"]
     card.locator('[data-field="downstream"] td[data-i="3"][data-j="4"]').click()
     assert card.locator('[data-field="weight"] .math').get_attribute("data-latex").endswith(
         "= \\delta_{4}\\, x_{5} = 2 \\times 0.5 = 1")

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what Backprop Studio needs and is missing: a virtualenv (.venv) with the project,
-# Graphviz's `dot`, and with --test the test extras and Debian's Chromium for the browser tests.
+# Graphviz's `dot`, and with --test the test extras, Debian's Chromium for the browser tests and
+# Node.js for the KaTeX test.
 # Safe to run again: each step is skipped when its result is already there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -61,5 +62,7 @@ if [ $want_test = 1 ]; then
   [ $dot_ok = 1 ] || { say "the tests need Graphviz's dot"; exit 1; }
   # The browser tests drive Debian's Chromium (never a downloaded browser build).
   install_pkg chromium "chromium" "" || { say "the browser tests need /usr/bin/chromium (Debian's chromium package)"; exit 1; }
+  # Node runs the vendored KaTeX in a test that renders every formula the engine writes.
+  install_pkg node "nodejs" "node" || { say "the tests need node (Debian's nodejs package) to run KaTeX"; exit 1; }
 fi
 exit 0

@@ -20,9 +20,42 @@ export function shapeText(shape) {
   return shape.join("×");
 }
 
-/** A number ready to sit inside LaTeX. */
-export function texNum(x) {
-  const s = fmt(x);
+/* Float noise: an entry this much smaller than the numbers it is computed from (the scale
+ * of its tensor or step) is a rounding error where the exact answer is 0, e.g. 2.22e-16
+ * left by 0.1 + 0.2 − 0.3. Double precision carries about 16 digits; 1e-12 leaves room for
+ * the rounding of a few dozen operations and is far below any gradient a program means. */
+export const NOISE = 1e-12;
+
+/** Whether x is float noise next to numbers of size `scale` (shown as ≈ 0). */
+export function isNoise(x, scale) {
+  return typeof x === "number" && x !== 0 && Number.isFinite(x) && Number.isFinite(scale) && Math.abs(x) < NOISE * scale;
+}
+
+/** The largest magnitude among numbers and nested lists of numbers (0 for none). */
+export function scaleOf(...values) {
+  let m = 0;
+  const walk = (v) => {
+    if (Array.isArray(v)) v.forEach(walk);
+    else if (typeof v === "number" && Number.isFinite(v)) m = Math.max(m, Math.abs(v));
+  };
+  values.forEach(walk);
+  return m;
+}
+
+/** A number as shown: "≈ 0" for float noise at this scale, else `fmt`. */
+export function shownNum(x, scale = 0, digits = 4) {
+  return isNoise(x, scale) ? "≈ 0" : fmt(x, digits);
+}
+
+/** The exact number behind a shown one, for its title: every digit JavaScript keeps. */
+export function exactTitle(x) {
+  return typeof x === "number" ? `exact: ${String(x)}` : fmt(x);
+}
+
+/** A number ready to sit inside LaTeX (`digits` significant); float noise at `scale` as ≈ 0. */
+export function texNum(x, scale = 0, digits = 4) {
+  if (isNoise(x, scale)) return "{\\approx}0";
+  const s = fmt(x, digits);
   const m = s.match(/^(-?[\d.]+)e([+-])0*(\d+)$/);
   return m ? `${m[1]}\\times 10^{${m[2] === "-" ? "-" : ""}${m[3]}}` : s;
 }

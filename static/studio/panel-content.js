@@ -1,9 +1,11 @@
 /* What the node panel says about a node at a step: its value, its gradient, and for each
  * input the chain rule with the server's numbers. Built off-document, a chunk at a time. */
 import { state } from "./state.js";
-import { $, $$, el, outOfTabOrder, tex } from "./dom.js";
-import { nodeTip, shapeText, texNum } from "./format.js";
-import { tensorView } from "./tensor.js";
+import { $, el, tex } from "./dom.js";
+import { exactTitle, isNoise, nodeTip, scaleOf, shapeText, texNum } from "./format.js";
+import { blockColour, tensorView } from "./tensor.js";
+import { productExplorer } from "./explorer.js";
+import { chainNumbers, ordinal } from "./chain.js";
 
 /** What the panel's buttons do: pick a node, go to a step (set once by the entry module). */
 const links = { select: null, goTo: null };
@@ -47,7 +49,8 @@ export function* panelParts(id, k) {
   ];
 
   head.push(el("h3", { text: "Forward value" }));
-  if (hasValue) head.push(el("div", { "data-field": "value" }, tensorView(node.value, node.shape, "val")));
+  const valueScale = magnitude(node.value, ...node.inputs.map((i) => trace.nodes[i].value));
+  if (hasValue) head.push(el("div", { "data-field": "value" }, tensorView(node.value, node.shape, "val", { scale: valueScale, blocks: blocksOf(id) })));
   else head.push(waiting(`Computed at step ${display.value_at} (forward).`, display.value_at));
 
   head.push(el("h3", { text: "Gradient" }));
@@ -63,25 +66,28 @@ export function* panelParts(id, k) {
   }
   yield head;
   const step = trace.steps[display.grad_at - 1];
+  const contribs = step.contributions || [];
+  const upScale = upstreamScale(id, step);
   const out = [];
   out.push(el("dl", { class: "kv" },
     el("dt", {}, "upstream ", tex(partial(node.latex))),
-    el("dd", { "data-field": "upstream" }, tensorView(step.upstream, node.shape, "grad"))));
+    el("dd", { "data-field": "upstream" }, tensorView(step.upstream, node.shape, "grad", { scale: upScale, blocks: blocksOf(id) }))));
 
-  const contribs = step.contributions || [];
   if (contribs.length > 1) {
     out.push(el("div", { class: "sumrule", text: step.sum_rule || `${display.header} feeds ${contribs.length} nodes; its gradient is the sum of their contributions.` }));
     const scalar = node.shape.length === 0;
     if (scalar) {
-      const sumTex = `${partial(node.latex)} = ` + contribs.map((c) => texNum(c.downstream)).join(" + ").replace(/\+ -/g, "- ") + ` = ${texNum(step.upstream)}`;
-      out.push(el("div", { class: "chain", "data-field": "sum" }, tex(sumTex)));
+      const sumTex = `${partial(node.latex)} = ` + contribs.map((c) => texNum(c.downstream, upScale)).join(" + ").replace(/\+ -/g, "- ") + ` = ${texNum(step.upstream, upScale)}`;
+      const noisy = [...contribs.map((c) => c.downstream), step.upstream].filter((v) => isNoise(v, upScale));
+      out.push(el("div", { class: "chain", "data-field": "sum", title: noisy.length ? noisy.map(exactTitle).join("; ") : null }, tex(sumTex)));
     }
     const ul = el("ul", { class: "contribs" });
-    contribs.forEach((c) => ul.append(el("li", { "data-from": c.from },
-      el("span", {}, "from ", nodeLink(c.from), ":"), tensorView(c.downstream, node.shape, "grad"))));
+    contribs.forEach((c) => ul.append(el("li", { "data-from": c.from, "data-position": c.position },
+      el("span", {}, "from ", nodeLink(c.from), throughPosition(c), ":"),
+      tensorView(c.downstream, node.shape, "grad", { scale: upScale, blocks: blocksOf(id) }))));
     out.push(ul);
   } else if (contribs.length === 1) {
-    out.push(el("div", { class: "meta" }, "from ", nodeLink(contribs[0].from), " (its only successor)"));
+    out.push(el("div", { class: "meta", "data-position": contribs[0].position }, "from ", nodeLink(contribs[0].from), throughPosition(contribs[0]), " (its only successor)"));
   } else if (id === trace.output) {
     out.push(el("div", { class: "meta" }, "the output: ", tex(`${partial(node.latex)} = 1`)));
   }
@@ -90,6 +96,75 @@ export function* panelParts(id, k) {
   if ((step.edges || []).length) out.push(el("h3", { text: "To each input: downstream = local × upstream" }));
   yield out;
   for (const edge of step.edges || []) yield [edgeCard(node, step, edge)];
+}
+
+/** Through which input of its successor a contribution came: ", as its 1st input" (when
+ *  the document says; a node used twice by one successor sends one contribution per use). */
+function throughPosition(c) {
+  if (c.position === undefined || c.position === null) return "";
+  const succ = state.doc.trace.nodes[c.from];
+  return el("span", { class: "through", title: nodeTip(succ) }, ` (${succ.expr}), as its ${ordinal(c.position + 1)} input`);
+}
+
+/** The blocks of node `id`'s vector when it is a concat: one per input, named and coloured,
+ *  each name a link to its input (null for any other node). */
+function blocksOf(id) {
+  const { trace } = state.doc;
+  const node = trace.nodes[id];
+  if (node.op !== "concat" || node.shape.length !== 1) return null;
+  let start = 0;
+  return node.inputs.map((i, position) => {
+    const size = trace.nodes[i].shape.length ? trace.nodes[i].shape[0] : 1;
+    const block = { start, size, position, name: trace.nodes[i].name || trace.display.nodes[i].header, onclick: () => links.select(i) };
+    start += size;
+    return block;
+  });
+}
+
+/** The backward step of node `id` (null if it has none). */
+function stepOf(id) {
+  const at = state.doc.trace.display.nodes[id].grad_at;
+  return at ? state.doc.trace.steps[at - 1] : null;
+}
+
+// The largest magnitude of each value array of the document, found once: a big input's
+// values are read by every panel that shows one of its edges.
+const magnitudes = new WeakMap();
+
+/** The largest magnitude among values (numbers or the document's nested lists). */
+function magnitude(...values) {
+  let m = 0;
+  for (const v of values) {
+    if (!Array.isArray(v)) { m = Math.max(m, scaleOf(v)); continue; }
+    if (!magnitudes.has(v)) magnitudes.set(v, scaleOf(v));
+    m = Math.max(m, magnitudes.get(v));
+  }
+  return m;
+}
+
+/** The scale of an edge's local derivative: the local's entries and the forward values of
+ *  the node's inputs it is made of (x × y's local for x is y: noise in y is noise here). */
+function localScale(node, edge) {
+  const { trace } = state.doc;
+  return Math.max(magnitude(edge.local), magnitude(...node.inputs.map((i) => trace.nodes[i].value)));
+}
+
+/** The scale of a downstream gradient: the upstream times the local scale (format.js, isNoise). */
+function edgeScale(node, step, edge) {
+  return Math.max(magnitude(edge.downstream), magnitude(step.upstream) * localScale(node, edge));
+}
+
+/** The size of the numbers a node's gradient is summed from: its contributions' scales. */
+function upstreamScale(id, step) {
+  const { trace } = state.doc;
+  let scale = magnitude(step.upstream);
+  if (id === trace.output) scale = Math.max(scale, 1);
+  for (const c of step.contributions || []) {
+    const succ = stepOf(c.from);
+    const edge = succ && (succ.edges || []).find((e) => e.input === id && (c.position === undefined || e.position === c.position));
+    if (edge) scale = Math.max(scale, edgeScale(trace.nodes[c.from], succ, edge));
+  }
+  return scale;
 }
 
 /** A node's name that shows that node when clicked (e.g. the successor a gradient came from). */
@@ -115,29 +190,42 @@ function waiting(text, at) {
   return box;
 }
 
-/** One input of the node: its rule, local derivative, downstream gradient and the chain rule. */
+/** One input of the node: its local derivative and downstream gradient, each with its rule,
+ *  and the chain rule with the numbers. */
 function edgeCard(node, step, edge) {
   const { trace } = state.doc;
   const input = trace.nodes[edge.input];
   const inputShown = trace.display.nodes[edge.input];
-  const card = el("div", { class: `edge-card${edge.skipped ? " skipped" : ""}`, "data-input": edge.input, "data-position": edge.position },
+  const block = node.op === "concat" ? blockColour(edge.position) : null;
+  const card = el("div", { class: `edge-card${edge.skipped ? " skipped" : ""}${block ? " in-block" : ""}`, "data-input": edge.input, "data-position": edge.position },
     el("div", { class: "ec-head" },
-      el("span", {}, "→ ", el("b", { text: inputShown.header }), ` (input ${edge.position + 1}, ${shapeText(input.shape)})`),
+      el("span", {}, "→ ", el("b", { class: block ? "block-name" : null, text: inputShown.header }), ` (input ${edge.position + 1}, ${shapeText(input.shape)})`),
       el("button", { class: "btn small", type: "button", text: "show", title: "Show this input node", onclick: () => links.select(edge.input) })));
-  if (edge.rule) card.append(el("div", { class: "rule", title: edge.rule.text }, tex(edge.rule.latex)));
+  if (block) card.style.setProperty("--block", block);
+  // The local rule (∂z/∂x) and the downstream one (∂s/∂x), when the document names both;
+  // a document with one rule per edge has it shown above the values, as it says it.
+  const localRule = edge.downstream_rule ? edge.rule : null;
+  const downRule = edge.downstream_rule || null;
+  if (!localRule && !downRule && edge.rule) card.append(ruleLine(edge.rule, "rule"));
   if (edge.skipped) {
-    card.append(el("div", { class: "waiting", text: `No gradient: the input is ${edge.skipped}.` }));
+    // The document says why (its rule's words, when it names a downstream rule too).
+    const why = edge.downstream_rule && edge.rule ? edge.rule.text : `No gradient: the input is ${edge.skipped}`;
+    card.append(el("div", { class: "waiting", "data-field": "skipped", text: `${why.replace(/\.$/, "")}.` }));
     return card;
   }
+  const scale = edgeScale(node, step, edge);
   const scalarLocal = !Array.isArray(edge.local) && edge.local !== null;
   const kv = el("dl", { class: "kv" },
     el("dt", { text: "local" }),
-    el("dd", { "data-field": "local" },
-      edge.local === null
-        ? el("span", { class: "muted", text: `Jacobian ${edge.local_shape.join("×")} (too large to list; the rule above gives it)` })
-        : jacobianView(edge, node, input, scalarLocal)),
+    el("dd", {},
+      localRule ? ruleLine(localRule, "local") : null,
+      el("div", { "data-field": "local" }, edge.local === null
+        ? el("span", { class: "muted", text: `Jacobian ${edge.local_shape.join("×")} (too large to list; the ${localRule ? "local rule" : "rule above"} gives it)` })
+        : jacobianView(edge, node, input, scalarLocal, localScale(node, edge)))),
     el("dt", { text: "downstream" }),
-    el("dd", { "data-field": "downstream" }, tensorView(edge.downstream, input.shape, "grad")));
+    el("dd", {},
+      downRule ? ruleLine(downRule, "downstream") : null,
+      el("div", { "data-field": "downstream" }, tensorView(edge.downstream, input.shape, "grad", { scale, blocks: blocksOf(edge.input) }))));
   card.append(kv);
   const allScalar = node.shape.length === 0 && input.shape.length === 0 && scalarLocal;
   const down = `\\underbrace{${partial(input.latex)}}_{\\text{downstream}}`;
@@ -148,58 +236,36 @@ function edgeCard(node, step, edge) {
     ? `${down} = ${loc(frac)} \\times ${upT}`
     : `${down} = ${loc(`\\left(${frac}\\right)^{\\!\\top}`)} ${upT}`;
   // The numbers go on a line of their own, under the symbols, so neither line wraps.
+  const upScale = upstreamScale(node.id, step);
+  const locScale = localScale(node, edge);
   const numbers = allScalar
-    ? el("div", { class: "chain-nums" }, tex(`${texNum(edge.downstream)} = ${texNum(edge.local)} \\times ${texNum(step.upstream)}`))
-    : null;
-  card.append(el("div", { class: "chain", "data-field": "chain" }, tex(formula), numbers));
-  const weights = weightExplorer(node, step, edge, input);
+    ? `${texNum(edge.downstream, scale)} = ${texNum(edge.local, locScale)} \\times ${texNum(step.upstream, upScale)}`
+    : chainNumbers(edge, step, node, input, { scale, localScale: locScale, upScale });
+  const noisy = [[edge.downstream, scale], [edge.local, locScale], [step.upstream, upScale]].filter(([v, sc]) => !Array.isArray(v) && isNoise(v, sc)).map(([v]) => v);
+  card.append(el("div", { class: "chain", "data-field": "chain" }, tex(formula),
+    el("div", { class: "chain-nums", "data-field": "chain-numbers", title: noisy.length ? noisy.map(exactTitle).join("; ") : null }, tex(numbers))));
+  const weights = productExplorer(node, step, edge, input, card, { trace, partial, blocks: blocksOf });
   if (weights) card.append(weights);
   return card;
 }
 
+/** A rule as LaTeX, its words in the title; `kind`: "local", "downstream" or "rule" (not said which). */
+function ruleLine(rule, kind) {
+  return el("div", { class: "rule", "data-rule": kind, title: rule.text }, tex(rule.latex));
+}
+
 /** The local Jacobian; beyond 2 dimensions (a vector from a matrix) as the matrix
  *  "one row per output entry, one column per input entry" that it is. */
-function jacobianView(edge, node, input, scalarLocal) {
-  if (scalarLocal) return tensorView(edge.local, []);
-  if (edge.local_shape.length <= 2) return tensorView(edge.local, edge.local_shape);
+function jacobianView(edge, node, input, scalarLocal, scale) {
+  if (scalarLocal) return tensorView(edge.local, [], "", { scale });
+  if (edge.local_shape.length <= 2) return tensorView(edge.local, edge.local_shape, "", { scale });
   const size = (shape) => shape.reduce((a, b) => a * b, 1);
   const r = size(node.shape), c = size(input.shape);
   const flat = edge.local.flat(Infinity);
   const rows = Array.from({ length: r }, (_, i) => flat.slice(i * c, (i + 1) * c));
-  const view = tensorView(rows, [r, c]);
+  const view = tensorView(rows, [r, c], "", { scale });
   view.dataset.shape = edge.local_shape.join("x");
   $(".shape", view).textContent = `${edge.local_shape.join("×")}: a row per entry of ${node.symbol}, ` +
     `a column per entry of ${input.symbol} (row by row)`;
   return view;
-}
-
-/** For z = W x: pick one weight and see ∂f/∂W_ij = δ_i x_j with the server's numbers. */
-function weightExplorer(node, step, edge, input) {
-  const { trace } = state.doc;
-  const other = node.inputs.length === 2 && edge.position === 0 ? trace.nodes[node.inputs[1]] : null;
-  if (node.op !== "matmul" || !other || input.shape.length !== 2 || other.shape.length !== 1 || node.shape.length !== 1) return null;
-  const box = el("div", { class: "weights", "data-field": "weights" });
-  const out = el("div", { class: "chain", "data-field": "weight" });
-  const show = (i, j) => {
-    out.innerHTML = "";
-    const W = `${input.latex}_{${i + 1}${j + 1}}`;
-    out.append(tex(`${partial(W)} = \\delta_{${i + 1}}\\, ${other.latex}_{${j + 1}} = ${texNum(step.upstream[i])} \\times ${texNum(other.value[j])} = ${texNum(edge.downstream[i][j])}`));
-    $$("td.picked", box.parentNode).forEach((td) => td.classList.remove("picked"));
-    const td = box.parentNode.querySelector(`[data-field="downstream"] td[data-i="${i}"][data-j="${j}"]`);
-    if (td) td.classList.add("picked");
-  };
-  const wName = input.name || input.symbol, xName = other.name || other.symbol;
-  box.append(el("div", { class: "meta", text: `One weight at a time: ${wName}ᵢⱼ only feeds output i, so its gradient is δᵢ·${xName}ⱼ. Click (or Tab to) an entry of the downstream gradient above.` }), out);
-  setTimeout(() => {   // the card is in the DOM now: make the gradient's cells pickable
-    const cells = box.parentNode ? $$('[data-field="downstream"] td', box.parentNode) : [];
-    cells.forEach((td) => {
-      td.classList.add("pick");
-      if (box.closest(".standby")) outOfTabOrder(td, "0"); else td.tabIndex = 0;
-      const i = Number(td.dataset.i), j = Number(td.dataset.j);
-      td.addEventListener("click", () => show(i, j));
-      td.addEventListener("focus", () => show(i, j));
-    });
-    show(0, 0);
-  });
-  return box;
 }

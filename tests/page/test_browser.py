@@ -316,8 +316,11 @@ def test_examples_gallery_loads_the_window_classifier(page):
     assert page.evaluate("""() => [...document.querySelectorAll('#panel-node .tensor')]
         .filter(t => t.scrollWidth > t.clientWidth + 1).map(t => t.dataset.shape)""") == []
     card = page.locator('#panel-node .edge-card[data-input="6"]')
-    # The card's rule is the local derivative ∂v9ᵢ/∂Wᵢⱼ = xⱼ (δ xᵀ is the downstream rule).
-    assert "{W}_{ij}} = {x}_j" in card.locator(".rule .math").get_attribute("data-latex")
+    # The local rule (∂v9ᵢ/∂Wᵢⱼ = xⱼ) sits by the local value, the downstream one (δ xᵀ) by the
+    # downstream value.
+    rules = {r.get_attribute("data-rule"): r.locator(".math").get_attribute("data-latex") for r in card.locator(".rule").all()}
+    assert "{W}_{ij}} = {x}_j" in rules["local"]
+    assert "\\delta\\, {x}^{\\top}" in rules["downstream"]
     card.locator('[data-field="downstream"] td[data-i="3"][data-j="4"]').click()
     assert card.locator('[data-field="weight"] .math').get_attribute("data-latex").endswith(
         "= \\delta_{4}\\, x_{5} = 2 \\times 0.5 = 1")

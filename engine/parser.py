@@ -29,6 +29,7 @@ from .limits import (MAX_DEPTH, MAX_DIMS, MAX_NUMBER_CHARS, MAX_NUMBER_MAGNITUDE
                      MAX_STATEMENTS)
 from .ops import FUNCTIONS, INITS, OPS, REQUIRED, Op, broadcast, same_shape
 from .shapes import fmt_shape
+from .source import one_line_break
 
 BINOPS: dict[type, str] = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "div",
                            ast.Pow: "pow", ast.MatMult: "matmul"}
@@ -84,6 +85,8 @@ def _refused(node: ast.AST, where: str = "") -> str:
 
 
 class Builder:
+    """Builds the graph of `source`, whose line breaks are all \\n (`one_line_break`)."""
+
     def __init__(self, source: str) -> None:
         self.source = source
         self.lines = source.split("\n")
@@ -613,4 +616,4 @@ def _deepest(source: str) -> tuple[int, int]:
 
 def build(source: str) -> tuple[Graph, int]:
     """Parse `source` and build its graph (shapes checked, nothing computed yet)."""
-    return Builder(source).build()
+    return Builder(one_line_break(source)).build()

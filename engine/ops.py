@@ -32,6 +32,8 @@ Shape = tuple[int, ...]
 Array = np.ndarray
 # vjp(i, g, out, ins, attrs) -> gradient for input i (output/broadcast shape allowed)
 Vjp = Callable[[int, Array, Array, Sequence[Array], dict], Array]
+# Every input's VJP from one call: (g, out, ins, attrs) -> one array per input.
+Vjps = Callable[[Array, Array, Sequence[Array], dict], Sequence[Array]]
 # A rule is (words, LaTeX) with placeholders: {o} output, {x} this edge's input,
 # {y} the other input, {d} the upstream gradient; upper case for the LaTeX forms.
 Rule = tuple[str, str]
@@ -89,6 +91,7 @@ class Op:
     params: tuple[Param, ...] = ()
     label: str | Callable[[dict], str] | None = None   # the node's label; None: the symbol
     check: CallCheck | None = None               # a rule of its own on a call's input shapes
+    vjps: Vjps | None = None                     # every input's VJP at once, when they share work
 
     def rule(self, i: int, in_shapes: Sequence[Shape], out_shape: Shape) -> Rule:
         if callable(self.rules):
@@ -291,6 +294,11 @@ def _count(shape: Shape, axis: int | None) -> int:
 def _concat_vjp(i: int, g: Array, out: Array, ins: Sequence[Array], attrs: dict) -> Array:
     start = sum(x.shape[0] for x in ins[:i])
     return g[start:start + ins[i].shape[0]]
+
+
+def _concat_vjps(g: Array, out: Array, ins: Sequence[Array], attrs: dict) -> list[Array]:
+    """Each input's slice of g, its offsets summed once for the node (not once per input)."""
+    return np.split(g, np.cumsum([x.shape[0] for x in ins[:-1]]))
 
 
 def _index_vjp(i: int, g: Array, out: Array, ins: Sequence[Array], attrs: dict) -> Array:
@@ -545,7 +553,7 @@ OPS: dict[str, Op] = {op.name: op for op in [
     Op("concat", "concat", -1, concat_shape, lambda v, at: np.concatenate(v), _concat_vjp,
        (("∂{o}/∂{x}: {x} gets its own slice of the upstream gradient", r"\bar{{X}} = \delta_{[{X}]}"),),
        "concat splits: each input receives the piece of the upstream gradient at its own position.",
-       scalar=None, calls=("concat",)),
+       scalar=None, calls=("concat",), vjps=_concat_vjps),
     Op("index", "[ ]", 1, index_shape, lambda v, at: v[0][index_key(at)], _index_vjp,
        (("∂{o}/∂{x}: the upstream gradient lands on the selected entries, 0 elsewhere",
          r"\bar{{X}}_{k} = \delta \text{ at the selected } k,\ 0 \text{ elsewhere}"),),

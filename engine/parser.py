@@ -45,6 +45,7 @@ BRACKET_KIND = np.zeros(256, np.int8)
 BRACKET_KIND[[ord(c) for c in "([{"]] = 1
 BRACKET_KIND[[ord(c) for c in ")]}"]] = 2
 BRACKET_KIND[ord(",")] = 3
+BRACKET_STEP = np.array([0, 1, -1, 0], np.int8)       # the depth each kind adds
 RESERVED = set(FUNCTIONS) | set(INITS) | {"frozen"}
 # Ops that take single numbers to a single number with no attributes (elementwise, no
 # parameters), with their label: a node of one of these on scalar inputs is made without
@@ -254,13 +255,13 @@ class Builder:
             kind = BRACKET_KIND[np.minimum(np.frombuffer(source.encode("utf-32-le"), np.uint32), 127)]
         at = np.flatnonzero(kind)                       # brackets and commas, in text order
         kind = kind[at]
-        depth = np.cumsum(np.select([kind == 1, kind == 2], [1, -1], 0))
+        depth = np.cumsum(BRACKET_STEP[kind], dtype=np.int32)
         # A comma belongs to the last bracket opened at its depth: sort opens and commas by
         # depth (text order kept within a depth), and number the groups the opens start.
         keep = (kind != 2) & (depth > 0)
         order = np.argsort(depth[keep], kind="stable")
         at, kind = at[keep][order], kind[keep][order]
-        group = np.cumsum(kind == 1)                    # group g is opened by opens[g - 1]
+        group = np.cumsum(kind == 1, dtype=np.int32)    # group g is opened by opens[g - 1]
         opens, comma_at, comma_group = at[kind == 1], at[kind == 3], group[kind == 3]
         commas = np.bincount(comma_group, minlength=len(opens) + 1)
         found = []

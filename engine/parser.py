@@ -39,13 +39,15 @@ STATEMENT_START = re.compile(r"^[ \t]*(?=[^\s#])|;[ \t]*(?=[^\s#;])", re.M)
 COMMENT = re.compile(r"#[^\n]*")
 # A function's name just before its call's '('.
 CALLEE = re.compile(r"([A-Za-z_]\w*)\s*\Z")
-# Characters by code point (ASCII; every other code point counts as 127): 1 an opening
-# bracket, 2 a closing one, 3 a comma.
-BRACKET_KIND = np.zeros(256, np.int8)
+# What a character is, by code point (any past ASCII counts as 127): 1 an opening bracket,
+# 2 a closing one, 3 a comma, 0 anything else.
+BRACKET_KIND = np.zeros(128, np.int8)
 BRACKET_KIND[[ord(c) for c in "([{"]] = 1
 BRACKET_KIND[[ord(c) for c in ")]}"]] = 2
 BRACKET_KIND[ord(",")] = 3
 BRACKET_STEP = np.array([0, 1, -1, 0], np.int8)       # the depth each kind adds
+# A closing bracket right after a comma (a trailing comma, which adds no item).
+CLOSES_AFTER = re.compile(r"(?:\s|\\\n)*[)\]}]")
 RESERVED = set(FUNCTIONS) | set(INITS) | {"frozen"}
 # Ops that take single numbers to a single number with no attributes (elementwise, no
 # parameters), with their label: a node of one of these on scalar inputs is made without
@@ -269,7 +271,7 @@ class Builder:
             if g == 0:
                 continue                                # commas before any bracket: unbalanced text
             last = int(comma_at[np.searchsorted(comma_group, g, side="right") - 1])
-            trailing = source[last + 1:last + 200].lstrip()[:1] in (")", "]", "}")
+            trailing = CLOSES_AFTER.match(source, last + 1) is not None
             start = int(opens[g - 1])
             items = int(commas[g]) + (0 if trailing else 1)
             if items > (MAX_CALL_ARGUMENTS if source[start] == "(" else MAX_LIST_ITEMS):
@@ -280,15 +282,15 @@ class Builder:
     def too_many_items(self, start: int, items: int) -> None:
         """The error for the group of `items` items opened at offset `start`."""
         source = self.source
-        name = CALLEE.search(source, max(0, start - 100), start) if source[start] == "(" else None
+        call = source[start] == "("
+        name = CALLEE.search(source, max(0, start - 100), start) if call else None
         if name:
             start = name.start(1)                       # where the call starts: its function's name
         line = source.count("\n", 0, start) + 1
         col = start - source.rfind("\n", 0, start)
-        if source[start] == "(" or name:
-            what = f"{name.group(1)}() has" if name else "the parentheses hold"
-            raise ProgramError(f"{what} {items:,} arguments; the limit is {MAX_CALL_ARGUMENTS:,} in one call",
-                               line, col)
+        if call:
+            what = f"{name.group(1)}() has {items:,} arguments" if name else f"the parentheses hold {items:,} items"
+            raise ProgramError(f"{what}; the limit is {MAX_CALL_ARGUMENTS:,} in one call", line, col)
         raise ProgramError(f"a list of {items:,} items is longer than the limit of {MAX_LIST_ITEMS:,} "
                            "(the most elements a tensor may have)", line, col)
 

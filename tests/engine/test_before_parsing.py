@@ -114,8 +114,9 @@ def test_the_scan_refuses_exactly_what_is_over_the_limit(monkeypatch_limits, exp
         assert want is None, source
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def monkeypatch_limits():
+    """The item limits at LIMIT for one test (set once: each example reads them, none sets them)."""
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(parser, "MAX_LIST_ITEMS", LIMIT)
         mp.setattr(parser, "MAX_CALL_ARGUMENTS", LIMIT)

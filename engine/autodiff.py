@@ -521,18 +521,21 @@ def _numpy_edges(node: Node, nodes: list[Node], vals: list, upstream: float | np
     out = vals[node.id]
     out = np.asarray(out) if type(out) is float else out
     scalar_out = node.shape == ()
+    # An op whose inputs share the work of their VJPs gives them all from one call.
+    shared = None if op.vjps is None else op.vjps(ONE if scalar_out else up, out, ins, node.attrs)
     edges: list[EdgeRecord] = []
     for pos, i in enumerate(node.inputs):
         inp = nodes[i]
         if not inp.requires_grad:
             edges.append((i, pos, None, None, "frozen" if inp.frozen else "constant"))
             continue
+        vjp = op.vjp(pos, ONE if scalar_out else up, out, ins, node.attrs) if shared is None else shared[pos]
         if scalar_out:
             # d node / d input has the input's shape; downstream = local × upstream exactly.
-            local = unbroadcast(np.asarray(op.vjp(pos, ONE, out, ins, node.attrs), np.float64), inp.shape)
+            local = unbroadcast(np.asarray(vjp, np.float64), inp.shape)
             down = local * up
         else:
-            down = unbroadcast(np.asarray(op.vjp(pos, up, out, ins, node.attrs), np.float64), inp.shape)
+            down = unbroadcast(np.asarray(vjp, np.float64), inp.shape)
             local = (jacobian(node, out, pos, ins, inp.shape)
                      if node.size * inp.size <= JACOBIAN_MAX_ENTRIES else None)
         if local is not None and local.size > JACOBIAN_MAX_ENTRIES:
@@ -593,6 +596,9 @@ def steps_from_records(graph: Graph, records: list[BackwardRecord]) -> Iterator[
             node_sym = symbols(nid)
             two = len(node.inputs) == 2
             ins = None
+            # Rules that follow from the shapes are kept by shapes; a key of many inputs'
+            # shapes (concat) would cost as much as the rule, once per input.
+            memo = callable(op.rules) and len(in_shapes) <= 2
             for i, pos, local, down, skipped in edges:
                 case = ""
                 if op.case is not None and skipped is None:
@@ -604,9 +610,11 @@ def steps_from_records(graph: Graph, records: list[BackwardRecord]) -> Iterator[
                 else:
                     key = (node.op, pos, in_shapes, node.shape, case, repr(node.attrs) if node.attrs else None)
                     at = RuleAt(pos, in_shapes, node.shape, node.attrs, case)
-                    rule = rules.get(key)
+                    rule = rules.get(key) if memo else None
                     if rule is None:
-                        rule = rules[key] = op.rule(at)
+                        rule = op.rule(at)
+                        if memo:
+                            rules[key] = rule
                     both = rule_texts(rule, at, out_sym, node_sym, symbols(i),
                                       symbols(node.inputs[1 - pos]) if two else None)
                 full.append((i, pos, local, node.shape + nodes[i].shape, down, skipped, both[0], both[1]))

@@ -124,7 +124,7 @@ class Message(TypedDict):
 @_closed
 class TraceDocument(TypedDict):
     """The whole trace: `Trace.to_dict()`."""
-    source: str
+    source: str                     # the program, each \r\n and lone \r written as \n
     output: int
     backward: bool
     messages: list[Message]

@@ -1,8 +1,8 @@
 """Every limit the engine enforces, as named constants (documented in the README).
 
-Each is checked before the work it guards is done: source length before parsing,
-nesting depth while walking the syntax tree, tensor sizes on the computed shape before
-anything is allocated.
+Each is checked before the work it guards is done: source length, statements, list items
+and call arguments before parsing, nesting depth while walking the syntax tree, tensor
+sizes on the computed shape before anything is allocated.
 """
 
 MAX_SOURCE_CHARS = 4_000_000        # characters in one program
@@ -13,6 +13,8 @@ MAX_NUMBER_CHARS = 40               # characters in one number literal
 MAX_NUMBER_MAGNITUDE = 1e300        # largest literal magnitude accepted
 MAX_DIMS = 2                        # scalars, vectors and matrices
 MAX_ELEMENTS = 1_000_000            # elements in any one tensor
+MAX_LIST_ITEMS = MAX_ELEMENTS       # items in one list literal (counted before parsing)
+MAX_CALL_ARGUMENTS = 50_000         # arguments in one call, e.g. concat (counted before parsing)
 MAX_TOTAL_ELEMENTS = 8_000_000      # elements summed over all nodes of one graph
 MAX_SEED = 2**32 - 1                # largest seed= accepted by randn/xavier
 JACOBIAN_MAX_ENTRIES = 64           # a step shows the local Jacobian up to this size

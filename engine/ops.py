@@ -33,6 +33,8 @@ Shape = tuple[int, ...]
 Array = np.ndarray
 # vjp(i, g, out, ins, attrs) -> gradient for input i (output/broadcast shape allowed)
 Vjp = Callable[[int, Array, Array, Sequence[Array], dict], Array]
+# Every input's VJP from one call: (g, out, ins, attrs) -> one array per input.
+Vjps = Callable[[Array, Array, Sequence[Array], dict], Sequence[Array]]
 # Words and LaTeX, with placeholders: {o} the node, {x} this edge's input, {y} the other
 # input; upper case ({O}, {X}, {Y}) in the LaTeX form. δ is the upstream gradient ∂s/∂o.
 Text = tuple[str, str]
@@ -134,6 +136,7 @@ class Op:
     label: str | Callable[[dict], str] | None = None   # the node's label; None: the symbol
     check: CallCheck | None = None               # a rule of its own on a call's input shapes
     case: RuleCase | None = None                 # the numbers that change the rule's text
+    vjps: Vjps | None = None                     # every input's VJP at once, when they share work
 
     def rule(self, at: RuleAt) -> Rule:
         if callable(self.rules):
@@ -427,6 +430,11 @@ def _concat_vjp(i: int, g: Array, out: Array, ins: Sequence[Array], attrs: dict)
     return g[start:start + ins[i].shape[0]]
 
 
+def _concat_vjps(g: Array, out: Array, ins: Sequence[Array], attrs: dict) -> list[Array]:
+    """Each input's slice of g, its offsets summed once for the node (not once per input)."""
+    return np.split(g, np.cumsum([x.shape[0] for x in ins[:-1]]))
+
+
 def _index_vjp(i: int, g: Array, out: Array, ins: Sequence[Array], attrs: dict) -> Array:
     z = np.zeros(ins[0].shape)
     z[index_key(attrs)] = g
@@ -621,8 +629,22 @@ def outer_rules(at: RuleAt) -> Rule:
                 lambda c: np.einsum("i,jq->ijq", c.y, np.eye(m)), lambda c: c.d.T @ c.y)
 
 
+# The starts of the last concat's inputs, kept with its shapes tuple (compared by identity):
+# the backward pass asks for every input of one node in turn, so the sums are made once.
+_concat_starts: list = [None, []]
+
+
+def _starts(in_shapes: tuple[Shape, ...]) -> list[int]:
+    if _concat_starts[0] is not in_shapes:
+        starts = [0]
+        for s in in_shapes:
+            starts.append(starts[-1] + s[0])
+        _concat_starts[:] = [in_shapes, starts]
+    return _concat_starts[1]
+
+
 def concat_rules(at: RuleAt) -> Rule:
-    start = sum(s[0] for s in at.in_shapes[:at.pos])
+    start = _starts(at.in_shapes)[at.pos]
     n = at.in_shapes[at.pos][0]
     total = at.out_shape[0]
     end = start + n
@@ -909,7 +931,7 @@ OPS: dict[str, Op] = {op.name: op for op in [
     Op("concat", "concat", -1, concat_shape, lambda v, at: np.concatenate(v), _concat_vjp,
        concat_rules,
        "concat splits: each input receives the piece of the upstream gradient at its own position.",
-       scalar=None, calls=("concat",)),
+       scalar=None, calls=("concat",), vjps=_concat_vjps),
     Op("index", "[ ]", 1, index_shape, lambda v, at: v[0][index_key(at)], _index_vjp,
        index_rules,
        "indexing scatters: only the entries (or the embedding row) that were read receive gradient.",

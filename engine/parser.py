@@ -28,15 +28,29 @@ import numpy as np
 
 from .errors import ProgramError, ShapeError
 from .graph import Graph, Node
-from .limits import (MAX_DEPTH, MAX_DIMS, MAX_NUMBER_CHARS, MAX_NUMBER_MAGNITUDE, MAX_SEED, MAX_SOURCE_CHARS,
-                     MAX_STATEMENTS)
+from .limits import (MAX_CALL_ARGUMENTS, MAX_DEPTH, MAX_DIMS, MAX_LIST_ITEMS, MAX_NUMBER_CHARS,
+                     MAX_NUMBER_MAGNITUDE, MAX_SEED, MAX_SOURCE_CHARS, MAX_STATEMENTS)
 from .ops import FUNCTIONS, INITS, OPS, REQUIRED, Op, Operand, broadcast, matmul_mismatch, same_shape
 from .shapes import fmt_shape
+from .source import one_line_break
 
 BINOPS: dict[type, str] = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "div",
                            ast.Pow: "pow", ast.MatMult: "matmul"}
 # Where a statement can start: the first code character of a line, or just after a ';'.
 STATEMENT_START = re.compile(r"^[ \t]*(?=[^\s#])|;[ \t]*(?=[^\s#;])", re.M)
+# A comment, up to the end of its line.
+COMMENT = re.compile(r"#[^\n]*")
+# A function's name just before its call's '('.
+CALLEE = re.compile(r"([A-Za-z_]\w*)\s*\Z")
+# What a character is, by code point (any past ASCII counts as 127): 1 an opening bracket,
+# 2 a closing one, 3 a comma, 0 anything else.
+BRACKET_KIND = np.zeros(128, np.int8)
+BRACKET_KIND[[ord(c) for c in "([{"]] = 1
+BRACKET_KIND[[ord(c) for c in ")]}"]] = 2
+BRACKET_KIND[ord(",")] = 3
+BRACKET_STEP = np.array([0, 1, -1, 0], np.int8)       # the depth each kind adds
+# A closing bracket right after a comma (a trailing comma, which adds no item).
+CLOSES_AFTER = re.compile(r"(?:\s|\\\n)*[)\]}]")
 RESERVED = set(FUNCTIONS) | set(INITS) | {"frozen"}
 # Ops that take single numbers to a single number with no attributes (elementwise, no
 # parameters), with their label: a node of one of these on scalar inputs is made without
@@ -87,6 +101,8 @@ def _refused(node: ast.AST, where: str = "") -> str:
 
 
 class Builder:
+    """Builds the graph of `source`, whose line breaks are all \\n (`one_line_break`)."""
+
     def __init__(self, source: str) -> None:
         self.source = source
         self.lines = source.split("\n")
@@ -206,6 +222,7 @@ class Builder:
             raise ProgramError(f"the program is {len(self.source):,} characters long; "
                                f"the limit is {MAX_SOURCE_CHARS:,}", 1, 1)
         self.count_statements()
+        self.count_items()
         tree = parse(self.source)
         if not tree.body:
             raise ProgramError("the program is empty: write at least one statement such as x = 1.0", 1, 1)
@@ -230,6 +247,63 @@ class Builder:
                 col = m.end() - self.source.rfind("\n", 0, m.end())
                 raise ProgramError(f"the program has more than {MAX_STATEMENTS:,} statements (every line of "
                                    f"code and every ';' starts one); the limit is {MAX_STATEMENTS:,}", line, col)
+
+    def count_items(self) -> None:
+        """Refuse a list literal or a call with too many items before Python's parser reads them.
+
+        Commas between the same pair of brackets separate that pair's items, so their count
+        bounds the items from below (a trailing comma adds none). Comments are blanked first:
+        they can hold anything. Strings are not allowed in a program, so their commas can
+        only make a program that is refused anyway be refused sooner. The brackets are
+        matched with numpy over the bracket and comma positions, without a loop per character."""
+        source = self.source
+        least = min(MAX_LIST_ITEMS, MAX_CALL_ARGUMENTS)
+        if source.count(",") < least:                # n commas: at most n + 1 items
+            return
+        if "#" in source:
+            source = COMMENT.sub(lambda m: " " * len(m.group()), source)
+        if source.isascii():                            # one byte per character
+            kind = BRACKET_KIND[np.frombuffer(source.encode("ascii"), np.uint8)]
+        else:
+            kind = BRACKET_KIND[np.minimum(np.frombuffer(source.encode("utf-32-le"), np.uint32), 127)]
+        at = np.flatnonzero(kind)                       # brackets and commas, in text order
+        kind = kind[at]
+        depth = np.cumsum(BRACKET_STEP[kind], dtype=np.int32)
+        # A comma belongs to the last bracket opened at its depth: sort opens and commas by
+        # depth (text order kept within a depth), and number the groups the opens start.
+        keep = (kind != 2) & (depth > 0)
+        order = np.argsort(depth[keep], kind="stable")
+        at, kind = at[keep][order], kind[keep][order]
+        group = np.cumsum(kind == 1, dtype=np.int32)    # group g is opened by opens[g - 1]
+        opens, comma_at, comma_group = at[kind == 1], at[kind == 3], group[kind == 3]
+        commas = np.bincount(comma_group, minlength=len(opens) + 1)
+        found = []
+        for g in np.flatnonzero(commas >= least):
+            if g == 0:
+                continue                                # commas before any bracket: unbalanced text
+            last = int(comma_at[np.searchsorted(comma_group, g, side="right") - 1])
+            trailing = CLOSES_AFTER.match(source, last + 1) is not None
+            start = int(opens[g - 1])
+            items = int(commas[g]) + (0 if trailing else 1)
+            if items > (MAX_CALL_ARGUMENTS if source[start] == "(" else MAX_LIST_ITEMS):
+                found.append((start, items))
+        if found:
+            self.too_many_items(*min(found))
+
+    def too_many_items(self, start: int, items: int) -> None:
+        """The error for the group of `items` items opened at offset `start`."""
+        source = self.source
+        call = source[start] == "("
+        name = CALLEE.search(source, max(0, start - 100), start) if call else None
+        if name:
+            start = name.start(1)                       # where the call starts: its function's name
+        line = source.count("\n", 0, start) + 1
+        col = start - source.rfind("\n", 0, start)
+        if call:
+            what = f"{name.group(1)}() has {items:,} arguments" if name else f"the parentheses hold {items:,} items"
+            raise ProgramError(f"{what}; the limit is {MAX_CALL_ARGUMENTS:,} in one call", line, col)
+        raise ProgramError(f"a list of {items:,} items is longer than the limit of {MAX_LIST_ITEMS:,} "
+                           "(the most elements a tensor may have)", line, col)
 
     def statement(self, stmt: ast.stmt) -> Node:
         if isinstance(stmt, ast.Assign):
@@ -691,4 +765,4 @@ def _deepest(source: str) -> tuple[int, int]:
 
 def build(source: str) -> tuple[Graph, int]:
     """Parse `source` and build its graph (shapes checked, nothing computed yet)."""
-    return Builder(source).build()
+    return Builder(one_line_break(source)).build()

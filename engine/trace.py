@@ -14,6 +14,7 @@ from .autodiff import (BackwardRecord, BackwardStep, ForwardStep, Symbols, forwa
 from .graph import Graph, Node
 from .shapes import fmt_shape
 from .parser import build
+from .source import one_line_break
 
 
 class Trace:
@@ -90,7 +91,11 @@ def node_dict(n: Node, symbols: Symbols) -> doc.Node:
 
 
 def trace(source: str) -> Trace:
-    """Parse, build, run forward and backward; raises ProgramError on a bad program."""
+    """Parse, build, run forward and backward; raises ProgramError on a bad program.
+
+    The document's `source` is the program with its line breaks written as \\n, the text
+    its lines and columns count in (the text as sent when it has no \\r)."""
+    source = one_line_break(source)
     with _no_gc():
         graph, output = build(source)
         return Trace(source, graph, output)

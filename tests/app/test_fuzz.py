@@ -20,6 +20,7 @@ from schemathesis.checks import positive_data_acceptance
 
 from app.main import create_app
 from engine import ProgramError, trace
+from engine.source import one_line_break
 from engine.parser import FUNCTIONS
 from tests.app.hardening import record
 
@@ -31,16 +32,19 @@ COUNTS = {"text": 0, "syntax": 0, "syntax_ok": 0, "api": 0}
 
 def check_contract(source: str) -> bool:
     """Trace ``source``: success gives a JSON-able document, failure a located ProgramError."""
+    lines = one_line_break(source).split("\n")      # \r\n and \r are line breaks too
     try:
         doc = trace(source).to_dict()
     except ProgramError as exc:
-        lines = source.split("\n")
         assert 1 <= exc.line <= max(1, len(lines)) + 1, (exc.line, exc)
         assert exc.col >= 1 and exc.message and "Traceback" not in exc.message
         return False
     json.dumps(doc)                 # NaN/inf are allowed in the document, not objects
+    assert doc["source"].split("\n") == lines
     for node in doc["nodes"]:
         assert all(i < node["id"] for i in node["inputs"])          # topological ids
+        if node["line"] == node["end_line"]:                       # spans read from the text
+            assert lines[node["line"] - 1][node["col"] - 1:node["end_col"] - 1] == node["expr"]
     return True
 
 
@@ -48,7 +52,8 @@ def check_contract(source: str) -> bool:
 
 PROGRAM_ALPHABET = st.sampled_from(list("xyzWb01234.5e+-*/@()[],:;=\n #_'\"\\{}<>!%&|~^`$?") +
                                    ["sum", "exp", "log", "relu", " ** ", ".T", "__", "ｘ", "é",
-                                    "zeros(", "randn(", "seed=", "axis=", "\t", "\x00", "\u200b"])
+                                    "zeros(", "randn(", "seed=", "axis=", "\t", "\x00", "\u200b",
+                                    "\r", "\r\n", "\r", "\x0c", "\u2028", "\x85"])
 
 
 @settings(max_examples=TEXT_EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
@@ -119,15 +124,15 @@ PRELUDE = "x = 1.5\ny = [0.5, -2.0]\nW = [[1.0, 2.0], [3.0, -1.0]]\nb = 0.25\nh 
 
 @pytest.mark.slow
 @settings(max_examples=AST_EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
-@given(st.lists(statements, min_size=1, max_size=5), st.booleans())
-def test_generated_syntax_is_traced_or_refused_cleanly(body, prelude):
+@given(st.lists(statements, min_size=1, max_size=5), st.booleans(), st.sampled_from(["\n", "\r", "\r\n"]))
+def test_generated_syntax_is_traced_or_refused_cleanly(body, prelude, line_break):
     module = ast.fix_missing_locations(ast.Module(body=body, type_ignores=[]))
     try:
         source = ast.unparse(module)
     except (ValueError, TypeError, RecursionError):
         return                                     # not every tree has a source text
     COUNTS["syntax"] += 1
-    if check_contract((PRELUDE if prelude else "") + source):
+    if check_contract(((PRELUDE if prelude else "") + source).replace("\n", line_break)):
         COUNTS["syntax_ok"] += 1
 
 

@@ -124,6 +124,45 @@ CASES = [
 ]
 
 
+# --- line breaks and oversized inputs refused before parsing (issue 12, items 1 and 5)
+CASES += [
+    program("cr-line-breaks", "x = 1.0\ry = 2.0\rz = x @ q", "unknown name 'q'"),
+    program("crlf-line-breaks", "x = 1.0\r\ny = 2.0\r\nz = x @ q", "unknown name 'q'"),
+    program("u2028-is-no-line-break", "x = 1.0\u2028y = x", "U+2028"),
+]
+BEFORE_PARSING = {       # name: (program, where, words); each took seconds inside ast.parse
+    "list-of-1.9-million": ("x = [" + ",".join(["1"] * 1_900_000) + "]", (1, 5), "a list of 1,900,000 items"),
+    "max-of-a-million": ("x = 1.0\ny = max(" + ",".join(["x"] * 1_000_000) + ")", (2, 5), "max() has 1,000,000"),
+    "exp-of-1.3-million": ("x = 1.0\ny = exp(" + ",".join(["x"] * 1_300_000) + ")", (2, 5), "exp() has 1,300,000"),
+}
+
+
+@pytest.mark.parametrize("name", BEFORE_PARSING)
+def test_oversized_input_is_refused_before_parsing(server, name):
+    source, at, words = BEFORE_PARSING[name]
+    t0 = time.monotonic()
+    r = httpx.post(server.url + "/api/trace", json={"source": source}, timeout=60)
+    elapsed = time.monotonic() - t0
+    assert r.status_code == 400, r.text[:300]
+    body = r.json()
+    assert (body["line"], body["col"]) == at and words in body["message"] and "limit" in body["message"]
+    record(f"refused_before_parsing_{name}_s", round(elapsed, 3))
+    assert elapsed < hang_bound(FAST_S), f"took {elapsed:.2f} s"
+
+
+@pytest.mark.parametrize("br", ["\r", "\r\n"], ids=["cr", "crlf"])
+def test_cr_programs_are_traced_and_drawn(server, br):
+    source = br.join(["x = 1.0", "y = x * 2.0", "f = sum([1.0, 2.0] * (x +", "  y))"])
+    r = httpx.post(server.url + "/api/trace", json={"source": source}, timeout=30)
+    assert r.status_code == 200, r.text[:300]
+    doc = r.json()
+    assert doc["source"] == source.replace(br, "\n")
+    spans = {n["expr"]: (n["line"], n["col"], n["end_line"], n["end_col"]) for n in doc["nodes"]}
+    assert spans["x * 2.0"] == (2, 5, 2, 12) and spans["x +\n  y"] == (3, 23, 4, 4)
+    r = httpx.post(server.url + "/api/render", json={"source": source, "format": "svg"}, timeout=30)
+    assert r.status_code == 200 and r.content.lstrip().startswith((b"<?xml", b"<svg")), r.text[:300]
+
+
 @pytest.fixture(scope="module")
 def server():
     with running_server(job_timeout_s=10) as s:

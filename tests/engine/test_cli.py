@@ -197,3 +197,23 @@ def test_stdin_is_utf8_whatever_the_locale_says() -> None:
                        timeout=120, env=env)
     assert r.returncode == 1
     assert r.stderr.decode("utf-8", "replace").strip() == "line 2, col 9: unknown name 'q'"
+
+
+@pytest.mark.parametrize("br", [b"\r", b"\r\n"], ids=["cr", "crlf"])
+def test_cr_line_breaks_from_a_file_and_stdin(tmp_path: Path, br: bytes) -> None:
+    good = b"x = 1.0" + br + b"y = x * 2.0" + br
+    path = tmp_path / "cr.py"
+    path.write_bytes(good)
+    docs = [json.loads(r.stdout) for r in (run("trace", str(path)), run("trace", "-", stdin=good))]
+    for doc in docs:
+        assert doc["source"] == "x = 1.0\ny = x * 2.0\n"
+        assert [(n["line"], n["col"], n["expr"]) for n in doc["nodes"]][-1] == (2, 5, "x * 2.0")
+    bad = b"x = 1.0" + br + b"y = 2.0" + br + b"z = x @ q"
+    path.write_bytes(bad)
+    for r in (run("trace", str(path)), run("trace", "-", stdin=bad)):
+        err = r.stderr.decode() if isinstance(r.stderr, bytes) else r.stderr
+        assert r.returncode == 1 and err.strip().startswith("line 3, col 9:"), err
+    path.write_bytes(good)
+    out = tmp_path / "cr.svg"
+    r = run("render", str(path), "-o", str(out))
+    assert r.returncode == 0 and b"<svg" in out.read_bytes(), r.stderr

@@ -16,6 +16,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from engine import ProgramError, trace
+from engine.source import one_line_break
 from engine.limits import MAX_DEPTH, MAX_ELEMENTS, MAX_NODES, MAX_STATEMENTS, MAX_TOTAL_ELEMENTS
 
 CLI = str(Path(sys.executable).with_name("backprop-studio"))
@@ -339,7 +340,8 @@ def test_crlf_line_endings() -> None:
 # ------------------------------------------------------------------ no other exception escapes
 TOKENS = ["x", "y", "W", "1.0", "0", "-", "+", "*", "/", "**", "@", "(", ")", "[", "]", ",", ":", "=",
           "\n", ";", " ", ".T", ".x", "exp", "log", "sum", "max", "concat", "softmax", "frozen", "zeros",
-          "randn", "axis=", "seed=", "'", "é", "1e308", "-1", "lambda", "#", "cross_entropy"]
+          "randn", "axis=", "seed=", "'", "é", "1e308", "-1", "lambda", "#", "cross_entropy",
+          "\r", "\r\n", "\x0c", "\u2028"]
 
 
 @pytest.mark.slow
@@ -350,8 +352,8 @@ def test_random_token_soup_is_a_program_or_a_program_error(tokens: list[str]) ->
     try:
         t = trace(source)
     except ProgramError as e:
-        assert "\n" not in str(e) and e.line >= 1 and e.col >= 1
-        assert e.line <= source.count("\n") + 2
+        assert "\n" not in str(e) and "\r" not in str(e) and e.line >= 1 and e.col >= 1
+        assert e.line <= one_line_break(source).count("\n") + 2
     else:
         t.to_dict()
 

@@ -30,6 +30,8 @@ LIMIT_ROWS = {
     "dimensions of a tensor": "MAX_DIMS",
     "elements of one tensor": "MAX_ELEMENTS",
     "elements over all nodes": "MAX_TOTAL_ELEMENTS",
+    "items in one list literal": "MAX_LIST_ITEMS",
+    "arguments in one call": "MAX_CALL_ARGUMENTS",
     "seed=": "MAX_SEED",
 }
 

@@ -562,12 +562,14 @@ FullEdge = tuple[int, int, "float | np.ndarray | None", Shape, "float | np.ndarr
 FullStep = tuple[int, str, "float | np.ndarray", "list[Contribution]", list[FullEdge],
                  "str | None", "str | None"]
 
-ORDINALS = ("1st", "2nd", "3rd")
 
 
 def ordinal(pos: int) -> str:
     """A 0-based input position as words: 1st, 2nd, 3rd, 4th…"""
-    return ORDINALS[pos] if pos < 3 else f"{pos + 1}th"
+    n = pos + 1
+    if n % 100 in (11, 12, 13):
+        return f"{n}th"
+    return f"{n}{ {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th')}"
 
 
 def _short(expr: str) -> str:
@@ -594,6 +596,7 @@ def steps_from_records(graph: Graph, records: list[BackwardRecord]) -> Iterator[
             intuition = op.intuition
             in_shapes = tuple(nodes[i].shape for i in node.inputs)
             node_sym = symbols(nid)
+            source = f"from {node_sym[0]} = {_short(node.expr)}"
             two = len(node.inputs) == 2
             ins = None
             # Rules that follow from the shapes are kept by shapes; a key of many inputs'
@@ -619,8 +622,7 @@ def steps_from_records(graph: Graph, records: list[BackwardRecord]) -> Iterator[
                                       symbols(node.inputs[1 - pos]) if two else None)
                 full.append((i, pos, local, node.shape + nodes[i].shape, down, skipped, both[0], both[1]))
                 if skipped is None:
-                    what = (f"from {node_sym[0]} = {_short(node.expr)}, as its {ordinal(pos)} input"
-                            if len(node.inputs) > 1 else f"from {node_sym[0]} = {_short(node.expr)}")
+                    what = (f"{source}, as its {ordinal(pos)} input" if len(node.inputs) > 1 else source)
                     contributions.setdefault(i, []).append((nid, pos, what, down))
                     if rule is not None and rule.elementwise and in_shapes[pos] != node.shape:
                         copied, summed = broadcast_words(symbols(i)[0], in_shapes[pos], node.shape)

@@ -271,3 +271,14 @@ process.stdout.write(JSON.stringify(out));
                    if t == r"{\mathrm{museums}}'")
     # The prime's base is the whole word.
     assert "<msup><mrow>" + "".join(f'<mi mathvariant="normal">{c}</mi>' for c in "museums") + "</mrow><mo" in museums
+
+
+def test_input_positions_are_written_as_english_ordinals() -> None:
+    from engine.autodiff import ordinal
+    words = {0: "1st", 1: "2nd", 2: "3rd", 3: "4th", 10: "11th", 11: "12th", 12: "13th",
+             20: "21st", 21: "22nd", 22: "23rd", 100: "101st", 110: "111th", 111: "112th"}
+    assert {pos: ordinal(pos) for pos in words} == words
+    doc = trace("x = [1.0]\nw = concat(" + ", ".join(["x"] * 23) + ")\nf = sum(w)").to_dict()
+    texts = [c["text"] for s in doc["steps"] if s["phase"] == "backward" and s["node"] == 0
+             for c in s["contributions"]]
+    assert any(t.endswith("as its 21st input") for t in texts) and any(t.endswith("as its 23rd input") for t in texts)

@@ -97,11 +97,11 @@ class Answer(Response):
             await asyncio.wait_for(send(message), self.timeout_s)
             return True
         except asyncio.TimeoutError:
-            drop(scope)
+            await drop(scope)
             return False
 
 
-def drop(scope: Any) -> None:
+async def drop(scope: Any) -> None:
     """Abort the client's connection, discarding what it has not read (closing it would wait
     for the client to read that first). Found by its addresses among the event loop's transports;
     if it cannot be found, the server closes it when the answer ends unfinished."""
@@ -113,4 +113,5 @@ def drop(scope: Any) -> None:
         peer, own = transport.get_extra_info("peername"), transport.get_extra_info("sockname")
         if peer and own and tuple(peer[:2]) == tuple(client) and own[1] == server[1]:
             transport.abort()
+            await asyncio.sleep(0)        # the server learns the connection is lost
             return

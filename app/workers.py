@@ -130,7 +130,7 @@ def _worker_main(conn: Any, settings: Settings) -> None:
                     continue
             body = jobs.JOBS[kind](**args)
             jobs.send_answer(conn, body, settings.spool_response_bytes, settings.max_response_bytes)
-            del body
+            del body                  # not held while the worker waits for its next job
         except ProgramError as exc:
             conn.send(("program", exc.message, exc.line, exc.col))
         except renderer.StepOutOfRange as exc:

@@ -1,12 +1,15 @@
 """The work behind each endpoint, done in a worker process: plain arguments in, bytes out.
 
 The worker returns the finished JSON or file bytes, so a large trace crosses the process
-boundary as one buffer rather than as millions of pickled Python objects. Every SVG is
-sanitized here, before it leaves the worker.
+boundary as one buffer rather than as millions of pickled Python objects; a very large one
+crosses as an unlinked temporary file (:func:`send_answer`), which the server streams to
+its client a chunk at a time. Every SVG is sanitized here, before it leaves the worker.
 """
 from __future__ import annotations
 
-from typing import Callable
+import tempfile
+from multiprocessing import reduction
+from typing import Any, Callable
 
 from engine import gradcheck as run_gradcheck
 from engine.limits import GRADCHECK_H
@@ -50,3 +53,19 @@ def size(source: str) -> tuple[int, int]:
 
 
 JOBS: dict[str, Callable[..., bytes]] = {"trace": trace_body, "render": render_body}
+
+
+def send_answer(conn: Any, body: bytes, spool_bytes: int, max_bytes: int) -> None:
+    """Hand ``body`` to the server: in the pipe, or past ``spool_bytes`` as an open file (the
+    descriptor passed over the pipe; the file has no name, so nothing is left to clean up)."""
+    if len(body) > max_bytes:
+        conn.send(("too_big", len(body), max_bytes))
+    elif len(body) <= spool_bytes:
+        conn.send(("ok",))
+        conn.send_bytes(body)
+    else:
+        with tempfile.TemporaryFile(prefix="backprop-answer-") as f:
+            f.write(body)
+            f.flush()
+            conn.send(("file", len(body)))
+            reduction.send_handle(conn, f.fileno(), None)

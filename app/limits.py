@@ -30,6 +30,13 @@ JOB_TIMEOUT_S = 30.0                # whole request (parse, run, serialize, draw
 RENDER_TIMEOUT_S = 10.0             # one Graphviz run; then `dot` is killed and the trace has no SVG
 WORKER_MEMORY_BYTES = 6 * 1024**3   # address space of one worker process (beyond: a clear 422)
 
+# --- answers: what the server process holds for its clients, and for how long
+MAX_RESPONSE_BYTES = 256 * 1024**2  # one answer; a bigger one is refused: 422 saying how big
+SPOOL_RESPONSE_BYTES = 8 * 1024**2  # a bigger answer crosses from its worker in a temporary file
+RESPONSE_MEMORY_BYTES = 64 * 1024**2    # answers held in memory until their clients read them
+RESPONSE_SPOOL_BYTES = 1024**3      # answers in temporary files until read; past either: 503
+SEND_TIMEOUT_S = 15.0               # a client that reads nothing of its answer this long: dropped
+
 # --- connections (app/server.py)
 MAX_CONNECTIONS = 256               # connections served at once; beyond: 503
 MAX_CONNECTIONS_PER_CLIENT = 64     # of those, from one client address; beyond: 503
@@ -54,6 +61,11 @@ class Settings:
     job_timeout_s: float = JOB_TIMEOUT_S
     render_timeout_s: float = RENDER_TIMEOUT_S
     worker_memory_bytes: int = WORKER_MEMORY_BYTES
+    max_response_bytes: int = MAX_RESPONSE_BYTES
+    spool_response_bytes: int = SPOOL_RESPONSE_BYTES
+    response_memory_bytes: int = RESPONSE_MEMORY_BYTES
+    response_spool_bytes: int = RESPONSE_SPOOL_BYTES
+    send_timeout_s: float = SEND_TIMEOUT_S
     max_connections: int = MAX_CONNECTIONS
     max_connections_per_client: int = MAX_CONNECTIONS_PER_CLIENT
     header_timeout_s: float = HEADER_TIMEOUT_S

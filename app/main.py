@@ -18,6 +18,7 @@ from .limits import Settings, settings as settings_from_env
 from .jsondoc import json_response
 from .routes import router
 from .security import BodyLimit, SecurityHeaders
+from .answers import Budget
 from .cache import AnswerCache
 from .workers import WorkerError, WorkerPool
 
@@ -96,6 +97,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.workers = pool              # parsing, running and drawing happen in its processes
     app.state.render_cache = AnswerCache()  # /api/render answers by (program, format, step)
+    app.state.answer_budget = Budget(settings.response_memory_bytes, settings.response_spool_bytes)
     app.state.templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
     app.include_router(router)

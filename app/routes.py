@@ -8,20 +8,30 @@ from fastapi.responses import HTMLResponse, Response
 
 import drawing as renderer
 
+from .answers import Answer
 from .examples import EXAMPLES
 from .jsondoc import json_response
 from .schemas import ErrorResponse, Example, RenderRequest, Status, TraceRequest, TraceResponse
+from .workers import Spooled
 
 router = APIRouter()
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorResponse, "description": "The program is invalid (message, line, col)."},
-    422: {"model": ErrorResponse, "description": "The request is malformed or out of range, or "
-                                                "the program ran past the time or memory limit."},
+    422: {"model": ErrorResponse, "description": "The request is malformed or out of range, the "
+                                                "program ran past the time or memory limit, or "
+                                                "its answer would pass the size limit."},
     413: {"model": ErrorResponse, "description": "The request body is larger than the limit."},
     503: {"model": ErrorResponse, "description": "The server is busy (try again after "
                                                 "Retry-After seconds) or a worker was lost."},
 }
+
+
+def answer(request: Request, body: bytes | Spooled, media_type: str,
+           headers: dict[str, str] | None = None) -> Answer:
+    """A worker's answer, sent in chunks within the send timeout and counted in the budget."""
+    s = request.app.state.settings
+    return Answer(body, media_type, request.app.state.answer_budget, s.send_timeout_s, headers)
 
 
 def graphviz_status() -> Status:
@@ -67,7 +77,7 @@ async def trace_program(req: TraceRequest, request: Request) -> Response:
     # The work (app/jobs.py) runs in a worker process, which hands back the finished JSON.
     body = await request.app.state.workers.run("trace", source=req.source, gradcheck=req.gradcheck,
                                                  h=req.h, direction=req.direction)
-    return Response(body, media_type="application/json")
+    return answer(request, body, "application/json")
 
 
 @router.post("/api/render", responses={
@@ -85,9 +95,10 @@ async def render_program(req: RenderRequest, request: Request) -> Response:
     if data is None:
         data = await request.app.state.workers.run("render", source=req.source, format=req.format,
                                                    step=req.step, direction=req.direction)
-        cache.put(key, data)
+        if isinstance(data, bytes):
+            cache.put(key, data)
     step = "final" if req.step is None else f"step-{req.step}"
-    return Response(data, media_type=renderer.FORMATS[req.format], headers={
+    return answer(request, data, renderer.FORMATS[req.format], {
         "Content-Disposition": f'attachment; filename="backprop-{step}.{req.format}"'})
 
 

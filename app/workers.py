@@ -32,6 +32,7 @@ import time
 import traceback
 import weakref
 from dataclasses import dataclass, field
+from multiprocessing import reduction
 from typing import Any
 
 from engine import ProgramError
@@ -82,6 +83,12 @@ class WorkerLost(WorkerError):
     retry_after = 1
 
 
+class TooLarge(WorkerError):
+    """The answer is bigger than one answer may be (``max_response_bytes``)."""
+
+    status = 422
+
+
 class InternalError(WorkerError):
     """An unexpected exception in the worker: a bug."""
 
@@ -122,8 +129,8 @@ def _worker_main(conn: Any, settings: Settings) -> None:
                     conn.send(("reroute",))
                     continue
             body = jobs.JOBS[kind](**args)
-            conn.send(("ok",))
-            conn.send_bytes(body)
+            jobs.send_answer(conn, body, settings.spool_response_bytes, settings.max_response_bytes)
+            del body                  # not held while the worker waits for its next job
         except ProgramError as exc:
             conn.send(("program", exc.message, exc.line, exc.col))
         except renderer.StepOutOfRange as exc:
@@ -152,10 +159,31 @@ def _rebuild(reply: tuple) -> Exception:
         return renderer.GraphvizMissing()
     if kind == "render":
         return renderer.RenderError(reply[1])
+    if kind == "too_big":
+        return TooLarge(f"the answer would be {reply[1]:,} bytes, more than the server sends "
+                        f"for one request ({reply[2]:,} bytes); make the program's tensors "
+                        "smaller (every step carries their values), or ask /api/render for "
+                        "the drawing alone")
     if kind == "memory":
         return OutOfMemory("this program needs more memory than the server gives one "
                            "program; make its tensors smaller")
     return InternalError("internal error while running the program: " + str(reply[1:]))
+
+
+class Spooled:
+    """A large answer in a temporary file with no name: only this descriptor keeps it, so
+    closing it (or losing it) frees the disk."""
+
+    def __init__(self, fd: int, size: int) -> None:
+        self.fd, self.size = fd, size
+
+    def close(self) -> None:
+        fd, self.fd = self.fd, -1
+        if fd >= 0:
+            os.close(fd)
+
+    def __del__(self) -> None:
+        self.close()
 
 
 class Reroute(Exception):
@@ -224,7 +252,7 @@ class Worker:
             raise WorkerLost("the server is shutting down")
         self.start()
 
-    def call(self, kind: str, args: dict, small: bool, timeout: float) -> bytes:
+    def call(self, kind: str, args: dict, small: bool, timeout: float) -> bytes | Spooled:
         """Run one job; raises its error, :class:`Reroute`, :class:`TooSlow` or
         :class:`WorkerLost` (the worker is replaced before those two return)."""
         if self.proc is None or not self.proc.is_alive():
@@ -246,6 +274,8 @@ class Worker:
                         self.replace()
                         raise TooSlow(f"this program took longer than the {timeout:g} s limit")
                     return conn.recv_bytes()
+                if reply[0] == "file":
+                    return Spooled(reduction.recv_handle(conn), reply[1])
             except (EOFError, OSError, BrokenPipeError):
                 self.replace()
                 raise WorkerLost("the worker running this program stopped unexpectedly "
@@ -375,7 +405,7 @@ class WorkerPool:
             raise
         return job
 
-    async def run(self, kind: str, **args: Any) -> bytes:
+    async def run(self, kind: str, **args: Any) -> bytes | Spooled:
         """Run a job in a worker and await its bytes (or its exception).
 
         A job still waiting for a worker after ``queue_wait_s`` is withdrawn: :class:`Busy`.

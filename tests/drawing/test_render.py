@@ -128,6 +128,7 @@ def test_positions_identical_at_every_step(example):
         assert geometry(R.render(doc, "svg", k)) == final, f"geometry changed at step {k}"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("example", EXAMPLES, ids=[e["id"] for e in EXAMPLES])
 def test_edge_labels_cover_no_node_and_no_other_label_at_any_step(example):
     doc = trace(example["source"]).to_dict()
@@ -286,6 +287,7 @@ def test_same_program_same_svg_bytes(lecture):
     assert first == again
 
 
+@pytest.mark.slow
 def test_same_program_same_svg_bytes_across_processes(tmp_path):
     prog = tmp_path / "prog.bp"
     prog.write_text(EXAMPLES[2]["source"], encoding="utf-8")
@@ -487,6 +489,7 @@ def test_a_file_with_a_byte_order_mark_renders_and_traces_like_one_without(tmp_p
     assert json.loads(traced["plain"])["source"] == LECTURE
 
 
+@pytest.mark.slow
 def test_console_script_render(tmp_path):
     prog = tmp_path / "p.bp"
     prog.write_text(LECTURE, encoding="utf-8")

@@ -12,6 +12,9 @@ import pytest
 
 from tests.console import console_script
 
+# Each test starts the command line as a process of its own: seconds in all.
+pytestmark = pytest.mark.slow
+
 CLI = console_script()
 LECTURE = "x = 1.0; y = 2.0; z = 0.0\nf = (x + y) * max(y, z)\n"
 ONE_LINE = re.compile(r"^line (\d+), col (\d+): \S.*$")

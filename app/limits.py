@@ -33,6 +33,9 @@ WORKER_MEMORY_BYTES = 6 * 1024**3   # address space of one worker process (beyon
 # --- connections (uvicorn)
 MAX_CONNECTIONS = 256               # concurrent connections and requests; beyond: 503
 
+# --- lanes by drawing cost: `dot`'s work estimated from the parsed graph (drawing/cost.py)
+SMALL_MAX_DRAW_COST = 2_000         # a drawing estimated costlier goes to the large lane
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -53,6 +56,7 @@ class Settings:
     render_timeout_s: float = RENDER_TIMEOUT_S
     worker_memory_bytes: int = WORKER_MEMORY_BYTES
     max_connections: int = MAX_CONNECTIONS
+    small_max_draw_cost: int = SMALL_MAX_DRAW_COST
 
 
 def settings(env: dict[str, str] | None = None, **overrides: object) -> Settings:

@@ -4,7 +4,8 @@ Two lanes, each a few processes and a short bounded queue:
 
 - the *small* lane takes programs up to ``small_source_chars`` characters. Its worker
   first parses the program (shapes only, no values) and sends it on to the large lane if
-  its graph is big; a small-lane job that still runs past ``small_timeout_s`` is stopped
+  its graph is big or its drawing is estimated costly for `dot` (``small_max_draw_cost``,
+  see ``drawing/cost.py``), before anything runs or is drawn; a small-lane job that still runs past ``small_timeout_s`` is stopped
   and moved to the large lane too. So small programs never wait behind slow ones.
 - the *large* lane takes the rest, one job per worker, each killed after
   ``job_timeout_s``.
@@ -117,8 +118,9 @@ def _worker_main(conn: Any, settings: Settings) -> None:
             return
         try:
             if small:
-                nodes, elements = jobs.size(args["source"])
-                if nodes > settings.small_max_nodes or elements > settings.small_max_elements:
+                nodes, elements, cost = jobs.size(args["source"])
+                if (nodes > settings.small_max_nodes or elements > settings.small_max_elements
+                        or cost > settings.small_max_draw_cost):
                     conn.send(("reroute",))
                     continue
             body = jobs.JOBS[kind](**args)

@@ -4,19 +4,23 @@ It works from the trace document (``Trace.to_dict()``) alone. Modules: ``display
 every node and edge shows after step k), ``style`` (colours and classes), ``dot`` (DOT
 source), ``runner`` (Graphviz's programs, with a timeout), ``svg`` (each step cut from one
 drawing), ``export`` (every format), ``errors`` (why a graph cannot be drawn, the size
-limit), ``cli`` (the command line with `render`).
+limits), ``cost`` (a drawing's work for `dot`, estimated before it runs), ``cli`` (the
+command line with `render`).
 """
 from .display import (MAX_HEADER_CHARS, PLACEHOLDER_GRAD, PLACEHOLDER_VALUE, display_model, edge_id,
                       node_id, shown_at)
+from .cost import drawing_cost, trace_cost
 from .dot import build_dot
-from .errors import INSTALL_HINT, MAX_RENDER_NODES, GraphTooLarge, GraphvizMissing, RenderError, StepOutOfRange
+from .errors import (INSTALL_HINT, MAX_DRAW_COST, MAX_RENDER_NODES, GraphTooLarge, GraphvizMissing, RenderError,
+                     StepOutOfRange)
 from .export import FORMATS, PNG_DPI, clear_caches, compute_layout, render
 from .runner import graphviz_available, set_timeout
 from .svg import svg_node_boxes
 
 __all__ = [
-    "FORMATS", "INSTALL_HINT", "MAX_HEADER_CHARS", "MAX_RENDER_NODES", "PLACEHOLDER_GRAD",
-    "PLACEHOLDER_VALUE", "PNG_DPI", "GraphTooLarge", "GraphvizMissing", "RenderError",
-    "StepOutOfRange", "build_dot", "clear_caches", "compute_layout", "display_model", "edge_id",
-    "graphviz_available", "node_id", "render", "set_timeout", "shown_at", "svg_node_boxes",
+    "FORMATS", "INSTALL_HINT", "MAX_DRAW_COST", "MAX_HEADER_CHARS", "MAX_RENDER_NODES",
+    "PLACEHOLDER_GRAD", "PLACEHOLDER_VALUE", "PNG_DPI", "GraphTooLarge", "GraphvizMissing",
+    "RenderError", "StepOutOfRange", "build_dot", "clear_caches", "compute_layout", "display_model",
+    "drawing_cost", "edge_id", "graphviz_available", "node_id", "render", "set_timeout", "shown_at",
+    "svg_node_boxes", "trace_cost",
 ]

@@ -1,5 +1,6 @@
 """The lanes under drawing load: a program whose drawing is costly for `dot` is sent to the
-large lane (or refused a drawing) before anything is drawn, so the small lane stays prompt.
+large lane before anything is drawn, and one too costly for any lane is answered without
+its drawing, so the small lane stays prompt.
 
 The server test runs against a real server on loopback, every loop bounded in count and
 time; times are recorded for the README and fail only past hardening.hang_bound.
@@ -28,6 +29,7 @@ SLOW = sum_of_x(60, 3)       # the issue's program: `dot` runs past its 10 s lim
 MEDIUM = sum_of_x(30, 3)     # drawn in about a second: the large lane's work
 PROMPT_S = 2.0               # the lecture's median while they run (measured: far less)
 LECTURE_REQUESTS = 12
+SLOW_CLIENTS = 8             # each sends the slow program again as soon as it is answered
 
 
 def test_the_estimate_puts_slow_drawings_out_of_the_small_lane():
@@ -50,7 +52,11 @@ def test_the_lecture_stays_prompt_while_slow_drawings_are_in_flight():
             answers = []
             while not stop.is_set() and len(answers) < 200:
                 t0 = time.monotonic()
-                r = await http.post("/api/trace", json={"source": source})
+                try:
+                    r = await http.post("/api/trace", json={"source": source})
+                except httpx.HTTPError as exc:            # no answer: a failure, said below
+                    answers.append((-1, "", None, time.monotonic() - t0, repr(exc)))
+                    continue
                 answers.append((r.status_code, r.headers.get("content-type", ""),
                                 r.headers.get("retry-after"), time.monotonic() - t0,
                                 r.json() if r.status_code in (200, 503) else r.text[:200]))
@@ -72,7 +78,7 @@ def test_the_lecture_stays_prompt_while_slow_drawings_are_in_flight():
             stop = asyncio.Event()
             async with httpx.AsyncClient(base_url=server.url, timeout=60) as http:
                 loads = [asyncio.create_task(heavy(src, http, stop))
-                         for src in (SLOW, SLOW, SLOW, SLOW, MEDIUM, MEDIUM)]
+                         for src in [MEDIUM] * 2 + [SLOW] * SLOW_CLIENTS]
                 try:
                     asked = await asyncio.wait_for(lecture(http), timeout=120)
                 finally:
@@ -98,11 +104,11 @@ def test_the_lecture_stays_prompt_while_slow_drawings_are_in_flight():
             assert seconds < 60
             if status == 503:
                 assert retry_after and int(retry_after) > 0 and "busy" in body["message"]
-        slow_drawn = [a[4] for a in heavy_answers[0] if a[0] == 200]
-        assert slow_drawn, "no answer for the slow program"
-        for doc in slow_drawn:                   # refused a drawing before `dot` ran
-            assert doc["svg"] is None and "too long for Graphviz" in doc["svg_error"]
-        medium = [a[4] for a in heavy_answers[4] + heavy_answers[5] if a[0] == 200]
+        slow = [a for answers in heavy_answers[2:] for a in answers]
+        record("lanes_slow_answered", len(slow))
+        for status, _, _, _, doc in slow:        # refused a drawing before `dot` ran: cheap
+            assert status == 200 and doc["svg"] is None and "too long for Graphviz" in doc["svg_error"]
+        medium = [a[4] for a in heavy_answers[0] + heavy_answers[1] if a[0] == 200]
         record("lanes_medium_drawn", f"{sum(1 for doc in medium if doc['svg'])} of {len(medium)}")
         for doc in medium:                       # drawn by the large lane (or past dot's limit)
             assert doc["svg"] or "took longer than" in doc["svg_error"]

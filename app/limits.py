@@ -35,6 +35,7 @@ MAX_CONNECTIONS = 256               # concurrent connections and requests; beyon
 
 # --- lanes by drawing cost: `dot`'s work estimated from the parsed graph (drawing/cost.py)
 SMALL_MAX_DRAW_COST = 2_000         # a drawing estimated costlier goes to the large lane
+MAX_DRAW_COST = 8_000               # ... and past this, `dot` would overrun: no drawing
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,7 @@ class Settings:
     worker_memory_bytes: int = WORKER_MEMORY_BYTES
     max_connections: int = MAX_CONNECTIONS
     small_max_draw_cost: int = SMALL_MAX_DRAW_COST
+    max_draw_cost: int = MAX_DRAW_COST
 
 
 def settings(env: dict[str, str] | None = None, **overrides: object) -> Settings:

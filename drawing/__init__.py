@@ -11,8 +11,8 @@ from .display import (MAX_HEADER_CHARS, PLACEHOLDER_GRAD, PLACEHOLDER_VALUE, dis
                       node_id, shown_at)
 from .cost import drawing_cost, trace_cost
 from .dot import build_dot
-from .errors import (INSTALL_HINT, MAX_DRAW_COST, MAX_RENDER_NODES, GraphTooLarge, GraphvizMissing, RenderError,
-                     StepOutOfRange)
+from .errors import (INSTALL_HINT, MAX_DRAW_COST, MAX_RENDER_NODES, GraphTooLarge, GraphvizMissing,
+                     RenderError, StepOutOfRange, set_max_draw_cost)
 from .export import FORMATS, PNG_DPI, clear_caches, compute_layout, render
 from .runner import graphviz_available, set_timeout
 from .svg import svg_node_boxes
@@ -21,6 +21,6 @@ __all__ = [
     "FORMATS", "INSTALL_HINT", "MAX_DRAW_COST", "MAX_HEADER_CHARS", "MAX_RENDER_NODES",
     "PLACEHOLDER_GRAD", "PLACEHOLDER_VALUE", "PNG_DPI", "GraphTooLarge", "GraphvizMissing",
     "RenderError", "StepOutOfRange", "build_dot", "clear_caches", "compute_layout", "display_model",
-    "drawing_cost", "edge_id", "graphviz_available", "node_id", "render", "set_timeout", "shown_at",
-    "svg_node_boxes", "trace_cost",
+    "drawing_cost", "edge_id", "graphviz_available", "node_id", "render", "set_max_draw_cost",
+    "set_timeout", "shown_at", "svg_node_boxes", "trace_cost",
 ]

@@ -49,6 +49,12 @@ def check_size(trace: dict) -> None:
             f"through it without a drawing.")
 
 
+def set_max_draw_cost(cost: int) -> None:
+    """Refuse drawings of this process estimated to cost more than ``cost``."""
+    global MAX_DRAW_COST
+    MAX_DRAW_COST = cost
+
+
 def too_large(trace: dict) -> bool:
     """True if :func:`check_size` refuses the trace."""
     try:

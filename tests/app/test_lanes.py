@@ -18,6 +18,7 @@ from app import jobs
 from app.limits import SMALL_MAX_DRAW_COST, settings
 from drawing import MAX_DRAW_COST
 from tests.app.hardening import LECTURE, hang_bound, record, run_async, running_server
+from tests.app.test_faults import DENSE
 
 
 def sum_of_x(terms: int, statements: int) -> str:
@@ -40,6 +41,9 @@ def test_the_estimate_puts_slow_drawings_out_of_the_small_lane():
     assert SMALL_MAX_DRAW_COST < jobs.size(MEDIUM)[2] < MAX_DRAW_COST       # the large lane draws it
     assert jobs.size(LECTURE)[2] < SMALL_MAX_DRAW_COST
     assert settings({"BACKPROP_SMALL_MAX_DRAW_COST": "123"}).small_max_draw_cost == 123
+    assert s.max_draw_cost == MAX_DRAW_COST                 # the drawing's own default
+    # The fault tests' graph, on which `dot` runs for well over a minute: refused too.
+    assert jobs.size(DENSE)[2] > MAX_DRAW_COST
 
 
 @pytest.mark.server

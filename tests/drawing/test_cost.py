@@ -90,3 +90,13 @@ def test_a_graph_too_costly_to_draw_is_refused_before_dot_runs(monkeypatch):
     # DOT needs no Graphviz run: it comes unpinned, for the user's own `dot`.
     assert R.render(doc, "dot", None).startswith(b"// Backprop Studio graph\n")
     assert ran == []
+
+
+def test_the_limit_can_be_set_for_a_process(monkeypatch):
+    doc = trace(sum_of_x(30, 3)).to_dict()
+    assert not R.errors.too_large(doc)
+    monkeypatch.setattr(R.errors, "MAX_DRAW_COST", R.MAX_DRAW_COST)   # restored afterwards
+    R.set_max_draw_cost(trace_cost(doc) - 1)
+    assert R.errors.too_large(doc)
+    with pytest.raises(R.GraphTooLarge, match="limited to"):
+        R.render(doc, "svg", None)

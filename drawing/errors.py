@@ -43,10 +43,9 @@ def check_size(trace: dict) -> None:
     cost = trace_cost(trace)
     if cost > MAX_DRAW_COST:
         raise GraphTooLarge(
-            f"This graph would take too long for Graphviz to draw: values used by operations "
-            f"far apart (such as x + x + … + x) make long edges, {cost:,} places to lay out in "
-            f"all; drawings are limited to {MAX_DRAW_COST:,}. Split the long sums, or step "
-            f"through it without a drawing.")
+            f"This graph would take too long for Graphviz to draw: a value used by operations "
+            f"far apart (as in x + x + … + x) makes long edges, an estimated {cost:,} points to "
+            f"place in all; drawings are limited to {MAX_DRAW_COST:,}. Shorter sums draw quickly.")
 
 
 def set_max_draw_cost(cost: int) -> None:

@@ -6,8 +6,9 @@ Two lanes, each a few processes and a short bounded queue:
   first parses the program (shapes only, no values) and sends it on to the large lane if
   its graph is big or its drawing is estimated costly for `dot` (``small_max_draw_cost``,
   see ``drawing/cost.py``; a graph past ``max_draw_cost`` gets no drawing, and stays),
-  before anything runs or is drawn; a small-lane job that still runs past ``small_timeout_s`` is stopped
-  and moved to the large lane too. So small programs never wait behind slow ones.
+  before anything runs or is drawn; a small-lane job that still runs past
+  ``small_timeout_s`` is stopped and moved to the large lane too. So small programs never
+  wait behind slow ones.
 - the *large* lane takes the rest, one job per worker, each killed after
   ``job_timeout_s``.
 

@@ -46,10 +46,12 @@ def render_body(source: str, format: str = "svg", step: int | None = None,
     return sanitize_svg(data) if format == "svg" else data
 
 
-def size(source: str) -> tuple[int, int]:
-    """Nodes and numbers of the program's graph, from parsing and shapes alone (cheap)."""
+def size(source: str) -> tuple[int, int, int]:
+    """Nodes, numbers and drawing cost (`drawing.drawing_cost`) of the program's graph,
+    from parsing and shapes alone (cheap)."""
     graph, _ = build(source)
-    return len(graph.nodes), graph.total_elements
+    return (len(graph.nodes), graph.total_elements,
+            renderer.drawing_cost([node.inputs for node in graph.nodes]))
 
 
 JOBS: dict[str, Callable[..., bytes]] = {"trace": trace_body, "render": render_body}

@@ -42,6 +42,10 @@ MAX_CONNECTIONS = 256               # connections served at once; beyond: 503
 MAX_CONNECTIONS_PER_CLIENT = 64     # of those, from one client address; beyond: 503
 HEADER_TIMEOUT_S = 5.0              # time to send a request's line and headers; then closed
 
+# --- lanes by drawing cost: `dot`'s work estimated from the parsed graph (drawing/cost.py)
+SMALL_MAX_DRAW_COST = 2_000         # a drawing estimated costlier goes to the large lane
+MAX_DRAW_COST = 8_000               # ... and past this, `dot` would overrun: no drawing
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -69,6 +73,8 @@ class Settings:
     max_connections: int = MAX_CONNECTIONS
     max_connections_per_client: int = MAX_CONNECTIONS_PER_CLIENT
     header_timeout_s: float = HEADER_TIMEOUT_S
+    small_max_draw_cost: int = SMALL_MAX_DRAW_COST
+    max_draw_cost: int = MAX_DRAW_COST
 
 
 def settings(env: dict[str, str] | None = None, **overrides: object) -> Settings:

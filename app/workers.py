@@ -4,8 +4,11 @@ Two lanes, each a few processes and a short bounded queue:
 
 - the *small* lane takes programs up to ``small_source_chars`` characters. Its worker
   first parses the program (shapes only, no values) and sends it on to the large lane if
-  its graph is big; a small-lane job that still runs past ``small_timeout_s`` is stopped
-  and moved to the large lane too. So small programs never wait behind slow ones.
+  its graph is big or its drawing is estimated costly for `dot` (``small_max_draw_cost``,
+  see ``drawing/cost.py``; a graph past ``max_draw_cost`` gets no drawing, and stays),
+  before anything runs or is drawn; a small-lane job that still runs past
+  ``small_timeout_s`` is stopped and moved to the large lane too. So small programs never
+  wait behind slow ones.
 - the *large* lane takes the rest, one job per worker, each killed after
   ``job_timeout_s``.
 
@@ -116,6 +119,7 @@ def _worker_main(conn: Any, settings: Settings) -> None:
     from . import jobs
     seconds = settings.render_timeout_s               # this process's own copy of the limit
     renderer.set_timeout(int(seconds) if float(seconds).is_integer() else seconds)
+    renderer.set_max_draw_cost(settings.max_draw_cost)
     conn.send(("ready", os.getpid()))
     while True:
         try:
@@ -124,8 +128,11 @@ def _worker_main(conn: Any, settings: Settings) -> None:
             return
         try:
             if small:
-                nodes, elements = jobs.size(args["source"])
-                if nodes > settings.small_max_nodes or elements > settings.small_max_elements:
+                nodes, elements, cost = jobs.size(args["source"])
+                # A graph too large to draw costs no drawing: only its size counts.
+                drawn = nodes <= renderer.MAX_RENDER_NODES and cost <= settings.max_draw_cost
+                if (nodes > settings.small_max_nodes or elements > settings.small_max_elements
+                        or (drawn and cost > settings.small_max_draw_cost)):
                     conn.send(("reroute",))
                     continue
             body = jobs.JOBS[kind](**args)

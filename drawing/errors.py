@@ -1,5 +1,7 @@
-"""Why a graph cannot be drawn (each message says why and what to do), and the size limit."""
+"""Why a graph cannot be drawn (each message says why and what to do), and the size limits."""
 from __future__ import annotations
+
+from .cost import trace_cost
 
 INSTALL_HINT = (
     "Graphviz's `dot` program is not installed, so the graph cannot be drawn. "
@@ -7,6 +9,9 @@ INSTALL_HINT = (
     "`brew install graphviz` (macOS), then restart Backprop Studio."
 )
 MAX_RENDER_NODES = 400          # larger graphs are stepped through without a drawing
+# ... as are graphs whose drawing is estimated to cost more (drawing/cost.py): `dot` would
+# run past its time limit on them (a value used all along a long chain: x + x + … + x).
+MAX_DRAW_COST = 8_000
 
 
 class RenderError(Exception):
@@ -21,7 +26,7 @@ class GraphvizMissing(RenderError):
 
 
 class GraphTooLarge(RenderError):
-    """More nodes than :data:`MAX_RENDER_NODES`."""
+    """More nodes than :data:`MAX_RENDER_NODES`, or a drawing costlier than :data:`MAX_DRAW_COST`."""
 
 
 class StepOutOfRange(ValueError):
@@ -29,8 +34,30 @@ class StepOutOfRange(ValueError):
 
 
 def check_size(trace: dict) -> None:
-    """GraphTooLarge if the trace has more nodes than a drawing may have."""
+    """GraphTooLarge if the trace has more nodes than a drawing may have, or would cost
+    `dot` too much to draw."""
     if len(trace["nodes"]) > MAX_RENDER_NODES:
         raise GraphTooLarge(
             f"This graph has {len(trace['nodes'])} nodes; drawings are limited to "
             f"{MAX_RENDER_NODES} nodes.")
+    cost = trace_cost(trace)
+    if cost > MAX_DRAW_COST:
+        raise GraphTooLarge(
+            f"This graph would take too long for Graphviz to draw: a value used by operations "
+            f"far apart (as in x + x + … + x) makes long edges, an estimated {cost:,} points to "
+            f"place in all; drawings are limited to {MAX_DRAW_COST:,}. Shorter sums draw quickly.")
+
+
+def set_max_draw_cost(cost: int) -> None:
+    """Refuse drawings of this process estimated to cost more than ``cost``."""
+    global MAX_DRAW_COST
+    MAX_DRAW_COST = cost
+
+
+def too_large(trace: dict) -> bool:
+    """True if :func:`check_size` refuses the trace."""
+    try:
+        check_size(trace)
+    except GraphTooLarge:
+        return True
+    return False

@@ -4,7 +4,7 @@ from __future__ import annotations
 from . import dot, svg
 from .direction import choose_direction
 from .display import check_step, current_node, display_model
-from .errors import MAX_RENDER_NODES, check_size
+from .errors import check_size, too_large
 from .runner import graphviz_available, run_graphviz
 
 FORMATS: dict[str, str] = {
@@ -40,7 +40,7 @@ def render(trace: dict, fmt: str, step: int | None = None, highlight: bool = Tru
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
     k = check_step(trace, step)
-    if fmt == "dot" and (not graphviz_available() or len(trace["nodes"]) > MAX_RENDER_NODES):
+    if fmt == "dot" and (not graphviz_available() or too_large(trace)):
         return dot.build_dot(trace, step, None, highlight, direction).encode("utf-8")
     check_size(trace)                   # before any work on a graph too large to draw
     if model is None:

@@ -32,6 +32,7 @@ def dense_graph(leaves: int = 120, concats: int = 200, fan: int = 50, seed: int 
 
 
 DENSE = dense_graph()
+NO_DRAW_LIMIT = 10**9        # DENSE's drawing is estimated past MAX_DRAW_COST: let `dot` try it
 SLOW = "W = randn(400, 400, seed=1)\nx = randn(400, seed=2)\nh = tanh(W @ x)\nf = sum(h * h)"
 
 
@@ -61,7 +62,7 @@ def survived(fault: str) -> None:
 
 
 def test_render_past_the_time_limit_answers_in_time_and_kills_dot():
-    with running_server(render_timeout_s=1) as server:
+    with running_server(render_timeout_s=1, max_draw_cost=NO_DRAW_LIMIT) as server:
         for path, body in (("/api/render", {"source": DENSE, "format": "png"}),
                            ("/api/trace", {"source": DENSE})):
             t0 = time.monotonic()
@@ -86,7 +87,7 @@ def test_render_past_the_time_limit_answers_in_time_and_kills_dot():
 def test_job_past_its_deadline_is_killed_with_its_dot():
     """The job deadline stops everything the worker was doing, `dot` included."""
     # Tracing DENSE takes 1-4 s before `dot` starts (more on a busy machine), so 8 s.
-    with running_server(render_timeout_s=120, job_timeout_s=8) as server:
+    with running_server(render_timeout_s=120, job_timeout_s=8, max_draw_cost=NO_DRAW_LIMIT) as server:
         t0 = time.monotonic()
         pending = in_background(server.url, "/api/render", {"source": DENSE, "format": "svg"})
         dots = wait_for(lambda: descendants_named(server.worker_pids, "dot"), 8)
@@ -105,7 +106,7 @@ def test_job_past_its_deadline_is_killed_with_its_dot():
 
 def test_worker_killed_in_the_middle_of_a_request():
     # The small lane keeps programs up to a million numbers here, so SLOW runs in it.
-    with running_server(small_max_elements=10**6, small_timeout_s=20) as server:
+    with running_server(small_max_elements=10**6, small_timeout_s=20, max_draw_cost=NO_DRAW_LIMIT) as server:
         for lane, body in (("large", {"source": DENSE}),
                            ("small", {"source": SLOW.replace("400", "700"), "gradcheck": True})):
             before = {w["pid"] for w in server.workers(lane)}
@@ -130,7 +131,7 @@ def test_worker_killed_in_the_middle_of_a_request():
 
 def test_worker_killed_while_drawing_leaves_no_dot():
     """Killing only the worker process orphans its `dot`; replacing the worker kills it."""
-    with running_server(render_timeout_s=120, job_timeout_s=60) as server:
+    with running_server(render_timeout_s=120, job_timeout_s=60, max_draw_cost=NO_DRAW_LIMIT) as server:
         pending = in_background(server.url, "/api/render", {"source": DENSE, "format": "svg"})
         dots = wait_for(lambda: descendants_named(server.worker_pids, "dot"), 30)
         assert dots, "dot never started"

@@ -88,10 +88,9 @@ def browser():
         b.close()
 
 
-@_pytest.fixture
-def page(browser, live_server):
-    """A fresh 1366×768 tab; fails the test on any JavaScript error."""
-    ctx = browser.new_context(viewport={"width": 1366, "height": 768}, accept_downloads=True)
+def _tab(browser, live_server, width: int, height: int):
+    """A fresh tab of this size on the live server; fails the test on any JavaScript error."""
+    ctx = browser.new_context(viewport={"width": width, "height": height}, accept_downloads=True)
     pg = ctx.new_page()
     errors: list[str] = []
     pg.on("pageerror", lambda e: errors.append(str(e)))
@@ -100,6 +99,18 @@ def page(browser, live_server):
     yield pg
     ctx.close()
     assert not errors, f"JavaScript errors: {errors}"
+
+
+@_pytest.fixture
+def page(browser, live_server):
+    """A fresh 1366×768 tab; fails the test on any JavaScript error."""
+    yield from _tab(browser, live_server, 1366, 768)
+
+
+@_pytest.fixture
+def wide(browser, live_server):
+    """A fresh 1400×900 tab (the size the readable-graph promise is made at)."""
+    yield from _tab(browser, live_server, 1400, 900)
 
 
 # ==== Reliability figures (tests/app/test_hostile.py, test_fuzz.py, test_load.py, test_faults.py):
@@ -113,8 +124,8 @@ def pytest_terminal_summary(terminalreporter):
 
 
 # ==== Markers: a test that asks for a server or a browser fixture is marked for it.
-_SERVER_FIXTURES = {"live_server", "live_server_without_graphviz", "page", "server"}
-_BROWSER_FIXTURES = {"browser", "page"}
+_SERVER_FIXTURES = {"live_server", "live_server_without_graphviz", "page", "wide", "server"}
+_BROWSER_FIXTURES = {"browser", "page", "wide"}
 
 
 def pytest_collection_modifyitems(items):

@@ -32,20 +32,6 @@ NODES_ON_SCREEN = """() => {
 }"""
 
 
-@pytest.fixture
-def wide(browser, live_server):
-    """A fresh 1400×900 tab; fails the test on any JavaScript error."""
-    ctx = browser.new_context(viewport={"width": 1400, "height": 900}, accept_downloads=True)
-    pg = ctx.new_page()
-    errors: list[str] = []
-    pg.on("pageerror", lambda e: errors.append(str(e)))
-    pg.set_default_timeout(15000)
-    pg.base_url = live_server
-    yield pg
-    ctx.close()
-    assert not errors, f"JavaScript errors: {errors}"
-
-
 def open_example(page, name: str, step: int = 0) -> None:
     source = example_by_id(name)["source"].rstrip("\n")
     page.goto(page.base_url + "/#program=" + urllib.parse.quote(source) + f"&step={step}")

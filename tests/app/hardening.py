@@ -121,12 +121,7 @@ def running_server(**limits: object) -> Iterator[Server]:
         yield server
     finally:
         server.health()
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(5)
+        stop(proc)
         left = []
         deadline = time.monotonic() + 5
         while time.monotonic() < deadline:
@@ -136,6 +131,16 @@ def running_server(**limits: object) -> Iterator[Server]:
             time.sleep(0.1)
         log.close()
         assert not left, f"processes left behind by the server: {left}"
+
+
+def stop(proc: subprocess.Popen) -> None:
+    """Ask a server to stop (SIGTERM, as Ctrl+C would), and kill it if it does not within 20 s."""
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(5)
 
 
 def run_async(main: Callable[[], Awaitable[T]], timeout: float) -> T:

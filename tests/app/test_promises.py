@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import re
-import signal
 import socket
 import subprocess
 import sys
@@ -19,7 +18,7 @@ from fastapi.testclient import TestClient
 from app import limits
 from app.limits import Settings, settings
 from app.main import create_app
-from tests.app.hardening import REPO, free_port
+from tests.app.hardening import REPO, free_port, stop
 from tests.readme import README, numbers, section, tables
 
 
@@ -141,12 +140,7 @@ def test_python_m_app_serves_on_the_given_host_and_port():
             with pytest.raises(httpx.ConnectError):
                 httpx.get(f"http://127.0.0.1:{port}/api/status", timeout=5)
     finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(5)
+        stop(proc)
         log.seek(0)
         out = log.read().decode(errors="replace")
         log.close()

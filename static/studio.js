@@ -14,9 +14,10 @@ import { showTab, renderPanel } from "./studio/panel.js";
 import { bindPanelLinks } from "./studio/panel-content.js";
 import { dropPrepared, preparing } from "./studio/prepare.js";
 import { redraw, runProgram } from "./studio/run.js";
-import { copyLink, forgetHash, readHash, writeHash } from "./studio/share.js";
+import { addressPart, copyLink, forgetHash, readHash, writeHash } from "./studio/share.js";
 import { selectNode, setStep } from "./studio/steps.js";
 import { applyView, centerOn, initPanZoom } from "./studio/view.js";
+import { showView, viewAddress } from "./studio/views.js";
 
 /** The one handle on the page's internals, for the browser tests and the benchmark:
  *  the state and counters (read them; the page owns them), and the few calls they make. */
@@ -55,6 +56,8 @@ async function init() {
   $("#tab-gradcheck").onclick = () => showTab("gradcheck");
   $$("[data-export]").forEach((b) => { b.onclick = () => exportAs(b.dataset.export); });
   $("#btn-share").onclick = copyLink;
+  $$("[data-view]").forEach((b) => { b.onclick = () => { showView(b.dataset.view); writeHash(); }; });
+  addressPart("view", viewAddress);
   $("#btn-examples").onclick = () => $("#examples-dialog").showModal();
   $("#examples-close").onclick = () => $("#examples-dialog").close();
   $$("[data-example]").forEach((b) => { b.onclick = () => loadExample(b.dataset.example); });
@@ -67,7 +70,7 @@ async function init() {
   });
   renderPanel(null);
   const st = readHash();
-  if (st) { editor.value = st.source; await runProgram(st.step); }
+  if (st) { editor.value = st.source; await runProgram(st.step); showView(st.params.get("view")); }
   else { editor.value = state.doc.examples[0].source.replace(/\n$/, ""); await runProgram(0); }
   document.body.dataset.ready = "true";
 }

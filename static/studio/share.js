@@ -1,11 +1,23 @@
-/* The address as a shareable link: #program=…&step=… opens this program at this step. */
+/* The address as a shareable link: #program=…&step=… opens this program at this step;
+ * parts added by other modules (the view, a lab's settings) follow, so a link restores them. */
 import { state } from "./state.js";
 import { toast } from "./dom.js";
 
 const ADDRESS_DELAY = 250;   // ms: the address follows the step once stepping pauses
 
+const parts = new Map();     // key -> () => its value in the address, or null to leave it out
+
+/** Carry `key` in the address: `get()` returns its current value (a string), or null. A
+ *  module that changes such a value calls `writeHash()`. */
+export function addressPart(key, get) { parts.set(key, get); }
+
 function encodeState() {
-  return `#program=${state.doc.encodedSource}&step=${state.view.step}`;      // the program encoded once per run
+  let h = `#program=${state.doc.encodedSource}&step=${state.view.step}`;      // the program encoded once per run
+  for (const [key, get] of parts) {
+    const v = get();
+    if (v !== null && v !== undefined && v !== "") h += `&${key}=${encodeURIComponent(v)}`;
+  }
+  return h;
 }
 
 /** Keep the address at this step. Writing it is slow with a long program, so a run of
@@ -41,12 +53,12 @@ export function forgetHash() {
   state.view.address = null;
 }
 
-/** The program and step in the address, or null. */
+/** The program and step in the address, with all its parts (`params`, a URLSearchParams), or null. */
 export function readHash() {
   const params = new URLSearchParams(location.hash.slice(1));
   if (!params.has("program")) return null;
   const step = Number.parseInt(params.get("step") || "0", 10);
-  return { source: params.get("program"), step: Number.isFinite(step) ? step : 0 };
+  return { source: params.get("program"), step: Number.isFinite(step) ? step : 0, params };
 }
 
 export async function copyLink() {

@@ -14,6 +14,11 @@ export const state = {
     stepIndex: null,      // per-step change lists (see indexSteps in steps.js)
   },
 
+  /** The page's chosen view (studio/views.js). */
+  page: {
+    view: "graph",        // "graph", or a lab: "train", "tips"
+  },
+
   /** What is on screen: the step, the selection, and the part of the drawing shown. */
   view: {
     step: 0,              // steps applied (0 = nothing computed)

@@ -15,6 +15,7 @@ from engine import gradcheck as run_gradcheck
 from engine.limits import GRADCHECK_H
 import drawing as renderer
 from engine import trace as run_trace
+from engine.unroll import compare as compare_unrolled, unroll as run_unroll
 from engine.parser import build
 
 from .jsondoc import json_bytes
@@ -22,9 +23,9 @@ from .security import sanitize_svg
 
 
 def trace_body(source: str, gradcheck: bool = False, h: float = GRADCHECK_H,
-               direction: str = "auto") -> bytes:
+               direction: str = "auto", unroll: bool = False) -> bytes:
     """The /api/trace answer: the engine's document, the display model and the SVG."""
-    t = run_trace(source)
+    t = run_unroll(source) if unroll else run_trace(source)
     doc = t.to_dict()
     doc["display"] = renderer.display_model(doc)
     doc["direction"] = renderer.resolve_direction(doc, direction, doc["display"])
@@ -35,13 +36,14 @@ def trace_body(source: str, gradcheck: bool = False, h: float = GRADCHECK_H,
     except renderer.RenderError as exc:
         doc["svg"], doc["svg_error"] = None, str(exc)
     doc["gradcheck"] = run_gradcheck(t, h) if gradcheck else None
+    doc["unrolled"] = unroll
     return json_bytes(doc)
 
 
 def render_body(source: str, format: str = "svg", step: int | None = None,
-                direction: str = "auto") -> bytes:
+                direction: str = "auto", unroll: bool = False) -> bytes:
     """The /api/render answer: the graph after ``step`` steps as a file of ``format``."""
-    doc = run_trace(source).to_dict()
+    doc = (run_unroll(source) if unroll else run_trace(source)).to_dict()
     data = renderer.render(doc, format, step, direction=direction)
     return sanitize_svg(data) if format == "svg" else data
 
@@ -54,7 +56,13 @@ def size(source: str) -> tuple[int, int, int]:
             renderer.drawing_cost([node.inputs for node in graph.nodes]))
 
 
-JOBS: dict[str, Callable[..., bytes]] = {"trace": trace_body, "render": render_body}
+def vectorize_body(source: str) -> bytes:
+    """The /api/vectorize answer: the program as written and unrolled, side by side."""
+    return json_bytes(compare_unrolled(source))
+
+
+JOBS: dict[str, Callable[..., bytes]] = {"trace": trace_body, "render": render_body,
+                                         "vectorize": vectorize_body}
 
 
 def send_answer(conn: Any, body: bytes, spool_bytes: int, max_bytes: int) -> None:

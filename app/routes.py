@@ -11,7 +11,8 @@ import drawing as renderer
 from .answers import Answer
 from .examples import EXAMPLES
 from .jsondoc import json_response
-from .schemas import ErrorResponse, Example, RenderRequest, Status, TraceRequest, TraceResponse
+from .schemas import (ErrorResponse, Example, RenderRequest, Status, TraceRequest, TraceResponse,
+                      VectorizeRequest, VectorizeResponse)
 from .workers import Spooled
 
 router = APIRouter()
@@ -76,7 +77,16 @@ async def trace_program(req: TraceRequest, request: Request) -> Response:
     """Run the program forward and backward; every step is recorded for the page to replay."""
     # The work (app/jobs.py) runs in a worker process, which hands back the finished JSON.
     body = await request.app.state.workers.run("trace", source=req.source, gradcheck=req.gradcheck,
-                                                 h=req.h, direction=req.direction)
+                                                 h=req.h, direction=req.direction, unroll=req.unroll)
+    return answer(request, body, "application/json")
+
+
+@router.post("/api/vectorize", response_model=VectorizeResponse, responses=ERRORS,
+             summary="Compare a program as written and unrolled into scalar operations")
+async def vectorize_program(req: VectorizeRequest, request: Request) -> Response:
+    """Node counts, step counts and the engine's time for the program's graph and for its
+    unrolled scalar graph, and the largest difference between their values and gradients."""
+    body = await request.app.state.workers.run("vectorize", source=req.source)
     return answer(request, body, "application/json")
 
 
@@ -90,11 +100,12 @@ async def trace_program(req: TraceRequest, request: Request) -> Response:
 async def render_program(req: RenderRequest, request: Request) -> Response:
     """The graph after the first `step` steps (0: nothing computed; omitted: all), as a file."""
     cache = request.app.state.render_cache      # a repeated request is not drawn again
-    key = (req.source, req.format, req.step, req.direction)
+    key = (req.source, req.format, req.step, req.direction, req.unroll)
     data = cache.get(key)
     if data is None:
         data = await request.app.state.workers.run("render", source=req.source, format=req.format,
-                                                   step=req.step, direction=req.direction)
+                                                   step=req.step, direction=req.direction,
+                                                   unroll=req.unroll)
         if isinstance(data, bytes):
             cache.put(key, data)
     step = "final" if req.step is None else f"step-{req.step}"

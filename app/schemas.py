@@ -11,6 +11,9 @@ from engine.limits import GRADCHECK_H, GRADCHECK_H_MAX, GRADCHECK_H_MIN
 
 LECTURE_SOURCE = "x = 1.0; y = 2.0; z = 0.0\nf = (x + y) * max(y, z)"
 Direction = Literal["auto", "LR", "TB"]
+UNROLL_HELP = ("Trace the program's scalar graph instead: every product, sum and elementwise op "
+               "of its tensors (each of at most 64 entries) expanded into one node per scalar "
+               "operation, with the same values and gradients.")
 DIRECTION_HELP = ("How the graph is laid out: LR (left to right), TB (top to bottom), or auto "
                   "(chosen from the graph's shape, so that a small graph fits the page readable).")
 
@@ -29,6 +32,7 @@ class TraceRequest(BaseModel):
                      description="The gradient check's step: (f(θ+h) − f(θ−h)) / 2h. "
                                  "Used only with `gradcheck`.")
     direction: Direction = Field("auto", description=DIRECTION_HELP)
+    unroll: bool = Field(False, description=UNROLL_HELP)
 
     @field_validator("h")
     @classmethod
@@ -46,6 +50,7 @@ class RenderRequest(BaseModel):
     step: int | None = Field(None, ge=0, description="Draw the graph after this many steps "
                                                      "(0: nothing computed). Omitted: fully computed.")
     direction: Direction = Field("auto", description=DIRECTION_HELP)
+    unroll: bool = Field(False, description=UNROLL_HELP)
 
 
 class ErrorResponse(BaseModel):
@@ -99,6 +104,31 @@ class TraceResponse(BaseModel):
     direction: Literal["LR", "TB"] = Field(description="How `svg` is laid out: LR (left to "
                                                       "right) or TB (top to bottom).")
     gradcheck: doc.GradientCheck | None = Field(None, description="Present when asked for.")
+    unrolled: bool = Field(False, description="Whether this is the program's unrolled scalar graph.")
+
+
+class VectorizeRequest(BaseModel):
+    """A program to compare as written and unrolled."""
+
+    model_config = ConfigDict(strict=True)
+    source: str = Field(description="The program, as for /api/trace.", examples=[LECTURE_SOURCE])
+
+
+class GraphSize(BaseModel):
+    nodes: int = Field(description="Nodes of the graph.")
+    steps: int = Field(description="Forward and backward steps.")
+    seconds: float = Field(description="The engine's time to build, run forward and backward, and "
+                                       "write the document (the best of three).")
+
+
+class VectorizeResponse(BaseModel):
+    """The program as written (vectorized) and unrolled (one node per scalar operation)."""
+
+    vectorized: GraphSize
+    unrolled: GraphSize
+    max_value_difference: float = Field(description="The largest difference between a value of the "
+                                                    "vectorized graph and its entry in the unrolled one.")
+    max_gradient_difference: float = Field(description="The same for gradients.")
 
 
 class Status(BaseModel):

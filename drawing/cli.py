@@ -1,6 +1,6 @@
 """The `backprop-studio` command line: the engine's commands plus `render`.
 
-`backprop-studio render FILE -o out.svg|png|pdf|dot [--step K] [--direction LR|TB]` writes the
+`backprop-studio render FILE -o out.svg|png|pdf|dot [--step K] [--direction LR|TB] [--unroll]` writes the
 graph as a file.
 """
 from __future__ import annotations
@@ -30,7 +30,11 @@ def cmd_render(args: argparse.Namespace) -> int:
         print(f"cannot tell the format from {args.output!r}: end it in "
               + ", ".join("." + f for f in FORMATS), file=sys.stderr)
         return 2
-    doc = trace(read_source(args.file)).to_dict()
+    if args.unroll:
+        from engine.unroll import unroll
+        doc = unroll(read_source(args.file)).to_dict()
+    else:
+        doc = trace(read_source(args.file)).to_dict()
     try:
         data = render(doc, fmt, args.step, direction=args.direction)
     except (RenderError, StepOutOfRange) as exc:
@@ -55,6 +59,8 @@ def add_render_command(subparsers: argparse._SubParsersAction) -> argparse.Argum
     p.add_argument("--direction", choices=["auto", "LR", "TB"], default="auto",
                    help="lay the graph out left to right (LR) or top to bottom (TB); default: "
                         "chosen from the graph's shape")
+    p.add_argument("--unroll", action="store_true",
+                   help="draw the program's scalar graph (one node per scalar operation of its tensors)")
     p.set_defaults(func=cmd_render)
     return p
 

@@ -150,12 +150,21 @@ def _symbol(node: Node) -> tuple[str, str]:
         return f"v{node.id}", f"v_{{{node.id}}}"
     if len(name) == 1 and name.isascii() and name.isalpha():
         return name, name
+    if name.endswith("]") and "[" in name:          # an entry of an unrolled tensor: W[0,1]
+        base, _, index = name[:-1].partition("[")
+        return name, _symbol_tex(base) + "[" + index.replace(",", ",\\,") + "]"
+    return name, _symbol_tex(name)
+
+
+def _symbol_tex(name: str) -> str:
+    if len(name) == 1 and name.isascii() and name.isalpha():
+        return name
     base, _, sub = name.partition("_")
     if base and sub and base.isascii() and base.isalnum() and sub.isascii() and sub.isalnum():
         b = base if len(base) == 1 else r"\mathrm{" + base + "}"
-        return name, b + r"_{\mathrm{" + sub + "}}"
+        return b + r"_{\mathrm{" + sub + "}}"
     safe = "".join(c if c.isascii() and c.isalnum() else (r"\_" if c == "_" else "?") for c in name)
-    return name, r"\mathrm{" + safe + "}"
+    return r"\mathrm{" + safe + "}"
 
 
 def fill(text: tuple[str, str], out: tuple[str, str], x: tuple[str, str],

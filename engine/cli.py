@@ -1,4 +1,4 @@
-"""Command line: `trace FILE [--gradcheck [--h H]]`, and the frame other commands plug into.
+"""Command line: `trace FILE [--gradcheck [--h H]] [--unroll]`, and the frame other commands plug into.
 
 The `backprop-studio` console script is this frame with `render` added by the package that
 draws graphs. A bad program prints one line, `line L, col C: what is wrong`, and exits with
@@ -33,7 +33,12 @@ def cmd_trace(args: argparse.Namespace) -> int:
         if not args.gradcheck:
             print("--h is the step of the gradient check: give it with --gradcheck", file=sys.stderr)
             return 2
-    t = trace(read_source(args.file))
+    source = read_source(args.file)
+    if args.unroll:
+        from .unroll import unroll
+        t = unroll(source)
+    else:
+        t = trace(source)
     doc = t.to_dict()
     if args.gradcheck:
         doc["gradcheck"] = gradcheck(t, h)
@@ -62,6 +67,9 @@ def parser(*more: AddCommand) -> argparse.ArgumentParser:
     t.add_argument("--h", type=_number, default=None, metavar="H",
                    help=f"the gradient check's step (default {GRADCHECK_H:g}; "
                         f"{GRADCHECK_H_MIN:g} to {GRADCHECK_H_MAX:g})")
+    t.add_argument("--unroll", action="store_true",
+                   help="trace the program's scalar graph: every product, sum and elementwise op of its "
+                        "tensors expanded into one node per scalar operation")
     t.add_argument("--indent", type=int, default=0, help="pretty-print with this indent")
     t.set_defaults(func=cmd_trace)
     for add in more:

@@ -24,4 +24,6 @@ GRADCHECK_H_MAX = 1.0               # largest step accepted
 GRADCHECK_ENTRIES_PER_LEAF = 12     # entries checked per leaf (sampled beyond this)
 GRADCHECK_MAX_ENTRIES = 96          # entries checked over all leaves
 GRADCHECK_RTOL = 1e-5               # relative error that passes
+UNROLL_MAX_ENTRIES = 64             # unroll: entries of any one tensor of the program
+UNROLL_MAX_NODES = 2_000            # unroll: nodes of the scalar graph it makes
 GRADCHECK_ATOL = 1e-7               # absolute error that passes whatever the relative one

@@ -17,7 +17,11 @@ import { redraw, runProgram } from "./studio/run.js";
 import { addressPart, copyLink, forgetHash, readHash, writeHash } from "./studio/share.js";
 import { selectNode, setStep } from "./studio/steps.js";
 import { applyView, centerOn, initPanZoom } from "./studio/view.js";
-import { showView, viewAddress } from "./studio/views.js";
+import { initVectorize, showVectorize } from "./studio/vectorize.js";
+import { onView, showView, viewAddress } from "./studio/views.js";
+
+/** The extra /api/trace keys a link asks for (see run.js's variants), or null. */
+function variantOf(params) { return params.get("unroll") === "1" ? { unroll: true } : null; }
 
 /** The one handle on the page's internals, for the browser tests and the benchmark:
  *  the state and counters (read them; the page owns them), and the few calls they make. */
@@ -58,6 +62,10 @@ async function init() {
   $("#btn-share").onclick = copyLink;
   $$("[data-view]").forEach((b) => { b.onclick = () => { showView(b.dataset.view); writeHash(); }; });
   addressPart("view", viewAddress);
+  addressPart("unroll", () => (state.doc.variant && state.doc.variant.unroll ? "1" : null));
+  $("#variant-back").onclick = () => runProgram(0, null);
+  initVectorize(async (variant) => { showView("graph"); await runProgram(0, variant); writeHash(); });
+  onView("tips", showVectorize);
   $("#btn-examples").onclick = () => $("#examples-dialog").showModal();
   $("#examples-close").onclick = () => $("#examples-dialog").close();
   $$("[data-example]").forEach((b) => { b.onclick = () => loadExample(b.dataset.example); });
@@ -66,11 +74,11 @@ async function init() {
   window.addEventListener("hashchange", () => {
     forgetHash();
     const st = readHash();
-    if (st && (st.source !== state.doc.source || st.step !== state.view.step)) { editor.value = st.source; runProgram(st.step); }
+    if (st && (st.source !== state.doc.source || st.step !== state.view.step)) { editor.value = st.source; runProgram(st.step, variantOf(st.params)); }
   });
   renderPanel(null);
   const st = readHash();
-  if (st) { editor.value = st.source; await runProgram(st.step); showView(st.params.get("view")); }
+  if (st) { editor.value = st.source; await runProgram(st.step, variantOf(st.params)); showView(st.params.get("view")); }
   else { editor.value = state.doc.examples[0].source.replace(/\n$/, ""); await runProgram(0); }
   document.body.dataset.ready = "true";
 }

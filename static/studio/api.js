@@ -8,10 +8,16 @@ export async function postJSON(url, body) {
   return { ok: res.ok, status: res.status, data };
 }
 
-/** POST /api/render: the drawing at one step, laid out in `direction`, as a file; the raw response. */
-export function postRender(source, format, step, direction = "auto") {
+/** POST /api/render: the drawing at one step, laid out in `direction`, as a file; the raw
+ *  response. `variant`: the graph's other keys, as /api/trace was asked (e.g. {unroll: true}). */
+export function postRender(source, format, step, direction = "auto", variant = null) {
   return fetch("/api/render", {
     method: "POST", headers: { "Content-Type": "application/json" },
-    body: JSON.stringify({ source, format, step, direction }),
+    body: JSON.stringify({ source, format, step, direction, ...variant }),
   });
+}
+
+/** POST /api/vectorize: the program as written and unrolled, side by side. */
+export function postVectorize(source) {
+  return postJSON("/api/vectorize", { source });
 }

@@ -8,9 +8,11 @@ import { clearError, editor, showError, showWarnings } from "./editor.js";
 import { buildOrder } from "./order.js";
 import { indexSteps, selectNode, setStep } from "./steps.js";
 
-/** Run the editor's program and show it at `step`; true when it ran. */
-export async function runProgram(step = 0) {
-  try { return await runAndShow(step); }
+/** Run the editor's program and show it at `step`; true when it ran. `variant`: more keys of
+ *  the /api/trace request that make another graph of the same program (`{unroll: true}`: its
+ *  scalar graph); null: the program as written. The graph view says which one it shows. */
+export async function runProgram(step = 0, variant = null) {
+  try { return await runAndShow(step, variant); }
   finally { document.body.dataset.runs = String(++state.doc.runs); }
 }
 
@@ -20,7 +22,7 @@ export async function redraw(direction) {
   const doc = state.doc;
   if (!doc.trace) return false;
   let res;
-  try { res = await postJSON("/api/trace", { source: doc.source, gradcheck: false, direction }); }
+  try { res = await postJSON("/api/trace", { source: doc.source, gradcheck: false, direction, ...doc.variant }); }
   catch (e) { res = { ok: false, data: { message: "Cannot reach the Backprop Studio server" } }; }
   if (!res.ok || !res.data.svg) { toast(`Cannot lay the graph out again: ${(res.data && (res.data.message || res.data.svg_error)) || "no drawing"}`); return false; }
   Object.assign(doc.trace, { svg: res.data.svg, svg_error: res.data.svg_error, direction: res.data.direction });
@@ -29,12 +31,27 @@ export async function redraw(direction) {
   return true;
 }
 
-async function runAndShow(step) {
+/** What the graph view says about a variant (null: nothing to say). */
+function variantText(variant, trace) {
+  if (variant && variant.unroll) {
+    return `The unrolled graph: every product, sum and elementwise operation of the program's tensors as one node per number (${trace.nodes.length} nodes).`;
+  }
+  return null;
+}
+
+function showVariant(variant, trace) {
+  const text = variantText(variant, trace);
+  const banner = $("#variant-banner");
+  banner.hidden = !text;
+  $("#variant-text").textContent = text || "";
+}
+
+async function runAndShow(step, variant) {
   stopPlay();
   const source = editor.value;
   $("#btn-run").disabled = true;
   let res;
-  try { res = await postJSON("/api/trace", { source, gradcheck: false }); }
+  try { res = await postJSON("/api/trace", { source, gradcheck: false, ...variant }); }
   catch (e) { showError({ message: "Cannot reach the Backprop Studio server: is it still running?" }); return false; }
   finally { $("#btn-run").disabled = false; }
   if (!res.ok) { showError(res.data || { message: `HTTP ${res.status}` }); return false; }
@@ -42,6 +59,8 @@ async function runAndShow(step) {
   const doc = state.doc;
   doc.trace = res.data;
   doc.source = source;
+  doc.variant = variant;
+  showVariant(variant, doc.trace);
   state.view.selected = null;
   showWarnings(doc.trace.messages);
   $("#gradcheck-result").innerHTML = "";

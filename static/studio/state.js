@@ -7,6 +7,7 @@ export const state = {
   doc: {
     trace: null,          // last good /api/trace answer
     source: "",           // the program that answer belongs to
+    variant: null,        // what else /api/trace was asked (e.g. {unroll: true}); null: the program as written
     encodedSource: "",    // that program URI-encoded, once per run (for the address)
     error: null,          // {line, col, message} of the last failed run, marked in the editor
     examples: [],         // the worked examples, read from the page's JSON

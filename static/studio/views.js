@@ -4,10 +4,13 @@
 import { state } from "./state.js";
 import { $, $$ } from "./dom.js";
 
-const shownHooks = new Map();   // view name -> callback run each time the view is shown
+const shownHooks = new Map();   // view name -> callbacks run each time the view is shown
 
 /** Run `fn` each time the view `name` is shown (a lab builds itself, or refreshes for a new program). */
-export function onView(name, fn) { shownHooks.set(name, fn); }
+export function onView(name, fn) {
+  if (!shownHooks.has(name)) shownHooks.set(name, []);
+  shownHooks.get(name).push(fn);
+}
 
 /** The view's name as the address carries it: null for the graph (the default). */
 export function viewAddress() { return state.page.view === "graph" ? null : state.page.view; }
@@ -19,6 +22,5 @@ export function showView(name) {
   $("main.layout").dataset.view = name;
   for (const b of $$("[data-view]")) b.setAttribute("aria-selected", String(b.dataset.view === name));
   for (const s of $$(".pane-lab")) s.hidden = s.id !== `view-${name}`;
-  const hook = shownHooks.get(name);
-  if (hook) hook();
+  for (const hook of shownHooks.get(name) || []) hook();
 }

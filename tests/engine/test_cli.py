@@ -220,3 +220,20 @@ def test_cr_line_breaks_from_a_file_and_stdin(tmp_path: Path, br: bytes) -> None
     out = tmp_path / "cr.svg"
     r = run("render", str(path), "-o", str(out))
     assert r.returncode == 0 and b"<svg" in out.read_bytes(), r.stderr
+
+
+def test_trace_unroll_prints_the_scalar_graph(tmp_path):
+    src = "W = [[1.0, 2.0], [3.0, 4.0]]\nx = [0.5, -1.0]\ns = sum(tanh(W @ x))\n"
+    f = tmp_path / "p.py"
+    f.write_text(src)
+    r = run("trace", str(f), "--unroll")
+    assert r.returncode == 0, r.stderr
+    doc = json.loads(r.stdout)
+    check_document(doc, src)
+    assert all(n["shape"] == [] for n in doc["nodes"])
+    assert [n["name"] for n in doc["nodes"][:6]] == ["W[0,0]", "W[0,1]", "W[1,0]", "W[1,1]", "x[0]", "x[1]"]
+    plain = json.loads(run("trace", str(f)).stdout)
+    assert doc["nodes"][doc["output"]]["value"] == pytest.approx(plain["nodes"][plain["output"]]["value"], abs=1e-12)
+    f.write_text("W = randn(9, 9, seed=1)\ns = sum(W)\n")
+    r = run("trace", str(f), "--unroll")
+    assert r.returncode == 1 and ONE_LINE.match(r.stderr.strip()) and "at most 64 entries" in r.stderr

@@ -11,7 +11,9 @@ import drawing as renderer
 from .answers import Answer
 from .examples import EXAMPLES
 from .jsondoc import json_response
-from .schemas import ErrorResponse, Example, RenderRequest, Status, TraceRequest, TraceResponse
+from engine import document as doc
+
+from .schemas import ErrorResponse, Example, RenderRequest, Status, TraceRequest, TraceResponse, WindowRequest
 from .workers import Spooled
 
 router = APIRouter()
@@ -77,6 +79,16 @@ async def trace_program(req: TraceRequest, request: Request) -> Response:
     # The work (app/jobs.py) runs in a worker process, which hands back the finished JSON.
     body = await request.app.state.workers.run("trace", source=req.source, gradcheck=req.gradcheck,
                                                  h=req.h, direction=req.direction)
+    return answer(request, body, "application/json")
+
+
+@router.post("/api/window", response_model=doc.Window, responses=ERRORS,
+             summary="Exact entries of a big tensor: a window of a node's value or gradient")
+async def window(req: WindowRequest, request: Request) -> Response:
+    """Rows [r0, r1) and columns [c0, c1) of a node's value or gradient (at most 4,096 entries),
+    for the tensors the trace sends as summaries."""
+    body = await request.app.state.workers.run("window", source=req.source, node=req.node, what=req.what,
+                                                 rows=req.rows, cols=req.cols)
     return answer(request, body, "application/json")
 
 

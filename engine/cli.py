@@ -34,7 +34,11 @@ def cmd_trace(args: argparse.Namespace) -> int:
             print("--h is the step of the gradient check: give it with --gradcheck", file=sys.stderr)
             return 2
     t = trace(read_source(args.file))
-    doc = t.to_dict()
+    if args.lean:
+        from .lean import lean_document
+        doc = lean_document(t)
+    else:
+        doc = t.to_dict()
     if args.gradcheck:
         doc["gradcheck"] = gradcheck(t, h)
     json.dump(doc, sys.stdout, ensure_ascii=False, allow_nan=False,
@@ -62,6 +66,9 @@ def parser(*more: AddCommand) -> argparse.ArgumentParser:
     t.add_argument("--h", type=_number, default=None, metavar="H",
                    help=f"the gradient check's step (default {GRADCHECK_H:g}; "
                         f"{GRADCHECK_H_MIN:g} to {GRADCHECK_H_MAX:g})")
+    t.add_argument("--lean", action="store_true",
+                   help="print the lean document /api/trace answers (each number once, tensors past "
+                        "4,096 entries as summaries) instead of the full one with every number written out")
     t.add_argument("--indent", type=int, default=0, help="pretty-print with this indent")
     t.set_defaults(func=cmd_trace)
     for add in more:

@@ -15,18 +15,20 @@ from engine import gradcheck as run_gradcheck
 from engine.limits import GRADCHECK_H
 import drawing as renderer
 from engine import trace as run_trace
+from engine.lean import lean_document, window as lean_window
 from engine.unroll import compare as compare_unrolled, unroll as run_unroll
 from engine.parser import build
 
-from .jsondoc import json_bytes
+from .jsondoc import finite, json_bytes, safe_json_bytes
 from .security import sanitize_svg
 
 
 def trace_body(source: str, gradcheck: bool = False, h: float = GRADCHECK_H,
                direction: str = "auto", unroll: bool = False) -> bytes:
-    """The /api/trace answer: the engine's document, the display model and the SVG."""
-    t = run_unroll(source) if unroll else run_trace(source)
-    doc = t.to_dict()
+    """The /api/trace answer: the engine's lean document (each number once, big tensors as
+    summaries), the display model and the SVG."""
+    t = run_unroll(source) if unroll else traced(source)
+    doc: dict[str, Any] = lean_document(t)  # type: ignore[assignment]
     doc["display"] = renderer.display_model(doc)
     doc["direction"] = renderer.resolve_direction(doc, direction, doc["display"])
     try:
@@ -35,9 +37,28 @@ def trace_body(source: str, gradcheck: bool = False, h: float = GRADCHECK_H,
         doc["svg"], doc["svg_error"] = sanitize_svg(svg).decode("utf-8"), None
     except renderer.RenderError as exc:
         doc["svg"], doc["svg_error"] = None, str(exc)
-    doc["gradcheck"] = run_gradcheck(t, h) if gradcheck else None
+    doc["gradcheck"] = finite(run_gradcheck(t, h)) if gradcheck else None
     doc["unrolled"] = unroll
-    return json_bytes(doc)
+    return safe_json_bytes(doc)
+
+
+# The worker's last traces, by program: the page asks for windows of one program's big
+# tensors one after another, so each is traced once, not once per window.
+_TRACES: dict[str, Any] = {}
+TRACES_KEPT = 2
+
+
+def traced(source: str) -> Any:
+    t = _TRACES.pop(source, None) or run_trace(source)
+    _TRACES[source] = t
+    while len(_TRACES) > TRACES_KEPT:
+        del _TRACES[next(iter(_TRACES))]
+    return t
+
+
+def window_body(source: str, node: int, what: str, rows: list[int], cols: list[int]) -> bytes:
+    """The /api/window answer: exact entries of a node's value or gradient."""
+    return safe_json_bytes(lean_window(traced(source), node, what, (rows[0], rows[1]), (cols[0], cols[1])))
 
 
 def render_body(source: str, format: str = "svg", step: int | None = None,
@@ -62,7 +83,7 @@ def vectorize_body(source: str) -> bytes:
 
 
 JOBS: dict[str, Callable[..., bytes]] = {"trace": trace_body, "render": render_body,
-                                         "vectorize": vectorize_body}
+                                         "vectorize": vectorize_body, "window": window_body}
 
 
 def send_answer(conn: Any, body: bytes, spool_bytes: int, max_bytes: int) -> None:

@@ -6,6 +6,7 @@ import json
 import math
 from typing import Any
 
+import orjson
 from starlette.responses import Response
 
 
@@ -27,6 +28,14 @@ def json_bytes(content: Any) -> bytes:
     except ValueError:              # a non-finite number somewhere: rare, so only then the walk
         text = json.dumps(finite(content), allow_nan=False, ensure_ascii=False, separators=(",", ":"))
     return text.encode("utf-8")
+
+
+def safe_json_bytes(content: Any) -> bytes:
+    """The JSON of `content` known to hold no NaN or infinity (the lean document writes them
+    as strings itself), by orjson: several times faster than the json module on a big document.
+    orjson would write a non-finite float as null, so content that may hold one goes through
+    `finite` first."""
+    return orjson.dumps(content)
 
 
 def json_response(content: Any, status_code: int = 200) -> Response:

@@ -11,8 +11,10 @@ import drawing as renderer
 from .answers import Answer
 from .examples import EXAMPLES
 from .jsondoc import json_response
+from engine import document as doc
+
 from .schemas import (ErrorResponse, Example, RenderRequest, Status, TraceRequest, TraceResponse,
-                      VectorizeRequest, VectorizeResponse)
+                      VectorizeRequest, VectorizeResponse, WindowRequest)
 from .workers import Spooled
 
 router = APIRouter()
@@ -87,6 +89,16 @@ async def vectorize_program(req: VectorizeRequest, request: Request) -> Response
     """Node counts, step counts and the engine's time for the program's graph and for its
     unrolled scalar graph, and the largest difference between their values and gradients."""
     body = await request.app.state.workers.run("vectorize", source=req.source)
+    return answer(request, body, "application/json")
+
+
+@router.post("/api/window", response_model=doc.Window, responses=ERRORS,
+             summary="Exact entries of a big tensor: a window of a node's value or gradient")
+async def window(req: WindowRequest, request: Request) -> Response:
+    """Rows [r0, r1) and columns [c0, c1) of a node's value or gradient (at most 4,096 entries),
+    for the tensors the trace sends as summaries."""
+    body = await request.app.state.workers.run("window", source=req.source, node=req.node, what=req.what,
+                                                 rows=req.rows, cols=req.cols)
     return answer(request, body, "application/json")
 
 

@@ -53,6 +53,17 @@ class RenderRequest(BaseModel):
     unroll: bool = Field(False, description=UNROLL_HELP)
 
 
+class WindowRequest(BaseModel):
+    """A window of a big tensor's exact entries (the trace sends tensors past 4,096 entries as summaries)."""
+
+    model_config = ConfigDict(strict=True)
+    source: str = Field(description="The program, as for /api/trace.")
+    node: int = Field(ge=0, description="The node's id.")
+    what: Literal["value", "grad"] = Field("value", description="The node's value or its gradient.")
+    rows: list[int] = Field(min_length=2, max_length=2, description="[first, past the last) row; a vector has one row, [0, 1].")
+    cols: list[int] = Field(min_length=2, max_length=2, description="[first, past the last) column.")
+
+
 class ErrorResponse(BaseModel):
     """Every error: what went wrong and, for a bad program, where (1-based)."""
 
@@ -82,20 +93,24 @@ class DisplayModel(BaseModel):
 
 # The records of the document are the engine's own (engine/document.py); a step's
 # "phase" says which of the two step records it is.
-Step = Annotated[Union[doc.ForwardStep, doc.BackwardStep], Field(discriminator="phase")]
+Step = Annotated[Union[doc.LeanForwardStep, doc.LeanBackwardStep], Field(discriminator="phase")]
 
 
 class TraceResponse(BaseModel):
-    """The engine's trace document plus what the page needs to draw it. Numbers that JSON
-    cannot carry are the strings "nan", "inf", "-inf"."""
+    """The engine's lean trace document (each number once: a forward step's value is its
+    node's, a backward step's upstream its node's gradient, a contribution's downstream the
+    edge's it came through, an edge without `downstream` sends its input's whole gradient; a
+    tensor past 4,096 entries is a summary, its entries from /api/window) plus what the page
+    needs to draw it. Numbers that JSON cannot carry are the strings "nan", "inf", "-inf"."""
 
     model_config = ConfigDict(extra="allow")
     source: str
+    lean: bool = Field(True, description="Always true: the lean form described above.")
     output: int = Field(description="The id of the output node (the last statement).")
     backward: bool = Field(description="Whether the backward pass ran (it needs a scalar output "
                                        "that depends on a leaf).")
     messages: list[doc.Message]
-    nodes: list[doc.Node] = Field(description="Graph nodes in topological (id) order.")
+    nodes: list[doc.LeanNode] = Field(description="Graph nodes in topological (id) order.")
     steps: list[Step] = Field(description="Forward steps, then backward steps.")
     display: DisplayModel
     svg: str | None = Field(description="The fully computed graph as SVG; node groups have "

@@ -13,7 +13,7 @@ import sys
 import time
 from pathlib import Path
 
-SECTIONS = ("scalar", "tensor", "render", "page", "memory")
+SECTIONS = ("scalar", "tensor", "render", "page", "memory", "document")
 
 
 def machine() -> str:
@@ -79,6 +79,9 @@ def main(argv: list[str] | None = None) -> int:
     if "memory" in only:
         from . import memory
         emit(memory.run([100, 1_000, 10_000] if quick else [100, 1_000, 10_000, 100_000]))
+    if "document" in only:
+        from . import document
+        emit(document.run([10_000] if quick else [10_000, 100_000], 2 if quick else 3))
     print(f"\n(benchmark took {time.perf_counter() - started:.0f} s)")
     if args.out:
         Path(args.out).parent.mkdir(parents=True, exist_ok=True)

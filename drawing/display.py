@@ -42,6 +42,10 @@ def short_value(value: Any, shape: list[int]) -> str:
     """A value short enough for a node or edge label."""
     if value is None:
         return "—"
+    if isinstance(value, dict):          # a big tensor's summary (engine/lean.py)
+        if len(shape) == 1:
+            return "[" + ", ".join(fmt_number(v, SHORT_DIGITS) for v in value["first"][:SHORT_ITEMS]) + ", …]"
+        return "norm " + fmt_number(value["stats"]["norm"])
     if not shape:
         return fmt_number(value)
     if len(shape) == 1:
@@ -128,8 +132,10 @@ def display_model(trace: dict) -> dict:
                     e["inactive"] = step_edge["skipped"]
                     e["grad"] = INACTIVE_TEXT[e["inactive"]]
                 else:
-                    input_shape = nodes_by_id[step_edge["input"]]["shape"]
-                    e["grad"] = "∂ " + short_value(step_edge.get("downstream"), input_shape)
+                    source = nodes_by_id[step_edge["input"]]
+                    # the lean document leaves out a downstream that is its input's whole gradient
+                    down = step_edge["downstream"] if "downstream" in step_edge else source["grad"]
+                    e["grad"] = "∂ " + short_value(down, source["shape"])
     return {
         "nodes": [nodes[i] for i in sorted(nodes)],
         "edges": list(edges.values()),

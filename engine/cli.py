@@ -39,7 +39,11 @@ def cmd_trace(args: argparse.Namespace) -> int:
         t = unroll(source)
     else:
         t = trace(source)
-    doc = t.to_dict()
+    if args.lean:
+        from .lean import lean_document
+        doc = lean_document(t)
+    else:
+        doc = t.to_dict()
     if args.gradcheck:
         doc["gradcheck"] = gradcheck(t, h)
     json.dump(doc, sys.stdout, ensure_ascii=False, allow_nan=False,
@@ -70,6 +74,9 @@ def parser(*more: AddCommand) -> argparse.ArgumentParser:
     t.add_argument("--unroll", action="store_true",
                    help="trace the program's scalar graph: every product, sum and elementwise op of its "
                         "tensors expanded into one node per scalar operation")
+    t.add_argument("--lean", action="store_true",
+                   help="print the lean document /api/trace answers (each number once, tensors past "
+                        "4,096 entries as summaries) instead of the full one with every number written out")
     t.add_argument("--indent", type=int, default=0, help="pretty-print with this indent")
     t.set_defaults(func=cmd_trace)
     for add in more:

@@ -112,6 +112,114 @@ class BackwardStep(TypedDict):
 Step = Union[ForwardStep, BackwardStep]
 
 
+# ---------------------------------------------------------------- the lean document
+# What /api/trace answers (engine/lean.py): each number once, big tensors as summaries.
+
+@_closed
+class Stats(TypedDict):
+    """Statistics of a tensor's finite entries; `non_finite` counts the others."""
+    mean: Number
+    std: Number
+    min: Number
+    max: Number
+    norm: Number
+    non_finite: int
+
+
+@_closed
+class Preview(TypedDict):
+    """A big tensor as an image: `values[i][j]` is the mean of the finite entries of rows
+    rows[i]… and columns cols[j]… (blocks of `block` = [rows, columns]; a vector is one row)."""
+    kind: Literal["block means"]
+    block: list[int]
+    rows: list[int]
+    cols: list[int]
+    values: list[list[Number]]
+
+
+@_closed
+class Summary(TypedDict):
+    """A tensor past the lean document's size: its exact entries come from /api/window."""
+    summary: Literal[True]
+    shape: list[int]
+    size: int
+    stats: Stats
+    preview: Preview
+    first: list[Number]
+
+
+LeanValue = TypeAliasType("LeanValue", Union[float, NonFinite, list[Value], Summary])
+
+
+@_closed
+class LeanNode(Node):
+    """A node as in the full document, its value and gradient perhaps summaries."""
+    value: LeanValue  # type: ignore[misc]
+    grad: LeanValue | None  # type: ignore[misc]
+
+
+@_closed
+class LeanForwardStep(TypedDict):
+    """One node computed: its value is the node's."""
+    phase: Literal["forward"]
+    node: int
+
+
+class _LeanEdge(TypedDict):
+    input: int
+    position: int
+    local: Value | None
+    local_shape: list[int]
+    skipped: Skipped | None
+    rule: Rule
+    downstream_rule: Rule
+
+
+@_closed
+class LeanEdge(_LeanEdge, total=False):
+    """An edge as in the full document; `downstream` is left out when it is the input's gradient."""
+    downstream: LeanValue | None
+
+
+# A contribution's downstream is the edge's it came through, in the step of node `from`.
+LeanContribution = _closed(TypedDict("LeanContribution", {"from": int, "position": int, "text": str}))
+
+
+@_closed
+class LeanBackwardStep(TypedDict):
+    """One node's gradient complete; its upstream is the node's gradient."""
+    phase: Literal["backward"]
+    node: int
+    op: str
+    contributions: list[LeanContribution]
+    edges: list[LeanEdge]
+    intuition: str | None
+    sum_rule: str | None
+
+
+@_closed
+class LeanTraceDocument(TypedDict):
+    """`lean_document(t)`: the trace with each number once."""
+    source: str
+    output: int
+    backward: bool
+    lean: Literal[True]
+    messages: list["Message"]
+    nodes: list[LeanNode]
+    steps: list[Union[LeanForwardStep, LeanBackwardStep]]
+
+
+@_closed
+class Window(TypedDict):
+    """Exact entries of a node's value or gradient: rows [r0, r1), columns [c0, c1)."""
+    node: int
+    what: Literal["value", "grad"]
+    rows: list[int]
+    cols: list[int]
+    shape: list[int]
+    values: list[list[Number]]
+
+
 @_closed
 class Message(TypedDict):
     """A warning about the program as a whole, at a place in its text."""

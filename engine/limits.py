@@ -18,6 +18,10 @@ MAX_CALL_ARGUMENTS = 50_000         # arguments in one call, e.g. concat (counte
 MAX_TOTAL_ELEMENTS = 8_000_000      # elements summed over all nodes of one graph
 MAX_SEED = 2**32 - 1                # largest seed= accepted by randn/xavier
 JACOBIAN_MAX_ENTRIES = 64           # a step shows the local Jacobian up to this size
+LEAN_MAX_ENTRIES = 4_096            # a tensor with more entries is sent as a summary (/api/trace)
+LEAN_PREVIEW_SIDE = 64              # a summary's preview: at most this many blocks a side
+LEAN_FIRST_ENTRIES = 8              # a summary's first entries, written exactly
+WINDOW_MAX_ENTRIES = 4_096          # exact entries in one window of a big tensor (/api/window)
 GRADCHECK_H = 1e-4                  # step of the two-sided difference (the default)
 GRADCHECK_H_MIN = 1e-10             # smallest step accepted (below, rounding swamps the difference)
 GRADCHECK_H_MAX = 1.0               # largest step accepted

@@ -4,7 +4,7 @@ from __future__ import annotations
 import gc
 from contextlib import contextmanager
 from functools import cached_property
-from typing import Iterator
+from typing import Any, Callable, Iterator
 
 import networkx as nx
 
@@ -77,15 +77,20 @@ class Trace:
                     "steps": steps}
 
 
-def node_dict(n: Node, symbols: Symbols) -> doc.Node:
-    """The document's record of a node (after both passes: value and gradient)."""
+def node_dict(n: Node, symbols: Symbols, number: Callable[[Any], Any] | None = None) -> doc.Node:
+    """The document's record of a node (after both passes: value and gradient). `number`
+    writes the value and gradient (the lean document's summaries); default: in full."""
     text, latex = symbols(n.id)
     v, g = n._value, n._grad
+    if number is None:
+        v = v if v is None or type(v) is float else v.tolist()
+        g = g if g is None or type(g) is float else g.tolist()
+    else:
+        v, g = number(v), number(g)
     return {"id": n.id, "op": n.op, "label": n.label, "kind": n.kind,
             "frozen": n.frozen, "name": n.names[0] if n.names else None, "names": list(n.names),
             "symbol": text, "latex": latex, "inputs": list(n.inputs), "shape": list(n.shape),
-            "value": v if v is None or type(v) is float else v.tolist(),
-            "grad": g if g is None or type(g) is float else g.tolist(),
+            "value": v, "grad": g,
             "line": n.line, "col": n.col, "end_line": n.end_line, "end_col": n.end_col,
             "expr": n.expr, "attrs": dict(n.attrs)}
 

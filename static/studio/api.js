@@ -8,6 +8,11 @@ export async function postJSON(url, body) {
   return { ok: res.ok, status: res.status, data };
 }
 
+/** POST /api/window: exact entries [r0, r1) × [c0, c1) of node `node`'s value or gradient (`what`). */
+export function postWindow(source, node, what, rows, cols) {
+  return postJSON("/api/window", { source, node, what, rows, cols });
+}
+
 /** POST /api/render: the drawing at one step, laid out in `direction`, as a file; the raw
  *  response. `variant`: the graph's other keys, as /api/trace was asked (e.g. {unroll: true}). */
 export function postRender(source, format, step, direction = "auto", variant = null) {

@@ -27,6 +27,11 @@ function row(values, scale, n) {
 /** The first entries of a value of `shape`, then its shape; a scalar as its number. */
 export function preview(value, shape, scale, entries = ENTRIES) {
   if (!shape.length) return texNum(value, scale, DIGITS);
+  if (value && value.summary === true) {          // a big tensor: its first entries are sent exactly
+    const n = shape.length === 1 ? entries : ENTRIES - 1;
+    const first = `[${value.first.slice(0, n).map((v) => texNum(v, scale, DIGITS)).join(",\\ ")},\\ \\dots]`;
+    return (shape.length === 1 ? first : `[${first},\\ \\dots]`) + shapeTag(shape);
+  }
   if (shape.length === 1) return row(value, scale, entries) + shapeTag(shape);
   let first = value, depth = shape.length;
   while (depth > 2) { first = first[0]; depth--; }          // the first matrix of a stack

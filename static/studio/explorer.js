@@ -87,6 +87,9 @@ function terms(form, delta, position, r, c) {
  *  writes ∂(output)/∂(latex); `blocks(id)` the concat blocks of node id's vector (or null).
  *  The downstream table of `card` becomes pickable. */
 export function productExplorer(node, step, edge, input, card, { trace, partial, blocks }) {
+  // a big tensor is sent as a summary: its entries one by one are not at hand
+  const values = [step.upstream, edge.downstream, ...node.inputs.map((i) => trace.nodes[i].value)];
+  if (values.some((v) => v && v.summary === true)) return null;
   const form = productForm(node, trace);
   if (!form || edge.downstream === null || edge.downstream === undefined || input.shape.length === 0) return null;
   const position = edge.position;

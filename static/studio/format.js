@@ -36,6 +36,9 @@ export function scaleOf(...values) {
   let m = 0;
   const walk = (v) => {
     if (Array.isArray(v)) v.forEach(walk);
+    else if (v !== null && typeof v === "object" && v.summary === true) {   // a big tensor's summary (lean.js)
+      for (const x of [v.stats.min, v.stats.max]) if (typeof x === "number") m = Math.max(m, Math.abs(x));
+    }
     else if (typeof v === "number" && Number.isFinite(v)) m = Math.max(m, Math.abs(v));
   };
   values.forEach(walk);

@@ -6,6 +6,7 @@ import { stopPlay } from "./controls.js";
 import { installGraph } from "./drawing.js";
 import { clearError, editor, showError, showWarnings } from "./editor.js";
 import { buildOrder } from "./order.js";
+import { hydrate } from "./lean.js";
 import { indexSteps, selectNode, setStep } from "./steps.js";
 
 /** Run the editor's program and show it at `step`; true when it ran. `variant`: more keys of
@@ -57,7 +58,7 @@ async function runAndShow(step, variant) {
   if (!res.ok) { showError(res.data || { message: `HTTP ${res.status}` }); return false; }
   clearError();
   const doc = state.doc;
-  doc.trace = res.data;
+  doc.trace = hydrate(res.data);
   doc.source = source;
   doc.variant = variant;
   showVariant(variant, doc.trace);

@@ -1,6 +1,7 @@
 /* A value shown in the panels: a scalar as a number, a vector or matrix as a heatmap table. */
 import { el } from "./dom.js";
 import { exactTitle, fmt, heat, isNoise, shapeText } from "./format.js";
+import { summaryView } from "./bigtensor.js";
 
 const MAX_CELLS_SHOWN = 60;   // rows and columns shown of a big tensor
 
@@ -20,6 +21,7 @@ export function blockColour(position) {
  *  joined, each named above its entries and marked in its input's colour. */
 export function tensorView(value, shape, cls = "", { scale = 0, blocks = null } = {}) {
   if (value === null || value === undefined) return el("span", { class: "muted", text: "—" });
+  if (value.summary === true) return summaryView(value, shape, cls, tensorView);
   if (!shape || shape.length === 0) {
     if (isNoise(value, scale)) return el("span", { class: `num noise ${cls}`, "data-value": fmt(value), title: exactTitle(value), text: "≈ 0" });
     return el("span", { class: `num ${cls}`, "data-value": fmt(value), text: fmt(value) });

@@ -19,7 +19,7 @@ from app.workers import Busy, Spooled
 LECTURE = "x = 1.0; y = 2.0; z = 0.0\nf = (x + y) * max(y, z)"
 SPOOL_BYTES = 4096                  # the lecture's answer (about 15 kB) is spooled
 MAX_BYTES = 500_000
-BIG = "x = randn(5000)\ny = sum(x * x)"         # about 1 MB of JSON
+BIG = "x = randn(4000)\ny = exp(x)\nz = sum(y * x)"   # about 0.6 MB of JSON (tensors below the summary size)
 
 
 @pytest.fixture(scope="module")

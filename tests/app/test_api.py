@@ -46,9 +46,12 @@ def test_trace_lecture_example(client):
     ids = {g.get("id") for g in svg.iter("{http://www.w3.org/2000/svg}g")}
     assert {f"node-{i}" for i in nodes} <= ids
     assert len(doc["display"]["nodes"]) == 6 and doc["display"]["steps"] == 12
+    # the lean document: the + step's upstream is node 3's gradient; x's edge sends x's whole
+    # gradient (no downstream written), y's sends 2 of y's 5 (written)
     plus_step = doc["steps"][8]
-    assert (plus_step["phase"], plus_step["node"], plus_step["upstream"]) == ("backward", 3, 2.0)
-    assert [(e["local"], e["downstream"]) for e in plus_step["edges"]] == [(1.0, 2.0), (1.0, 2.0)]
+    assert (plus_step["phase"], plus_step["node"], "upstream" in plus_step) == ("backward", 3, False)
+    assert nodes[3]["grad"] == 2.0 and doc["lean"] is True
+    assert [(e["local"], e.get("downstream", "x's grad")) for e in plus_step["edges"]] == [(1.0, "x's grad"), (1.0, 2.0)]
 
 
 def test_trace_page_svg_is_fully_computed_and_unhighlighted(client):
@@ -249,13 +252,16 @@ def test_openapi_shows_the_trace_document_records(client):
     steps = answer["steps"]["items"]
     assert steps["discriminator"]["propertyName"] == "phase"
     by_phase = {phase: {"$ref": ref} for phase, ref in steps["discriminator"]["mapping"].items()}
-    assert fields(by_phase["forward"]) == {"phase", "node", "value"}
-    assert fields(by_phase["backward"]) == {"phase", "node", "op", "upstream", "contributions", "edges",
+    # the lean document (engine/lean.py): each number once
+    assert fields(by_phase["forward"]) == {"phase", "node"}
+    assert fields(by_phase["backward"]) == {"phase", "node", "op", "contributions", "edges",
                                             "intuition", "sum_rule"}
-    backward = schemas["BackwardStep"]["properties"]
-    assert fields(backward["edges"]["items"]) == {"input", "position", "local", "local_shape",
-                                                  "downstream", "skipped", "rule", "downstream_rule"}
-    assert fields(backward["contributions"]["items"]) == {"from", "position", "text", "downstream"}
+    backward = schemas["LeanBackwardStep"]["properties"]
+    edge = schemas[backward["edges"]["items"]["$ref"].rsplit("/", 1)[1]]
+    assert set(edge["properties"]) == {"input", "position", "local", "local_shape",
+                                       "downstream", "skipped", "rule", "downstream_rule"}
+    assert "downstream" not in edge["required"]          # left out when it is the input's gradient
+    assert fields(backward["contributions"]["items"]) == {"from", "position", "text"}
     assert fields(answer["messages"]["items"]) == {"level", "line", "col", "message"}
     check = next(s for s in answer["gradcheck"]["anyOf"] if "$ref" in s)
     assert fields(check) == {"h", "rtol", "atol", "f", "passed", "kinks", "passed_away_from_kinks",

@@ -21,7 +21,8 @@ from tests.app.hardening import LECTURE, hang_bound, record, running_server
 
 pytestmark = [pytest.mark.server, pytest.mark.slow]
 
-BIG = "x = randn(100000)\ny = sum(x * x)"      # 33 characters: about 21 MB of JSON
+# A chain of tensors just under the lean document's summary size: about 20 MB of JSON
+BIG = "x0 = randn(4096, seed=1)\n" + "".join(f"x{k} = x{k - 1} * 1.0001\n" for k in range(1, 120)) + "y = sum(x119)"
 STALLED = 4                                    # clients that never read
 SEND_TIMEOUT_S = 3.0
 RSS_GROWTH_MB = 48                             # allowed over the baseline while they stall

@@ -237,3 +237,15 @@ def test_trace_unroll_prints_the_scalar_graph(tmp_path):
     f.write_text("W = randn(9, 9, seed=1)\ns = sum(W)\n")
     r = run("trace", str(f), "--unroll")
     assert r.returncode == 1 and ONE_LINE.match(r.stderr.strip()) and "at most 64 entries" in r.stderr
+
+
+def test_trace_lean_prints_the_lean_document(tmp_path):
+    src = "W = randn(100, 50, seed=1)\nx = randn(50, seed=2)\ns = sum(tanh(W @ x))\n"
+    f = tmp_path / "p.py"
+    f.write_text(src)
+    lean = json.loads(run("trace", str(f), "--lean").stdout)
+    full = json.loads(run("trace", str(f)).stdout)
+    check_document(full, src)                       # the default: every number written out
+    assert lean["lean"] is True and lean["nodes"][0]["value"]["summary"] is True
+    assert lean["nodes"][0]["value"]["shape"] == [100, 50] and lean["nodes"][1]["value"] == full["nodes"][1]["value"]
+    assert all("value" not in s for s in lean["steps"] if s["phase"] == "forward")

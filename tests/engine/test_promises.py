@@ -33,6 +33,12 @@ LIMIT_ROWS = {
     "items in one list literal": "MAX_LIST_ITEMS",
     "arguments in one call": "MAX_CALL_ARGUMENTS",
     "seed=": "MAX_SEED",
+    "unroll: entries": "UNROLL_MAX_ENTRIES",
+    "unroll: nodes": "UNROLL_MAX_NODES",
+    "written whole in": "LEAN_MAX_ENTRIES",
+    "summary's preview": "LEAN_PREVIEW_SIDE",
+    "first entries of a summary": "LEAN_FIRST_ENTRIES",
+    "/api/window": "WINDOW_MAX_ENTRIES",
 }
 
 

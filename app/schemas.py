@@ -192,3 +192,16 @@ TrainAnswer = Union[tdoc.TrainDocument, tdoc.Inspection]
 
 
 TraceRequest.model_rebuild()
+
+
+class TrainOptions(BaseModel):
+    """What the training lab offers: its examples, its default run, every optimizer's
+    hyperparameters with PyTorch's defaults, and every schedule's parameters (null: required,
+    or for cosine's t_max and cyclic's base_lr: the run's steps and lr)."""
+
+    examples: list[Example]
+    steps: int
+    run: dict[str, Any]
+    optimizers: dict[str, dict[str, Any]]
+    schedules: dict[str, dict[str, Any]]
+    limits: dict[str, int]

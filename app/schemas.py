@@ -102,6 +102,8 @@ class TraceResponse(BaseModel):
     direction: Literal["LR", "TB"] = Field(description="How `svg` is laid out: LR (left to "
                                                       "right) or TB (top to bottom).")
     gradcheck: doc.GradientCheck | None = Field(None, description="Present when asked for.")
+    at: dict[str, int] | None = Field(None, description="With `at` in the request: {run, iteration}, the "
+                                                        "training iteration whose parameters were traced.")
 
 
 class Status(BaseModel):

@@ -62,10 +62,10 @@ def loss_slice(source: str, runs: Any, steps: Any, run_index: Any, iteration: An
     compiled, steps, specs = prepare(source, runs, steps)
     if isinstance(grid, bool) or not isinstance(grid, int) or not 3 <= grid <= MAX_SLICE_GRID:
         raise SpecError("grid", f"must be a whole number from 3 to {MAX_SLICE_GRID}, got {grid!r}")
-    size = compiled.graph.total_elements
+    size = compiled.work_size
     work = steps * len(specs) * size + grid * grid * size
     if work > MAX_TRAIN_WORK:
-        raise SpecError("grid", f"the runs and a {grid}×{grid} grid on a graph of {size:,} numbers are "
+        raise SpecError("grid", f"the runs and a {grid}×{grid} grid on a graph of size {size:,} are "
                                 f"{work:,} units of work; the limit is {MAX_TRAIN_WORK:,}")
     i = _which_run(specs, run_index, "run")
     t = _iteration(iteration, steps, "iteration")
@@ -174,11 +174,11 @@ def lr_map(source: str, steps: Any, optimizer: Any, lrs: Any, momenta: Any = Non
                 raise SpecError(f"momenta[{j}]", e.message.split(": ", 1)[1]) from None
         specs.append(row)
     compiled = Compiled(source)
-    size = compiled.graph.total_elements
+    size = compiled.work_size
     work = steps * len(momenta) * count * size
     if work > MAX_TRAIN_WORK:
-        raise SpecError("steps", f"{steps} steps × {len(momenta) * count} runs × {size:,} numbers is {work:,}; "
-                                 f"the limit is {MAX_TRAIN_WORK:,}")
+        raise SpecError("steps", f"{steps} steps × {len(momenta) * count} runs × the graph's size {size:,} is "
+                                 f"{work:,}; the limit is {MAX_TRAIN_WORK:,}")
     done = [[run(compiled, s, steps) for s in row] for row in specs]
     finite = [loss for row in done for r in row for loss in r.losses]
     best = min(finite) if finite else math.inf

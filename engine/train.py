@@ -20,7 +20,7 @@ import numpy as np
 from . import train_document as tdoc
 from .compiled import Compiled, Parameter, with_parameters
 from .errors import SpecError
-from .limits import MAX_TRAIN_RUNS, MAX_TRAIN_STEPS, MAX_TRAIN_WORK, TRAJECTORY_ENTRIES
+from .limits import MAX_TRAIN_RUNS, MAX_TRAIN_STEPS, MAX_TRAIN_WORK, TRAJECTORY_ENTRIES, WORK_PER_NODE
 from .optimizers import OPTIMIZERS, Explained, check_optimizer, fill_rule
 from .schedules import check_schedule, rates
 
@@ -69,12 +69,13 @@ def check_runs(runs: Any, steps: int, field: str = "runs") -> list[dict]:
 
 
 def check_work(compiled: Compiled, steps: int, runs: int, field: str = "steps") -> None:
-    """Refuse a request whose steps × runs × the graph's numbers passes MAX_TRAIN_WORK."""
-    size = compiled.graph.total_elements
+    """Refuse a request whose steps × runs × the graph's size passes MAX_TRAIN_WORK."""
+    size = compiled.work_size
     work = steps * runs * size
     if work > MAX_TRAIN_WORK:
-        raise SpecError(field, f"{steps:,} steps × {runs} run{'s' if runs > 1 else ''} × {size:,} numbers in the "
-                               f"graph is {work:,}; the limit is {MAX_TRAIN_WORK:,}: take fewer steps or runs")
+        raise SpecError(field, f"{steps:,} steps × {runs} run{'s' if runs > 1 else ''} × the graph's size {size:,} "
+                               f"(its numbers plus {WORK_PER_NODE} per node) is {work:,}; the limit is "
+                               f"{MAX_TRAIN_WORK:,}: take fewer steps or runs, or a smaller program")
 
 
 def sample_entries(size: int, most: int = TRAJECTORY_ENTRIES) -> np.ndarray:

@@ -12,7 +12,7 @@ from .compiled import Compiled
 from .errors import SpecError
 from .limits import MAX_LRMAP_CELLS, MAX_LRMAP_STEPS, MAX_SLICE_GRID, MAX_TRAIN_WORK
 from .optimizers import OPTIMIZERS
-from .train import _iteration, _which_run, check_run, check_steps, prepare, run, run_until
+from .train import check_iteration, check_run_index, check_run, check_steps, prepare, run, run_until
 
 SLICE_MARGIN = 0.15          # the slice's ranges reach this fraction of their span past every path
 CONVERGED_GAP = 0.01         # converged: within 1% of the map's best loss (of the way from the start)
@@ -67,8 +67,8 @@ def loss_slice(source: str, runs: Any, steps: Any, run_index: Any, iteration: An
     if work > MAX_TRAIN_WORK:
         raise SpecError("grid", f"the runs and a {grid}×{grid} grid on a graph of size {size:,} are "
                                 f"{work:,} units of work; the limit is {MAX_TRAIN_WORK:,}")
-    i = _which_run(specs, run_index, "run")
-    t = _iteration(iteration, steps, "iteration")
+    i = check_run_index(specs, run_index, "run")
+    t = check_iteration(iteration, steps, "iteration")
     kx, fx, ex = _coordinate(compiled, x, "x")
     ky, fy, ey = _coordinate(compiled, y, "y")
     if (kx, fx) == (ky, fy):

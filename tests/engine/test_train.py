@@ -299,3 +299,19 @@ def test_the_trace_at_an_iteration_has_that_iterations_parameters():
     assert doc["nodes"][1]["value"] == d["runs"][0]["trajectories"]["y"]["values"][7][0]
     assert doc["nodes"][doc["output"]]["value"] == pytest.approx(d["runs"][0]["losses"][7], rel=1e-12)
     assert doc["backward"] is True
+
+
+def test_every_training_record_validates_against_its_typed_declaration():
+    from pydantic import TypeAdapter
+
+    from engine import train_document as tdoc
+    runs = [{"optimizer": "adam", "lr": 0.05, "amsgrad": True}, {"optimizer": "sgd", "lr": 10.0}]
+    src = "w = [0.5, -0.5]\nc = 1.0\nloss = sum((w - [1.0, 2.0]) ** 2) * (1 + c * c)\n"
+    TypeAdapter(tdoc.TrainDocument).validate_python(train(src, runs, 30).to_dict())
+    TypeAdapter(tdoc.Inspection).validate_python(inspect(src, runs, 30, 0, 4, {"w": [1]}))
+    TypeAdapter(tdoc.Inspection).validate_python(inspect(src, runs, 30, 0, 30))
+    TypeAdapter(tdoc.LossSlice).validate_python(
+        loss_slice(src, runs, 30, 0, 2, {"name": "w", "entry": [1]}, {"name": "c"}, 5))
+    TypeAdapter(tdoc.LrMap).validate_python(lr_map(src, 20, "adam", {"min": 1e-3, "max": 10.0, "count": 3}))
+    with pytest.raises(Exception):
+        TypeAdapter(tdoc.TrainDocument).validate_python({**train(src, runs, 3).to_dict(), "extra": 1})

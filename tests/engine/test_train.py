@@ -315,3 +315,14 @@ def test_every_training_record_validates_against_its_typed_declaration():
     TypeAdapter(tdoc.LrMap).validate_python(lr_map(src, 20, "adam", {"min": 1e-3, "max": 10.0, "count": 3}))
     with pytest.raises(Exception):
         TypeAdapter(tdoc.TrainDocument).validate_python({**train(src, runs, 3).to_dict(), "extra": 1})
+
+
+def test_a_diverged_runs_path_does_not_set_the_slices_ranges():
+    runs = [{"optimizer": "adam", "lr": 0.05}, {"optimizer": "sgd", "lr": 0.01}]   # SGD at 0.01 runs away
+    d = train(VALLEY, runs, 40).to_dict()
+    assert d["runs"][0]["diverged_at"] is None and d["runs"][1]["diverged_at"] is not None
+    s = loss_slice(VALLEY, runs, 40, 0, 40, {"name": "x"}, {"name": "y"}, 5)
+    assert len(s["paths"][1]) == d["runs"][1]["diverged_at"]                   # given, up to its divergence
+    assert max(abs(v) for v in s["x"]["values"] + s["y"]["values"]) < 10       # framed on the run that held
+    for px, py in s["paths"][0]:
+        assert s["x"]["values"][0] < px < s["x"]["values"][-1] and s["y"]["values"][0] < py < s["y"]["values"][-1]

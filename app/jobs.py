@@ -18,17 +18,26 @@ from engine import trace as run_trace
 from engine.lean import lean_document, window as lean_window
 from engine.unroll import compare as compare_unrolled, unroll as run_unroll
 from engine.parser import build
+from engine.compiled import graph_size
+from engine.landscape import loss_slice, lr_map
+from engine.train import inspect as inspect_iteration, trace_at, train
 
 from .jsondoc import finite, json_bytes, safe_json_bytes
 from .security import sanitize_svg
 
 
 def trace_body(source: str, gradcheck: bool = False, h: float = GRADCHECK_H,
-               direction: str = "auto", unroll: bool = False) -> bytes:
+               direction: str = "auto", unroll: bool = False, at: dict | None = None) -> bytes:
     """The /api/trace answer: the engine's lean document (each number once, big tensors as
-    summaries), the display model and the SVG."""
-    t = run_unroll(source) if unroll else traced(source)
+    summaries), the display model and the SVG; with `unroll`, the program's scalar graph; with
+    `at`, the program traced at one training iteration's parameters."""
+    if at is not None:
+        t = trace_at(source, at["runs"], at["steps"], at["run"], at["iteration"])
+    else:
+        t = run_unroll(source) if unroll else traced(source)
     doc: dict[str, Any] = lean_document(t)  # type: ignore[assignment]
+    if at is not None:
+        doc["at"] = {"run": at["run"], "iteration": at["iteration"]}
     doc["display"] = renderer.display_model(doc)
     doc["direction"] = renderer.resolve_direction(doc, direction, doc["display"])
     try:
@@ -69,6 +78,50 @@ def render_body(source: str, format: str = "svg", step: int | None = None,
     return sanitize_svg(data) if format == "svg" else data
 
 
+def train_body(source: str, steps: int, runs: list, inspect: dict | None = None) -> bytes:
+    """The /api/train answer: the training document, or one iteration inspected."""
+    if inspect is None:
+        return json_bytes(train(source, runs, steps).to_dict())
+    return json_bytes(inspect_iteration(source, runs, steps, inspect.get("run"), inspect.get("iteration"),
+                                        inspect.get("entry")))
+
+
+def slice_body(source: str, steps: int, runs: list, run: int, iteration: int, x: dict, y: dict,
+               grid: int) -> bytes:
+    """The /api/train/slice answer."""
+    return json_bytes(loss_slice(source, runs, steps, run, iteration, x, y, grid))
+
+
+def lrmap_body(source: str, steps: int, optimizer: str, lrs: dict, momenta: list | None = None) -> bytes:
+    """The /api/train/lrmap answer."""
+    return json_bytes(lr_map(source, steps, optimizer, lrs, momenta))
+
+
+def work(kind: str, args: dict, nodes: int, elements: int) -> int:
+    """A training job's work, steps × runs × the graph's size (`engine.compiled.graph_size`;
+    0 for the other jobs): it decides the lane, as the drawing's cost does for a trace."""
+    size = graph_size(nodes, elements)
+
+    def count(x: Any) -> int:
+        return x if isinstance(x, int) and not isinstance(x, bool) and x > 0 else 0
+    if kind == "train":
+        runs = args.get("runs")
+        return count(args.get("steps")) * (len(runs) if isinstance(runs, list) else 0) * size
+    if kind == "slice":
+        runs = args.get("runs")
+        return (count(args.get("steps")) * (len(runs) if isinstance(runs, list) else 0)
+                + count(args.get("grid")) ** 2) * size
+    if kind == "lrmap":
+        lrs, momenta = args.get("lrs"), args.get("momenta")
+        cells = (count(lrs.get("count", 9)) if isinstance(lrs, dict) else 0) * \
+            (len(momenta) if isinstance(momenta, list) else 4)
+        return count(args.get("steps")) * cells * size
+    at = args.get("at")
+    if kind == "trace" and isinstance(at, dict):
+        return count(at.get("steps")) * size
+    return 0
+
+
 def size(source: str) -> tuple[int, int, int]:
     """Nodes, numbers and drawing cost (`drawing.drawing_cost`) of the program's graph,
     from parsing and shapes alone (cheap)."""
@@ -82,7 +135,8 @@ def vectorize_body(source: str) -> bytes:
     return json_bytes(compare_unrolled(source))
 
 
-JOBS: dict[str, Callable[..., bytes]] = {"trace": trace_body, "render": render_body,
+JOBS: dict[str, Callable[..., bytes]] = {"trace": trace_body, "render": render_body, "train": train_body,
+                                         "slice": slice_body, "lrmap": lrmap_body,
                                          "vectorize": vectorize_body, "window": window_body}
 
 

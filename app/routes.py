@@ -7,14 +7,16 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 import drawing as renderer
+from engine import train_document as tdoc
 
 from .answers import Answer
-from .examples import EXAMPLES
+from .examples import EXAMPLES, TRAIN_EXAMPLES
 from .jsondoc import json_response
 from engine import document as doc
 
-from .schemas import (ErrorResponse, Example, RenderRequest, Status, TraceRequest, TraceResponse,
-                      VectorizeRequest, VectorizeResponse, WindowRequest)
+from .schemas import (ErrorResponse, Example, LrMapRequest, RenderRequest, SliceRequest, Status, TraceRequest,
+                      TraceResponse, TrainAnswer, TrainOptions, TrainRequest, VectorizeRequest, VectorizeResponse,
+                      WindowRequest)
 from .workers import Spooled
 
 router = APIRouter()
@@ -78,8 +80,9 @@ def status() -> Status:
 async def trace_program(req: TraceRequest, request: Request) -> Response:
     """Run the program forward and backward; every step is recorded for the page to replay."""
     # The work (app/jobs.py) runs in a worker process, which hands back the finished JSON.
+    at = None if req.at is None else req.at.model_dump()
     body = await request.app.state.workers.run("trace", source=req.source, gradcheck=req.gradcheck,
-                                                 h=req.h, direction=req.direction, unroll=req.unroll)
+                                                 h=req.h, direction=req.direction, unroll=req.unroll, at=at)
     return answer(request, body, "application/json")
 
 
@@ -99,6 +102,54 @@ async def window(req: WindowRequest, request: Request) -> Response:
     for the tensors the trace sends as summaries."""
     body = await request.app.state.workers.run("window", source=req.source, node=req.node, what=req.what,
                                                  rows=req.rows, cols=req.cols)
+    return answer(request, body, "application/json")
+
+
+@router.get("/api/train/options", response_model=TrainOptions, summary="The training lab's choices")
+def train_options() -> Response:
+    """The lab's examples and default run, the optimizers and schedules with their defaults, the limits."""
+    from engine import limits
+    from engine.optimizers import OPTIMIZERS
+    from engine.schedules import REQUIRED, SCHEDULES
+    from engine.train import DEFAULT_RUN, DEFAULT_STEPS
+    return json_response({
+        "examples": TRAIN_EXAMPLES, "steps": DEFAULT_STEPS, "run": DEFAULT_RUN,
+        "optimizers": {name: dict(o.defaults) for name, o in OPTIMIZERS.items()},
+        "schedules": {name: {k: (None if v is REQUIRED else v) for k, v in s.params.items()}
+                      for name, s in SCHEDULES.items()},
+        "limits": {"steps": limits.MAX_TRAIN_STEPS, "runs": limits.MAX_TRAIN_RUNS, "work": limits.MAX_TRAIN_WORK,
+                   "grid": limits.MAX_SLICE_GRID, "lrmap_cells": limits.MAX_LRMAP_CELLS,
+                   "lrmap_steps": limits.MAX_LRMAP_STEPS}})
+
+
+@router.post("/api/train", response_model=TrainAnswer, responses=ERRORS,
+             summary="Train: runs of optimizers on the program's parameters, or one iteration inspected")
+async def train_program(req: TrainRequest, request: Request) -> Response:
+    """Every run from the program's values: per iteration the loss, the rate and the gradient
+    norm, the final parameters, where it diverged. With `inspect`: one iteration's state of
+    every parameter, its update rule with numbers, and the trace at its values."""
+    body = await request.app.state.workers.run("train", source=req.source, steps=req.steps, runs=req.runs,
+                                                 inspect=None if req.inspect is None else req.inspect.model_dump())
+    return answer(request, body, "application/json")
+
+
+@router.post("/api/train/slice", response_model=tdoc.LossSlice, responses=ERRORS,
+             summary="The loss over two coordinates, with every run's path")
+async def train_slice(req: SliceRequest, request: Request) -> Response:
+    """The loss on a grid over two coordinates, every other parameter held at one iteration's values."""
+    body = await request.app.state.workers.run(
+        "slice", source=req.source, steps=req.steps, runs=req.runs, run=req.run, iteration=req.iteration,
+        x=req.x.model_dump(exclude_none=True), y=req.y.model_dump(exclude_none=True), grid=req.grid)
+    return answer(request, body, "application/json")
+
+
+@router.post("/api/train/lrmap", response_model=tdoc.LrMap, responses=ERRORS,
+             summary="A learning-rate × momentum map of short runs, each classed")
+async def train_lrmap(req: LrMapRequest, request: Request) -> Response:
+    """Short runs over log-spaced learning rates × momenta: converged, slow, oscillating or diverged."""
+    body = await request.app.state.workers.run("lrmap", source=req.source, steps=req.steps,
+                                                 optimizer=req.optimizer, lrs=req.lrs.model_dump(),
+                                                 momenta=req.momenta)
     return answer(request, body, "application/json")
 
 

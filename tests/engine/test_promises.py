@@ -39,6 +39,14 @@ LIMIT_ROWS = {
     "summary's preview": "LEAN_PREVIEW_SIDE",
     "first entries of a summary": "LEAN_FIRST_ENTRIES",
     "/api/window": "WINDOW_MAX_ENTRIES",
+    "updates in one run": "MAX_TRAIN_STEPS",
+    "runs in one request": "MAX_TRAIN_RUNS",
+    "work in one request": "MAX_TRAIN_WORK",
+    "kept per iteration": "TRAJECTORY_ENTRIES",
+    "points per axis": "MAX_SLICE_GRID",
+    "cells (rates × momenta)": "MAX_LRMAP_CELLS",
+    "short run of a learning-rate map": "MAX_LRMAP_STEPS",
+    "a node's share": "WORK_PER_NODE",
 }
 
 

@@ -126,6 +126,7 @@ function render({ model, el: root }, { keys = root } = {}) {
     const to = { ArrowRight: k + 1, ArrowLeft: k - 1, Home: first, End: last }[event.key];
     if (to === undefined) return;
     event.preventDefault();
+    if (keys !== document) event.stopPropagation();    // a notebook's own keys leave the cells alone
     go(to);
   }
 

@@ -124,3 +124,12 @@ def test_the_example_notebook_runs_and_shows_the_graph_and_the_widget(tmp_path, 
     assert models[0]["_esm"] == player_script() and models[0]["step"] == 11
     assert models[0]["data"]["total"] == 12 and models[1]["data"]["total"] > 12
     assert [o for o in outputs if o.get("data", {}).get("text/plain") == "11"]
+
+
+def test_the_readmes_notebook_lines_run_as_written():
+    from tests.readme import section
+
+    code = section("Notebooks").split("```python\n")[1].split("```")[0]
+    scope: dict = {"trace": trace}
+    exec(compile(code, "README.md, ## Notebooks", "exec"), scope)
+    assert scope["w"].step == 6 and scope["t"].step(11).k == 11

@@ -1,8 +1,9 @@
 """The walkthrough player: one HTML file that steps through a trace offline, with no server.
 
-The graph is the program's one ``dot`` drawing (drawing/svg.py), carried as its pieces and
-the slots between them: the SVG at step ``first`` in full, then for each later step only the
-slots that change, each filled exactly as ``Drawing.svg_at`` fills it. Beside it, what the
+The graph is the program's one ``dot`` drawing (drawing/svg.py), carried as its node and
+edge groups with the slots in them: the slot values at step ``first``, then for each later
+step only the slots that change, each filled exactly as ``Drawing.svg_at`` fills it; the
+player writes again only the groups whose slots changed. Beside it, what the
 node panel says at each step, as plain text. static/player/player.js shows them (the same
 script is the notebook widget's, drawing/notebook.py); the HTML inlines it, its stylesheet
 and the data, and its Content-Security-Policy allows nothing else: no request of any kind.
@@ -40,19 +41,19 @@ def player_css() -> str:
 # ---------------------------------------------------------------- the graph at every step
 
 def _frames(doc: dict, model: dict, direction: str, first: int, last: int) -> dict:
-    """The SVG at ``first`` as pieces and slot values, and for each step after it the
-    slots that change: ``[[slot, value], …]``."""
+    """The graph at each step: the SVG's node and edge groups as templates with slots, the
+    slot values at ``first``, and for each later step the slots that change
+    (``[[slot, value], …]``); or, from a Graphviz whose SVG cannot be cut, each step whole."""
     drawing = svg.full_drawing(doc, model, direction)
-    if not drawing.draws(model):
-        # A Graphviz whose SVG cannot be cut: each step drawn whole, in one slot.
-        whole = [_from_svg_tag(render(doc, "svg", k, model=model, direction=direction).decode("utf-8"))
-                 for k in range(first, last + 1)]
-        return {"pieces": ["", ""], "base": whole[:1], "changes": [[[0, s]] for s in whole[1:]]}
+    groups = _groups(drawing) if drawing.draws(model) else None
+    if groups is None:
+        return {"whole": [_from_svg_tag(render(doc, "svg", k, model=model, direction=direction).decode("utf-8"))
+                          for k in range(first, last + 1)]}
     slots_of: dict[str, list[tuple[int, str]]] = {}
     for i, (gid, field) in enumerate(drawing.slots):
         slots_of.setdefault(gid, []).append((i, field))
-    groups: dict[str, tuple[str, dict]] = {d["svg_id"]: ("node", d) for d in model["nodes"]}
-    groups.update((e["id"], ("edge", e)) for e in model["edges"])
+    items: dict[str, tuple[str, dict]] = {d["svg_id"]: ("node", d) for d in model["nodes"]}
+    items.update((e["id"], ("edge", e)) for e in model["edges"])
     touching: dict[int, list[str]] = {d["id"]: [d["svg_id"]] for d in model["nodes"]}
     for e in model["edges"]:
         touching[e["input"]].append(e["id"])
@@ -62,7 +63,7 @@ def _frames(doc: dict, model: dict, direction: str, first: int, last: int) -> di
         """Set the slots of ``gids`` for step k in ``values``; the ones that changed."""
         changed = []
         for gid in gids:
-            kind, d = groups[gid]
+            kind, d = items[gid]
             fields = drawing.group_fields(kind, d, k, current)
             for i, field in slots_of.get(gid, ()):
                 if values[i] != fields[field]:
@@ -71,7 +72,7 @@ def _frames(doc: dict, model: dict, direction: str, first: int, last: int) -> di
         return changed
 
     values = [""] * len(drawing.slots)
-    fill(groups, first, current_node(doc, first, True), values)
+    fill(items, first, current_node(doc, first, True), values)
     base = list(values)
     changes = []
     for k in range(first + 1, last + 1):
@@ -80,9 +81,39 @@ def _frames(doc: dict, model: dict, direction: str, first: int, last: int) -> di
         nodes = {doc["steps"][k - 1]["node"]} | ({doc["steps"][k - 2]["node"]} if k >= 2 else set())
         gids = dict.fromkeys(gid for nid in sorted(nodes) for gid in touching[nid])
         changes.append(fill(gids, k, current_node(doc, k, True), values))
+    return {**groups, "base": base, "changes": changes}
+
+
+def _groups(drawing: svg.Drawing) -> dict | None:
+    """The drawing as the text around its node and edge groups (``outer``) and each group
+    as its parts with the slots between them, so one group can be written again alone.
+    None if a group's slots are not together (a drawing this cannot cut by group)."""
     pieces = list(drawing.pieces)
     pieces[0] = _from_svg_tag(pieces[0])
-    return {"pieces": pieces, "base": base, "changes": changes}
+    runs: list[tuple[str, int, int]] = []              # group id, its first slot, its last slot
+    for i, (gid, _) in enumerate(drawing.slots):
+        if runs and runs[-1][0] == gid:
+            runs[-1] = (gid, runs[-1][1], i)
+        else:
+            runs.append((gid, i, i))
+    if len({gid for gid, _, _ in runs}) != len(runs):
+        return None
+    outer, groups, rest = [], [], pieces[0]            # rest: the text not yet given out
+    for n, (gid, a, b) in enumerate(runs):
+        # Each group's first slot is its class, in its opening tag; its last slot is a text
+        # just before its closing tag. Slot values never hold "<".
+        start = rest.rfind("<g id=")
+        tail = pieces[b + 1]
+        end = tail.find("</g>")
+        if start < 0 or end < 0:
+            return None
+        end += len("</g>")
+        outer.append(rest[:start])
+        groups.append({"id": gid, "parts": [rest[start:], *pieces[a + 1:b + 1], tail[:end]],
+                       "slots": list(range(a, b + 1))})
+        rest = tail[end:]
+    outer.append(rest)
+    return {"outer": outer, "groups": groups}
 
 
 def _from_svg_tag(text: str) -> str:
@@ -93,13 +124,19 @@ def _from_svg_tag(text: str) -> str:
 def svg_of(data: dict, k: int) -> str:
     """The SVG after ``k`` steps, put together from the player's data as the script does."""
     frames = data["frames"]
+    if "whole" in frames:
+        return frames["whole"][k - data["first"]]
     values = list(frames["base"])
     for change in frames["changes"][: k - data["first"]]:
         for i, value in change:
             values[i] = value
-    out = [""] * (2 * len(values) + 1)
-    out[0::2] = frames["pieces"]
-    out[1::2] = values
+    out = [frames["outer"][0]]
+    for group, after in zip(frames["groups"], frames["outer"][1:]):
+        parts = group["parts"]
+        out.append(parts[0])
+        for slot, part in zip(group["slots"], parts[1:]):
+            out += [values[slot], part]
+        out.append(after)
     return "".join(out)
 
 

@@ -19,32 +19,71 @@ function el(tag, attrs = {}, ...children) {
   return node;
 }
 
-/** The graph's SVG at any step of the range: the first step's slot values, then each
- *  later step's changes applied in order (forward from the step shown, or again from the
- *  start when going back). */
-function frameMaker(data) {
-  const { pieces, base, changes } = data.frames;
+const SVG_NS = "http://www.w3.org/2000/svg";
+
+/** The graph in `graph` at any step of the range. The whole SVG is written once; a step
+ *  then writes again only the node and edge groups whose slots changed since the step
+ *  shown (applying the steps' changes forward, or again from the first step when going
+ *  back). Graphviz's SVG: every user text in it is escaped. */
+function graphView(graph, data) {
+  const frames = data.frames;
+  if (frames.whole) {           // a drawing that cannot be cut: each step whole
+    return (k) => { graph.innerHTML = frames.whole[k - data.first]; markGradients(graph.querySelectorAll("g.node, g.edge")); };
+  }
+  const { outer, groups, base, changes } = frames;
+  const groupOf = [];
+  groups.forEach((group, n) => { for (const slot of group.slots) groupOf[slot] = n; });
   let values = base.slice();
   let at = data.first;
-  return (k) => {
-    if (k < at) { values = base.slice(); at = data.first; }
-    for (; at < k; at++) for (const [slot, value] of changes[at - data.first]) values[slot] = value;
-    let out = pieces[0];
-    for (let i = 0; i < values.length; i++) out += values[i] + pieces[i + 1];
+  const markup = (group) => {
+    let out = group.parts[0];
+    group.slots.forEach((slot, i) => { out += values[slot] + group.parts[i + 1]; });
     return out;
+  };
+  let elements = [];
+  const writeAll = () => {
+    let whole = outer[0];
+    groups.forEach((group, n) => { whole += markup(group) + outer[n + 1]; });
+    graph.innerHTML = whole;
+    const byId = new Map([...graph.querySelectorAll("g[id]")].map((g) => [g.id, g]));
+    elements = groups.map((group) => byId.get(group.id));
+    markGradients(elements);
+  };
+  writeAll();
+  const holder = document.createElementNS(SVG_NS, "g");
+
+  return (k) => {
+    // the groups to write again: those with a slot changed by a step between the two
+    const touched = new Set();
+    for (let j = Math.min(at, k) + 1; j <= Math.max(at, k); j++) {
+      for (const [slot] of changes[j - data.first - 1]) touched.add(groupOf[slot]);
+    }
+    if (k < at) values = base.slice();
+    for (let j = (k < at ? data.first : at) + 1; j <= k; j++) {
+      for (const [slot, value] of changes[j - data.first - 1]) values[slot] = value;
+    }
+    at = k;
+    if (touched.size > groups.length / 4) { writeAll(); return; }     // a long jump: all at once
+    for (const n of touched) {
+      holder.innerHTML = markup(groups[n]);
+      const fresh = holder.firstElementChild;
+      elements[n].replaceWith(fresh);
+      elements[n] = fresh;
+    }
+    markGradients([...touched].map((n) => elements[n]));
   };
 }
 
 /** Gradient lines in the page's gradient colour: a node's fourth line once it holds a
  *  gradient, an edge's second line (a colour, not a number: drawn from the texts shown). */
-function markGradients(graph) {
-  for (const g of graph.querySelectorAll("g.node")) {
-    const line = g.querySelectorAll("text")[3];
-    if (line) line.classList.toggle("bp-grad", line.textContent.trim() !== GRAD_PLACEHOLDER);
-  }
-  for (const g of graph.querySelectorAll("g.edge")) {
-    const line = g.querySelectorAll("text")[1];
-    if (line) line.classList.toggle("bp-grad", !g.classList.contains("inactive") && line.textContent.trim() !== "");
+function markGradients(groups) {
+  for (const g of groups) {
+    const texts = g.querySelectorAll("text");
+    if (g.classList.contains("node")) {
+      if (texts[3]) texts[3].classList.toggle("bp-grad", texts[3].textContent.trim() !== GRAD_PLACEHOLDER);
+    } else if (texts[1]) {
+      texts[1].classList.toggle("bp-grad", !g.classList.contains("inactive") && texts[1].textContent.trim() !== "");
+    }
   }
 }
 
@@ -84,7 +123,6 @@ function reveal(graph) {
 function render({ model, el: root }, { keys = root } = {}) {
   const data = model.get("data");
   const { first, last } = data;
-  const frameAt = frameMaker(data);
   const clamp = (k) => Math.max(first, Math.min(last, Math.round(Number(k)) || 0));
   const go = (k) => { model.set("step", clamp(k)); model.save_changes(); };
   const button = (text, title, to) => el("button", { type: "button", class: "bp-btn", title, "aria-label": title, text, onclick: () => go(to()) });
@@ -94,6 +132,7 @@ function render({ model, el: root }, { keys = root } = {}) {
   const stepText = el("span", { class: "bp-count" });
   const fit = el("button", { type: "button", class: "bp-btn bp-fit", title: "Fit the graph to the width, or show it at full size", text: "1:1" });
   const graph = el("div", { class: "bp-graph fit" });
+  const drawAt = graphView(graph, data);
   const panel = el("div", { class: "bp-panel", "aria-live": "polite" });
   fit.addEventListener("click", () => { fit.textContent = graph.classList.toggle("fit") ? "1:1" : "Fit"; reveal(graph); });
   const bar = el("div", { class: "bp-bar" },
@@ -111,8 +150,7 @@ function render({ model, el: root }, { keys = root } = {}) {
 
   function show() {
     const k = clamp(model.get("step"));
-    graph.innerHTML = frameAt(k);        // Graphviz's SVG: every user text in it is escaped
-    markGradients(graph);
+    drawAt(k);
     panel.replaceChildren(...panelView(data.panels[k - first]));
     slider.value = String(k);
     stepText.textContent = `${k} / ${data.total}`;

@@ -160,3 +160,48 @@ def test_the_widgets_front_end_renders_and_steps_through_anywidgets_protocol(off
 
 def node_texts_in(page, svg_id: str) -> list[str]:
     return page.eval_on_selector_all(f"#widget g#{svg_id} text", "ts => ts.map(t => t.textContent)")
+
+
+WINDOW = ("museums = [0.1, -0.3]\nx_in = [0.2, 0.0]\nParis = [0.5, 0.4]\nare = [-0.1, 0.2]\n"
+          "amazing = [0.3, 0.3]\nx = concat(museums, x_in, Paris, are, amazing)\n"
+          "W = xavier(4, 10, seed=0)\nb = zeros(4)\nu = [1.0, -0.5, 0.25, 2.0]\n"
+          "h = relu(W @ x + b)\ns = u @ h\n")
+SHOWN = """() => [...document.querySelectorAll("#bp-player g.node, #bp-player g.edge")].map((g) => [
+  g.id, g.getAttribute("class"), g.querySelector("path, polygon").getAttribute("stroke"),
+  [...g.querySelectorAll("text")].map((t) => t.textContent)])"""
+
+
+def shown_in(svg: str) -> list:
+    """What SHOWN reads in the browser, read from an SVG text."""
+    import xml.etree.ElementTree as ET
+
+    ns = "{http://www.w3.org/2000/svg}"
+    out = []
+    for g in ET.fromstring(svg).iter(ns + "g"):
+        classes = (g.get("class") or "").split()
+        if "node" in classes or "edge" in classes:
+            shape = next(e for e in g if e.tag in (ns + "path", ns + "polygon"))
+            out.append([g.get("id"), g.get("class"), shape.get("stroke"), [t.text or "" for t in g.iter(ns + "text")]])
+    return out
+
+
+@pytest.mark.parametrize("cut", [True, False], ids=["groups", "whole-steps"])
+def test_the_drawing_on_screen_is_the_drawing_of_each_step_in_any_order(offline, tmp_path, monkeypatch, cut):
+    from drawing import svg as svg_module
+    from drawing.player import player_data, svg_of
+
+    if not cut:       # a Graphviz whose SVG cannot be cut: every step carried whole
+        monkeypatch.setattr(svg_module.Drawing, "draws", lambda self, model: False)
+    doc = trace(WINDOW).to_dict()
+    data = player_data(doc)
+    assert ("whole" in data["frames"]) is not cut
+    page = offline
+    open_player(page, tmp_path / "window.html", player_html(doc))
+    total = len(doc["steps"])
+    # forward one by one, back one by one, then jumps both ways
+    keys = ["ArrowRight"] * total + ["ArrowLeft"] * 7 + ["Home", "End", "ArrowLeft", "Home", "ArrowRight"]
+    for key in keys:
+        page.keyboard.press(key)
+        k = step_of(page)
+        assert page.evaluate(SHOWN) == shown_in(svg_of(data, k)), f"after {key}, step {k}"
+    assert page.blocked == [] and page.problems == []

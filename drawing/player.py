@@ -190,7 +190,9 @@ def panel_at(doc: dict, model: dict, k: int) -> dict:
             what = f"{node['symbol']} = {node['expr']}" + ("  (a frozen leaf: no gradient)" if node["frozen"] else "  (a leaf)")
         else:
             what = f"{node['symbol']} = {node['expr']}"
-        return {**base, "rows": [["computes", what, ""],
+        # the last step of a trace without a backward pass says why there is none
+        note = "; ".join(m["message"] for m in doc["messages"]) if k == total and not doc["backward"] else None
+        return {**base, "note": note or None, "rows": [["computes", what, ""],
                                  ["shape", fmt_shape(node["shape"], "words"), ""],
                                  ["value", value_text(step["value"], node["shape"]), "val"]]}
     out = doc["nodes"][doc["output"]]["symbol"]

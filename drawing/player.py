@@ -3,8 +3,8 @@
 The graph is the program's one ``dot`` drawing (drawing/svg.py), carried as its node and
 edge groups with the slots in them: the slot values at step ``first``, then for each later
 step only the slots that change, each filled exactly as ``Drawing.svg_at`` fills it; the
-player writes again only the groups whose slots changed. Beside it, what the
-node panel says at each step, as plain text. static/player/player.js shows them (the same
+player writes again only the groups whose slots changed. Beside it, what the node panel
+says at each step, as plain text. static/player/player.js shows them (the same
 script is the notebook widget's, drawing/notebook.py); the HTML inlines it, its stylesheet
 and the data, and its Content-Security-Policy allows nothing else: no request of any kind.
 """
@@ -192,9 +192,9 @@ def panel_at(doc: dict, model: dict, k: int) -> dict:
             what = f"{node['symbol']} = {node['expr']}"
         # the last step of a trace without a backward pass says why there is none
         note = "; ".join(m["message"] for m in doc["messages"]) if k == total and not doc["backward"] else None
-        return {**base, "note": note or None, "rows": [["computes", what, ""],
-                                 ["shape", fmt_shape(node["shape"], "words"), ""],
-                                 ["value", value_text(step["value"], node["shape"]), "val"]]}
+        rows = [["computes", what, ""], ["shape", fmt_shape(node["shape"], "words"), ""],
+                ["value", value_text(step["value"], node["shape"]), "val"]]
+        return {**base, "rows": rows, "note": note or None}
     out = doc["nodes"][doc["output"]]["symbol"]
     up = value_text(step["upstream"], node["shape"])
     rows = [[f"upstream ∂{out}/∂{node['symbol']}", up + ("  (the output)" if node["id"] == doc["output"] else ""), "grad"]]

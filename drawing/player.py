@@ -19,7 +19,7 @@ from pathlib import Path
 from engine.shapes import fmt_shape
 
 from . import svg
-from .display import check_step, current_node, display_model, fmt_number
+from .display import PLACEHOLDER_GRAD, check_step, current_node, display_model, fmt_number
 from .errors import StepOutOfRange
 from .export import render, resolve_direction
 
@@ -241,7 +241,7 @@ def player_data(doc: dict, *, first: int = 0, last: int | None = None, direction
     model = display_model(doc)
     direction = resolve_direction(doc, direction or "auto", model)
     source_lines = doc["source"].strip().splitlines()
-    return {"first": first, "last": last, "total": total,
+    return {"first": first, "last": last, "total": total, "placeholder": PLACEHOLDER_GRAD,
             "title": source_lines[-1].strip() if source_lines else "",
             "source": doc["source"],
             "frames": _frames(doc, model, direction, first, last),

@@ -69,6 +69,8 @@ def test_the_player_opens_offline_and_steps_with_the_keys(offline, tmp_path):
     assert node_texts(page, "node-1") == ["y", "scalar", "value 2", "grad 5"]
     grad = page.locator("#bp-player g#node-1 text").nth(3)
     assert grad.evaluate("t => getComputedStyle(t).fill") == GRAD_RED
+    pending = page.locator("#bp-player g#node-0 text").nth(3)          # x's gradient: not yet
+    assert pending.text_content() == "grad —" and pending.evaluate("t => getComputedStyle(t).fill") != GRAD_RED
     panel = page.inner_text(".bp-panel")
     assert "Step 11 of 12 · backward: y" in panel and "5 = 3 + 2" in panel
     assert "y feeds 2 nodes" in panel

@@ -60,7 +60,7 @@ async function init() {
   $("#tab-gradcheck").onclick = () => showTab("gradcheck");
   $$("[data-export]").forEach((b) => { b.onclick = () => exportAs(b.dataset.export); });
   $("#btn-share").onclick = copyLink;
-  $$("[data-view]").forEach((b) => { b.onclick = () => { showView(b.dataset.view); writeHash(); }; });
+  $$(".views [data-view]").forEach((b) => { b.onclick = () => { showView(b.dataset.view); writeHash(); }; });
   addressPart("view", viewAddress);
   addressPart("present", presentAddress);
   $("#btn-present").onclick = togglePresenting;

@@ -86,7 +86,7 @@ function rowText(id, hasValue, hasGrad, isCurrent) {
   const { nodes, display } = state.doc.trace;
   const node = nodes[id], shown = display.nodes[id];
   const op = node.kind === "op" ? `op ${node.op}` : node.kind === "const" ? "constant" : (node.frozen ? "frozen leaf" : "leaf");
-  return `: ${op}, ` +
+  return `— ${op}, ` +
     `${hasValue ? shown.value : "no value yet"}, ${hasGrad ? shown.grad.replace(/^grad/, "gradient") : "no gradient yet"}` +
     (isCurrent ? " (the current step)" : "");
 }

@@ -73,6 +73,7 @@ async function init() {
     forgetHash();
     const st = readHash();
     if (st && (st.source !== state.doc.source || st.step !== state.view.step)) { editor.value = st.source; runProgram(st.step); }
+    if (st) setPresenting(st.params.get("present") === "1");
   });
   renderPanel(null);
   const st = readHash();

@@ -16,20 +16,20 @@ export function setPresenting(on) {
   const { page, view } = state;
   if (page.presenting === on) return;
   if (on && page.view !== "graph") showView("graph");
-  const before = on ? { rect: view.rect && { ...view.rect }, fitRect: view.fitRect && { ...view.fitRect } } : null;
+  if (on) page.savedView = { rect: view.rect && { ...view.rect }, fitRect: view.fitRect && { ...view.fitRect }, drawing: state.drawing.start };
   page.presenting = on;
   document.documentElement.toggleAttribute("data-present", on);
   const b = $("#btn-present");
   b.setAttribute("aria-pressed", String(on));
   const box = $("#graph");
   if (on) {
-    page.savedView = before;
     restartView(box);                   // reads the box at its new size: a one-off layout
     const step = currentStep();
     applyView();
     if (step) ensureVisible(step.node);
-  } else if (page.savedView && page.savedView.rect) {
-    Object.assign(view, page.savedView, { box: { w: box.clientWidth, h: box.clientHeight } });
+  } else if (page.savedView && page.savedView.rect && page.savedView.drawing === state.drawing.start) {
+    const { rect, fitRect } = page.savedView;          // the same drawing: back to the view shown before
+    Object.assign(view, { rect, fitRect, box: { w: box.clientWidth, h: box.clientHeight } });
     applyView();
   } else { restartView(box); applyView(); }
   writeHash();

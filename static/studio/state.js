@@ -19,7 +19,7 @@ export const state = {
     view: "graph",        // "graph", or a lab: "train", "tips"
     theme: "light",       // "light" or "dark" (studio/theme.js)
     presenting: false,    // presentation mode: the graph and the step's panel, large (studio/present.js)
-    savedView: null,      // the view shown before presentation mode, {rect, fitRect}: leaving it goes back there
+    savedView: null,      // the view shown before presentation mode, {rect, fitRect, drawing}: leaving it goes back there
   },
 
   /** What is on screen: the step, the selection, and the part of the drawing shown. */

@@ -10,7 +10,7 @@ const MAX_INITIAL_SCALE = 1.5;
 const MAX_ZOOM = 8;               // screen pixels per point, zoomed in the most
 const ZOOM_SETTLE = 150;          // ms after the last wheel event: the drawing is drawn at its new scale
 const PRESENT_GAIN = 2;           // presentation mode: node text at least this many times the normal view's
-const SWIPE_MS = 400;             // a touch moved at least SWIPE_PX sideways within this time is a swipe (a step),
+const SWIPE_MS = 600;             // a touch moved at least SWIPE_PX sideways within this time is a swipe (a step),
 const SWIPE_PX = 60;              // not a pan
 
 /** The part of the drawing on screen: the view grown to the box's aspect ratio, centred

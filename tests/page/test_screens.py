@@ -97,10 +97,10 @@ def test_swipe_steps_drag_pans_and_pinch_zooms_on_a_phone(tab):
     view = lambda: [float(v) for v in page.get_attribute("#graph", "data-view").split()]
     start = view()
 
-    def swipe(dx: float) -> None:
+    def swipe(dx: float) -> None:                  # a quick flick: as few events as a real one
         touch(cdp, "touchStart", (cx, cy))
-        for k in range(1, 6):
-            touch(cdp, "touchMove", (cx + dx * k / 5, cy))
+        for k in (1, 2):
+            touch(cdp, "touchMove", (cx + dx * k / 2, cy))
         touch(cdp, "touchEnd")
 
     swipe(-150)                                    # to the left: the next step
@@ -111,10 +111,10 @@ def test_swipe_steps_drag_pans_and_pinch_zooms_on_a_phone(tab):
     assert step_label(page).startswith("Step 1 /")
     assert view() == start                         # a swipe steps and leaves the view alone
 
-    touch(cdp, "touchStart", (cx, cy))             # a slow drag pans and does not step
+    touch(cdp, "touchStart", (cx, cy))             # a slow drag (over a second) pans and does not step
     for k in range(1, 6):
         touch(cdp, "touchMove", (cx + 12 * k, cy + 8 * k))
-        page.wait_for_timeout(120)
+        page.wait_for_timeout(250)
     touch(cdp, "touchEnd")
     assert step_label(page).startswith("Step 1 /")
     panned = view()
@@ -345,3 +345,21 @@ def test_a_click_inside_a_view_keeps_it_and_only_the_view_tabs_are_tabs(tab):
     page.click("#view-train", position={"x": 20, "y": 20})
     assert page.get_attribute("main.layout", "data-view") == "train"
     assert page.evaluate("() => [...document.querySelectorAll('[aria-selected]')].every((e) => e.getAttribute('role') === 'tab')")
+
+
+def test_leaving_presentation_mode_after_a_new_layout_starts_that_layout_afresh(tab):
+    """The view kept from before presentation mode belongs to the drawing shown then: after the
+    graph is laid out the other way while presenting, leaving starts the new drawing's view."""
+    page = tab(*PROJECTOR)
+    open_studio(page, lecture_at(AT_PLUS))
+    normal_text = node_text_height(page)
+    page.keyboard.press("p")
+    page.click("#btn-direction")
+    page.wait_for_function("() => document.querySelector('#graph').dataset.direction === 'TB'")
+    assert node_text_height(page) >= 2 * 11 * 0.99               # still large: at least twice 11 px
+    page.keyboard.press("Escape")
+    g, nodes = box(page, "#graph"), page.locator("#graph g.node")
+    assert node_text_height(page) < normal_text * 1.5
+    for k in range(nodes.count()):                               # the whole graph on screen again
+        b = nodes.nth(k).bounding_box()
+        assert g["y"] - 1 <= b["y"] and b["y"] + b["height"] <= g["y"] + g["height"] + 1

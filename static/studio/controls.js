@@ -44,7 +44,7 @@ function initKeys() {
     if (isTyping(e.target) && !slider) return;
     const k = state.view.step;
     const presenting = state.page.presenting;
-    // presenting, nothing but the steps scrolls: the up and down arrows step too
+    // in presentation mode the up and down arrows step too (nothing else there is moved by keys)
     const next = e.key === "ArrowRight" || e.key === "PageDown" || (presenting && e.key === "ArrowDown");
     const prev = e.key === "ArrowLeft" || e.key === "PageUp" || (presenting && e.key === "ArrowUp");
     if (next) { stopPlay(); setStep(k + 1, { hurry: e.repeat }); e.preventDefault(); }

@@ -5,7 +5,7 @@
  * everything the page keeps); this one wires them to the page's controls and starts it. */
 import { counters, state } from "./studio/state.js";
 import { $, $$, tex } from "./studio/dom.js";
-import { initControls } from "./studio/controls.js";
+import { initControls, stopPlay } from "./studio/controls.js";
 import { editor } from "./studio/editor.js";
 import { exportAs } from "./studio/export.js";
 import { runGradcheck } from "./studio/gradcheck.js";
@@ -13,9 +13,11 @@ import { initMinimap } from "./studio/minimap.js";
 import { showTab, renderPanel } from "./studio/panel.js";
 import { bindPanelLinks } from "./studio/panel-content.js";
 import { dropPrepared, preparing } from "./studio/prepare.js";
+import { presentAddress, setPresenting, togglePresenting } from "./studio/present.js";
 import { redraw, runProgram } from "./studio/run.js";
 import { addressPart, copyLink, forgetHash, readHash, writeHash } from "./studio/share.js";
 import { selectNode, setStep } from "./studio/steps.js";
+import { initTheme } from "./studio/theme.js";
 import { applyView, centerOn, initPanZoom } from "./studio/view.js";
 import { initVectorize, showVectorize } from "./studio/vectorize.js";
 import { onView, showView, viewAddress } from "./studio/views.js";
@@ -38,7 +40,8 @@ function loadExample(id) {
 async function init() {
   state.doc.examples = JSON.parse($("#examples-data").textContent);
   editor.init(() => runProgram());
-  initPanZoom(selectNode);
+  initTheme();
+  initPanZoom(selectNode, (dir) => { stopPlay(); setStep(state.view.step + dir); });
   initMinimap(centerOn);
   bindPanelLinks({ select: selectNode, goTo: (k) => setStep(k, { keepSelection: true }) });
   // The visible area changes with the box: keep its size (read here, never while stepping).
@@ -47,6 +50,7 @@ async function init() {
     const box = state.view.box;
     if (r.width === box.w && r.height === box.h) return;
     state.view.box = { w: r.width, h: r.height };
+    if (!state.page.presenting) state.view.normalBox = { ...state.view.box };
     applyView();
   }).observe($("#graph"));
   new ResizeObserver(([entry]) => { state.order.height = entry.target.clientHeight; }).observe($("#order"));
@@ -60,12 +64,14 @@ async function init() {
   $("#tab-gradcheck").onclick = () => showTab("gradcheck");
   $$("[data-export]").forEach((b) => { b.onclick = () => exportAs(b.dataset.export); });
   $("#btn-share").onclick = copyLink;
-  $$("[data-view]").forEach((b) => { b.onclick = () => { showView(b.dataset.view); writeHash(); }; });
+  $$(".views [data-view]").forEach((b) => { b.onclick = () => { showView(b.dataset.view); writeHash(); }; });
   addressPart("view", viewAddress);
   addressPart("unroll", () => (state.doc.variant && state.doc.variant.unroll ? "1" : null));
   $("#variant-back").onclick = () => runProgram(0, null);
   initVectorize(async (variant) => { showView("graph"); await runProgram(0, variant); writeHash(); });
   onView("tips", showVectorize);
+  addressPart("present", presentAddress);
+  $("#btn-present").onclick = togglePresenting;
   $("#btn-examples").onclick = () => $("#examples-dialog").showModal();
   $("#examples-close").onclick = () => $("#examples-dialog").close();
   $$("[data-example]").forEach((b) => { b.onclick = () => loadExample(b.dataset.example); });
@@ -75,10 +81,16 @@ async function init() {
     forgetHash();
     const st = readHash();
     if (st && (st.source !== state.doc.source || st.step !== state.view.step)) { editor.value = st.source; runProgram(st.step, variantOf(st.params)); }
+    if (st) setPresenting(st.params.get("present") === "1");
   });
   renderPanel(null);
   const st = readHash();
-  if (st) { editor.value = st.source; await runProgram(st.step, variantOf(st.params)); showView(st.params.get("view")); }
+  if (st) {
+    editor.value = st.source;
+    await runProgram(st.step, variantOf(st.params));
+    showView(st.params.get("view"));
+    if (st.params.get("present") === "1") setPresenting(true);
+  }
   else { editor.value = state.doc.examples[0].source.replace(/\n$/, ""); await runProgram(0); }
   document.body.dataset.ready = "true";
 }

@@ -1,7 +1,9 @@
-/* The step controls: the arrow keys, Home and End, Play, the step buttons and the slider. */
+/* The step controls: the arrow keys (and a presenter's clicker: PageUp, PageDown), Home and
+ * End, Play, the step buttons and the slider; P and Esc for presentation mode. */
 import { state } from "./state.js";
 import { $ } from "./dom.js";
 import { catchUpPanel } from "./panel.js";
+import { setPresenting, togglePresenting } from "./present.js";
 import { setStep } from "./steps.js";
 
 const ICON_PLAY = '<svg viewBox="0 0 20 20" aria-hidden="true"><path d="M6 4l10 6-10 6z"/></svg>';
@@ -41,15 +43,21 @@ function initKeys() {
     const slider = e.target && e.target.id === "step-slider";
     if (isTyping(e.target) && !slider) return;
     const k = state.view.step;
-    if (e.key === "ArrowRight") { stopPlay(); setStep(k + 1, { hurry: e.repeat }); e.preventDefault(); }
-    else if (e.key === "ArrowLeft") { stopPlay(); setStep(k - 1, { hurry: e.repeat }); e.preventDefault(); }
+    const presenting = state.page.presenting;
+    // in presentation mode the up and down arrows step too (nothing else there is moved by keys)
+    const next = e.key === "ArrowRight" || e.key === "PageDown" || (presenting && e.key === "ArrowDown");
+    const prev = e.key === "ArrowLeft" || e.key === "PageUp" || (presenting && e.key === "ArrowUp");
+    if (next) { stopPlay(); setStep(k + 1, { hurry: e.repeat }); e.preventDefault(); }
+    else if (prev) { stopPlay(); setStep(k - 1, { hurry: e.repeat }); e.preventDefault(); }
+    else if (e.key === "p" || e.key === "P") { togglePresenting(); e.preventDefault(); }
+    else if (e.key === "Escape" && presenting) { setPresenting(false); e.preventDefault(); }
     else if (e.key === "Home") { stopPlay(); setStep(0); e.preventDefault(); }
     else if (e.key === "End") { stopPlay(); setStep(lastStep()); e.preventDefault(); }
-    else if ((e.key === " " && e.target.tagName !== "BUTTON") || e.key === "p") { togglePlay(); e.preventDefault(); }
+    else if (e.key === " " && e.target.tagName !== "BUTTON") { togglePlay(); e.preventDefault(); }
   });
   // A held arrow key let go: its last step's panel now, not after the pause.
   document.addEventListener("keyup", (e) => {
-    if ((e.key === "ArrowRight" || e.key === "ArrowLeft") && state.timers.panelCatchUp) catchUpPanel();
+    if (["ArrowRight", "ArrowLeft", "PageDown", "PageUp", "ArrowDown", "ArrowUp"].includes(e.key) && state.timers.panelCatchUp) catchUpPanel();
   });
 }
 

@@ -115,7 +115,8 @@ function showDirection(doc) {
   b.disabled = !doc.svg;
   b.textContent = tb ? "↓ TB" : "→ LR";
   b.title = tb ? "Laid out top to bottom: click to lay it out left to right" : "Laid out left to right: click to lay it out top to bottom";
-  b.setAttribute("aria-label", tb ? "Layout: top to bottom (switch to left to right)" : "Layout: left to right (switch to top to bottom)");
+  // The name starts with the button's own text (what a speech user says to press it).
+  b.setAttribute("aria-label", tb ? "↓ TB: laid out top to bottom (switch to left to right)" : "→ LR: laid out left to right (switch to top to bottom)");
   $("#graph").dataset.direction = doc.direction || "";
 }
 

@@ -18,7 +18,8 @@ export function buildOrder(doc, onPick) {
         el("span", { class: "oid", text: `#${display.id}` }),
         el("span", { class: "oname", text: display.header }),
         el("span", { class: "oshape" }, display.shape.replace("  · frozen", " · frozen"),
-          el("span", { class: "dots", "aria-hidden": "true" }, el("i", { class: "dot v" }), el("i", { class: "dot g" })))));
+          el("span", { class: "dots", "aria-hidden": "true" }, el("i", { class: "dot v" }), el("i", { class: "dot g" }))),
+        el("span", { class: "sr-only" })));      // the row in words, for a screen reader (paintRow)
     rows.set(display.id, { li, row: rows.size, key: -1 });
     frag.append(li);
   }
@@ -71,8 +72,21 @@ export function paintRow(id, key, hasValue, hasGrad, isCurrent, isSelected) {
   if (!row || row.key === key) return;
   row.key = key;
   const li = row.li;
+  li.firstChild.lastChild.textContent = rowText(id, hasValue, hasGrad, isCurrent);
+  if (isCurrent) li.firstChild.setAttribute("aria-current", "step"); else li.firstChild.removeAttribute("aria-current");
   li.classList.toggle("has-value", hasValue);
   li.classList.toggle("has-grad", hasGrad);
   li.classList.toggle("current", isCurrent);
   li.classList.toggle("selected", isSelected);
+}
+
+/** What node `id`'s row adds in words for a screen reader, after its shown text (number,
+ *  name, shape): its op, and its value and gradient as of the step shown (the drawing's texts). */
+function rowText(id, hasValue, hasGrad, isCurrent) {
+  const { nodes, display } = state.doc.trace;
+  const node = nodes[id], shown = display.nodes[id];
+  const op = node.kind === "op" ? `op ${node.op}` : node.kind === "const" ? "constant" : (node.frozen ? "frozen leaf" : "leaf");
+  return `— ${op}, ` +
+    `${hasValue ? shown.value : "no value yet"}, ${hasGrad ? shown.grad.replace(/^grad/, "gradient") : "no gradient yet"}` +
+    (isCurrent ? " (the current step)" : "");
 }

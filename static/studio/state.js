@@ -18,6 +18,9 @@ export const state = {
   /** The page's chosen view (studio/views.js). */
   page: {
     view: "graph",        // "graph", or a lab: "train", "tips"
+    theme: "light",       // "light" or "dark" (studio/theme.js)
+    presenting: false,    // presentation mode: the graph and the step's panel, large (studio/present.js)
+    savedView: null,      // the view shown before presentation mode, {rect, fitRect, drawing}: leaving it goes back there
   },
 
   /** What is on screen: the step, the selection, and the part of the drawing shown. */
@@ -28,6 +31,7 @@ export const state = {
     rect: null,           // the part of the drawing asked for, in drawing units {x, y, w, h}
     fitRect: null,        // where "fit" returns to, in drawing units
     box: { w: 0, h: 0 },  // the graph box's size in pixels, kept by a ResizeObserver (never read while stepping)
+    normalBox: null,      // the box's size out of presentation mode, {w, h}: presentation scales from it
     drawnScale: null,     // the zoom the layers are drawn at (pixels per drawing unit)
     address: null,        // the address (#program=…&step=…) last written
   },
@@ -35,6 +39,7 @@ export const state = {
   /** The installed drawing: the elements a step changes, and what was measured once. */
   drawing: {
     bounds: null,         // the whole drawing in drawing units {x, y, w, h}
+    start: null,          // what the starting view is chosen from: {nodeFont, direction, spine}
     stage: null,          // the box holding the drawing's layers: its CSS transform is the pan
     viewports: [],        // per layer, the <g> around it: its transform is the zoom
     flow: null,           // the layer of moving dashes: {view, layer, node}

@@ -9,6 +9,9 @@ const MIN_TEXT_PX = 11;           // node text is never shown smaller than this 
 const MAX_INITIAL_SCALE = 1.5;
 const MAX_ZOOM = 8;               // screen pixels per point, zoomed in the most
 const ZOOM_SETTLE = 150;          // ms after the last wheel event: the drawing is drawn at its new scale
+const PRESENT_GAIN = 2;           // presentation mode: node text at least this many times the normal view's
+const SWIPE_MS = 600;             // a touch moved at least SWIPE_PX sideways within this time is a swipe (a step),
+const SWIPE_PX = 60;              // not a pan
 
 /** The part of the drawing on screen: the view grown to the box's aspect ratio, centred
  *  (what an SVG viewBox with preserveAspectRatio "xMidYMid meet" shows). */
@@ -19,33 +22,52 @@ export function visibleArea(v = state.view.rect) {
   return { x: v.x - (w - v.w) / 2, y: v.y - (h - v.h) / 2, w, h, s };
 }
 
+/** The scale a drawing starts at in a box of cw × ch pixels: fitted, but its node text
+ *  (`nodeFont` drawing units) never below MIN_TEXT_PX, and a tiny graph never blown up
+ *  past MAX_INITIAL_SCALE. */
+function startScale(cw, ch, fit, nodeFont) {
+  const scale = Math.min(cw / fit.w, ch / fit.h);
+  const readable = MIN_TEXT_PX / (nodeFont || MIN_TEXT_PX);
+  return scale < readable ? readable : Math.min(scale, MAX_INITIAL_SCALE);
+}
+
 /** The view a newly installed drawing starts at, in the graph box `box`. The whole graph
  *  when its node text is MIN_TEXT_PX or more that way; a bigger graph starts with its node
  *  text at that size, at its start (where the forward pass starts: its left, or its top
  *  when laid out top to bottom, over the column of the output `spine`, a box), with the
  *  overview map showing the rest, and the view then follows the current step.
- *  `nodeFont`: the node text's size in drawing units. */
+ *  `nodeFont`: the node text's size in drawing units. In presentation mode the scale is at
+ *  least PRESENT_GAIN times the one the normal layout's box would start at. */
 export function startView(box, nodeFont, direction, spine) {
-  const view = state.view, full = state.drawing.bounds;
+  state.drawing.start = { nodeFont, direction, spine };
+  restartView(box);
+}
+
+/** The starting view again, in the box as it is now (presentation mode entered or left). */
+export function restartView(box) {
+  const view = state.view, full = state.drawing.bounds, start = state.drawing.start;
+  if (!full || !start) return;
   view.fitRect = { ...full };
   view.rect = { ...full };
   view.box = { w: box.clientWidth, h: box.clientHeight };
+  if (!state.page.presenting) view.normalBox = { ...view.box };
   const fit = view.fitRect;
   const cw = view.box.w, ch = view.box.h;
-  const scale = Math.min(cw / fit.w, ch / fit.h);
-  const readable = MIN_TEXT_PX / (nodeFont || MIN_TEXT_PX);
-  if (cw > 0 && scale < readable) {
-    const w = cw / readable, h = ch / readable;
-    const mid = spine ? spine.x + spine.w / 2 : fit.x + fit.w / 2;
-    view.rect = direction === "TB"
+  if (!(cw > 0)) return;
+  const fitScale = Math.min(cw / fit.w, ch / fit.h);
+  let s = startScale(cw, ch, fit, start.nodeFont);
+  if (state.page.presenting) {
+    const normal = view.normalBox && view.normalBox.w > 0 ? view.normalBox : view.box;
+    s = Math.max(PRESENT_GAIN * startScale(normal.w, normal.h, fit, start.nodeFont),
+      Math.min(fitScale, PRESENT_GAIN * MAX_INITIAL_SCALE));
+  }
+  const w = cw / s, h = ch / s;
+  if (s > fitScale * 1.0001) {          // too big to fit: start at the start
+    const mid = start.spine ? start.spine.x + start.spine.w / 2 : fit.x + fit.w / 2;
+    view.rect = start.direction === "TB"
       ? { x: Math.max(fit.x, Math.min(fit.x + fit.w - w, mid - w / 2)), y: fit.y, w, h }
       : { x: fit.x, y: fit.y + (fit.h - h) / 2, w, h };
-  } else if (cw > 0 && scale > MAX_INITIAL_SCALE) {      // a tiny graph: don't blow it up
-    const w = cw / MAX_INITIAL_SCALE, h = ch / MAX_INITIAL_SCALE;
-    view.rect = { x: fit.x - (w - fit.w) / 2, y: fit.y - (h - fit.h) / 2, w, h };
-    view.fitRect = { ...view.rect };      // "fit" returns here
-  } else if (cw > 0) {           // fit: centre the graph in the box's aspect ratio
-    const w = cw / scale, h = ch / scale;
+  } else {                              // fits: centred in the box; "fit" returns here
     view.rect = { x: fit.x - (w - fit.w) / 2, y: fit.y - (h - fit.h) / 2, w, h };
     view.fitRect = { ...view.rect };
   }
@@ -131,25 +153,52 @@ export function fitView() {
   if (view.fitRect) { view.rect = { ...view.fitRect }; applyView(); }
 }
 
-/** Wheel and buttons zoom, a drag or Shift+arrows pan; a click (no drag) on a node calls `onNodeClick(id)`. */
-export function initPanZoom(onNodeClick) {
+/** The drawing point under a point on screen (the box shows visibleArea()). */
+function drawingPoint(box, clientX, clientY) {
+  const a = visibleArea(), r = box.getBoundingClientRect();
+  return { x: a.x + (clientX - r.left - box.clientLeft) / a.s, y: a.y + (clientY - r.top - box.clientTop) / a.s };
+}
+
+/** Wheel and buttons zoom, a drag or Shift+arrows pan, two fingers pinch to zoom; a click
+ *  (no drag) on a node calls `onNodeClick(id)`, a quick sideways swipe of one finger
+ *  `onSwipe(+1)` (to the left: the next step) or `onSwipe(-1)`. */
+export function initPanZoom(onNodeClick, onSwipe) {
   const box = $("#graph");
   box.addEventListener("wheel", (e) => {
     const svg = $("svg", box);
     if (!svg) return;
     e.preventDefault();
-    // The drawing point under the cursor, from the view (the box shows visibleArea()).
-    const a = visibleArea(), r = box.getBoundingClientRect();
-    const x = e.clientX - r.left - box.clientLeft, y = e.clientY - r.top - box.clientTop;
-    zoom(Math.exp(e.deltaY * 0.0015), a.x + x / a.s, a.y + y / a.s, { quick: true });
+    const p = drawingPoint(box, e.clientX, e.clientY);
+    zoom(Math.exp(e.deltaY * 0.0015), p.x, p.y, { quick: true });
   }, { passive: false });
-  let drag = null;
+  let drag = null, pinch = null;
+  const touches = new Map();          // pointer id -> its last point, while down
+  const spread = () => { const [a, b] = touches.values(); return { d: Math.hypot(a.x - b.x, a.y - b.y), x: (a.x + b.x) / 2, y: (a.y + b.y) / 2 }; };
   box.addEventListener("pointerdown", (e) => {
     const svg = $("svg", box);
     if (!svg || e.button !== 0) return;
-    drag = { x: e.clientX, y: e.clientY, rect: { ...state.view.rect }, moved: false, id: e.pointerId };
+    touches.set(e.pointerId, { x: e.clientX, y: e.clientY });
+    if (touches.size === 2) {          // a second finger: the pan gives way to a pinch
+      drag = null;
+      pinch = spread();
+      box.setPointerCapture(e.pointerId);
+      return;
+    }
+    if (touches.size > 2) return;
+    drag = { x: e.clientX, y: e.clientY, rect: { ...state.view.rect }, moved: false, id: e.pointerId,
+      touch: e.pointerType === "touch", t: performance.now() };
   });
   box.addEventListener("pointermove", (e) => {
+    if (touches.has(e.pointerId)) touches.set(e.pointerId, { x: e.clientX, y: e.clientY });
+    if (pinch && touches.size === 2) {
+      const now = spread();
+      if (now.d > 0 && pinch.d > 0) {
+        const p = drawingPoint(box, now.x, now.y);
+        zoom(pinch.d / now.d, p.x, p.y, { quick: true });
+      }
+      pinch = now;
+      return;
+    }
     if (!drag) return;
     const dx = e.clientX - drag.x, dy = e.clientY - drag.y;
     if (!drag.moved && Math.hypot(dx, dy) < 4) return;
@@ -159,17 +208,24 @@ export function initPanZoom(onNodeClick) {
     applyView();
   });
   const end = (e) => {
+    touches.delete(e.pointerId);
+    if (pinch) { if (touches.size < 2) { pinch = null; applyView(); } return; }
     if (!drag) return;
-    const wasDrag = drag.moved;
+    const was = drag;
     drag = null;
     box.classList.remove("dragging");
-    if (!wasDrag) {
+    const dx = e.clientX - was.x, dy = e.clientY - was.y;
+    if (was.touch && onSwipe && performance.now() - was.t < SWIPE_MS && Math.abs(dx) >= SWIPE_PX && Math.abs(dx) > 2 * Math.abs(dy)) {
+      state.view.rect = was.rect;      // a swipe steps; the view stays where it was
+      applyView();
+      onSwipe(dx < 0 ? 1 : -1);
+    } else if (!was.moved) {
       const g = e.target.closest && e.target.closest("g.node");
       if (g && g.dataset.node !== undefined) onNodeClick(Number(g.dataset.node));
     }
   };
   box.addEventListener("pointerup", end);
-  box.addEventListener("pointercancel", () => { drag = null; box.classList.remove("dragging"); });
+  box.addEventListener("pointercancel", (e) => { touches.delete(e.pointerId); drag = null; pinch = null; box.classList.remove("dragging"); });
   box.addEventListener("keydown", (e) => {
     const PAN = { ArrowLeft: [-0.2, 0], ArrowRight: [0.2, 0], ArrowUp: [0, -0.2], ArrowDown: [0, 0.2] };
     if (e.shiftKey && PAN[e.key]) { pan(...PAN[e.key]); e.preventDefault(); }

@@ -46,6 +46,14 @@ def render_body(source: str, format: str = "svg", step: int | None = None,
     return sanitize_svg(data) if format == "svg" else data
 
 
+def walkthrough_body(source: str, format: str = "pdf", first: int | None = None, last: int | None = None,
+                     frame_ms: int | None = None, direction: str = "auto",
+                     time_limit: float = renderer.WALKTHROUGH_TIME_S) -> bytes:
+    """The /api/walkthrough answer: steps ``first``..``last`` as a file of ``format``."""
+    doc = run_trace(source).to_dict()
+    return renderer.walkthrough(doc, format, first, last, frame_ms, direction, time_limit)
+
+
 def size(source: str) -> tuple[int, int, int]:
     """Nodes, numbers and drawing cost (`drawing.drawing_cost`) of the program's graph,
     from parsing and shapes alone (cheap)."""
@@ -54,7 +62,8 @@ def size(source: str) -> tuple[int, int, int]:
             renderer.drawing_cost([node.inputs for node in graph.nodes]))
 
 
-JOBS: dict[str, Callable[..., bytes]] = {"trace": trace_body, "render": render_body}
+JOBS: dict[str, Callable[..., bytes]] = {"trace": trace_body, "render": render_body,
+                                          "walkthrough": walkthrough_body}
 
 
 def send_answer(conn: Any, body: bytes, spool_bytes: int, max_bytes: int) -> None:

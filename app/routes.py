@@ -11,7 +11,8 @@ import drawing as renderer
 from .answers import Answer
 from .examples import EXAMPLES
 from .jsondoc import json_response
-from .schemas import ErrorResponse, Example, RenderRequest, Status, TraceRequest, TraceResponse
+from .schemas import (ErrorResponse, Example, RenderRequest, Status, TraceRequest, TraceResponse,
+                      WalkthroughRequest)
 from .workers import Spooled
 
 router = APIRouter()
@@ -100,6 +101,25 @@ async def render_program(req: RenderRequest, request: Request) -> Response:
     step = "final" if req.step is None else f"step-{req.step}"
     return answer(request, data, renderer.FORMATS[req.format], {
         "Content-Disposition": f'attachment; filename="backprop-{step}.{req.format}"'})
+
+
+@router.post("/api/walkthrough", responses={
+    **ERRORS,
+    200: {"description": "The walkthrough as a file.",
+          "content": {mt.split(";")[0]: {} for mt in renderer.WALKTHROUGH_FORMATS.values()}},
+    503: {"model": ErrorResponse, "description": "Graphviz is not installed on the server, the "
+                                                "server is busy, or a worker was lost."},
+}, summary="Every step from `from` to `to` as PDF pages, PPTX slides, a GIF, an MP4 or an HTML player")
+async def walkthrough_program(req: WalkthroughRequest, request: Request) -> Response:
+    """One page (slide, frame) per step: the graph on its fixed layout with the current node
+    highlighted, and what the node panel says. The whole walkthrough (steps 0 to N) has N + 1."""
+    data = await request.app.state.workers.run(
+        "walkthrough", source=req.source, format=req.format, first=req.first, last=req.last,
+        frame_ms=req.frame_ms, direction=req.direction,
+        time_limit=request.app.state.settings.walkthrough_time_s)
+    steps = f"-steps-{req.first or 0}-{'end' if req.last is None else req.last}"
+    return answer(request, data, renderer.WALKTHROUGH_FORMATS[req.format], {
+        "Content-Disposition": f'attachment; filename="backprop-walkthrough{steps}.{req.format}"'})
 
 
 @router.get("/api/health", include_in_schema=False)

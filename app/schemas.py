@@ -5,6 +5,7 @@ from typing import Annotated, Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from drawing.errors import FRAME_MS, MAX_FRAME_MS, MIN_FRAME_MS
 from engine import document as doc
 from engine.gradcheck import check_h
 from engine.limits import GRADCHECK_H, GRADCHECK_H_MAX, GRADCHECK_H_MIN
@@ -45,6 +46,25 @@ class RenderRequest(BaseModel):
     format: Literal["svg", "png", "pdf", "dot"] = Field("svg", description="File format.")
     step: int | None = Field(None, ge=0, description="Draw the graph after this many steps "
                                                      "(0: nothing computed). Omitted: fully computed.")
+    direction: Direction = Field("auto", description=DIRECTION_HELP)
+
+
+class WalkthroughRequest(BaseModel):
+    """A program's steps as a walkthrough file: one page, slide or frame per step."""
+
+    model_config = ConfigDict(strict=True, populate_by_name=True)
+
+    source: str = Field(description="The program, as for /api/trace.", examples=[LECTURE_SOURCE])
+    format: Literal["pdf", "pptx", "gif", "mp4", "html"] = Field(
+        "pdf", description="PDF (a page per step), PPTX (a slide per step, editable texts), GIF or "
+                           "MP4 (a frame per step; MP4 needs ffmpeg on the server), or HTML (a "
+                           "self-contained player that opens offline).")
+    first: int | None = Field(None, ge=0, alias="from",
+                              description="The first step shown (0: nothing computed). Omitted: 0.")
+    last: int | None = Field(None, ge=0, alias="to",
+                             description="The last step shown, included. Omitted: the last step.")
+    frame_ms: int = Field(FRAME_MS, ge=MIN_FRAME_MS, le=MAX_FRAME_MS,
+                          description="How long each GIF or MP4 frame shows, in milliseconds.")
     direction: Direction = Field("auto", description=DIRECTION_HELP)
 
 

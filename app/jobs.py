@@ -51,7 +51,7 @@ def walkthrough_body(source: str, format: str = "pdf", first: int | None = None,
                      time_limit: float = renderer.WALKTHROUGH_TIME_S) -> bytes:
     """The /api/walkthrough answer: steps ``first``..``last`` as a file of ``format``."""
     doc = run_trace(source).to_dict()
-    return renderer.walkthrough(doc, format, first, last, frame_ms, direction, time_limit)
+    return renderer.render_walkthrough(doc, format, first, last, frame_ms, direction, time_limit)
 
 
 def size(source: str) -> tuple[int, int, int]:

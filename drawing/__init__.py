@@ -20,14 +20,14 @@ from .errors import (FRAME_MS, INSTALL_HINT, MAX_DRAW_COST, MAX_FRAME_MS, MAX_RE
 from .export import FORMATS, PNG_DPI, clear_caches, compute_layout, render, resolve_direction
 from .runner import graphviz_available, set_timeout
 from .svg import svg_node_boxes
-from .walkthrough import WALKTHROUGH_FORMATS, walkthrough
+from .walkthrough import WALKTHROUGH_FORMATS, walkthrough as render_walkthrough
 
 __all__ = [
-    "DIRECTIONS", "FORMATS", "FRAME_MS", "INSTALL_HINT", "MAX_FRAME_MS", "MAX_WALKTHROUGH_PAGES",
-    "MIN_FRAME_MS", "WALKTHROUGH_FORMATS", "WALKTHROUGH_TIME_S", "walkthrough", "MAX_DRAW_COST", "MAX_HEADER_CHARS", "MAX_RENDER_NODES",
-    "PLACEHOLDER_GRAD", "PLACEHOLDER_VALUE", "PNG_DPI", "GraphTooLarge", "GraphvizMissing",
-    "RenderError", "StepOutOfRange", "build_dot", "choose_direction", "clear_caches",
-    "compute_layout", "display_model", "drawing_cost", "edge_id", "graphviz_available", "node_id",
-    "render", "resolve_direction", "set_max_draw_cost", "set_timeout", "shown_at",
-    "svg_node_boxes", "trace_cost",
+    "DIRECTIONS", "FORMATS", "FRAME_MS", "INSTALL_HINT", "MAX_DRAW_COST", "MAX_FRAME_MS",
+    "MAX_HEADER_CHARS", "MAX_RENDER_NODES", "MAX_WALKTHROUGH_PAGES", "MIN_FRAME_MS",
+    "PLACEHOLDER_GRAD", "PLACEHOLDER_VALUE", "PNG_DPI", "WALKTHROUGH_FORMATS", "WALKTHROUGH_TIME_S",
+    "GraphTooLarge", "GraphvizMissing", "RenderError", "StepOutOfRange", "build_dot",
+    "choose_direction", "clear_caches", "compute_layout", "display_model", "drawing_cost", "edge_id",
+    "graphviz_available", "node_id", "render", "render_walkthrough", "resolve_direction",
+    "set_max_draw_cost", "set_timeout", "shown_at", "svg_node_boxes", "trace_cost",
 ]

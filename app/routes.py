@@ -48,6 +48,8 @@ def page(request: Request) -> Response:
     return templates.TemplateResponse(request, "index.html", {
         "examples": EXAMPLES,
         "status": graphviz_status(),
+        "walkthrough": {"max_pages": renderer.MAX_WALKTHROUGH_PAGES, "frame_ms": renderer.FRAME_MS,
+                        "min_frame_ms": renderer.MIN_FRAME_MS, "max_frame_ms": renderer.MAX_FRAME_MS},
     })
 
 

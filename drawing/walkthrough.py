@@ -159,8 +159,7 @@ def _pdf(doc: dict, steps: range, direction: str, clock: _Clock) -> bytes:
     pdf = FPDF(orientation="L", unit="pt", format=(PAGE_H, PAGE_W))
     pdf.set_auto_page_break(False)
     pdf.set_margins(MARGIN, MARGIN, MARGIN)
-    pdf.add_font("dejavu", "", font_file())
-    pdf.add_font("dejavu", "B", font_file(bold=True))
+    pdf.add_font("dejavu", "", font_file())     # one face: reading a font file is most of a short export
     pdf.set_title("Backprop Studio walkthrough")
     pdf.set_creator("Backprop Studio")
     model = display_model(doc)
@@ -170,7 +169,7 @@ def _pdf(doc: dict, steps: range, direction: str, clock: _Clock) -> bytes:
         lines = step_lines(doc, k)
         svg = render(doc, "svg", k, model=model, direction=direction)
         pdf.add_page()
-        pdf.set_font("dejavu", "B", 15)
+        pdf.set_font("dejavu", "", 16)
         pdf.set_text_color(*_hex(INK["title"]))
         pdf.set_xy(MARGIN, MARGIN)
         pdf.cell(body_w, 18, lines[0].text)
@@ -196,7 +195,7 @@ def _pdf(doc: dict, steps: range, direction: str, clock: _Clock) -> bytes:
         pdf.set_xy(*text_at)
         for line, _ in rows:
             pdf.set_x(text_at[0])
-            pdf.set_font("dejavu", "B" if line.kind == "head" else "", size)
+            pdf.set_font("dejavu", "", size)
             pdf.set_text_color(*_hex(INK.get(line.kind, INK["text"])))
             pdf.multi_cell(text_w, size * 1.3, line.text, align="L", new_x="LEFT", new_y="NEXT")
     return bytes(pdf.output())

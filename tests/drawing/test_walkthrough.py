@@ -50,12 +50,14 @@ def test_pdf_has_a_page_per_step_and_one_for_nothing_computed(lecture, tmp_path)
         assert f"upstream ∂f/∂{name} = {grad}" in joined
 
 
+@pytest.mark.slow
 def test_pdf_range_counts_its_steps(lecture, tmp_path):
     pages = pdf_pages(R.render_walkthrough(lecture, "pdf", 3, 7), tmp_path)
     assert len(pages) == 5
     assert "Step 3 of 12" in pages[0] and "Step 7 of 12" in pages[-1]
 
 
+@pytest.mark.slow
 def test_pdf_page_shows_the_gradient_in_red(lecture, tmp_path):
     """Page 12 (step 11, backward at y): the drawing's gradient lines are red, as on the page."""
     (tmp_path / "w.pdf").write_bytes(R.render_walkthrough(lecture, "pdf", 11, 11))
@@ -84,6 +86,7 @@ def test_every_scalar_edge_says_downstream_is_local_times_upstream():
             assert want in texts, (k, texts)
 
 
+@pytest.mark.slow
 def test_pptx_has_a_slide_per_step_with_editable_texts(lecture):
     from pptx import Presentation
 
@@ -108,6 +111,7 @@ def test_gif_has_a_frame_per_step_at_the_chosen_frame_time(lecture):
     assert durations == [700] * 7
 
 
+@pytest.mark.slow
 def test_mp4_has_a_frame_per_step(lecture, tmp_path):
     assert shutil.which("ffprobe"), "ffmpeg (ffprobe) is needed: scripts/setup.sh --test"
     (tmp_path / "w.mp4").write_bytes(R.render_walkthrough(lecture, "mp4", frame_ms=500))
@@ -158,6 +162,7 @@ def test_graph_too_large_is_refused_before_any_page():
         R.render_walkthrough(doc, "pdf", 0, 3)
 
 
+@pytest.mark.slow
 def test_cli_writes_each_format_from_its_extension(tmp_path, capsys):
     prog = tmp_path / "p.bp"
     prog.write_text(LECTURE, encoding="utf-8")

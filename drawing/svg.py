@@ -90,25 +90,29 @@ class Drawing:
         ids = {d["svg_id"] for d in model["nodes"]} | {e["id"] for e in model["edges"]}
         return ids == self.reached_text.keys()
 
+    def group_fields(self, kind: str, d: dict, k: int, current: int | None) -> dict[str, str] | None:
+        """What fills the slots of one node (``kind`` "node") or edge ("edge") of the display
+        model after ``k`` steps, by field; None when the drawing has no such group."""
+        reached = self.reached_text.get(d["svg_id"] if kind == "node" else d["id"])
+        if reached is None:
+            return None
+        look = (node_look if kind == "node" else edge_look)(d, k, current)
+        # Graphviz's own class ("node", "edge") first: the page's styles select on it.
+        f = {"class": _xml_text(f"{kind} {look['class']}"), "fill": look.get("fill", ""),
+             "pen": look["pen"], "width": look["width"], "ink": look.get("ink", ""),
+             "grad_ink": look["grad_ink"]}
+        for line in reached:
+            f[line] = reached[line] if look[line] else _NOT_REACHED[kind][line]
+        return f
+
     def svg_at(self, model: dict, k: int, current: int | None) -> str:
         """The SVG after ``k`` steps: every slot filled from the look of its node or edge."""
         fields: dict[str, dict[str, str]] = {}
-        for kind, items, look_of, key in (("node", model["nodes"], node_look, "svg_id"),
-                                          ("edge", model["edges"], edge_look, "id")):
-            not_reached = _NOT_REACHED[kind]
+        for kind, items, key in (("node", model["nodes"], "svg_id"), ("edge", model["edges"], "id")):
             for d in items:
-                gid = d[key]
-                reached = self.reached_text.get(gid)
-                if reached is None:
-                    continue
-                look = look_of(d, k, current)
-                # Graphviz's own class ("node", "edge") first: the page's styles select on it.
-                f = {"class": _xml_text(f"{kind} {look['class']}"), "fill": look.get("fill", ""),
-                     "pen": look["pen"], "width": look["width"], "ink": look.get("ink", ""),
-                     "grad_ink": look["grad_ink"]}
-                for line in reached:
-                    f[line] = reached[line] if look[line] else not_reached[line]
-                fields[gid] = f
+                f = self.group_fields(kind, d, k, current)
+                if f is not None:
+                    fields[d[key]] = f
         out = [""] * (2 * len(self.slots) + 1)
         out[0::2] = self.pieces
         out[1::2] = [fields[gid][field] for gid, field in self.slots]

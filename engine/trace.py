@@ -66,6 +66,28 @@ class Trace:
         """The computation graph as a networkx DiGraph: nodes by id, edges input → op."""
         return self._graph.to_networkx()
 
+    # In a notebook. The engine runs without the drawing package; its notebook display
+    # reaches for it (drawing/notebook.py) only when asked.
+
+    def _repr_mimebundle_(self, include=None, exclude=None) -> dict[str, str]:
+        """Jupyter's display: the graph, fully computed, as SVG (text where SVG is not shown)."""
+        try:
+            from drawing.notebook import graph_bundle
+        except ImportError:
+            return {"text/plain": repr(self)}
+        return graph_bundle(self.to_dict())
+
+    def step(self, k: int):
+        """The graph after ``k`` steps, for a notebook's display (its ``svg`` as text)."""
+        from drawing.notebook import StepView
+        return StepView(self.to_dict(), k)
+
+    def widget(self, *, first: int = 0, last: int | None = None, direction: str | None = None):
+        """A stepping widget for Jupyter, JupyterLab, VS Code and Colab (anywidget): the graph,
+        step buttons, arrow keys, and what each step computes; steps ``first``..``last``."""
+        from drawing.notebook import trace_widget
+        return trace_widget(self.to_dict(), first=first, last=last, direction=direction)
+
     def to_dict(self) -> doc.TraceDocument:
         with _no_gc():
             symbols = Symbols(self.nodes)

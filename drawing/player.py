@@ -1,0 +1,280 @@
+"""The walkthrough player: one HTML file that steps through a trace offline, with no server.
+
+The graph is the program's one ``dot`` drawing (drawing/svg.py), carried as its node and
+edge groups with the slots in them: the slot values at step ``first``, then for each later
+step only the slots that change, each filled exactly as ``Drawing.svg_at`` fills it; the
+player writes again only the groups whose slots changed. Beside it, what the
+node panel says at each step, as plain text. static/player/player.js shows them (the same
+script is the notebook widget's, drawing/notebook.py); the HTML inlines it, its stylesheet
+and the data, and its Content-Security-Policy allows nothing else: no request of any kind.
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+import html
+import json
+from pathlib import Path
+
+from engine.shapes import fmt_shape
+
+from . import svg
+from .display import check_step, current_node, display_model, fmt_number
+from .errors import StepOutOfRange
+from .export import render, resolve_direction
+
+PLAYER_DIR = Path(__file__).resolve().parents[1] / "static" / "player"
+PANEL_ITEMS = 6                 # vector entries the panel writes out before "…"
+PANEL_MATRIX = 4                # matrices up to 4×4 are written out, larger ones summarized
+
+
+def player_script() -> str:
+    """The player's script (an ES module: ``export default { render }``)."""
+    return (PLAYER_DIR / "player.js").read_text(encoding="utf-8")
+
+
+def player_css() -> str:
+    """The player's stylesheet."""
+    return (PLAYER_DIR / "player.css").read_text(encoding="utf-8")
+
+
+# ---------------------------------------------------------------- the graph at every step
+
+def _frames(doc: dict, model: dict, direction: str, first: int, last: int) -> dict:
+    """The graph at each step: the SVG's node and edge groups as templates with slots, the
+    slot values at ``first``, and for each later step the slots that change
+    (``[[slot, value], …]``); or, from a Graphviz whose SVG cannot be cut, each step whole."""
+    drawing = svg.full_drawing(doc, model, direction)
+    groups = _groups(drawing) if drawing.draws(model) else None
+    if groups is None:
+        return {"whole": [_from_svg_tag(render(doc, "svg", k, model=model, direction=direction).decode("utf-8"))
+                          for k in range(first, last + 1)]}
+    slots_of: dict[str, list[tuple[int, str]]] = {}
+    for i, (gid, field) in enumerate(drawing.slots):
+        slots_of.setdefault(gid, []).append((i, field))
+    items: dict[str, tuple[str, dict]] = {d["svg_id"]: ("node", d) for d in model["nodes"]}
+    items.update((e["id"], ("edge", e)) for e in model["edges"])
+    touching: dict[int, list[str]] = {d["id"]: [d["svg_id"]] for d in model["nodes"]}
+    for e in model["edges"]:
+        touching[e["input"]].append(e["id"])
+        touching[e["node"]].append(e["id"])
+
+    def fill(gids, k: int, current: int | None, values: list[str]) -> list[list]:
+        """Set the slots of ``gids`` for step k in ``values``; the ones that changed."""
+        changed = []
+        for gid in gids:
+            kind, d = items[gid]
+            fields = drawing.group_fields(kind, d, k, current)
+            for i, field in slots_of.get(gid, ()):
+                if values[i] != fields[field]:
+                    values[i] = fields[field]
+                    changed.append([i, fields[field]])
+        return changed
+
+    values = [""] * len(drawing.slots)
+    fill(items, first, current_node(doc, first, True), values)
+    base = list(values)
+    changes = []
+    for k in range(first + 1, last + 1):
+        # A step changes only its node and the edges at it (a value or gradient appears),
+        # and the highlight, which moves from the last step's node to this one's.
+        nodes = {doc["steps"][k - 1]["node"]} | ({doc["steps"][k - 2]["node"]} if k >= 2 else set())
+        gids = dict.fromkeys(gid for nid in sorted(nodes) for gid in touching[nid])
+        changes.append(fill(gids, k, current_node(doc, k, True), values))
+    return {**groups, "base": base, "changes": changes}
+
+
+def _groups(drawing: svg.Drawing) -> dict | None:
+    """The drawing as the text around its node and edge groups (``outer``) and each group
+    as its parts with the slots between them, so one group can be written again alone.
+    None if a group's slots are not together (a drawing this cannot cut by group)."""
+    pieces = list(drawing.pieces)
+    pieces[0] = _from_svg_tag(pieces[0])
+    runs: list[tuple[str, int, int]] = []              # group id, its first slot, its last slot
+    for i, (gid, _) in enumerate(drawing.slots):
+        if runs and runs[-1][0] == gid:
+            runs[-1] = (gid, runs[-1][1], i)
+        else:
+            runs.append((gid, i, i))
+    if len({gid for gid, _, _ in runs}) != len(runs):
+        return None
+    outer, groups, rest = [], [], pieces[0]            # rest: the text not yet given out
+    for n, (gid, a, b) in enumerate(runs):
+        # Each group's first slot is its class, in its opening tag; its last slot is a text
+        # just before its closing tag. Slot values never hold "<".
+        start = rest.rfind("<g id=")
+        tail = pieces[b + 1]
+        end = tail.find("</g>")
+        if start < 0 or end < 0:
+            return None
+        end += len("</g>")
+        outer.append(rest[:start])
+        groups.append({"id": gid, "parts": [rest[start:], *pieces[a + 1:b + 1], tail[:end]],
+                       "slots": list(range(a, b + 1))})
+        rest = tail[end:]
+    outer.append(rest)
+    return {"outer": outer, "groups": groups}
+
+
+def _from_svg_tag(text: str) -> str:
+    """Graphviz's SVG from its <svg> tag on (no XML prolog or doctype inside a page)."""
+    return text[text.find("<svg"):]
+
+
+def svg_of(data: dict, k: int) -> str:
+    """The SVG after ``k`` steps, put together from the player's data as the script does."""
+    frames = data["frames"]
+    if "whole" in frames:
+        return frames["whole"][k - data["first"]]
+    values = list(frames["base"])
+    for change in frames["changes"][: k - data["first"]]:
+        for i, value in change:
+            values[i] = value
+    out = [frames["outer"][0]]
+    for group, after in zip(frames["groups"], frames["outer"][1:]):
+        parts = group["parts"]
+        out.append(parts[0])
+        for slot, part in zip(group["slots"], parts[1:]):
+            out += [values[slot], part]
+        out.append(after)
+    return "".join(out)
+
+
+# ---------------------------------------------------------------- what the panel says
+
+def value_text(value, shape: list[int]) -> str:
+    """A value for the panel: a number, a short vector or matrix written out, a larger one
+    by its first entries or its norm."""
+    if value is None:
+        return "—"
+    if not shape:
+        return fmt_number(value)
+    if len(shape) == 1:
+        items = [fmt_number(v) for v in value[:PANEL_ITEMS]]
+        more = f", … ({shape[0]} entries)" if shape[0] > PANEL_ITEMS else ""
+        return "[" + ", ".join(items) + more + "]"
+    if len(shape) == 2 and shape[0] <= PANEL_MATRIX and shape[1] <= PANEL_MATRIX:
+        return "[" + ", ".join("[" + ", ".join(fmt_number(v) for v in row) + "]" for row in value) + "]"
+    flat = _flatten(value)
+    norm = sum(float(v) * float(v) for v in flat) ** 0.5
+    return f"{fmt_shape(shape, 'words')}, norm {fmt_number(norm)}"
+
+
+def _flatten(value) -> list:
+    return [x for v in value for x in _flatten(v)] if isinstance(value, list) else [value]
+
+
+def _ordinal(n: int) -> str:
+    return f"{n}{'th' if 10 <= n % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th')}"
+
+
+def panel_at(doc: dict, model: dict, k: int) -> dict:
+    """What the panel says after step ``k``: the step's node, a few rows (label, text, and
+    whether the text is a value or a gradient), the sum rule and the intuition, and for a
+    backward step each input edge's local and downstream gradient."""
+    total = len(doc["steps"])
+    if k == 0:
+        return {"step": 0, "phase": "start", "label": f"Step 0 of {total} · nothing computed yet",
+                "node": None, "rows": [["", "Step forward (→) to compute the first node.", ""]],
+                "note": None, "edges": [], "intuition": None}
+    step = doc["steps"][k - 1]
+    node = doc["nodes"][step["node"]]
+    header = model["nodes"][node["id"]]["header"]
+    label = f"Step {k} of {total} · {step['phase']}: {header}"
+    base = {"step": k, "phase": step["phase"], "label": label, "node": node["id"],
+            "note": None, "edges": [], "intuition": None}
+    if step["phase"] == "forward":
+        if node["kind"] == "const":
+            what = f"the constant {node['expr']}"
+        elif node["kind"] == "leaf":
+            what = f"{node['symbol']} = {node['expr']}" + ("  (a frozen leaf: no gradient)" if node["frozen"] else "  (a leaf)")
+        else:
+            what = f"{node['symbol']} = {node['expr']}"
+        return {**base, "rows": [["computes", what, ""],
+                                 ["shape", fmt_shape(node["shape"], "words"), ""],
+                                 ["value", value_text(step["value"], node["shape"]), "val"]]}
+    out = doc["nodes"][doc["output"]]["symbol"]
+    up = value_text(step["upstream"], node["shape"])
+    rows = [[f"upstream ∂{out}/∂{node['symbol']}", up + ("  (the output)" if node["id"] == doc["output"] else ""), "grad"]]
+    contributions = step["contributions"]
+    if len(contributions) > 1:
+        rows += [[c["text"], value_text(c["downstream"], node["shape"]), "grad"] for c in contributions]
+        if not node["shape"]:
+            parts = " + ".join(fmt_number(c["downstream"]) for c in contributions).replace("+ -", "- ")
+            rows.append(["sum", f"{up} = {parts}", "grad"])
+    elif contributions:
+        rows.append(["", contributions[0]["text"], ""])
+    edges = []
+    for e in step["edges"]:
+        inp = doc["nodes"][e["input"]]
+        title = f"to {model['nodes'][inp['id']]['header']} ({_ordinal(e['position'] + 1)} input)"
+        if e["skipped"]:
+            edges.append({"title": title, "skipped": True,
+                          "rows": [["no gradient", e["rule"]["text"], ""]]})
+            continue
+        down = value_text(e["downstream"], inp["shape"])
+        erows = [["local", e["rule"]["text"], ""],
+                 ["", value_text(e["local"], e["local_shape"]), "val"],
+                 ["downstream", e["downstream_rule"]["text"], ""]]
+        if not inp["shape"] and not node["shape"] and not e["local_shape"]:
+            erows.append(["= local × upstream", f"{down} = {fmt_number(e['local'])} × {up}", "grad"])
+        else:
+            erows.append(["", down, "grad"])
+        edges.append({"title": title, "skipped": False, "rows": erows})
+    return {**base, "rows": rows, "note": step["sum_rule"] if len(contributions) > 1 else None,
+            "edges": edges, "intuition": step["intuition"]}
+
+
+# ---------------------------------------------------------------- the player
+
+def player_data(doc: dict, *, first: int = 0, last: int | None = None, direction: str | None = None) -> dict:
+    """Everything the player shows for steps ``first``..``last`` of a trace document: the
+    graph at each step (``frames``) and the panel's texts (``panels``). Strings and
+    integers only, so it is JSON as it is."""
+    total = len(doc["steps"])
+    first = check_step(doc, first)
+    last = check_step(doc, last)
+    if first > last:
+        raise StepOutOfRange(f"the first step ({first}) is after the last ({last})")
+    model = display_model(doc)
+    direction = resolve_direction(doc, direction or "auto", model)
+    source_lines = doc["source"].strip().splitlines()
+    return {"first": first, "last": last, "total": total,
+            "title": source_lines[-1].strip() if source_lines else "",
+            "source": doc["source"],
+            "frames": _frames(doc, model, direction, first, last),
+            "panels": [panel_at(doc, model, k) for k in range(first, last + 1)]}
+
+
+def _csp_hash(text: str) -> str:
+    return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode("ascii") + "'"
+
+
+def _json_in_html(data: dict) -> str:
+    """JSON safe inside a <script> element: no "<" (so no "</script>"), no line separators."""
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    return text.replace("<", "\\u003c").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+
+
+def player_html(doc: dict, *, first: int = 0, last: int | None = None, direction: str | None = None) -> str:
+    """The player as one self-contained HTML file: steps ``first``..``last`` of a trace
+    document (``Trace.to_dict()``), drawn ``direction`` ("LR", "TB"; None: chosen from the
+    graph's shape). It opens from disk and requests nothing: its script and style are
+    inline, allowed by their hashes alone."""
+    data = player_data(doc, first=first, last=last, direction=direction)
+    script = player_script()
+    if "</script" in script.lower():
+        raise ValueError("the player's script cannot be inlined: it contains </script")
+    script += "\nstandalone(document.getElementById(\"bp-player\"), \"bp-data\");\n"
+    css = player_css()
+    csp = (f"default-src 'none'; script-src {_csp_hash(script)}; style-src {_csp_hash(css)}; "
+           "base-uri 'none'; form-action 'none'")
+    title = html.escape(f"Backprop Studio walkthrough: {data['title']}" if data["title"] else "Backprop Studio walkthrough")
+    return (
+        "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+        f"<meta http-equiv=\"Content-Security-Policy\" content=\"{csp}\">\n"
+        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+        f"<title>{title}</title>\n<style>{css}</style>\n</head>\n<body>\n"
+        "<div id=\"bp-player\" class=\"bp-player standalone\"></div>\n"
+        f"<script type=\"application/json\" id=\"bp-data\">{_json_in_html(data)}</script>\n"
+        f"<script type=\"module\">{script}</script>\n</body>\n</html>\n")

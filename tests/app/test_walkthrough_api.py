@@ -48,6 +48,14 @@ def test_pptx_and_mp4_media_types(client):
         assert r.headers["content-type"] == media
 
 
+def test_html_player(client):
+    r = client.post("/api/walkthrough", json={"source": LECTURE, "format": "html", "from": 1, "to": 4})
+    assert r.status_code == 200, r.text
+    assert r.headers["content-type"] == "text/html; charset=utf-8"
+    assert 'filename="backprop-walkthrough-steps-1-4.html"' in r.headers["content-disposition"]
+    assert r.text.startswith("<!doctype html>") and 'id="bp-data"' in r.text
+
+
 @pytest.mark.parametrize("body,status,part", [
     ({"from": 5, "to": 2}, 422, "'from' must not be after 'to'"),
     ({"to": 99}, 422, "between 0 and 12"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import shutil
 import subprocess
 
@@ -131,6 +132,20 @@ def test_mp4_without_ffmpeg_says_what_to_install(lecture, monkeypatch, tmp_path)
         R.render_walkthrough(lecture, "mp4")
 
 
+def player_data(html: bytes) -> dict:
+    m = re.search(rb'<script type="application/json" id="bp-data">(.*?)</script>', html, re.S)
+    assert m, html[:300]
+    return json.loads(m.group(1))
+
+
+def test_html_is_the_player_for_the_range(lecture):
+    html = R.render_walkthrough(lecture, "html", 2, 9)
+    assert html.startswith(b"<!doctype html>") and b"default-src 'none'" in html
+    data = player_data(html)
+    assert (data["first"], data["last"], data["total"]) == (2, 9, 12)
+    assert not re.search(rb'(src|href)="(https?:)?//', html)             # nothing to fetch
+
+
 @pytest.mark.parametrize("first,last,message", [
     (5, 2, "'from' must not be after 'to'"),
     (0, 13, "between 0 and 12"),
@@ -171,6 +186,8 @@ def test_cli_writes_each_format_from_its_extension(tmp_path, capsys):
     assert Image.open(tmp_path / "w.gif").n_frames == 4
     assert cli_main(["walkthrough", str(prog), "-o", str(tmp_path / "w.pdf")]) == 0
     assert len(pdf_pages((tmp_path / "w.pdf").read_bytes(), tmp_path)) == 13
+    assert cli_main(["walkthrough", str(prog), "-o", str(tmp_path / "w.html"), "--to", "5"]) == 0
+    assert player_data((tmp_path / "w.html").read_bytes())["last"] == 5
     assert cli_main(["walkthrough", str(prog), "-o", str(tmp_path / "w.txt")]) == 2
     assert "end it in .pdf, .pptx, .gif, .mp4, .html" in capsys.readouterr().err
     assert cli_main(["walkthrough", str(prog), "-o", str(tmp_path / "x.pdf"), "--from", "9", "--to", "2"]) == 1

@@ -66,3 +66,33 @@ def test_walkthrough_dialog_pdf_of_the_steps_so_far(page, tmp_path):
     pages = text.split("\f")[:-1]
     assert len(pages) == AT_PLUS + 1
     assert "downstream = local × upstream: 2 = 1 × 2" in pages[-1]
+
+
+def test_walkthrough_dialog_html_player_opens_offline(page, browser, tmp_path):
+    """The HTML player downloaded from the dialog opens from disk with every request refused."""
+    open_studio(page)
+    page.click("#btn-walkthrough")
+    page.select_option("#wt-format", "html")
+    assert not page.is_visible("#wt-frame")
+    assert page.text_content("#wt-summary") == f"{TOTAL + 1} steps: steps 0 to {TOTAL}."
+    with page.expect_download() as info:
+        page.click("#wt-download")
+    info.value.save_as(tmp_path / "w.html")
+    ctx = browser.new_context()
+    allowed, blocked = (tmp_path / "w.html").as_uri(), []
+
+    def route(r):
+        if r.request.url == allowed and r.request.is_navigation_request():
+            r.continue_()
+        else:
+            blocked.append(r.request.url)
+            r.abort()
+
+    ctx.route("**", route)
+    player = ctx.new_page()
+    player.goto(allowed)
+    player.wait_for_selector("#bp-player svg")
+    player.keyboard.press("End")
+    player.screenshot(path="/tmp/exports/player-from-dialog.png")
+    ctx.close()
+    assert blocked == []                      # the file itself, nothing else

@@ -35,7 +35,8 @@ WALKTHROUGH_FORMATS: dict[str, str] = {
 SLIDE_DPI = 144                 # the graph's PNG on a slide (sharp when projected)
 FRAME_DPI = 96                  # a GIF's or MP4's frame
 MAX_FRAME_PX = 1920             # frames wider than this are scaled down
-STEPS_PER_RUN = 12              # steps Graphviz draws in one run (each run within its time limit)
+STEPS_PER_RUN = 12              # steps Graphviz draws in one run at most ...
+NODES_PER_RUN = 600             # ... and nodes over those steps (a run stays within its time limit)
 # The page's colour for each kind of line (static/studio.css).
 INK = {"title": COLORS["text"], "head": "#475569", "text": COLORS["text"], "value": COLORS["text"],
        "grad": COLORS["grad"], "rule": "#334155", "intuition": "#0f766e"}
@@ -73,7 +74,9 @@ def step_range(doc: dict, first: int | None = 0, last: int | None = None) -> ran
 
 
 class _Clock:
-    """The export's time limit: checked between pages, so a long export stops with a message."""
+    """The export's time limit, checked between pages: an export stops with a message once
+    the next page would pass it (judged by the pages so far), before the server's job limit
+    kills it."""
 
     def __init__(self, limit: float, pages: int) -> None:
         self.limit, self.pages, self.start = limit, pages, time.monotonic()
@@ -82,10 +85,11 @@ class _Clock:
         return self.limit - (time.monotonic() - self.start)
 
     def check(self, done: int) -> None:
-        if self.left() <= 0:
+        spent = time.monotonic() - self.start
+        if spent >= self.limit or (done and spent + spent / done > self.limit):
             raise RenderError(
-                f"this walkthrough took longer than {self.limit:g} s to make ({done} of "
-                f"{self.pages} pages done); choose a shorter range with from and to")
+                f"this walkthrough would take longer than {self.limit:g} s to make ({done} of "
+                f"{self.pages} pages done in {spent:.0f} s); choose a shorter range with from and to")
 
 
 # ---------------------------------------------------------------- the graph at each step
@@ -114,9 +118,10 @@ def step_pngs(doc: dict, steps: range, dpi: int, direction: str, clock: _Clock) 
     model = display_model(doc)
     layout = full_drawing(doc, model, direction).layout()
     pngs: list[bytes] = []
-    for at in range(0, len(steps), STEPS_PER_RUN):
+    per_run = max(1, min(STEPS_PER_RUN, NODES_PER_RUN // max(1, len(doc["nodes"]))))
+    for at in range(0, len(steps), per_run):
         clock.check(at)
-        chunk = steps[at:at + STEPS_PER_RUN]
+        chunk = steps[at:at + per_run]
         source = "".join(dot_source(doc, model, k, layout, True, direction, coloured=True) for k in chunk)
         pngs.extend(_split_pngs(run_graphviz("neato", ["-n2", "-Tpng", f"-Gdpi={dpi}"], source)))
     if len(pngs) != len(steps):

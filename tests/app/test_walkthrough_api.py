@@ -82,3 +82,18 @@ def test_walkthrough_runs_in_the_large_lane(client):
     after = client.get("/api/health").json()
     assert after["counts"].get("rerouted", 0) == before["counts"].get("rerouted", 0)
     assert after["lanes"]["large"]["workers"][0]["started"] >= 1
+
+
+def test_the_time_limit_is_a_422_naming_a_shorter_range():
+    """BACKPROP_WALKTHROUGH_TIME_S (here 0 s): the export stops before its first page."""
+    from fastapi.testclient import TestClient
+
+    from app.limits import settings
+    from app.main import create_app
+
+    with TestClient(create_app(settings({"BACKPROP_WALKTHROUGH_TIME_S": "0"})),
+                    raise_server_exceptions=False) as c:
+        r = c.post("/api/walkthrough", json={"source": LECTURE, "format": "pdf"})
+    assert r.status_code == 422, r.text
+    assert "would take longer than 0 s" in r.json()["message"]
+    assert "shorter range" in r.json()["message"]

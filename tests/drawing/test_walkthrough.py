@@ -167,7 +167,7 @@ def test_page_limit_and_frame_time_limits(lecture, monkeypatch):
 
 
 def test_time_limit_stops_with_a_message(lecture):
-    with pytest.raises(R.RenderError, match="took longer than 0 s.*shorter range"):
+    with pytest.raises(R.RenderError, match="would take longer than 0 s.*shorter range"):
         R.render_walkthrough(lecture, "pdf", time_limit=0)
 
 

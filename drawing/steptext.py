@@ -64,9 +64,10 @@ def _edge_lines(doc: dict, step: dict, node: dict, edge: dict) -> list[Line]:
         lines.append(Line("grad", f"downstream = local × upstream: {fmt_number(edge['downstream'])} = "
                                   f"{fmt_number(edge['local'])} × {fmt_number(step['upstream'])}"))
     else:
-        # A tensor's local derivative is a Jacobian: named by its shape (the panel lists it).
-        local = ("Jacobian " + "×".join(map(str, edge["local_shape"])) if edge["local_shape"]
-                 else fmt_number(edge["local"]))
+        # A tensor's local derivative is named by its shape (the panel lists its entries).
+        shape = edge["local_shape"]
+        local = (fmt_number(edge["local"]) if not shape else
+                 fmt_shape(shape, "words") if len(shape) == 1 else "Jacobian " + "×".join(map(str, shape)))
         lines.append(Line("grad", f"downstream = local × upstream: {_partial(out, inp)} = "
                                   f"{_value(edge['downstream'], inp['shape'])} "
                                   f"(local {local}, upstream {_value(step['upstream'], node['shape'])})"))

@@ -158,6 +158,12 @@ def _fit_text(pdf, lines: list[Line], width: float, room: float) -> tuple[float,
     return 7, kept
 
 
+def _text_height(pdf, lines: list[Line], width: float, size: float) -> float:
+    pdf.set_font("dejavu", "", size)
+    return sum(len(pdf.multi_cell(width, size * 1.3, line.text, align="L", dry_run=True, output="LINES"))
+               for line in lines) * size * 1.3
+
+
 def _pdf(doc: dict, steps: range, direction: str, clock: _Clock) -> bytes:
     from fpdf import FPDF
 
@@ -168,35 +174,36 @@ def _pdf(doc: dict, steps: range, direction: str, clock: _Clock) -> bytes:
     pdf.set_title("Backprop Studio walkthrough")
     pdf.set_creator("Backprop Studio")
     model = display_model(doc)
-    body_w = PAGE_W - 2 * MARGIN
-    for n, k in enumerate(steps):
+    texts = [step_lines(doc, k) for k in steps]
+    svg = render(doc, "svg", steps.start, model=model, direction=direction)
+    root = re.search(rb'<svg width="([\d.]+)pt" height="([\d.]+)pt"', svg)
+    pdf.add_page()                      # the first page; fpdf2 measures text on a page
+    body_w, top = PAGE_W - 2 * MARGIN, MARGIN + 26
+    body_h = PAGE_H - top - MARGIN
+    gw, gh = (float(root[1]), float(root[2])) if root else (body_w, body_h)
+    # One frame for every page, so the graph stays put from page to page: the texts under
+    # the graph in the room the longest needs (at most half the page), or in a column
+    # beside it when that draws the graph larger, as for a tall graph laid out top to bottom.
+    room = min(body_h * 0.5, max(_text_height(pdf, t[1:], body_w, 12) for t in texts))
+    under = min(body_w / gw, (body_h - room - 10) / gh, 2.0)
+    side_w = body_w * 0.42
+    beside = min((body_w - side_w - 14) / gw, body_h / gh, 2.0)
+    if beside > under * 1.15:
+        scale, box_w, text_at, text_w, room = beside, body_w - side_w - 14, (PAGE_W - MARGIN - side_w, top), side_w, body_h
+    else:
+        scale, box_w, text_at, text_w = under, body_w, (MARGIN, PAGE_H - MARGIN - room), body_w
+    w, h = gw * scale, gh * scale
+    for n, (k, lines) in enumerate(zip(steps, texts)):
         clock.check(n)
-        lines = step_lines(doc, k)
-        svg = render(doc, "svg", k, model=model, direction=direction)
-        pdf.add_page()
+        if n:
+            svg = render(doc, "svg", k, model=model, direction=direction)
+            pdf.add_page()
         pdf.set_font("dejavu", "", 16)
         pdf.set_text_color(*_hex(INK["title"]))
         pdf.set_xy(MARGIN, MARGIN)
         pdf.cell(body_w, 18, lines[0].text)
-        top = MARGIN + 26
-        body_h = PAGE_H - top - MARGIN
-        root = re.search(rb'<svg width="([\d.]+)pt" height="([\d.]+)pt"', svg)
-        gw, gh = (float(root[1]), float(root[2])) if root else (body_w, body_h)
-        # The texts under the graph; beside it (a column on the right) when that draws the
-        # graph larger, as for a tall graph laid out top to bottom.
-        size, rows = _fit_text(pdf, lines[1:], body_w, body_h * 0.5)
-        graph_h = body_h - sum(r for _, r in rows) * size * 1.3 - 10
-        under = min(body_w / gw, graph_h / gh, 2.0)
-        side_w = body_w * 0.42
-        beside = min((body_w - side_w - 14) / gw, body_h / gh, 2.0)
-        if beside > under * 1.15:
-            size, rows = _fit_text(pdf, lines[1:], side_w, body_h)
-            scale, box_w, text_at = beside, body_w - side_w - 14, (PAGE_W - MARGIN - side_w, top)
-            text_w = side_w
-        else:
-            scale, box_w, text_at, text_w = under, body_w, (MARGIN, top + graph_h + 10), body_w
-        w, h = gw * scale, gh * scale
         pdf.image(io.BytesIO(_svg_for_pdf(svg, "dejavu")), x=MARGIN + (box_w - w) / 2, y=top, w=w, h=h)
+        size, rows = _fit_text(pdf, lines[1:], text_w, room)
         pdf.set_xy(*text_at)
         for line, _ in rows:
             pdf.set_x(text_at[0])
@@ -219,9 +226,19 @@ def _pptx(doc: dict, steps: range, direction: str, clock: _Clock) -> bytes:
     deck.slide_width, deck.slide_height = Pt(PAGE_W), Pt(PAGE_H)
     blank = deck.slide_layouts[6]
     body_w = PAGE_W - 2 * MARGIN
-    for n, (k, png) in enumerate(zip(steps, pngs)):
+    texts = [step_lines(doc, k) for k in steps]
+    # One frame for every slide, so the graph stays put: the texts take the lower part of
+    # the slide, as much as the longest needs (at most 45%), at a size set by their length.
+    longest = max(len(t) for t in texts)
+    size = 14 if longest <= 7 else (12 if longest <= 11 else 10)
+    text_h = min(PAGE_H * 0.45, (longest - 1) * size * 1.35 + 12)
+    top, graph_h = MARGIN + 30, PAGE_H - MARGIN - 30 - MARGIN - text_h - 6
+    with Image.open(io.BytesIO(pngs[0])) as img:      # every step's picture has the same size
+        gw, gh = img.width * 72 / SLIDE_DPI, img.height * 72 / SLIDE_DPI
+    scale = min(body_w / gw, graph_h / gh, 2.0)
+    w, h = gw * scale, gh * scale
+    for n, (k, png, lines) in enumerate(zip(steps, pngs, texts)):
         clock.check(n)
-        lines = step_lines(doc, k)
         slide = deck.slides.add_slide(blank)
         title = slide.shapes.add_textbox(Pt(MARGIN), Pt(MARGIN - 6), Pt(body_w), Pt(28))
         title.name = "Step title"
@@ -230,14 +247,6 @@ def _pptx(doc: dict, steps: range, direction: str, clock: _Clock) -> bytes:
         run.text = lines[0].text
         run.font.size, run.font.bold = Pt(20), True
         run.font.color.rgb = RGBColor(*_hex(INK["title"]))
-        # The texts take the lower part of the slide, by how many lines they have.
-        size = 14 if len(lines) <= 7 else (12 if len(lines) <= 11 else 10)
-        text_h = min(PAGE_H * 0.45, (len(lines) - 1) * size * 1.35 + 12)
-        top, graph_h = MARGIN + 30, PAGE_H - MARGIN - 30 - MARGIN - text_h - 6
-        with Image.open(io.BytesIO(png)) as img:
-            gw, gh = img.width * 72 / SLIDE_DPI, img.height * 72 / SLIDE_DPI
-        scale = min(body_w / gw, graph_h / gh, 2.0)
-        w, h = gw * scale, gh * scale
         pic = slide.shapes.add_picture(io.BytesIO(png), Pt(MARGIN + (body_w - w) / 2), Pt(top), Emu(int(Pt(w))),
                                        Emu(int(Pt(h))))
         pic.name = f"Graph after step {k}"

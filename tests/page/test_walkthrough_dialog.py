@@ -41,7 +41,7 @@ def test_walkthrough_dialog_downloads_the_chosen_range(page, tmp_path):
     page.fill("#wt-frame", "600")
     assert page.text_content("#wt-summary") == f"{AT_PLUS - 1} frames: steps 2 to {AT_PLUS}."
     page.screenshot(path="/tmp/exports/dialog-gif.png")
-    with page.expect_download() as info:
+    with page.expect_download(timeout=90_000) as info:     # made by the server: seconds under load
         page.click("#wt-download")
     download = info.value
     assert download.suggested_filename == f"backprop-walkthrough-steps-2-{AT_PLUS}.gif"
@@ -58,7 +58,7 @@ def test_walkthrough_dialog_pdf_of_the_steps_so_far(page, tmp_path):
     page.click("#btn-walkthrough")
     page.click("#wt-upto")
     assert page.input_value("#wt-to") == str(AT_PLUS)
-    with page.expect_download() as info:
+    with page.expect_download(timeout=90_000) as info:     # made by the server: seconds under load
         page.click("#wt-download")
     info.value.save_as(tmp_path / "w.pdf")
     assert shutil.which("pdftotext"), "poppler-utils (pdftotext) is needed: scripts/setup.sh --test"
@@ -75,7 +75,7 @@ def test_walkthrough_dialog_html_player_opens_offline(page, browser, tmp_path):
     page.select_option("#wt-format", "html")
     assert not page.is_visible("#wt-frame")
     assert page.text_content("#wt-summary") == f"{TOTAL + 1} steps: steps 0 to {TOTAL}."
-    with page.expect_download() as info:
+    with page.expect_download(timeout=90_000) as info:     # made by the server: seconds under load
         page.click("#wt-download")
     info.value.save_as(tmp_path / "w.html")
     ctx = browser.new_context()

@@ -104,12 +104,18 @@ def _svg_for_pdf(svg: bytes, family: str) -> bytes:
 
 
 def _split_pngs(data: bytes) -> list[bytes]:
-    """Graphviz's PNGs of several graphs, written one after another, as separate files."""
-    out, at = [], 0
-    while at < len(data):
-        end = data.index(b"IEND", at) + 8              # the chunk's type, then its 4-byte CRC
-        out.append(data[at:end])
-        at = end
+    """Graphviz's PNGs of several graphs, written one after another, as separate files (read
+    chunk by chunk: a file ends with its IEND chunk)."""
+    out, start = [], 0
+    while start < len(data):
+        at = start + 8                                  # past the PNG signature
+        while True:
+            length, kind = int.from_bytes(data[at:at + 4], "big"), data[at + 4:at + 8]
+            at += 12 + length                           # length, type, data, CRC
+            if kind == b"IEND" or at >= len(data):
+                break
+        out.append(data[start:at])
+        start = at
     return out
 
 
@@ -268,8 +274,8 @@ def _pptx(doc: dict, steps: range, direction: str, clock: _Clock) -> bytes:
 # ---------------------------------------------------------------- GIF and MP4 frames
 
 def frames(doc: dict, steps: range, direction: str, clock: _Clock) -> list:
-    """One picture per step: the graph with the step's title and its key line under it, all
-    the same size (Pillow images, RGB)."""
+    """One picture per step: the graph with the step's title and its first two lines of
+    numbers under it, all the same size (Pillow images, RGB)."""
     from PIL import Image, ImageDraw, ImageFont
 
     pngs = step_pngs(doc, steps, FRAME_DPI, direction, clock)
@@ -286,13 +292,13 @@ def frames(doc: dict, steps: range, direction: str, clock: _Clock) -> list:
     out = []
     for k, graph in zip(steps, graphs):
         lines = step_lines(doc, k)
-        key = next((line for line in lines[1:] if line.kind in ("grad", "value")), None)
-        frame = Image.new("RGB", (width, height + 3 * size + 16), "white")
+        numbers = [line for line in lines[1:] if line.kind in ("grad", "value")][:2]
+        frame = Image.new("RGB", (width, height + 4 * size + 20), "white")
         frame.paste(graph, ((width - graph.width) // 2, 0))
         draw = ImageDraw.Draw(frame)
         draw.text((12, height + 4), lines[0].text, font=bold, fill=INK["title"])
-        if key is not None:
-            draw.text((12, height + 8 + size + 4), key.text, font=regular, fill=INK[key.kind])
+        for i, line in enumerate(numbers):
+            draw.text((12, height + 12 + (i + 1) * (size + 2)), line.text, font=regular, fill=INK[line.kind])
         out.append(frame)
     return out
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import functools
 
+from engine.shapes import fmt_shape
+
 from .display import check_step, fmt_number
 from .errors import RenderError
 from .export import render
@@ -22,10 +24,10 @@ def describe(doc: dict, k: int | None = None) -> str:
     """A trace in one line, as text: its size, its output and (if given) the step shown."""
     out = doc["nodes"][doc["output"]]
     name = out["symbol"]
-    value = fmt_number(out["value"]) if not out["shape"] else "×".join(map(str, out["shape"])) + " values"
+    value = f" = {fmt_number(out['value'])}" if not out["shape"] else f", {fmt_shape(out['shape'], 'words')}"
     total = len(doc["steps"])
     at = f", after step {k} of {total}" if k is not None else f", {total} steps"
-    return f"<trace of {len(doc['nodes'])} nodes{at}: {name} = {value}>"
+    return f"<trace of {len(doc['nodes'])} nodes{at}: {name}{value}>"
 
 
 def graph_bundle(doc: dict, k: int | None = None) -> dict[str, str]:

@@ -3,8 +3,8 @@
 The graph is the program's one ``dot`` drawing (drawing/svg.py), carried as its node and
 edge groups with the slots in them: the slot values at step ``first``, then for each later
 step only the slots that change, each filled exactly as ``Drawing.svg_at`` fills it; the
-player writes again only the groups whose slots changed. Beside it, what the
-node panel says at each step, as plain text. static/player/player.js shows them (the same
+player writes again only the groups whose slots changed. Beside it, what the node panel
+says at each step, as plain text. static/player/player.js shows them (the same
 script is the notebook widget's, drawing/notebook.py); the HTML inlines it, its stylesheet
 and the data, and its Content-Security-Policy allows nothing else: no request of any kind.
 """
@@ -19,7 +19,7 @@ from pathlib import Path
 from engine.shapes import fmt_shape
 
 from . import svg
-from .display import check_step, current_node, display_model, fmt_number
+from .display import PLACEHOLDER_GRAD, check_step, current_node, display_model, fmt_number
 from .errors import StepOutOfRange
 from .export import render, resolve_direction
 
@@ -190,9 +190,11 @@ def panel_at(doc: dict, model: dict, k: int) -> dict:
             what = f"{node['symbol']} = {node['expr']}" + ("  (a frozen leaf: no gradient)" if node["frozen"] else "  (a leaf)")
         else:
             what = f"{node['symbol']} = {node['expr']}"
-        return {**base, "rows": [["computes", what, ""],
-                                 ["shape", fmt_shape(node["shape"], "words"), ""],
-                                 ["value", value_text(step["value"], node["shape"]), "val"]]}
+        # the last step of a trace without a backward pass says why there is none
+        note = "; ".join(m["message"] for m in doc["messages"]) if k == total and not doc["backward"] else None
+        rows = [["computes", what, ""], ["shape", fmt_shape(node["shape"], "words"), ""],
+                ["value", value_text(step["value"], node["shape"]), "val"]]
+        return {**base, "rows": rows, "note": note or None}
     out = doc["nodes"][doc["output"]]["symbol"]
     up = value_text(step["upstream"], node["shape"])
     rows = [[f"upstream ∂{out}/∂{node['symbol']}", up + ("  (the output)" if node["id"] == doc["output"] else ""), "grad"]]
@@ -239,7 +241,7 @@ def player_data(doc: dict, *, first: int = 0, last: int | None = None, direction
     model = display_model(doc)
     direction = resolve_direction(doc, direction or "auto", model)
     source_lines = doc["source"].strip().splitlines()
-    return {"first": first, "last": last, "total": total,
+    return {"first": first, "last": last, "total": total, "placeholder": PLACEHOLDER_GRAD,
             "title": source_lines[-1].strip() if source_lines else "",
             "source": doc["source"],
             "frames": _frames(doc, model, direction, first, last),

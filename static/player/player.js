@@ -4,8 +4,6 @@
  * drawing/notebook.py), both through anywidget's model (get, set, on, off, save_changes).
  * It shows what Python prepared (drawing/player.py, player_data): no maths here. */
 
-const GRAD_PLACEHOLDER = "grad —";
-
 /** An element with attributes and children (strings become text, never markup). */
 function el(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
@@ -28,7 +26,7 @@ const SVG_NS = "http://www.w3.org/2000/svg";
 function graphView(graph, data) {
   const frames = data.frames;
   if (frames.whole) {           // a drawing that cannot be cut: each step whole
-    return (k) => { graph.innerHTML = frames.whole[k - data.first]; markGradients(graph.querySelectorAll("g.node, g.edge")); };
+    return (k) => { graph.innerHTML = frames.whole[k - data.first]; markGradients(graph.querySelectorAll("g.node, g.edge"), data.placeholder); };
   }
   const { outer, groups, base, changes } = frames;
   const groupOf = [];
@@ -47,7 +45,7 @@ function graphView(graph, data) {
     graph.innerHTML = whole;
     const byId = new Map([...graph.querySelectorAll("g[id]")].map((g) => [g.id, g]));
     elements = groups.map((group) => byId.get(group.id));
-    markGradients(elements);
+    markGradients(elements, data.placeholder);
   };
   writeAll();
   const holder = document.createElementNS(SVG_NS, "g");
@@ -70,17 +68,18 @@ function graphView(graph, data) {
       elements[n].replaceWith(fresh);
       elements[n] = fresh;
     }
-    markGradients([...touched].map((n) => elements[n]));
+    markGradients([...touched].map((n) => elements[n]), data.placeholder);
   };
 }
 
 /** Gradient lines in the page's gradient colour: a node's fourth line once it holds a
- *  gradient, an edge's second line (a colour, not a number: drawn from the texts shown). */
-function markGradients(groups) {
+ *  gradient (not `placeholder`), an edge's second line (a colour, not a number: drawn from
+ *  the texts shown). */
+function markGradients(groups, placeholder) {
   for (const g of groups) {
     const texts = g.querySelectorAll("text");
     if (g.classList.contains("node")) {
-      if (texts[3]) texts[3].classList.toggle("bp-grad", texts[3].textContent.trim() !== GRAD_PLACEHOLDER);
+      if (texts[3]) texts[3].classList.toggle("bp-grad", texts[3].textContent !== placeholder);
     } else if (texts[1]) {
       texts[1].classList.toggle("bp-grad", !g.classList.contains("inactive") && texts[1].textContent.trim() !== "");
     }

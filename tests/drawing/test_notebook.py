@@ -133,3 +133,8 @@ def test_the_readmes_notebook_lines_run_as_written():
     scope: dict = {"trace": trace}
     exec(compile(code, "README.md, ## Notebooks", "exec"), scope)
     assert scope["w"].step == 6 and scope["t"].step(11).k == 11
+
+
+def test_a_vector_output_is_described_by_its_shape():
+    t = trace("x = [1.0, 2.0]\ny = x * 2")
+    assert t._repr_mimebundle_()["text/plain"] == "<trace of 3 nodes, 3 steps: y, vector 2>"

@@ -167,3 +167,11 @@ def test_user_text_cannot_close_the_data_or_the_script():
     assert html.count("</script>") == 2 and "alert(1)</script>" not in html
     data = json.loads(re.search(r'<script type="application/json" id="bp-data">(.*?)</script>', html, re.S)[1])
     assert data["source"] == doc["source"]
+
+
+def test_a_trace_without_a_backward_pass_says_why_at_its_last_step():
+    doc = trace("x = [1.0, 2.0]\ny = x * 2").to_dict()
+    data = player_data(doc)
+    assert [p["phase"] for p in data["panels"]] == ["start", "forward", "forward", "forward"]
+    assert data["panels"][-1]["note"] == "the output 'y' has shape (2,); backward needs a scalar output: try sum(y)"
+    assert [p["note"] for p in data["panels"][:-1]] == [None, None, None]

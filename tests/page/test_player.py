@@ -3,6 +3,9 @@ keys; and the notebook widget's front end (the same script, as anywidget's ESM) 
 a host page with a model that speaks anywidget's protocol (get, set, on, off, save_changes)."""
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
+
 import pytest
 
 from drawing.player import player_html
@@ -10,6 +13,7 @@ from engine import trace
 
 LECTURE = "x = 1.0; y = 2.0; z = 0.0\nf = (x + y) * max(y, z)"
 GRAD_RED = "rgb(225, 29, 72)"                  # the page's gradient colour (--grad)
+SCREENSHOTS = Path(tempfile.gettempdir())       # looked at by hand: the player at y's step, the widget
 
 
 @pytest.fixture
@@ -65,10 +69,12 @@ def test_the_player_opens_offline_and_steps_with_the_keys(offline, tmp_path):
     assert node_texts(page, "node-1") == ["y", "scalar", "value 2", "grad 5"]
     grad = page.locator("#bp-player g#node-1 text").nth(3)
     assert grad.evaluate("t => getComputedStyle(t).fill") == GRAD_RED
+    pending = page.locator("#bp-player g#node-0 text").nth(3)          # x's gradient: not yet
+    assert pending.text_content() == "grad —" and pending.evaluate("t => getComputedStyle(t).fill") != GRAD_RED
     panel = page.inner_text(".bp-panel")
     assert "Step 11 of 12 · backward: y" in panel and "5 = 3 + 2" in panel
     assert "y feeds 2 nodes" in panel
-    page.screenshot(path="/tmp/player-step11.png")
+    page.screenshot(path=SCREENSHOTS / "player-step11.png")
 
     page.keyboard.press("ArrowLeft")
     assert step_of(page) == 10 and node_texts(page, "node-1")[3] == "grad —"
@@ -146,7 +152,7 @@ def test_the_widgets_front_end_renders_and_steps_through_anywidgets_protocol(off
     page.evaluate("host.model.set('step', 11)")     # set from Python: the view follows
     assert step() == 11 and "5 = 3 + 2" in page.inner_text("#widget .bp-panel")
     assert page.eval_on_selector_all("#widget g.node.current", "gs => gs.map(g => g.id)") == ["node-1"]
-    page.screenshot(path="/tmp/player-widget.png")
+    page.screenshot(path=SCREENSHOTS / "player-widget.png")
 
     page.evaluate("document.activeElement.blur()")    # keys elsewhere in the notebook do not step it
     page.keyboard.press("ArrowLeft")

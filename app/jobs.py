@@ -122,6 +122,14 @@ def work(kind: str, args: dict, nodes: int, elements: int) -> int:
     return 0
 
 
+def walkthrough_body(source: str, format: str = "pdf", first: int | None = None, last: int | None = None,
+                     frame_ms: int | None = None, direction: str = "auto",
+                     time_limit: float = renderer.WALKTHROUGH_TIME_S) -> bytes:
+    """The /api/walkthrough answer: steps ``first``..``last`` as a file of ``format``."""
+    doc = run_trace(source).to_dict()
+    return renderer.render_walkthrough(doc, format, first, last, frame_ms, direction, time_limit)
+
+
 def size(source: str) -> tuple[int, int, int]:
     """Nodes, numbers and drawing cost (`drawing.drawing_cost`) of the program's graph,
     from parsing and shapes alone (cheap)."""
@@ -137,7 +145,8 @@ def vectorize_body(source: str) -> bytes:
 
 JOBS: dict[str, Callable[..., bytes]] = {"trace": trace_body, "render": render_body, "train": train_body,
                                          "slice": slice_body, "lrmap": lrmap_body,
-                                         "vectorize": vectorize_body, "window": window_body}
+                                         "vectorize": vectorize_body, "window": window_body,
+                                         "walkthrough": walkthrough_body}
 
 
 def send_answer(conn: Any, body: bytes, spool_bytes: int, max_bytes: int) -> None:

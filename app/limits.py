@@ -28,6 +28,7 @@ QUEUE_WAIT_S = 20.0                 # a request waiting longer than this for a w
 SMALL_TIMEOUT_S = 2.0               # a small-lane job running longer moves to the large lane
 JOB_TIMEOUT_S = 30.0                # whole request (parse, run, serialize, draw); then killed: 422
 RENDER_TIMEOUT_S = 10.0             # one Graphviz run; then `dot` is killed and the trace has no SVG
+WALKTHROUGH_TIME_S = 25.0           # one walkthrough export (large lane); past it: 422 naming a shorter range
 WORKER_MEMORY_BYTES = 6 * 1024**3   # address space of one worker process (beyond: a clear 422)
 
 # --- answers: what the server process holds for its clients, and for how long
@@ -67,6 +68,7 @@ class Settings:
     small_timeout_s: float = SMALL_TIMEOUT_S
     job_timeout_s: float = JOB_TIMEOUT_S
     render_timeout_s: float = RENDER_TIMEOUT_S
+    walkthrough_time_s: float = WALKTHROUGH_TIME_S
     worker_memory_bytes: int = WORKER_MEMORY_BYTES
     max_response_bytes: int = MAX_RESPONSE_BYTES
     spool_response_bytes: int = SPOOL_RESPONSE_BYTES

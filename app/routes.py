@@ -16,7 +16,7 @@ from engine import document as doc
 
 from .schemas import (ErrorResponse, Example, LrMapRequest, RenderRequest, SliceRequest, Status, TraceRequest,
                       TraceResponse, TrainAnswer, TrainOptions, TrainRequest, VectorizeRequest, VectorizeResponse,
-                      WindowRequest)
+                      WalkthroughRequest, WindowRequest)
 from .workers import Spooled
 
 router = APIRouter()
@@ -52,6 +52,8 @@ def page(request: Request) -> Response:
     return templates.TemplateResponse(request, "index.html", {
         "examples": EXAMPLES,
         "status": graphviz_status(),
+        "walkthrough": {"max_pages": renderer.MAX_WALKTHROUGH_PAGES, "frame_ms": renderer.FRAME_MS,
+                        "min_frame_ms": renderer.MIN_FRAME_MS, "max_frame_ms": renderer.MAX_FRAME_MS},
     })
 
 
@@ -174,6 +176,25 @@ async def render_program(req: RenderRequest, request: Request) -> Response:
     step = "final" if req.step is None else f"step-{req.step}"
     return answer(request, data, renderer.FORMATS[req.format], {
         "Content-Disposition": f'attachment; filename="backprop-{step}.{req.format}"'})
+
+
+@router.post("/api/walkthrough", responses={
+    **ERRORS,
+    200: {"description": "The walkthrough as a file.",
+          "content": {mt.split(";")[0]: {} for mt in renderer.WALKTHROUGH_FORMATS.values()}},
+    503: {"model": ErrorResponse, "description": "Graphviz is not installed on the server, the "
+                                                "server is busy, or a worker was lost."},
+}, summary="Every step from `from` to `to` as PDF pages, PPTX slides, a GIF, an MP4 or an HTML player")
+async def walkthrough_program(req: WalkthroughRequest, request: Request) -> Response:
+    """One page (slide, frame) per step: the graph on its fixed layout with the current node
+    highlighted, and what the node panel says. The whole walkthrough (steps 0 to N) has N + 1."""
+    data = await request.app.state.workers.run(
+        "walkthrough", source=req.source, format=req.format, first=req.first, last=req.last,
+        frame_ms=req.frame_ms, direction=req.direction,
+        time_limit=request.app.state.settings.walkthrough_time_s)
+    steps = f"-steps-{req.first or 0}-{'end' if req.last is None else req.last}"
+    return answer(request, data, renderer.WALKTHROUGH_FORMATS[req.format], {
+        "Content-Disposition": f'attachment; filename="backprop-walkthrough{steps}.{req.format}"'})
 
 
 @router.get("/api/health", include_in_schema=False)

@@ -5,6 +5,7 @@ from typing import Annotated, Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from drawing.errors import FRAME_MS, MAX_FRAME_MS, MIN_FRAME_MS
 from engine import document as doc
 from engine import train_document as tdoc
 from engine.gradcheck import check_h
@@ -65,6 +66,25 @@ class WindowRequest(BaseModel):
     what: Literal["value", "grad"] = Field("value", description="The node's value or its gradient.")
     rows: list[int] = Field(min_length=2, max_length=2, description="[first, past the last) row; a vector has one row, [0, 1].")
     cols: list[int] = Field(min_length=2, max_length=2, description="[first, past the last) column.")
+
+
+class WalkthroughRequest(BaseModel):
+    """A program's steps as a walkthrough file: one page, slide or frame per step."""
+
+    model_config = ConfigDict(strict=True, populate_by_name=True)
+
+    source: str = Field(description="The program, as for /api/trace.", examples=[LECTURE_SOURCE])
+    format: Literal["pdf", "pptx", "gif", "mp4", "html"] = Field(
+        "pdf", description="PDF (a page per step), PPTX (a slide per step, editable texts), GIF or "
+                           "MP4 (a frame per step; MP4 needs ffmpeg on the server), or HTML (a "
+                           "self-contained player that opens offline).")
+    first: int | None = Field(None, ge=0, alias="from",
+                              description="The first step shown (0: nothing computed). Omitted: 0.")
+    last: int | None = Field(None, ge=0, alias="to",
+                             description="The last step shown, included. Omitted: the last step.")
+    frame_ms: int = Field(FRAME_MS, ge=MIN_FRAME_MS, le=MAX_FRAME_MS,
+                          description="How long each GIF or MP4 frame shows, in milliseconds.")
+    direction: Direction = Field("auto", description=DIRECTION_HELP)
 
 
 class ErrorResponse(BaseModel):

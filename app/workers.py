@@ -44,6 +44,9 @@ import drawing as renderer
 
 from .limits import Settings
 
+# Jobs that draw many pictures (app/jobs.py): straight to the large lane, whatever the size.
+LARGE_JOBS = frozenset({"walkthrough"})
+
 PR_SET_PDEATHSIG = 1
 _STOP = object()
 
@@ -409,7 +412,8 @@ class WorkerPool:
         """Queue a job in its lane; raises :class:`Busy` at once when the lane is full."""
         self.start()
         source = args.get("source", "")
-        lane = self.small if len(source) <= self.settings.small_source_chars else self.large
+        small = len(source) <= self.settings.small_source_chars and kind not in LARGE_JOBS
+        lane = self.small if small else self.large
         job = Job(kind, args)
         try:
             lane.submit(job)

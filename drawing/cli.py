@@ -1,7 +1,8 @@
-"""The `backprop-studio` command line: the engine's commands plus `render`.
+"""The `backprop-studio` command line: the engine's commands plus `render` and `walkthrough`.
 
 `backprop-studio render FILE -o out.svg|png|pdf|dot [--step K] [--direction LR|TB] [--unroll]` writes the
-graph as a file.
+graph as a file; `backprop-studio walkthrough FILE -o out.pdf|pptx|gif|mp4|html [--from K]
+[--to K] [--frame-ms N]` writes every step of a range, one page (slide, frame) per step.
 """
 from __future__ import annotations
 
@@ -13,8 +14,9 @@ from typing import Sequence
 from engine import cli as engine_cli
 from engine.source import read_source
 
-from .errors import RenderError, StepOutOfRange
+from .errors import FRAME_MS, RenderError, StepOutOfRange
 from .export import FORMATS, render
+from .walkthrough import WALKTHROUGH_FORMATS, walkthrough
 
 
 def cmd_render(args: argparse.Namespace) -> int:
@@ -65,9 +67,55 @@ def add_render_command(subparsers: argparse._SubParsersAction) -> argparse.Argum
     return p
 
 
+def cmd_walkthrough(args: argparse.Namespace) -> int:
+    """Trace FILE and write steps --from..--to to -o, one page (slide, frame) per step."""
+    from engine.trace import trace
+
+    fmt = os.path.splitext(args.output)[1].lstrip(".").lower()
+    if fmt not in WALKTHROUGH_FORMATS:
+        print(f"cannot tell the format from {args.output!r}: end it in "
+              + ", ".join("." + f for f in WALKTHROUGH_FORMATS), file=sys.stderr)
+        return 2
+    doc = trace(read_source(args.file)).to_dict()
+    try:
+        # No time limit here: the command runs as long as the range takes.
+        data = walkthrough(doc, fmt, args.first, args.last, args.frame_ms, args.direction,
+                           time_limit=float("inf"))
+    except (RenderError, StepOutOfRange) as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    with open(args.output, "wb") as f:
+        f.write(data)
+    return 0
+
+
+def add_walkthrough_command(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    """Add `walkthrough` to a CLI's subcommands (its handler is `args.func`)."""
+    p = subparsers.add_parser(
+        "walkthrough", help="every step as PDF pages, PPTX slides, a GIF, an MP4 or an HTML player",
+        description="Write the steps of FILE from --from to --to (default: all, from 0, nothing "
+                    "computed) as one page, slide or frame per step: the graph on its fixed "
+                    "layout with the current node highlighted, and what the node panel says. "
+                    "The format comes from the output's extension; MP4 needs ffmpeg.")
+    p.add_argument("file", help="the program file, or - for standard input")
+    p.add_argument("-o", "--output", required=True,
+                   help="out.pdf, out.pptx, out.gif, out.mp4 or out.html")
+    p.add_argument("--from", dest="first", type=int, default=0, metavar="K",
+                   help="the first step (default 0: nothing computed yet)")
+    p.add_argument("--to", dest="last", type=int, default=None, metavar="K",
+                   help="the last step, included (default: the last)")
+    p.add_argument("--frame-ms", type=int, default=FRAME_MS, metavar="N",
+                   help=f"how long each GIF or MP4 frame shows, in milliseconds (default {FRAME_MS})")
+    p.add_argument("--direction", choices=["auto", "LR", "TB"], default="auto",
+                   help="lay the graph out left to right (LR) or top to bottom (TB); default: "
+                        "chosen from the graph's shape")
+    p.set_defaults(func=cmd_walkthrough)
+    return p
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """The `backprop-studio` console script (also `python -m drawing.cli`)."""
-    return engine_cli.run(engine_cli.parser(add_render_command), argv)
+    return engine_cli.run(engine_cli.parser(add_render_command, add_walkthrough_command), argv)
 
 
 if __name__ == "__main__":

@@ -91,8 +91,13 @@ def build_dot(trace: dict, step: int | None = None, layout: dict | None = None,
 
 
 def dot_source(trace: dict, model: dict, k: int, layout: dict | None, highlight: bool,
-               direction: str = "LR") -> str:
-    """:func:`build_dot` for a checked step ``k`` and the trace's display ``model``."""
+               direction: str = "LR", coloured: bool = False) -> str:
+    """:func:`build_dot` for a checked step ``k`` and the trace's display ``model``.
+
+    ``coloured`` (with a ``layout``): every gradient line in its own colour, as the page
+    shows it. A DOT label has one colour, so each gradient line is blanked in its label and
+    drawn by a text-only node pinned over it, its label the same lines blank but that one.
+    """
     if direction not in DIRECTIONS:
         raise ValueError(f"unknown direction {direction!r}; choose one of {', '.join(DIRECTIONS)}")
     current = current_node(trace, k, highlight)
@@ -126,7 +131,13 @@ def dot_source(trace: dict, model: dict, k: int, layout: dict | None, highlight:
             attrs.update(pos=pos, width=width, height=height)
         else:
             attrs["width"], attrs["height"] = node_size(d)
-        out.append(f"\tn{d['id']} [{_attr_list(attrs, _label(node_lines(d, k)))}]\n")
+        lines = node_lines(d, k)
+        if coloured and layout:         # the overlay after its node, so drawn over its fill
+            out.append(f"\tn{d['id']} [{_attr_list(attrs, _label(lines[:3] + [' ']))}]\n")
+            out.append(_overlay(f"{d['svg_id']}-grad", [" "] * 3 + [lines[3]], look["grad_ink"],
+                                FONT_SIZE, attrs["pos"], attrs["width"], attrs["height"]))
+        else:
+            out.append(f"\tn{d['id']} [{_attr_list(attrs, _label(lines))}]\n")
 
     for e in model["edges"]:
         # A real label (not an xlabel): dot reserves room for it at layout time, sized for
@@ -141,9 +152,23 @@ def dot_source(trace: dict, model: dict, k: int, layout: dict | None, highlight:
             attrs["fontcolor"] = COLORS["edge_text_inactive"]
         if layout:
             attrs["pos"], attrs["lp"] = layout["edges"][e["id"]]
+            if coloured and len(lines) == 2 and lines[1] != " ":
+                width = len(lines[1]) * EDGE_FONT_SIZE * CHAR_WIDTH / 72 + 0.1
+                out.append(_overlay(f"{e['id']}-grad", [" ", lines[1]], look["grad_ink"], EDGE_FONT_SIZE,
+                                    attrs["lp"], f"{width:.3f}", f"{2 * EDGE_FONT_SIZE * 1.2 / 72:.3f}"))
+                lines = [lines[0], " "]
         out.append(f"\tn{e['input']} -> n{e['node']} [{_attr_list(attrs, _label(lines))}]\n")
     out.append("}\n")
     return "".join(out)
+
+
+def _overlay(oid: str, lines: list[str], color: str, size: int, pos: str, width: str,
+             height: str) -> str:
+    """A text-only node at ``pos`` drawing ``lines`` in ``color`` (blank lines keep the others'
+    places), over the label it stands in for."""
+    attrs = {"id": oid, "class": "bp-overlay", "shape": "plaintext", "style": "", "fontcolor": color,
+             "fontsize": str(size), "pos": pos, "width": width, "height": height}
+    return f"\t{_quote(oid)} [{_attr_list(attrs, _label(lines))}]\n"
 
 
 def clear_cache() -> None:

@@ -12,6 +12,11 @@ MAX_RENDER_NODES = 400          # larger graphs are stepped through without a dr
 # ... as are graphs whose drawing is estimated to cost more (drawing/cost.py): `dot` would
 # run past its time limit on them (a value used all along a long chain: x + x + … + x).
 MAX_DRAW_COST = 8_000
+# Walkthrough exports (drawing/walkthrough.py): one page, slide or frame per step.
+MAX_WALKTHROUGH_PAGES = 200     # pages (slides, frames) in one export; a longer range: choose from/to
+WALKTHROUGH_TIME_S = 25.0       # seconds one export may take (under the server's job limit, 30 s)
+FRAME_MS = 1500                 # a GIF's or MP4's frame time by default, milliseconds
+MIN_FRAME_MS, MAX_FRAME_MS = 100, 10_000
 
 
 class RenderError(Exception):

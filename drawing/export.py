@@ -49,9 +49,11 @@ def render(trace: dict, fmt: str, step: int | None = None, highlight: bool = Tru
     drawing = svg.full_drawing(trace, model, direction)
     if fmt == "svg" and drawing.draws(model):
         return drawing.svg_at(model, k, current_node(trace, k, highlight)).encode("utf-8")
-    pinned = dot.dot_source(trace, model, k, drawing.layout(), highlight, direction)
     if fmt == "dot":
-        return pinned.encode("utf-8")
+        return dot.dot_source(trace, model, k, drawing.layout(), highlight, direction).encode("utf-8")
+    # The images keep the page's colours: gradient lines red (drawn over their labels).
+    pinned = dot.dot_source(trace, model, k, drawing.layout(), highlight, direction,
+                            coloured=fmt != "svg")
     return run_graphviz("neato", ["-n2", f"-T{fmt}"] + ([f"-Gdpi={PNG_DPI}"] if fmt == "png" else []), pinned)
 
 

@@ -38,3 +38,30 @@ def run_graphviz(program: str, args: list[str], source: str) -> bytes:
     if done.returncode != 0:
         raise RenderError("Graphviz failed: " + done.stderr.decode("utf-8", "replace").strip()[:300])
     return done.stdout
+
+
+FFMPEG_HINT = (
+    "MP4 walkthroughs need ffmpeg, which is not installed here. Install it with "
+    "`sudo apt-get install ffmpeg` (Debian/Ubuntu) or `brew install ffmpeg` (macOS), or "
+    "choose GIF, which needs nothing extra.")
+
+
+def ffmpeg_available() -> bool:
+    """True when ffmpeg is on PATH (MP4 walkthroughs need it)."""
+    return shutil.which("ffmpeg") is not None
+
+
+def run_ffmpeg(args: list[str], timeout: float) -> None:
+    """ffmpeg with ``args`` (files in, a file out), killed past ``timeout`` seconds."""
+    exe = shutil.which("ffmpeg")
+    if exe is None:
+        raise RenderError(FFMPEG_HINT)
+    try:
+        done = subprocess.run([exe, "-hide_banner", "-loglevel", "error", "-nostdin", "-y", *args],
+                              capture_output=True, timeout=max(1.0, timeout), check=False)
+    except FileNotFoundError as exc:
+        raise RenderError(FFMPEG_HINT) from exc
+    except subprocess.TimeoutExpired as exc:
+        raise RenderError("ffmpeg took too long to write this video; choose a shorter range") from exc
+    if done.returncode != 0:
+        raise RenderError("ffmpeg failed: " + done.stderr.decode("utf-8", "replace").strip()[:300])

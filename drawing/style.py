@@ -25,13 +25,16 @@ COLORS = {
     "text": "#0f172a",
     "text_pending": "#94a3b8",
     "edge_text": "#475569",
+    "grad": "#e11d48",                      # a gradient line, as the page shows it (--grad)
+    "grad_pending": "#cbd5e1",              # a node's gradient line before its backward step
 }
 
 
 def node_look(d: dict, k: int, current: int | None) -> dict:
     """How a node of the display model looks after ``k`` steps; ``current`` (the node of the
     last applied step) is highlighted. Keys: value, grad (shown or not), class, fill, pen
-    (outline colour), width (outline), ink (text colour)."""
+    (outline colour), width (outline), ink (text colour), grad_ink (the gradient line's
+    colour: red once reached, as on the page)."""
     is_current = d["id"] == current
     key = "current" if is_current else ("output" if d["output"] else ("op" if d["kind"] == "op" else d["kind"]))
     fill, pen = COLORS.get(key, COLORS["op"])
@@ -41,18 +44,21 @@ def node_look(d: dict, k: int, current: int | None) -> dict:
     return {"value": value, "grad": grad,
             "class": " ".join(classes), "fill": fill, "pen": pen,
             "width": HOT_PENWIDTH if is_current or d["output"] else NODE_PENWIDTH,
-            "ink": COLORS["text"] if value else COLORS["text_pending"]}
+            "ink": COLORS["text"] if value else COLORS["text_pending"],
+            "grad_ink": COLORS["grad"] if grad else (COLORS["grad_pending"] if value else COLORS["text_pending"])}
 
 
 def edge_look(e: dict, k: int, current: int | None) -> dict:
     """How an edge looks after ``k`` steps: which label lines show, and whether it leads into
     the highlighted node (``hot``), which draws it in the highlight's colour and width. An
     inactive edge (no gradient flows along it) is thin and light, and is not hot at its
-    node's backward step, when nothing goes along it."""
+    node's backward step, when nothing goes along it. ``grad_ink``: the gradient line's
+    colour (red, or grey on an inactive edge, whose line says why no gradient flows)."""
     inactive = e.get("inactive")
     hot = current is not None and e["node"] == current and not (inactive and e["grad_at"] == k)
     value, grad = shows(e, k)
     classes = ["bp-edge"] + (["inactive"] if inactive else []) + (["current"] if hot else [])
     return {"value": value, "grad": grad, "hot": hot, "class": " ".join(classes),
+            "grad_ink": COLORS["edge_text_inactive"] if inactive else COLORS["grad"],
             "pen": COLORS["edge_current"] if hot else COLORS["edge_inactive" if inactive else "edge"],
             "width": HOT_PENWIDTH if hot else (INACTIVE_PENWIDTH if inactive else EDGE_PENWIDTH)}

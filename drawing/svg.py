@@ -35,13 +35,14 @@ _EDGE_SVG = re.compile(
     r'<g id="(?P<id>edge(?:&#45;|-)[0-9&#;-]+)" class="(?P<class>[^"]*)">\n<title>[^<]*</title>\n'
     r'<path fill="none" stroke="(?P<pen>[^"]*)" stroke-width="(?P<width>[^"]*)"[^>]*>\n'
     r'<polygon fill="(?P<head_fill>[^"]*)" stroke="(?P<head_pen>[^"]*)" stroke-width="(?P<head_width>[^"]*)"[^>]*>\n'
-    r'<text[^>]*>(?P<value>[^<]*)</text>\n(?:<text[^>]*>(?P<grad>[^<]*)</text>\n)?</g>')
+    r'<text[^>]*>(?P<value>[^<]*)</text>\n(?:<text[^>]* fill="(?P<grad_ink>[^"]*)">(?P<grad>[^<]*)</text>\n)?</g>')
 # Each captured spot ("slot"), in document order, and the field of the look that fills it.
 _NODE_SLOTS = [("class", "class"), ("fill", "fill"), ("pen", "pen"), ("width", "width"),
-               ("ink1", "ink"), ("ink2", "ink"), ("ink3", "ink"), ("value", "value"), ("ink4", "ink"),
+               ("ink1", "ink"), ("ink2", "ink"), ("ink3", "ink"), ("value", "value"), ("ink4", "grad_ink"),
                ("grad", "grad")]
 _EDGE_SLOTS = [("class", "class"), ("pen", "pen"), ("width", "width"), ("head_fill", "pen"),
-               ("head_pen", "pen"), ("head_width", "width"), ("value", "value"), ("grad", "grad")]
+               ("head_pen", "pen"), ("head_width", "width"), ("value", "value"), ("grad_ink", "grad_ink"),
+               ("grad", "grad")]
 
 
 def _xml_text(text: str) -> str:
@@ -98,7 +99,8 @@ class Drawing:
         look = (node_look if kind == "node" else edge_look)(d, k, current)
         # Graphviz's own class ("node", "edge") first: the page's styles select on it.
         f = {"class": _xml_text(f"{kind} {look['class']}"), "fill": look.get("fill", ""),
-             "pen": look["pen"], "width": look["width"], "ink": look.get("ink", "")}
+             "pen": look["pen"], "width": look["width"], "ink": look.get("ink", ""),
+             "grad_ink": look["grad_ink"]}
         for line in reached:
             f[line] = reached[line] if look[line] else _NOT_REACHED[kind][line]
         return f

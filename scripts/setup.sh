@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what Backprop Studio needs and is missing: a virtualenv (.venv) with the project,
-# Graphviz's `dot`, and with --test the test extras, Debian's Chromium for the browser tests and
-# Node.js for the KaTeX test.
+# Graphviz's `dot`, and with --test the test extras, Debian's Chromium for the browser tests,
+# Node.js for the KaTeX test, ffmpeg for the MP4 walkthrough and poppler-utils to read PDFs.
 # Safe to run again: each step is skipped when its result is already there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -64,5 +64,9 @@ if [ $want_test = 1 ]; then
   install_pkg chromium "chromium" "" || { say "the browser tests need /usr/bin/chromium (Debian's chromium package)"; exit 1; }
   # Node runs the vendored KaTeX in a test that renders every formula the engine writes.
   install_pkg node "nodejs" "node" || { say "the tests need node (Debian's nodejs package) to run KaTeX"; exit 1; }
+  # ffmpeg writes the MP4 walkthrough (and ffprobe counts its frames); poppler's pdftoppm and
+  # pdftotext read the PDF exports back.
+  install_pkg ffmpeg "ffmpeg" "ffmpeg" || { say "the tests need ffmpeg for the MP4 walkthrough"; exit 1; }
+  install_pkg pdftoppm "poppler-utils" "poppler" || { say "the tests need poppler-utils to read PDF exports"; exit 1; }
 fi
 exit 0

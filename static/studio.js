@@ -8,6 +8,7 @@ import { $, $$, tex } from "./studio/dom.js";
 import { initControls, stopPlay } from "./studio/controls.js";
 import { editor } from "./studio/editor.js";
 import { exportAs } from "./studio/export.js";
+import { initWalkthrough } from "./studio/walkthrough.js";
 import { runGradcheck } from "./studio/gradcheck.js";
 import { initMinimap } from "./studio/minimap.js";
 import { showTab, renderPanel } from "./studio/panel.js";
@@ -63,6 +64,7 @@ async function init() {
   $("#tab-node").onclick = () => showTab("node");
   $("#tab-gradcheck").onclick = () => showTab("gradcheck");
   $$("[data-export]").forEach((b) => { b.onclick = () => exportAs(b.dataset.export); });
+  initWalkthrough();
   $("#btn-share").onclick = copyLink;
   $$(".views [data-view]").forEach((b) => { b.onclick = () => { showView(b.dataset.view); writeHash(); }; });
   addressPart("view", viewAddress);

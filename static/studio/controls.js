@@ -39,7 +39,7 @@ function isTyping(target) {
 function initKeys() {
   document.addEventListener("keydown", (e) => {
     if (e.defaultPrevented || e.ctrlKey || e.metaKey || e.altKey) return;
-    if ($("#examples-dialog").open) return;
+    if (document.querySelector("dialog[open]")) return;       // keys belong to the dialog
     const slider = e.target && e.target.id === "step-slider";
     if (isTyping(e.target) && !slider) return;
     const k = state.view.step;

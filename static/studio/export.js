@@ -10,9 +10,13 @@ export function enableExports(hasDrawing) {
     b.disabled = !hasDrawing;
     b.title = hasDrawing ? `Download the graph at this step as ${format.toUpperCase()}` : "No drawing for this graph (see the message on the graph)";
   }
+  const walk = $("#btn-walkthrough");
+  walk.disabled = !hasDrawing;
+  walk.title = hasDrawing ? "Download every step as PDF pages, slides, a GIF, a video or an HTML player" : "No drawing for this graph (see the message on the graph)";
 }
 
-function download(blob, filename) {
+/** Save ``blob`` as ``filename`` (the browser's download). */
+export function download(blob, filename) {
   const a = el("a", { href: URL.createObjectURL(blob), download: filename });
   document.body.append(a);
   a.click();

@@ -62,6 +62,11 @@ export const state = {
     scrolled: false,      // whether the node panel is scrolled (a step then keeps that scroll)
   },
 
+  /** The walkthrough dialog (studio/walkthrough.js). */
+  walkthrough: {
+    busy: false,          // a walkthrough is being made: its Download button waits
+  },
+
   timers: {
     play: null,           // the playback interval
     zoomSettle: null,     // draws the drawing again at its new scale once a wheel gesture pauses

@@ -18,6 +18,7 @@ import { addressPart, copyLink, forgetHash, readHash, writeHash } from "./studio
 import { selectNode, setStep } from "./studio/steps.js";
 import { applyView, centerOn, initPanZoom } from "./studio/view.js";
 import { showView, viewAddress } from "./studio/views.js";
+import { initTrain, restoreTrain } from "./studio/train.js";
 
 /** The one handle on the page's internals, for the browser tests and the benchmark:
  *  the state and counters (read them; the page owns them), and the few calls they make. */
@@ -29,6 +30,14 @@ function loadExample(id) {
   editor.value = ex.source.replace(/\n$/, "");
   $("#examples-dialog").close();
   runProgram(0);
+}
+
+/** "Back to backprop": the graph view traces the program at a training iteration's parameters. */
+async function openInGraph(at) {
+  showView("graph");
+  const ok = await runProgram(0, at);
+  writeHash();
+  return ok;
 }
 
 async function init() {
@@ -58,6 +67,9 @@ async function init() {
   $("#btn-share").onclick = copyLink;
   $$("[data-view]").forEach((b) => { b.onclick = () => { showView(b.dataset.view); writeHash(); }; });
   addressPart("view", viewAddress);
+  initTrain({ openInGraph });
+  $("#graph-at-back").onclick = () => { showView("train"); writeHash(); };
+  $("#graph-at-own").onclick = () => runProgram(0);
   $("#btn-examples").onclick = () => $("#examples-dialog").showModal();
   $("#examples-close").onclick = () => $("#examples-dialog").close();
   $$("[data-example]").forEach((b) => { b.onclick = () => loadExample(b.dataset.example); });
@@ -70,7 +82,7 @@ async function init() {
   });
   renderPanel(null);
   const st = readHash();
-  if (st) { editor.value = st.source; await runProgram(st.step); showView(st.params.get("view")); }
+  if (st) { editor.value = st.source; restoreTrain(st.params); await runProgram(st.step); showView(st.params.get("view")); }
   else { editor.value = state.doc.examples[0].source.replace(/\n$/, ""); await runProgram(0); }
   document.body.dataset.ready = "true";
 }

@@ -15,3 +15,12 @@ export function postRender(source, format, step, direction = "auto") {
     body: JSON.stringify({ source, format, step, direction }),
   });
 }
+
+/** POST /api/train: the runs' document, or with `inspect` one iteration's state and trace. */
+export const postTrain = (body) => postJSON("/api/train", body);
+
+/** POST /api/train/slice: the loss over two coordinates, every other parameter held, and the paths. */
+export const postTrainSlice = (body) => postJSON("/api/train/slice", body);
+
+/** POST /api/train/lrmap: short runs over learning rate × momentum, each classified. */
+export const postTrainLrmap = (body) => postJSON("/api/train/lrmap", body);

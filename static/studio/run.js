@@ -8,9 +8,10 @@ import { clearError, editor, showError, showWarnings } from "./editor.js";
 import { buildOrder } from "./order.js";
 import { indexSteps, selectNode, setStep } from "./steps.js";
 
-/** Run the editor's program and show it at `step`; true when it ran. */
-export async function runProgram(step = 0) {
-  try { return await runAndShow(step); }
+/** Run the editor's program and show it at `step`; true when it ran. With `at` (a training
+ *  iteration: {steps, runs, run, iteration, label}) its parameters are that iteration's. */
+export async function runProgram(step = 0, at = null) {
+  try { return await runAndShow(step, at); }
   finally { document.body.dataset.runs = String(++state.doc.runs); }
 }
 
@@ -19,8 +20,10 @@ export async function runProgram(step = 0) {
 export async function redraw(direction) {
   const doc = state.doc;
   if (!doc.trace) return false;
+  const body = { source: doc.source, gradcheck: false, direction };
+  if (doc.at) body.at = { steps: doc.at.steps, runs: doc.at.runs, run: doc.at.run, iteration: doc.at.iteration };
   let res;
-  try { res = await postJSON("/api/trace", { source: doc.source, gradcheck: false, direction }); }
+  try { res = await postJSON("/api/trace", body); }
   catch (e) { res = { ok: false, data: { message: "Cannot reach the Backprop Studio server" } }; }
   if (!res.ok || !res.data.svg) { toast(`Cannot lay the graph out again: ${(res.data && (res.data.message || res.data.svg_error)) || "no drawing"}`); return false; }
   Object.assign(doc.trace, { svg: res.data.svg, svg_error: res.data.svg_error, direction: res.data.direction });
@@ -29,12 +32,14 @@ export async function redraw(direction) {
   return true;
 }
 
-async function runAndShow(step) {
+async function runAndShow(step, at) {
   stopPlay();
   const source = editor.value;
   $("#btn-run").disabled = true;
+  const body = { source, gradcheck: false };
+  if (at) body.at = { steps: at.steps, runs: at.runs, run: at.run, iteration: at.iteration };
   let res;
-  try { res = await postJSON("/api/trace", { source, gradcheck: false }); }
+  try { res = await postJSON("/api/trace", body); }
   catch (e) { showError({ message: "Cannot reach the Backprop Studio server: is it still running?" }); return false; }
   finally { $("#btn-run").disabled = false; }
   if (!res.ok) { showError(res.data || { message: `HTTP ${res.status}` }); return false; }
@@ -42,6 +47,8 @@ async function runAndShow(step) {
   const doc = state.doc;
   doc.trace = res.data;
   doc.source = source;
+  doc.at = at;
+  showAt(at);
   state.view.selected = null;
   showWarnings(doc.trace.messages);
   $("#gradcheck-result").innerHTML = "";
@@ -57,4 +64,11 @@ async function runAndShow(step) {
   slider.style.setProperty("--track", `linear-gradient(to right, var(--forward-soft) 0 ${pct}%, var(--grad-soft) ${pct}% 100%)`);
   setStep(Math.max(0, Math.min(step, doc.trace.steps.length)));
   return true;
+}
+
+/** The graph view's line saying which training iteration it shows (hidden for the program's own values). */
+function showAt(at) {
+  const bar = $("#graph-at");
+  bar.hidden = !at;
+  if (at) $("#graph-at-text").textContent = `Iteration ${at.iteration} of ${at.label}: the program traced with its parameters after ${at.iteration} update${at.iteration === 1 ? "" : "s"}.`;
 }

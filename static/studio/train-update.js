@@ -88,18 +88,16 @@ function column(run, i, answer, p) {
     row("update", `\\Delta\\theta${tail}`, entryOf(q.update, idx), "update"),
   ];
   col.append(el("table", { class: "tr-numbers" }, el("tbody", {}, ...rows)));
-  if (q.rule) {
-    col.append(el("div", { class: "tr-rule", "data-field": "rule" }, tex(q.rule.tex, true)),
-      el("div", { class: "tr-rule tr-rule-numbers", "data-field": "rule-numbers" }, tex(q.rule.numbers, true)));
-  }
+  if (q.rule) col.append(el("div", { class: "tr-rule", "data-field": "rule" }, tex(q.rule.tex, true)));
+  if (q.rule && q.rule.numbers) col.append(el("div", { class: "tr-rule tr-rule-numbers", "data-field": "rule-numbers" }, tex(q.rule.numbers, true)));
+  else col.append(el("p", { class: "hint", text: "The last iteration: no update follows it." }));
   return col;
 }
 
-/** The iteration a run can be inspected at: an update exists for 0 … steps − 1, and a run
- *  that diverged has its last one just before it stopped. */
+/** The iteration a run can be inspected at: any of 0 … steps (the last has no update after
+ *  it); a run that diverged, the last one before it stopped. */
 function inspectable(run, it) {
-  const steps = state.train.result.steps;
-  let last = steps - 1;
+  let last = state.train.result.steps;
   if (run.diverged_at !== null && run.diverged_at !== undefined) last = Math.min(last, Math.max(0, run.diverged_at - 1));
   return Math.max(0, Math.min(it, last));
 }

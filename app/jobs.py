@@ -16,16 +16,24 @@ from engine.limits import GRADCHECK_H
 import drawing as renderer
 from engine import trace as run_trace
 from engine.parser import build
+from engine.landscape import loss_slice, lr_map
+from engine.train import inspect as inspect_iteration, trace_at, train
 
 from .jsondoc import json_bytes
 from .security import sanitize_svg
 
 
 def trace_body(source: str, gradcheck: bool = False, h: float = GRADCHECK_H,
-               direction: str = "auto") -> bytes:
-    """The /api/trace answer: the engine's document, the display model and the SVG."""
-    t = run_trace(source)
+               direction: str = "auto", at: dict | None = None) -> bytes:
+    """The /api/trace answer: the engine's document, the display model and the SVG; with `at`,
+    the program traced at one training iteration's parameters."""
+    if at is None:
+        t = run_trace(source)
+    else:
+        t = trace_at(source, at["runs"], at["steps"], at["run"], at["iteration"])
     doc = t.to_dict()
+    if at is not None:
+        doc["at"] = {"run": at["run"], "iteration": at["iteration"]}
     doc["display"] = renderer.display_model(doc)
     doc["direction"] = renderer.resolve_direction(doc, direction, doc["display"])
     try:
@@ -46,6 +54,48 @@ def render_body(source: str, format: str = "svg", step: int | None = None,
     return sanitize_svg(data) if format == "svg" else data
 
 
+def train_body(source: str, steps: int, runs: list, inspect: dict | None = None) -> bytes:
+    """The /api/train answer: the training document, or one iteration inspected."""
+    if inspect is None:
+        return json_bytes(train(source, runs, steps).to_dict())
+    return json_bytes(inspect_iteration(source, runs, steps, inspect.get("run"), inspect.get("iteration"),
+                                        inspect.get("entry")))
+
+
+def slice_body(source: str, steps: int, runs: list, run: int, iteration: int, x: dict, y: dict,
+               grid: int) -> bytes:
+    """The /api/train/slice answer."""
+    return json_bytes(loss_slice(source, runs, steps, run, iteration, x, y, grid))
+
+
+def lrmap_body(source: str, steps: int, optimizer: str, lrs: dict, momenta: list | None = None) -> bytes:
+    """The /api/train/lrmap answer."""
+    return json_bytes(lr_map(source, steps, optimizer, lrs, momenta))
+
+
+def work(kind: str, args: dict, elements: int) -> int:
+    """A training job's work, steps × runs × the graph's numbers (0 for the others): it
+    decides the lane, as the drawing's cost does for a trace."""
+    def count(x: Any) -> int:
+        return x if isinstance(x, int) and not isinstance(x, bool) and x > 0 else 0
+    if kind == "train":
+        runs = args.get("runs")
+        return count(args.get("steps")) * (len(runs) if isinstance(runs, list) else 0) * elements
+    if kind == "slice":
+        runs = args.get("runs")
+        return (count(args.get("steps")) * (len(runs) if isinstance(runs, list) else 0)
+                + count(args.get("grid")) ** 2) * elements
+    if kind == "lrmap":
+        lrs, momenta = args.get("lrs"), args.get("momenta")
+        cells = (count(lrs.get("count", 9)) if isinstance(lrs, dict) else 0) * \
+            (len(momenta) if isinstance(momenta, list) else 4)
+        return count(args.get("steps")) * cells * elements
+    at = args.get("at")
+    if kind == "trace" and isinstance(at, dict):
+        return count(at.get("steps")) * elements
+    return 0
+
+
 def size(source: str) -> tuple[int, int, int]:
     """Nodes, numbers and drawing cost (`drawing.drawing_cost`) of the program's graph,
     from parsing and shapes alone (cheap)."""
@@ -54,7 +104,8 @@ def size(source: str) -> tuple[int, int, int]:
             renderer.drawing_cost([node.inputs for node in graph.nodes]))
 
 
-JOBS: dict[str, Callable[..., bytes]] = {"trace": trace_body, "render": render_body}
+JOBS: dict[str, Callable[..., bytes]] = {"trace": trace_body, "render": render_body, "train": train_body,
+                                         "slice": slice_body, "lrmap": lrmap_body}
 
 
 def send_answer(conn: Any, body: bytes, spool_bytes: int, max_bytes: int) -> None:

@@ -46,6 +46,9 @@ HEADER_TIMEOUT_S = 5.0              # time to send a request's line and headers;
 SMALL_MAX_DRAW_COST = 2_000         # a drawing estimated costlier goes to the large lane
 MAX_DRAW_COST = 8_000               # ... and past this, `dot` would overrun: no drawing
 
+# --- lanes by training work: steps × runs × the graph's numbers (app/jobs.py `work`)
+SMALL_MAX_TRAIN_WORK = 5_000_000    # a training request with more work goes to the large lane
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -75,6 +78,7 @@ class Settings:
     header_timeout_s: float = HEADER_TIMEOUT_S
     small_max_draw_cost: int = SMALL_MAX_DRAW_COST
     max_draw_cost: int = MAX_DRAW_COST
+    small_max_train_work: int = SMALL_MAX_TRAIN_WORK
 
 
 def settings(env: dict[str, str] | None = None, **overrides: object) -> Settings:

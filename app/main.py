@@ -12,6 +12,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from engine import ProgramError
+from engine.errors import SpecError
 import drawing as renderer
 
 from .limits import Settings, settings as settings_from_env
@@ -37,6 +38,10 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ProgramError)
     async def program_error(_: Request, exc: ProgramError):
         return _error(400, exc.message, exc.line, exc.col)
+
+    @app.exception_handler(SpecError)
+    async def bad_spec(_: Request, exc: SpecError):
+        return _error(422, exc.message)
 
     @app.exception_handler(RequestValidationError)
     async def bad_request(_: Request, exc: RequestValidationError):

@@ -11,7 +11,9 @@ import drawing as renderer
 from .answers import Answer
 from .examples import EXAMPLES
 from .jsondoc import json_response
-from .schemas import ErrorResponse, Example, RenderRequest, Status, TraceRequest, TraceResponse
+from .schemas import (ErrorResponse, Example, LrMapRequest, RenderRequest, SliceRequest, Status, TraceRequest,
+                      TraceResponse, TrainAnswer, TrainRequest)
+from engine import train_document as tdoc
 from .workers import Spooled
 
 router = APIRouter()
@@ -75,8 +77,40 @@ def status() -> Status:
 async def trace_program(req: TraceRequest, request: Request) -> Response:
     """Run the program forward and backward; every step is recorded for the page to replay."""
     # The work (app/jobs.py) runs in a worker process, which hands back the finished JSON.
+    at = None if req.at is None else req.at.model_dump()
     body = await request.app.state.workers.run("trace", source=req.source, gradcheck=req.gradcheck,
-                                                 h=req.h, direction=req.direction)
+                                                 h=req.h, direction=req.direction, at=at)
+    return answer(request, body, "application/json")
+
+
+@router.post("/api/train", response_model=TrainAnswer, responses=ERRORS,
+             summary="Train: runs of optimizers on the program's parameters, or one iteration inspected")
+async def train_program(req: TrainRequest, request: Request) -> Response:
+    """Every run from the program's values: per iteration the loss, the rate and the gradient
+    norm, the final parameters, where it diverged. With `inspect`: one iteration's state of
+    every parameter, its update rule with numbers, and the trace at its values."""
+    body = await request.app.state.workers.run("train", source=req.source, steps=req.steps, runs=req.runs,
+                                                 inspect=None if req.inspect is None else req.inspect.model_dump())
+    return answer(request, body, "application/json")
+
+
+@router.post("/api/train/slice", response_model=tdoc.LossSlice, responses=ERRORS,
+             summary="The loss over two coordinates, with every run's path")
+async def train_slice(req: SliceRequest, request: Request) -> Response:
+    """The loss on a grid over two coordinates, every other parameter held at one iteration's values."""
+    body = await request.app.state.workers.run(
+        "slice", source=req.source, steps=req.steps, runs=req.runs, run=req.run, iteration=req.iteration,
+        x=req.x.model_dump(exclude_none=True), y=req.y.model_dump(exclude_none=True), grid=req.grid)
+    return answer(request, body, "application/json")
+
+
+@router.post("/api/train/lrmap", response_model=tdoc.LrMap, responses=ERRORS,
+             summary="A learning-rate × momentum map of short runs, each classed")
+async def train_lrmap(req: LrMapRequest, request: Request) -> Response:
+    """Short runs over log-spaced learning rates × momenta: converged, slow, oscillating or diverged."""
+    body = await request.app.state.workers.run("lrmap", source=req.source, steps=req.steps,
+                                                 optimizer=req.optimizer, lrs=req.lrs.model_dump(),
+                                                 momenta=req.momenta)
     return answer(request, body, "application/json")
 
 

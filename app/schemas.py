@@ -6,6 +6,7 @@ from typing import Annotated, Any, Literal, Union
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from engine import document as doc
+from engine import train_document as tdoc
 from engine.gradcheck import check_h
 from engine.limits import GRADCHECK_H, GRADCHECK_H_MAX, GRADCHECK_H_MIN
 
@@ -29,6 +30,8 @@ class TraceRequest(BaseModel):
                      description="The gradient check's step: (f(θ+h) − f(θ−h)) / 2h. "
                                  "Used only with `gradcheck`.")
     direction: Direction = Field("auto", description=DIRECTION_HELP)
+    at: "TraceAt | None" = Field(None, description="Trace the program at this training iteration's "
+                                                   "parameters (see /api/train).")
 
     @field_validator("h")
     @classmethod
@@ -106,3 +109,86 @@ class Status(BaseModel):
 
     graphviz: bool
     message: str | None
+
+
+# ---------------------------------------------------------------- the training lab
+# Run specs are checked by the engine (engine/train.py), which names the field of a bad value
+# (`runs[1].betas: β₂ must be in [0, 1), got 1`): a 422 with that message.
+RUNS_HELP = ('Run specs: {"optimizer": "sgd"|"adagrad"|"rmsprop"|"adam"|"adamw", "lr", its hyperparameters '
+             '(PyTorch\'s names and defaults), "schedule": {"name": "constant"|"step"|"exponential"|"cosine"|'
+             '"warmup"|"cyclic", its parameters}, "label"}.')
+VALLEY_SOURCE = "x = -1.5\ny = 2.0\nloss = (1 - x) ** 2 + 100 * (y - x ** 2) ** 2\n"
+
+
+class InspectRequest(BaseModel):
+    """Which iteration of which run to inspect, and which entry of each parameter to show in numbers."""
+
+    model_config = ConfigDict(strict=True)
+    run: int = Field(0, description="The run's index in `runs`.")
+    iteration: int = Field(description="The iteration, 0 to `steps` (its update; the last has none).")
+    entry: dict[str, list[int]] | None = Field(None, description="Parameter name → the entry whose numbers "
+                                                                 "the rule shows (default: the first).")
+
+
+class TrainRequest(BaseModel):
+    """Training runs on a program whose output is a scalar loss."""
+
+    model_config = ConfigDict(strict=True)
+    source: str = Field(description="The program; its output is the loss.", examples=[VALLEY_SOURCE])
+    steps: int = Field(description="Updates per run.", examples=[100])
+    runs: list[dict[str, Any]] = Field(description=RUNS_HELP, examples=[[{"optimizer": "adam", "lr": 0.05}]])
+    inspect: InspectRequest | None = Field(None, description="Answer one iteration's state instead of the runs.")
+
+
+class AxisRequest(BaseModel):
+    model_config = ConfigDict(strict=True)
+    name: str = Field(description="A parameter's name.")
+    entry: list[int] | None = Field(None, description="Its entry (default the first; [] for a scalar).")
+
+
+class SliceRequest(BaseModel):
+    """A loss slice through two coordinates at one iteration, with every run's path."""
+
+    model_config = ConfigDict(strict=True)
+    source: str = Field(examples=[VALLEY_SOURCE])
+    steps: int = Field(examples=[100])
+    runs: list[dict[str, Any]] = Field(description=RUNS_HELP, examples=[[{"optimizer": "adam", "lr": 0.05}]])
+    run: int = Field(0, description="Whose iteration holds the other parameters.")
+    iteration: int = Field(0, description="The iteration whose values hold the other parameters.")
+    x: AxisRequest = Field(examples=[{"name": "x"}])
+    y: AxisRequest = Field(examples=[{"name": "y"}])
+    grid: int = Field(41, description="Points per axis.")
+
+
+class LrRange(BaseModel):
+    model_config = ConfigDict(strict=False)
+    min: float = Field(description="The smallest rate.")
+    max: float = Field(description="The largest rate.")
+    count: int = Field(9, description="Rates, log-spaced from min to max.")
+
+
+class LrMapRequest(BaseModel):
+    """A grid of short runs over learning rate × momentum (β₁ for Adam and AdamW)."""
+
+    model_config = ConfigDict(strict=True)
+    source: str = Field(examples=[VALLEY_SOURCE])
+    steps: int = Field(50, description="Updates per short run.")
+    optimizer: str = Field("sgd", description="sgd, adagrad, rmsprop, adam or adamw.")
+    lrs: LrRange = Field(examples=[{"min": 1e-4, "max": 1e-2, "count": 9}])
+    momenta: list[float] | None = Field(None, description="SGD's or RMSprop's momentum, or Adam's β₁, per row.")
+
+
+class TraceAt(BaseModel):
+    """A training iteration whose parameters the program is traced at."""
+
+    model_config = ConfigDict(strict=True)
+    steps: int
+    runs: list[dict[str, Any]] = Field(description=RUNS_HELP)
+    run: int = 0
+    iteration: int
+
+
+TrainAnswer = Union[tdoc.TrainDocument, tdoc.Inspection]
+
+
+TraceRequest.model_rebuild()

@@ -39,6 +39,7 @@ from multiprocessing import reduction
 from typing import Any
 
 from engine import ProgramError
+from engine.errors import SpecError
 import drawing as renderer
 
 from .limits import Settings
@@ -132,7 +133,8 @@ def _worker_main(conn: Any, settings: Settings) -> None:
                 # A graph too large to draw costs no drawing: only its size counts.
                 drawn = nodes <= renderer.MAX_RENDER_NODES and cost <= settings.max_draw_cost
                 if (nodes > settings.small_max_nodes or elements > settings.small_max_elements
-                        or (drawn and cost > settings.small_max_draw_cost)):
+                        or (drawn and cost > settings.small_max_draw_cost)
+                        or jobs.work(kind, args, elements) > settings.small_max_train_work):
                     conn.send(("reroute",))
                     continue
             body = jobs.JOBS[kind](**args)
@@ -140,6 +142,8 @@ def _worker_main(conn: Any, settings: Settings) -> None:
             del body                  # not held while the worker waits for its next job
         except ProgramError as exc:
             conn.send(("program", exc.message, exc.line, exc.col))
+        except SpecError as exc:
+            conn.send(("spec", exc.field, exc.message.split(": ", 1)[1]))
         except renderer.StepOutOfRange as exc:
             conn.send(("step", str(exc)))
         except renderer.GraphvizMissing:
@@ -160,6 +164,8 @@ def _rebuild(reply: tuple) -> Exception:
     kind = reply[0]
     if kind == "program":
         return ProgramError(reply[1], reply[2], reply[3])
+    if kind == "spec":
+        return SpecError(reply[1], reply[2])
     if kind == "step":
         return renderer.StepOutOfRange(reply[1])
     if kind == "graphviz":

@@ -20,3 +20,12 @@ class ProgramError(Exception):
 
 class ShapeError(ValueError):
     """Raised by an op's shape rule; the builder adds the location."""
+
+
+class SpecError(ValueError):
+    """A bad training request: which field (`runs[0].betas`, `steps`) and what is wrong with it."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = f"{field}: {message}"

@@ -54,9 +54,9 @@ export async function drawLrmap() {
 
 function renderLrmap() {
   const a = state.train.lrmap.answer;
-  const second = SECOND[state.train.lrmap.optimizer];
+  const second = a.momentum_name || SECOND[state.train.lrmap.optimizer];
   const cols = a.lrs.length;
-  const grid = el("div", { class: "tr-map-grid", style: `grid-template-columns: 64px repeat(${cols}, minmax(34px, 1fr))` });
+  const grid = el("div", { class: "tr-map-grid", style: `grid-template-columns: max-content repeat(${cols}, minmax(34px, 1fr))` });
   // the largest momentum on top, as on Distill's map
   const rows = a.momenta.map((mu, j) => [mu, a.cells[j]]).reverse();
   for (const [mu, cells] of rows) {

@@ -10,8 +10,8 @@ export const RUN_COLOURS = ["#4f46e5", "#e11d48", "#059669", "#ea580c", "#0891b2
 
 const PLOTS = [
   { id: "#train-loss", key: "losses", label: "loss", height: 210, legend: true },
-  { id: "#train-lr", key: "lrs", label: "learning rate", height: 100, legend: false },
-  { id: "#train-gn", key: "grad_norms", label: "‖gradient‖", height: 100, legend: false },
+  { id: "#train-lr", key: "lrs", label: "lr", height: 100, legend: false },
+  { id: "#train-gn", key: "grad_norms", label: "‖g‖", height: 130, legend: false },
 ];
 
 let pick = () => {};
@@ -28,6 +28,12 @@ function series(values, length) {
 /** Whether every drawn value is positive, so a log axis can show them all. */
 function positive(data) {
   return data.slice(1).every((s) => s.every((v) => v === null || v > 0));
+}
+
+/** A log axis labels its powers of ten only (its other ticks are the 2 … 9 between them). */
+function isPowerOfTen(v) {
+  const e = Math.log10(v);
+  return Math.abs(e - Math.round(e)) < 1e-9;
 }
 
 function markHook(u) {
@@ -70,7 +76,7 @@ export function drawCurves(onPick) {
       scales: { x: { time: false }, y: log ? { distr: 3 } : {} },
       axes: [
         { label: p.key === "grad_norms" ? "iteration" : null, size: p.key === "grad_norms" ? 40 : 22 },
-        { label: p.label, size: 62, values: (_, ticks) => ticks.map((v) => fmt(v, 3)) },
+        { label: p.label, size: 62, values: (_, ticks) => ticks.map((v) => (!log || isPowerOfTen(v) ? fmt(v, 3) : "")) },
       ],
       series: [{ label: "iteration" }, ...runs.map((r, i) => ({
         label: r.spec.label || `run ${i + 1}`, stroke: RUN_COLOURS[i % RUN_COLOURS.length], width: 1.6,

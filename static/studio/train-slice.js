@@ -15,7 +15,7 @@ const GRID = 41;             // points per side of the loss slice
 const LEVELS = 14;           // contour levels, spread over the slice's losses
 const MAX_COORDS = 60;       // entries of one tensor offered as a coordinate
 const SLICE_DELAY = 400;     // ms: a slice held at the slider's iteration is asked for once the slider rests
-const W = 560, H = 380, M = { l: 56, r: 14, t: 12, b: 40 };   // the plots' size and margins, in SVG units
+const W = 560, H = 380, M = { l: 66, r: 22, t: 12, b: 40 };   // the plots' size and margins, in SVG units
 
 /* ---------------------------------------------------------------- coordinates */
 
@@ -131,7 +131,7 @@ function levels(values) {
 function shade(k, count) {
   const a = count > 1 ? k / (count - 1) : 0;
   const mix = (p, q) => Math.round(p + (q - p) * a);
-  return `rgb(${mix(238, 67)}, ${mix(242, 56)}, ${mix(255, 202)})`;     // indigo-50 … indigo-700
+  return `rgb(${mix(248, 79)}, ${mix(250, 70)}, ${mix(255, 229)})`;     // near white (high loss) … indigo (low)
 }
 
 /** Draw the slice kept, with each run's path up to the slider's iteration. */
@@ -152,6 +152,10 @@ export function renderSlice() {
   body.setAttribute("clip-path", `url(#${clipId})`);
   const lv = levels(grid);
   const rings = contours().size([n, m]).thresholds(lv)(grid);
+  // below the lowest level: the darkest shade, under every ring
+  const under = svgEl("rect");
+  for (const [k, v] of Object.entries({ x: M.l, y: M.t, width: W - M.l - M.r, height: H - M.t - M.b, fill: shade(lv.length, lv.length + 1) })) under.setAttribute(k, v);
+  body.append(under);
   // d3-contour's grid units put value (i, j) at (i + ½, j + ½)
   const px = ([u, v]) => `${sx(xs[0] + (u - 0.5) * hx).toFixed(1)},${sy(ys[0] + (v - 0.5) * hy).toFixed(1)}`;
   rings.forEach((c, k) => {
@@ -160,7 +164,7 @@ export function renderSlice() {
     const p = svgEl("path");
     p.setAttribute("d", d);
     p.setAttribute("class", "tr-contour");
-    p.setAttribute("fill", shade(lv.length - 1 - k, lv.length));
+    p.setAttribute("fill", shade(lv.length - 1 - k, lv.length + 1));
     p.dataset.level = String(c.value);
     body.append(p);
   });
@@ -183,7 +187,7 @@ export function renderSlice() {
       const dot = svgEl("circle");
       dot.setAttribute("cx", sx(here[0]).toFixed(1));
       dot.setAttribute("cy", sy(here[1]).toFixed(1));
-      dot.setAttribute("r", "4.5");
+      dot.setAttribute("r", "5.5");
       dot.setAttribute("fill", colour);
       dot.setAttribute("class", "tr-here");
       body.append(dot);

@@ -35,7 +35,7 @@ export const SCHEDULES = {
   cyclic: [["base_lr", "", "0.01"], ["max_lr", "", "0.1"], ["step_size_up", "2000", "10"]],
 };
 
-const DEFAULT_RUNS = [{ optimizer: "sgd", hyper: { lr: "0.1" } }, { optimizer: "adam", hyper: { lr: "0.1" } }];
+const DEFAULT_RUNS = [{ optimizer: "sgd", hyper: { lr: "0.02", momentum: "0.9" } }, { optimizer: "adam", hyper: { lr: "0.05" } }];
 const MAX_RUNS = 6;
 
 let hooks = { openInGraph: () => {} };

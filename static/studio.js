@@ -29,7 +29,14 @@ function loadExample(id) {
   if (!ex) return;
   editor.value = ex.source.replace(/\n$/, "");
   $("#examples-dialog").close();
-  runProgram(0);
+  runShown(0);
+}
+
+/** Run the editor's program; the Train view, when it is shown, trains the new program. */
+async function runShown(step = 0) {
+  const ok = await runProgram(step);
+  if (ok && state.page.view === "train") showView("train");
+  return ok;
 }
 
 /** "Back to backprop": the graph view traces the program at a training iteration's parameters. */
@@ -42,7 +49,7 @@ async function openInGraph(at) {
 
 async function init() {
   state.doc.examples = JSON.parse($("#examples-data").textContent);
-  editor.init(() => runProgram());
+  editor.init(() => runShown());
   initPanZoom(selectNode);
   initMinimap(centerOn);
   bindPanelLinks({ select: selectNode, goTo: (k) => setStep(k, { keepSelection: true }) });
@@ -58,14 +65,14 @@ async function init() {
   // Whether the node panel is scrolled (a step then keeps that scroll).
   $("#panel-stack").addEventListener("scroll", (e) => { if (e.target.id === "panel-node") state.panel.scrolled = e.target.scrollTop > 0; }, true);
   initControls();
-  $("#btn-run").onclick = () => runProgram(0);
+  $("#btn-run").onclick = () => runShown(0);
   $("#btn-direction").onclick = () => state.doc.trace && redraw(state.doc.trace.direction === "TB" ? "LR" : "TB");
   $("#btn-gradcheck").onclick = runGradcheck;
   $("#tab-node").onclick = () => showTab("node");
   $("#tab-gradcheck").onclick = () => showTab("gradcheck");
   $$("[data-export]").forEach((b) => { b.onclick = () => exportAs(b.dataset.export); });
   $("#btn-share").onclick = copyLink;
-  $$("[data-view]").forEach((b) => { b.onclick = () => { showView(b.dataset.view); writeHash(); }; });
+  $$(".views [data-view]").forEach((b) => { b.onclick = () => { showView(b.dataset.view); writeHash(); }; });
   addressPart("view", viewAddress);
   initTrain({ openInGraph });
   $("#graph-at-back").onclick = () => { showView("train"); writeHash(); };
@@ -78,7 +85,10 @@ async function init() {
   window.addEventListener("hashchange", () => {
     forgetHash();
     const st = readHash();
-    if (st && (st.source !== state.doc.source || st.step !== state.view.step)) { editor.value = st.source; runProgram(st.step); }
+    if (!st) return;
+    restoreTrain(st.params);
+    if (st.source !== state.doc.source || st.step !== state.view.step) { editor.value = st.source; runProgram(st.step).then(() => showView(st.params.get("view"))); }
+    else showView(st.params.get("view"));
   });
   renderPanel(null);
   const st = readHash();

@@ -249,6 +249,15 @@ function renderSchedule() {
   }));
 }
 
+/** The form from the settings kept (a link opened in this tab may have changed them). */
+function renderSettings() {
+  const t = state.train;
+  renderRuns();
+  renderSchedule();
+  $("#train-steps").value = String(t.steps);
+  $("#train-log").checked = t.logScale;
+}
+
 function build() {
   const t = state.train;
   const root = $("#view-train");
@@ -292,6 +301,7 @@ function build() {
 function showTrain() {
   const t = state.train;
   if (!t.built) build();
+  else renderSettings();
   if (!state.doc.source) return;
   if (t.key !== JSON.stringify(trainBody())) runTraining();
   writeHash();

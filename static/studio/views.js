@@ -14,10 +14,10 @@ export function viewAddress() { return state.page.view === "graph" ? null : stat
 
 /** Show the view `name` ("graph", "train", "tips"; anything else: the graph). */
 export function showView(name) {
-  if (!$(`[data-view="${name}"]`)) name = "graph";
+  if (!$(`.views [data-view="${name}"]`)) name = "graph";
   state.page.view = name;
   $("main.layout").dataset.view = name;
-  for (const b of $$("[data-view]")) b.setAttribute("aria-selected", String(b.dataset.view === name));
+  for (const b of $$(".views [data-view]")) b.setAttribute("aria-selected", String(b.dataset.view === name));
   for (const s of $$(".pane-lab")) s.hidden = s.id !== `view-${name}`;
   const hook = shownHooks.get(name);
   if (hook) hook();

@@ -90,3 +90,86 @@ EXAMPLES: list[dict[str, str]] = [
 def example_by_id(example_id: str) -> dict[str, str] | None:
     """The example with this id, or None."""
     return next((e for e in EXAMPLES if e["id"] == example_id), None)
+
+
+# The training lab's examples: each trains (its loss falls) with the lab's default run
+# (engine.train.DEFAULT_RUN for DEFAULT_STEPS), which tests/engine/test_train_examples.py checks.
+TRAIN_EXAMPLES: list[dict[str, str]] = [
+    {
+        "id": "valley",
+        "title": "A curved valley (Rosenbrock)",
+        "description": "loss = (1 − x)² + 100 (y − x²)²: a narrow curved valley with its minimum at (1, 1). "
+                       "Two scalar parameters, so the slice is the true loss surface: watch SGD zig-zag "
+                       "across the valley while momentum and Adam follow it.",
+        "source": "x = -1.5\ny = 2.0\nloss = (1 - x) ** 2 + 100 * (y - x ** 2) ** 2\n",
+    },
+    {
+        "id": "logistic-regression",
+        "title": "Logistic regression",
+        "description": "p = σ(X w + b) on eight points of two features; the loss is the mean binary "
+                       "cross-entropy, −mean(y log p + (1 − y) log(1 − p)).",
+        "source": (
+            "X = frozen([[1.0, 2.0], [2.0, 1.0], [-1.0, -1.5], [-2.0, -0.5], [0.5, 1.5], [1.5, -0.5], "
+            "[-0.5, -2.0], [-1.5, 0.5]])\n"
+            "y = frozen([1.0, 1.0, 0.0, 0.0, 1.0, 1.0, 0.0, 0.0])\n"
+            "w = [0.0, 0.0]\n"
+            "b = 0.0\n"
+            "p = sigmoid(X @ w + b)\n"
+            "loss = -mean(y * log(p) + (1 - y) * log(1 - p))\n"
+        ),
+    },
+    {
+        "id": "window-trainable",
+        "title": "Window classifier, word vectors trained",
+        "description": "Is the centre word of 'museums in Paris are amazing' a location? "
+                       "J = log(1 + e^(−s)) with s = uᵀ relu(W x + b); the word vectors are parameters "
+                       "too, so each word's vector moves.",
+        "source": (
+            "museums = [0.1, -0.3]\nx_in = [0.2, 0.0]\nParis = [0.5, 0.4]\nare = [-0.1, 0.2]\n"
+            "amazing = [0.3, 0.3]\n"
+            "x = concat(museums, x_in, Paris, are, amazing)\n"
+            "W = xavier(4, 10, seed=0)\n"
+            "b = zeros(4)\n"
+            "u = [1.0, -0.5, 0.25, 2.0]\n"
+            "s = u @ relu(W @ x + b)\n"
+            "J = log(1 + exp(-s))\n"
+        ),
+    },
+    {
+        "id": "window-frozen",
+        "title": "Window classifier, word vectors frozen",
+        "description": "The same window with pre-trained word vectors frozen(…): W, b and u learn, "
+                       "the word vectors stay put.",
+        "source": (
+            "museums = frozen([0.1, -0.3])\nx_in = frozen([0.2, 0.0])\nParis = frozen([0.5, 0.4])\n"
+            "are = frozen([-0.1, 0.2])\namazing = frozen([0.3, 0.3])\n"
+            "x = concat(museums, x_in, Paris, are, amazing)\n"
+            "W = xavier(4, 10, seed=0)\n"
+            "b = zeros(4)\n"
+            "u = [1.0, -0.5, 0.25, 2.0]\n"
+            "s = u @ relu(W @ x + b)\n"
+            "J = log(1 + exp(-s))\n"
+        ),
+    },
+    {
+        "id": "network-l2",
+        "title": "A small network with L2 regularization",
+        "description": "Two layers on a batch of six, cross-entropy plus λ(‖W₁‖² + ‖W₂‖²) with λ = 0.01: "
+                       "the penalty pulls every weight towards 0 (compare with weight_decay).",
+        "source": (
+            "X = frozen(randn(6, 3, seed=4))\n"
+            "W1 = xavier(3, 8, seed=1)\nb1 = zeros(8)\n"
+            "W2 = xavier(8, 3, seed=2)\nb2 = zeros(3)\n"
+            "h = tanh(X @ W1 + b1)\n"
+            "logits = h @ W2 + b2\n"
+            "data = cross_entropy(logits, [0, 1, 2, 0, 1, 2])\n"
+            "penalty = 0.01 * (sum(W1 * W1) + sum(W2 * W2))\n"
+            "J = data + penalty\n"
+        ),
+    },
+]
+
+
+def train_example_by_id(example_id: str) -> dict[str, str] | None:
+    """The training lab's example with this id, or None."""
+    return next((e for e in TRAIN_EXAMPLES if e["id"] == example_id), None)

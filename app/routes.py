@@ -9,10 +9,10 @@ from fastapi.responses import HTMLResponse, Response
 import drawing as renderer
 
 from .answers import Answer
-from .examples import EXAMPLES
+from .examples import EXAMPLES, TRAIN_EXAMPLES
 from .jsondoc import json_response
 from .schemas import (ErrorResponse, Example, LrMapRequest, RenderRequest, SliceRequest, Status, TraceRequest,
-                      TraceResponse, TrainAnswer, TrainRequest)
+                      TraceResponse, TrainAnswer, TrainOptions, TrainRequest)
 from engine import train_document as tdoc
 from .workers import Spooled
 
@@ -81,6 +81,23 @@ async def trace_program(req: TraceRequest, request: Request) -> Response:
     body = await request.app.state.workers.run("trace", source=req.source, gradcheck=req.gradcheck,
                                                  h=req.h, direction=req.direction, at=at)
     return answer(request, body, "application/json")
+
+
+@router.get("/api/train/options", response_model=TrainOptions, summary="The training lab's choices")
+def train_options() -> Response:
+    """The lab's examples and default run, the optimizers and schedules with their defaults, the limits."""
+    from engine import limits
+    from engine.optimizers import OPTIMIZERS
+    from engine.schedules import REQUIRED, SCHEDULES
+    from engine.train import DEFAULT_RUN, DEFAULT_STEPS
+    return json_response({
+        "examples": TRAIN_EXAMPLES, "steps": DEFAULT_STEPS, "run": DEFAULT_RUN,
+        "optimizers": {name: dict(o.defaults) for name, o in OPTIMIZERS.items()},
+        "schedules": {name: {k: (None if v is REQUIRED else v) for k, v in s.params.items()}
+                      for name, s in SCHEDULES.items()},
+        "limits": {"steps": limits.MAX_TRAIN_STEPS, "runs": limits.MAX_TRAIN_RUNS, "work": limits.MAX_TRAIN_WORK,
+                   "grid": limits.MAX_SLICE_GRID, "lrmap_cells": limits.MAX_LRMAP_CELLS,
+                   "lrmap_steps": limits.MAX_LRMAP_STEPS}})
 
 
 @router.post("/api/train", response_model=TrainAnswer, responses=ERRORS,

@@ -102,6 +102,8 @@ class TraceResponse(BaseModel):
     direction: Literal["LR", "TB"] = Field(description="How `svg` is laid out: LR (left to "
                                                       "right) or TB (top to bottom).")
     gradcheck: doc.GradientCheck | None = Field(None, description="Present when asked for.")
+    at: dict[str, int] | None = Field(None, description="With `at` in the request: {run, iteration}, the "
+                                                        "training iteration whose parameters were traced.")
 
 
 class Status(BaseModel):
@@ -192,3 +194,16 @@ TrainAnswer = Union[tdoc.TrainDocument, tdoc.Inspection]
 
 
 TraceRequest.model_rebuild()
+
+
+class TrainOptions(BaseModel):
+    """What the training lab offers: its examples, its default run, every optimizer's
+    hyperparameters with PyTorch's defaults, and every schedule's parameters (null: required,
+    or for cosine's t_max and cyclic's base_lr: the run's steps and lr)."""
+
+    examples: list[Example]
+    steps: int
+    run: dict[str, Any]
+    optimizers: dict[str, dict[str, Any]]
+    schedules: dict[str, dict[str, Any]]
+    limits: dict[str, int]

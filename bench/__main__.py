@@ -13,7 +13,7 @@ import sys
 import time
 from pathlib import Path
 
-SECTIONS = ("scalar", "tensor", "render", "page", "memory")
+SECTIONS = ("scalar", "tensor", "train", "render", "page", "memory")
 
 
 def machine() -> str:
@@ -70,6 +70,9 @@ def main(argv: list[str] | None = None) -> int:
         shapes = [(32, 64), (64, 128), (256, 256)] if quick else \
             [(32, 64), (256, 64), (64, 128), (256, 256), (128, 512), (256, 512)]
         emit(tensor.run(shapes, repeat))
+    if "train" in only:
+        from . import train
+        emit(train.run(repeat))
     if "render" in only:
         from . import drawing
         emit(drawing.run([50, 200] if quick else [50, 100, 200, 400, 1_000, 2_000], 2 if quick else 5))

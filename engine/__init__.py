@@ -4,10 +4,14 @@
     t = trace("x = 1.0; y = 2.0; z = 0.0\\nf = (x + y) * max(y, z)")
     t.to_dict()          # the JSON document (see README; its records: engine.document)
     t.graph              # the networkx DiGraph
+
+    from engine import train
+    train("w = 3.0\nloss = (w - 1) ** 2", [{"optimizer": "adam", "lr": 0.1}], 50).to_dict()
 """
 from .errors import ProgramError
 from .gradcheck import gradcheck
 from .ops import INITS, OPS
 from .trace import Trace, trace
+from .train import TrainResult, train
 
-__all__ = ["ProgramError", "Trace", "trace", "gradcheck", "OPS", "INITS"]
+__all__ = ["ProgramError", "Trace", "trace", "gradcheck", "OPS", "INITS", "train", "TrainResult"]

@@ -1,4 +1,5 @@
-"""Command line: `trace FILE [--gradcheck [--h H]]`, and the frame other commands plug into.
+"""Command line: `trace FILE [--gradcheck [--h H]]`, `train FILE --steps N --run JSON …`, and the
+frame other commands plug into.
 
 The `backprop-studio` console script is this frame with `render` added by the package that
 draws graphs. A bad program prints one line, `line L, col C: what is wrong`, and exits with
@@ -43,6 +44,29 @@ def cmd_trace(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_train(args: argparse.Namespace) -> int:
+    from .errors import SpecError
+    from .train import DEFAULT_RUN, DEFAULT_STEPS, train
+
+    runs = []
+    for i, text in enumerate(args.run or []):
+        try:
+            runs.append(json.loads(text))
+        except json.JSONDecodeError as e:
+            print(f"--run {i + 1}: not JSON ({e.msg}): {text}", file=sys.stderr)
+            return 2
+    try:
+        result = train(read_source(args.file), runs or [dict(DEFAULT_RUN)],
+                       DEFAULT_STEPS if args.steps is None else args.steps)
+    except SpecError as e:
+        print(e.message, file=sys.stderr)
+        return 2
+    json.dump(result.to_dict(), sys.stdout, ensure_ascii=False, allow_nan=False,
+              indent=args.indent if args.indent and args.indent > 0 else None)
+    sys.stdout.write("\n")
+    return 0
+
+
 def _number(text: str) -> float | str:
     """A float, or the text itself for `cmd_trace` to refuse in one line."""
     try:
@@ -64,6 +88,16 @@ def parser(*more: AddCommand) -> argparse.ArgumentParser:
                         f"{GRADCHECK_H_MIN:g} to {GRADCHECK_H_MAX:g})")
     t.add_argument("--indent", type=int, default=0, help="pretty-print with this indent")
     t.set_defaults(func=cmd_trace)
+    r = sub.add_parser("train", help="train the program's parameters and print the runs as JSON",
+                       description="Run each optimizer spec from the program's values; the program's output "
+                                   "is the loss. Prints the training document (README, Training).")
+    r.add_argument("file", help="the program file, or - for standard input")
+    r.add_argument("--steps", type=int, default=None, help="updates per run (default 100)")
+    r.add_argument("--run", action="append", metavar="JSON",
+                   help='a run spec, e.g. \'{"optimizer": "adam", "lr": 0.05}\' (repeat for several; '
+                        'default: adam, lr 0.05)')
+    r.add_argument("--indent", type=int, default=0, help="pretty-print with this indent")
+    r.set_defaults(func=cmd_train)
     for add in more:
         add(sub)
     return p

@@ -89,7 +89,7 @@ def loss_slice(source: str, runs: Any, steps: Any, run_index: Any, iteration: An
     gx = np.linspace(*_span(xs), grid)
     gy = np.linspace(*_span(ys), grid)
     loss: list[list[float | None]] = []
-    params = [p.copy() for p in held]
+    params = [np.array(p, np.float64) for p in held]
     px, py = params[kx].reshape(-1), params[ky].reshape(-1)     # views: setting an entry sets the parameter
     for vy in gy:
         row: list[float | None] = []

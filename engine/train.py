@@ -113,7 +113,7 @@ def run(compiled: Compiled, spec: dict, steps: int, watch: list[np.ndarray] | No
     last = steps if inspect_at is None else inspect_at
     for t in range(last + 1):
         loss, grads = compiled.loss_and_grads(params)
-        norm = math.sqrt(sum(float(np.vdot(g, g)) for g in grads))
+        norm = grad_norm(grads)
         if not (math.isfinite(loss) and math.isfinite(norm)):
             r.diverged_at = t
             break
@@ -136,6 +136,14 @@ def run(compiled: Compiled, spec: dict, steps: int, watch: list[np.ndarray] | No
         params = [update(p, g, st, lr, t + 1, hp, False) for p, g, st in zip(params, grads, state)]
         r.lrs.append(lr)
     return r
+
+
+def grad_norm(grads: list[np.ndarray]) -> float:
+    """‖g‖ over every parameter, scaled by the largest entry so that squaring cannot overflow."""
+    big = max((float(np.max(np.abs(g))) if g.size else 0.0) for g in grads)
+    if big == 0.0 or not math.isfinite(big):
+        return big
+    return big * math.sqrt(sum(float(np.vdot(g / big, g / big)) for g in grads))
 
 
 def _value(a: np.ndarray) -> Any:

@@ -33,6 +33,13 @@ LIMIT_ROWS = {
     "items in one list literal": "MAX_LIST_ITEMS",
     "arguments in one call": "MAX_CALL_ARGUMENTS",
     "seed=": "MAX_SEED",
+    "updates in one run": "MAX_TRAIN_STEPS",
+    "runs in one request": "MAX_TRAIN_RUNS",
+    "work in one request": "MAX_TRAIN_WORK",
+    "kept per iteration": "TRAJECTORY_ENTRIES",
+    "points per axis": "MAX_SLICE_GRID",
+    "cells (rates × momenta)": "MAX_LRMAP_CELLS",
+    "short run of a learning-rate map": "MAX_LRMAP_STEPS",
 }
 
 

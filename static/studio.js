@@ -74,7 +74,7 @@ async function init() {
   $("#btn-share").onclick = copyLink;
   $$(".views [data-view]").forEach((b) => { b.onclick = () => { showView(b.dataset.view); writeHash(); }; });
   addressPart("view", viewAddress);
-  initTrain({ openInGraph });
+  initTrain({ openInGraph, loadSource: (source) => { editor.value = source; return runShown(0); } });
   $("#graph-at-back").onclick = () => { showView("train"); writeHash(); };
   $("#graph-at-own").onclick = () => runProgram(0);
   $("#btn-examples").onclick = () => $("#examples-dialog").showModal();

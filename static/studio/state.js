@@ -22,9 +22,10 @@ export const state = {
 
   /** The Train view (studio/train*.js): its settings, the last answers, what is picked. */
   train: {
+    options: null,        // GET /api/train/options: the lab's examples, optimizers and schedules with their defaults, limits
     runs: [],             // the runs' settings: {optimizer, hyper: {name: text typed}}, in order
     schedule: { name: "constant", params: {} },   // one schedule for every run (params: text typed)
-    steps: 50,            // updates per run
+    steps: 100,           // updates per run
     logScale: true,       // the loss axis on a log scale
     result: null,         // the last /api/train answer
     key: "",              // the program and settings that answer belongs to (JSON)

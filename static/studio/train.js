@@ -6,7 +6,8 @@
  * computes everything; this module only keeps the settings and the answers. */
 import { state } from "./state.js";
 import { $, el, toast } from "./dom.js";
-import { postTrain } from "./api.js";
+import { getTrainOptions, postTrain } from "./api.js";
+import { fmt } from "./format.js";
 import { addressPart, writeHash } from "./share.js";
 import { onView } from "./views.js";
 import { drawCurves, markIteration, RUN_COLOURS } from "./train-plots.js";
@@ -14,31 +15,38 @@ import { buildUpdate, inspectLater, renderUpdate } from "./train-update.js";
 import { buildSlice, renderSlice, requestSlice, buildVectors, renderVectors } from "./train-slice.js";
 import { buildLrmap } from "./train-lrmap.js";
 
-/* PyTorch's optimizers (torch.optim) with their hyperparameters and defaults, as the form
- * shows them; an empty field sends nothing, so the server fills PyTorch's default in. */
-export const OPTIMIZERS = {
-  sgd: { title: "SGD", lr: "0.1", hyper: [["momentum", "0"], ["dampening", "0"], ["nesterov", false], ["weight_decay", "0"]] },
-  adagrad: { title: "Adagrad", lr: "0.1", hyper: [["lr_decay", "0"], ["weight_decay", "0"], ["initial_accumulator_value", "0"], ["eps", "1e-10"]] },
-  rmsprop: { title: "RMSprop", lr: "0.01", hyper: [["alpha", "0.99"], ["eps", "1e-8"], ["weight_decay", "0"], ["momentum", "0"], ["centered", false]] },
-  adam: { title: "Adam", lr: "0.1", hyper: [["beta1", "0.9"], ["beta2", "0.999"], ["eps", "1e-8"], ["weight_decay", "0"], ["amsgrad", false]] },
-  adamw: { title: "AdamW", lr: "0.1", hyper: [["beta1", "0.9"], ["beta2", "0.999"], ["eps", "1e-8"], ["weight_decay", "0.01"], ["amsgrad", false]] },
-};
+/* The optimizers in the order the form offers them; their hyperparameters and PyTorch's
+ * defaults come from the server (GET /api/train/options), so the form shows what it runs. */
+const TITLES = { sgd: "SGD", adagrad: "Adagrad", rmsprop: "RMSprop", adam: "Adam", adamw: "AdamW" };
 const LABELS = { weight_decay: "L2 weight_decay", initial_accumulator_value: "initial acc.", beta1: "β₁", beta2: "β₂", eps: "ε", alpha: "α" };
+/* What a schedule's parameters start with where PyTorch has no default. */
+const SCHEDULE_START = { step: { step_size: "10" }, exponential: { gamma: "0.95" }, cosine: { t_max: "100" },
+  cyclic: { base_lr: "0.001", max_lr: "0.01", step_size_up: "10" } };
+// Gentle enough for every lab example (each falls and none diverges in 100 steps).
+const DEFAULT_RUNS = [{ optimizer: "sgd", hyper: { lr: "0.002", momentum: "0.9" } }, { optimizer: "adam", hyper: { lr: "0.05" } }];
+const MAX_RUNS = 8;           // the server's runs per request, until its options say
 
-/* torch.optim.lr_scheduler's schedules and their parameters: [name, default shown, value to start with]. */
-export const SCHEDULES = {
-  constant: [],
-  step: [["step_size", "", "10"], ["gamma", "0.1", ""]],
-  exponential: [["gamma", "", "0.95"]],
-  cosine: [["t_max", "", "50"], ["eta_min", "0", ""]],
-  warmup: [["start_factor", "1/3", ""], ["end_factor", "1.0", ""], ["total_iters", "5", ""]],
-  cyclic: [["base_lr", "", "0.01"], ["max_lr", "", "0.1"], ["step_size_up", "2000", "10"]],
-};
+const shown = (v) => (v === null || v === undefined ? "" : typeof v === "number" ? fmt(v) : String(v));
 
-const DEFAULT_RUNS = [{ optimizer: "sgd", hyper: { lr: "0.02", momentum: "0.9" } }, { optimizer: "adam", hyper: { lr: "0.05" } }];
-const MAX_RUNS = 6;
+/** An optimizer's hyperparameters other than lr, as the form shows them: [name, PyTorch's default]. */
+function hyperOf(name) {
+  const out = [];
+  for (const [k, v] of Object.entries(state.train.options.optimizers[name])) {
+    if (k === "lr") continue;
+    if (k === "betas") out.push(["beta1", shown(v[0])], ["beta2", shown(v[1])]);
+    else out.push([k, typeof v === "boolean" ? v : shown(v)]);
+  }
+  return out;
+}
 
-let hooks = { openInGraph: () => {} };
+/** A schedule's parameters: [name, PyTorch's default, what the field starts with]. */
+function scheduleParams(name) {
+  return Object.entries(state.train.options.schedules[name]).map(([k, v]) => [k, shown(v), (SCHEDULE_START[name] || {})[k] || ""]);
+}
+
+const maxRuns = () => (state.train.options ? state.train.options.limits.runs : MAX_RUNS);
+
+let hooks = { openInGraph: async () => false, loadSource: () => {} };
 
 /** Wire the view: built when first shown; its settings ride in the address. */
 export function initTrain(callbacks) {
@@ -68,10 +76,10 @@ export function restoreTrain(params) {
   try { a = JSON.parse(text); } catch (_) { return; }
   const t = state.train;
   if (Array.isArray(a.runs) && a.runs.length) {
-    t.runs = a.runs.filter((r) => r && OPTIMIZERS[r.optimizer]).slice(0, MAX_RUNS)
+    t.runs = a.runs.filter((r) => r && TITLES[r.optimizer]).slice(0, MAX_RUNS)
       .map((r) => ({ optimizer: r.optimizer, hyper: { ...(r.hyper || {}) } }));
   }
-  if (a.schedule && SCHEDULES[a.schedule.name]) t.schedule = { name: a.schedule.name, params: { ...(a.schedule.params || {}) } };
+  if (a.schedule && typeof a.schedule.name === "string") t.schedule = { name: a.schedule.name, params: { ...(a.schedule.params || {}) } };
   if (Number.isInteger(a.steps) && a.steps > 0) t.steps = a.steps;
   if (typeof a.log === "boolean") t.logScale = a.log;
   if (Number.isInteger(a.it) && a.it >= 0) t.iteration = a.it;
@@ -91,9 +99,10 @@ function number(text) {
 
 /** A run's label: its optimizer and learning rate, numbered when two runs would read the same. */
 function labels() {
+  const t = state.train;
   const seen = new Map();
   return state.train.runs.map((r) => {
-    const base = `${OPTIMIZERS[r.optimizer].title} lr ${r.hyper.lr || OPTIMIZERS[r.optimizer].lr}`;
+    const base = `${TITLES[r.optimizer]} lr ${r.hyper.lr || shown(t.options.optimizers[r.optimizer].lr)}`;
     const n = (seen.get(base) || 0) + 1;
     seen.set(base, n);
     return n > 1 ? `${base} (${n})` : base;
@@ -104,22 +113,24 @@ function labels() {
 export function runSpecs() {
   const t = state.train;
   const schedule = { name: t.schedule.name };
-  for (const [name] of SCHEDULES[t.schedule.name]) {
+  for (const [name] of scheduleParams(t.schedule.name)) {
     const v = (t.schedule.params[name] || "").trim();
     if (v !== "") schedule[name] = number(v);
   }
   const names = labels();
   return t.runs.map((r, i) => {
-    const spec = { optimizer: r.optimizer, lr: number((r.hyper.lr || OPTIMIZERS[r.optimizer].lr).trim()) };
+    const spec = { optimizer: r.optimizer };
+    if (r.hyper.lr && r.hyper.lr.trim() !== "") spec.lr = number(r.hyper.lr.trim());
     const betas = [r.hyper.beta1, r.hyper.beta2];
-    for (const [name, dflt] of OPTIMIZERS[r.optimizer].hyper) {
+    const hyper = hyperOf(r.optimizer);
+    for (const [name, dflt] of hyper) {
       const v = r.hyper[name];
       if (typeof dflt === "boolean") { if (v) spec[name] = true; }
       else if (!name.startsWith("beta") && v && v.trim() !== "") spec[name] = number(v.trim());
     }
     if (betas.some((b) => b && b.trim() !== "")) {
-      const d = OPTIMIZERS[r.optimizer].hyper;
-      spec.betas = betas.map((b, k) => number((b && b.trim()) || d[k][1]));
+      const d = Object.fromEntries(hyper);
+      spec.betas = betas.map((b, k) => number((b && b.trim()) || d[`beta${k + 1}`]));
     }
     return { ...spec, schedule: { ...schedule }, label: names[i] };
   });
@@ -215,12 +226,12 @@ function field(label, value, placeholder, onchange, attrs = {}) {
 }
 
 function runCard(run, i) {
-  const o = OPTIMIZERS[run.optimizer];
+  const o = state.train.options.optimizers[run.optimizer];
   const select = el("select", { "aria-label": `Run ${i + 1}: optimizer`, "data-field": "optimizer",
-    onchange: (e) => { state.train.runs[i] = { optimizer: e.target.value, hyper: { lr: OPTIMIZERS[e.target.value].lr } }; renderRuns(); } },
-  ...Object.entries(OPTIMIZERS).map(([k, v]) => el("option", { value: k, selected: k === run.optimizer, text: v.title })));
-  const fields = [field("lr", run.hyper.lr ?? o.lr, "", (v) => { run.hyper.lr = v; renderRuns(); }, { "data-hyper": "lr" })];
-  for (const [name, dflt] of o.hyper) {
+    onchange: (e) => { state.train.runs[i] = { optimizer: e.target.value, hyper: { lr: run.hyper.lr || "" } }; renderRuns(); } },
+  ...Object.entries(TITLES).map(([k, v]) => el("option", { value: k, selected: k === run.optimizer, text: v })));
+  const fields = [field("lr", run.hyper.lr || "", shown(o.lr), (v) => { run.hyper.lr = v; renderRuns(); }, { "data-hyper": "lr" })];
+  for (const [name, dflt] of hyperOf(run.optimizer)) {
     if (typeof dflt === "boolean") {
       fields.push(el("label", { class: "tr-field tr-check", title: `PyTorch's default: ${dflt}` },
         el("input", { type: "checkbox", checked: !!run.hyper[name], "data-hyper": name, onchange: (e) => { run.hyper[name] = e.target.checked; } }),
@@ -237,16 +248,23 @@ function runCard(run, i) {
 function renderRuns() {
   const t = state.train;
   $("#train-runs").replaceChildren(...t.runs.map(runCard));
-  $("#train-add").disabled = t.runs.length >= MAX_RUNS;
+  $("#train-add").disabled = t.runs.length >= maxRuns();
 }
 
 function renderSchedule() {
   const s = state.train.schedule;
   $("#train-schedule").value = s.name;
-  $("#train-schedule-params").replaceChildren(...SCHEDULES[s.name].map(([name, dflt, start]) => {
+  $("#train-schedule-params").replaceChildren(...scheduleParams(s.name).map(([name, dflt, start]) => {
     if (s.params[name] === undefined) s.params[name] = start;
     return field(name, s.params[name], dflt, (v) => { s.params[name] = v; }, { "data-schedule": name });
   }));
+}
+
+/** Put a lab example in the editor and train it. */
+function loadExample(select) {
+  const ex = state.train.options.examples.find((x) => x.id === select.value);
+  select.value = "";
+  if (ex) hooks.loadSource(ex.source.replace(/\n$/, ""));
 }
 
 /** The form from the settings kept (a link opened in this tab may have changed them). */
@@ -266,13 +284,16 @@ function build() {
   root.replaceChildren(
     el("div", { class: "card train-setup" },
       el("div", { class: "card-head" }, el("h2", { text: "Training runs" }),
-        el("span", { class: "hint", text: "every run starts from the program's own values; an empty field takes PyTorch's default" })),
+        el("span", { class: "hint", text: "every run starts from the program's own values; an empty field takes PyTorch's default" }),
+        el("select", { id: "train-example", "aria-label": "Load a lab example", onchange: (e) => loadExample(e.target) },
+          el("option", { value: "", text: "Lab examples…" }),
+          ...t.options.examples.map((ex) => el("option", { value: ex.id, title: ex.description, text: ex.title })))),
       el("div", { id: "train-runs", class: "tr-runs" }),
       el("div", { class: "tr-bar" },
         el("button", { id: "train-add", class: "btn small", onclick: () => { t.runs.push({ optimizer: "sgd", hyper: { lr: "0.1", momentum: "0.9" } }); renderRuns(); } }, "+ Add a run"),
         el("label", { class: "tr-field" }, el("span", { text: "schedule" }),
           el("select", { id: "train-schedule", "aria-label": "Learning-rate schedule", onchange: (e) => { t.schedule = { name: e.target.value, params: {} }; renderSchedule(); } },
-            ...Object.keys(SCHEDULES).map((k) => el("option", { value: k, text: k })))),
+            ...Object.keys(t.options.schedules).map((k) => el("option", { value: k, text: k })))),
         el("span", { id: "train-schedule-params", class: "tr-fields" }),
         el("label", { class: "tr-field" }, el("span", { text: "steps" }),
           el("input", { id: "train-steps", type: "number", min: "1", value: String(t.steps), onchange: (e) => { t.steps = Math.max(1, Number.parseInt(e.target.value, 10) || 1); } })),
@@ -298,8 +319,13 @@ function build() {
   t.built = true;
 }
 
-function showTrain() {
+async function showTrain() {
   const t = state.train;
+  if (!t.options) {
+    const res = await getTrainOptions();
+    if (!res.ok) { $("#view-train").replaceChildren(el("p", { class: "error", text: (res.data && res.data.message) || "Cannot reach the Backprop Studio server" })); return; }
+    t.options = res.data;
+  }
   if (!t.built) build();
   else renderSettings();
   if (!state.doc.source) return;

@@ -15,10 +15,10 @@ from tests.page.test_browser import node_text, open_studio
 VALLEY = "x = -1.0; y = 1.5\nf = (1 - x)**2 + 5*(y - x*x)**2\n"
 # The page's default runs, as it sends them (an empty field sends nothing: the server fills PyTorch's default).
 RUNS = [
-    {"optimizer": "sgd", "lr": 0.02, "momentum": 0.9, "schedule": {"name": "constant"}, "label": "SGD lr 0.02"},
+    {"optimizer": "sgd", "lr": 0.002, "momentum": 0.9, "schedule": {"name": "constant"}, "label": "SGD lr 0.002"},
     {"optimizer": "adam", "lr": 0.05, "schedule": {"name": "constant"}, "label": "Adam lr 0.05"},
 ]
-STEPS = 50
+STEPS = 100
 
 
 def post(base: str, path: str, body: dict) -> dict:
@@ -34,10 +34,10 @@ def open_train(page, source: str = VALLEY, trained: int = 1) -> None:
 
 
 def example_source(live_server: str, example_id: str) -> str:
-    with urllib.request.urlopen(live_server + "/", timeout=30) as r:
-        html = r.read().decode()
-    data = html.split('<script id="examples-data" type="application/json">', 1)[1].split("</script>", 1)[0]
-    return next(e["source"] for e in json.loads(data) if e["id"] == example_id).rstrip("\n")
+    """A lab example's program (GET /api/train/options), as the page puts it in the editor."""
+    with urllib.request.urlopen(live_server + "/api/train/options", timeout=30) as r:
+        examples = json.loads(r.read())["examples"]
+    return next(e["source"] for e in examples if e["id"] == example_id).rstrip("\n")
 
 
 def shown(page, run: int, field: str) -> tuple[float, str]:
@@ -53,8 +53,15 @@ def wait_inspected(page, iteration: int) -> None:
 
 # ---------------------------------------------------------------- curves and the update
 
-def test_two_optimizers_draw_their_curves_and_the_update_matches_the_server(page, live_server):
-    open_train(page)
+def test_two_optimizers_on_a_lab_example_draw_their_curves_and_the_update_matches_the_server(page, live_server):
+    open_studio(page)
+    page.click('.views [data-view="train"]')
+    page.wait_for_selector('#view-train[data-trained]', state="attached", timeout=60000)
+    trained = page.get_attribute("#view-train", "data-trained")
+    page.select_option("#train-example", "valley")
+    page.wait_for_selector(f'#view-train[data-trained="{int(trained) + 1}"]', state="attached", timeout=60000)
+    valley = example_source(live_server, "valley")
+    assert page.input_value("#source") == valley
     for plot in ("loss", "lr", "grad_norm"):
         box = page.locator(f'.tr-plot[data-plot="{plot}"]')
         assert box.get_attribute("data-series") == "2"
@@ -62,7 +69,7 @@ def test_two_optimizers_draw_their_curves_and_the_update_matches_the_server(page
     # uPlot's legend lists the iteration axis and one series per run
     legend = page.locator("#train-loss .u-legend tr.u-series")
     assert legend.count() == 3
-    assert [legend.nth(i).locator(".u-label").inner_text() for i in (1, 2)] == ["SGD lr 0.02", "Adam lr 0.05"]
+    assert [legend.nth(i).locator(".u-label").inner_text() for i in (1, 2)] == ["SGD lr 0.002", "Adam lr 0.05"]
     assert page.get_attribute("#train-loss", "data-scale") == "log"
 
     wait_inspected(page, 0)
@@ -70,14 +77,14 @@ def test_two_optimizers_draw_their_curves_and_the_update_matches_the_server(page
     page.locator("#train-iter").focus()
     for _ in range(10):
         page.keyboard.press("ArrowRight")
-    assert page.inner_text("#train-iter-label") == "iteration 10 of 50"
+    assert page.inner_text("#train-iter-label") == "iteration 10 of 100"
     wait_inspected(page, 10)
     at10 = {f: shown(page, 0, f)[0] for f in ("value", "grad", "update")}
     assert all(at10[f] != at0[f] for f in at0), "the slider changes the update panel's numbers"
 
     # every number shown is the server's inspection of that run at that iteration, as it is
     for run in (0, 1):
-        answer = post(live_server, "/api/train", {"source": VALLEY, "steps": STEPS, "runs": RUNS,
+        answer = post(live_server, "/api/train", {"source": valley, "steps": STEPS, "runs": RUNS,
                                                   "inspect": {"run": run, "iteration": 10, "entry": {"x": []}}})
         x = next(p for p in answer["parameters"] if p["name"] == "x")
         for field, want in [("value", x["value"]), ("grad", x["grad"]), ("step_size", x["step_size"]), ("update", x["update"]),
@@ -118,25 +125,25 @@ def test_the_slice_of_a_two_parameter_program_is_its_surface_with_both_paths(pag
 
 
 def test_a_slice_through_a_tensor_says_what_is_held(page, live_server):
-    source = example_source(live_server, "softmax-l2")
+    source = example_source(live_server, "network-l2")
     open_train(page, source)
     page.wait_for_selector("#train-slice-plot[data-paths]", state="attached", timeout=60000)
     assert page.get_attribute("#train-slice-plot", "data-exact") == "false"
     held = page.inner_text("#train-slice-held")
     assert "held" in held and "iteration 0" in held
-    assert page.locator("#train-slice-x option:checked").inner_text() == "x[0]"      # the first coordinate
-    assert page.locator("#train-slice-y option:checked").inner_text() == "x[1]"
-    assert page.locator("#train-slice-x option", has_text="W[2, 2]").count() == 1
+    assert page.locator("#train-slice-x option:checked").inner_text() == "W1[0, 0]"      # the first coordinates
+    assert page.locator("#train-slice-y option:checked").inner_text() == "W1[0, 1]"
+    assert page.locator("#train-slice-x option", has_text="W2[7, 2]").count() == 1
 
 
 def test_word_vectors_move_and_frozen_ones_stay_put(page, live_server):
-    open_train(page, example_source(live_server, "window-classifier"))
+    open_train(page, example_source(live_server, "window-trainable"))
     box = page.locator("#train-vec-plot")
     assert int(box.get_attribute("data-moving")) >= 5 and box.get_attribute("data-frozen") == "0"
     assert page.locator('#train-vec-plot polyline[data-vector="Paris"]').count() == 1
 
     # the frozen window, opened in the same tab by its link: the lab trains the new program
-    page.goto(page.base_url + "/#program=" + urllib.parse.quote(example_source(live_server, "frozen-word-vectors")) + "&step=0&view=train")
+    page.goto(page.base_url + "/#program=" + urllib.parse.quote(example_source(live_server, "window-frozen")) + "&step=0&view=train")
     page.wait_for_selector('#view-train[data-trained="2"]', state="attached", timeout=60000)
     box = page.locator("#train-vec-plot")
     assert box.get_attribute("data-frozen") == "5"
@@ -175,7 +182,7 @@ def test_an_iteration_opens_in_the_graph_and_steps_and_comes_back(page, live_ser
     page.click("#train-open")
     page.wait_for_selector(f'body[data-runs="{runs + 1}"]', state="attached", timeout=60000)
     assert page.is_visible("#view-graph") and not page.is_visible("#view-train")
-    assert page.inner_text("#graph-at-text").startswith("Iteration 7 of SGD lr 0.02")
+    assert page.inner_text("#graph-at-text").startswith("Iteration 7 of SGD lr 0.002")
     doc = post(live_server, "/api/train", {"source": VALLEY, "steps": STEPS, "runs": RUNS})
     x7 = doc["runs"][0]["trajectories"]["x"]["values"][7][0]
     page.locator("#graph").focus()

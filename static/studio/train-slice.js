@@ -15,6 +15,8 @@ const GRID = 41;             // points per side of the loss slice
 const LEVELS = 14;           // contour levels, spread over the slice's losses
 const MAX_COORDS = 60;       // entries of one tensor offered as a coordinate
 const SLICE_DELAY = 400;     // ms: a slice held at the slider's iteration is asked for once the slider rests
+// vectors get colours of their own, apart from the runs' colours
+const VECTOR_COLOURS = ["#0d9488", "#9333ea", "#ca8a04", "#475569", "#db2777", "#2563eb", "#65a30d", "#c2410c"];
 const W = 560, H = 380, M = { l: 66, r: 22, t: 12, b: 40 };   // the plots' size and margins, in SVG units
 
 /* ---------------------------------------------------------------- coordinates */
@@ -263,7 +265,7 @@ export function renderVectors() {
   body.setAttribute("clip-path", `url(#${clipId})`);
   const label = (x, y, s) => { const e = svgEl("text"); e.setAttribute("x", x + 7); e.setAttribute("y", y - 6); e.setAttribute("class", "tr-vec-label"); e.textContent = s; body.append(e); };
   moving.forEach((q, k) => {
-    const colour = RUN_COLOURS[(k + 2) % RUN_COLOURS.length];
+    const colour = VECTOR_COLOURS[k % VECTOR_COLOURS.length];
     const upTo = q.pts.slice(0, Math.min(it, q.pts.length - 1) + 1).filter((p) => p.every(Number.isFinite));
     const line = svgEl("polyline");
     line.setAttribute("points", upTo.map(([x, y]) => `${sx(x).toFixed(1)},${sy(y).toFixed(1)}`).join(" "));

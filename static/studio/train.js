@@ -182,6 +182,8 @@ function renderResult() {
   slider.max = String(t.result.steps);
   slider.value = String(t.iteration);
   t.openRun = Math.min(t.openRun, t.result.runs.length - 1);
+  const finite = (i) => t.result.runs[i].diverged_at === null || t.result.runs[i].diverged_at === undefined;
+  if (!finite(t.openRun)) t.openRun = Math.max(0, t.result.runs.findIndex((_, i) => finite(i)));     // a run that did not diverge
   $("#train-open-run").replaceChildren(...t.result.runs.map((r, i) => el("option", { value: String(i), selected: i === t.openRun, text: r.spec.label || `run ${i + 1}` })));
   renderIterationLabel();
   drawCurves(setIteration);
@@ -309,7 +311,7 @@ function build() {
       el("div", { id: "train-lr", class: "tr-plot", "data-plot": "lr" }),
       el("div", { id: "train-gn", class: "tr-plot", "data-plot": "grad_norm" }),
       el("div", { class: "tr-slider" }, slider, el("span", { id: "train-iter-label", class: "hint", "aria-live": "polite" }),
-        el("select", { id: "train-open-run", "aria-label": "The run to open in the graph", onchange: (e) => { t.openRun = Number(e.target.value); } }),
+        el("select", { id: "train-open-run", "aria-label": "The run opened in the graph, and held in the slice", title: "The run whose iteration opens in the graph, and whose other parameters the slice holds", onchange: (e) => { t.openRun = Number(e.target.value); requestSlice(0); } }),
         el("button", { id: "train-open", class: "btn small", title: "Trace the program with the parameters of this iteration and step through its forward and backward pass",
           onclick: openIteration }, "Open in the graph"))),
     buildUpdate(), buildSlice(), buildVectors(), buildLrmap());

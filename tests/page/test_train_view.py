@@ -243,3 +243,28 @@ def test_a_bad_field_is_named(page):
     page.wait_for_selector('#view-train[data-trained="error"]', state="attached", timeout=60000)
     message = page.inner_text("#train-error")
     assert "lr" in message and "runs[0]" in message
+
+
+def test_a_diverged_run_is_said_and_left_off_the_slice(page, live_server):
+    valley = example_source(live_server, "valley")
+    lab = {"runs": [{"optimizer": "sgd", "hyper": {"lr": "0.01"}}, {"optimizer": "adam", "hyper": {"lr": "0.05"}}], "steps": 100}
+    runs = [{"optimizer": "sgd", "lr": 0.01}, {"optimizer": "adam", "lr": 0.05}]
+    doc = post(live_server, "/api/train", {"source": valley, "steps": 100, "runs": runs})
+    at = doc["runs"][0]["diverged_at"]
+    assert at is not None and doc["runs"][1]["diverged_at"] is None
+    open_studio(page, "#program=" + urllib.parse.quote(valley) + "&view=train&train=" + urllib.parse.quote(json.dumps(lab)))
+    page.wait_for_selector('#view-train[data-trained="1"]', state="attached", timeout=60000)
+    assert page.inner_text('#train-notes [data-run="0"]').startswith(f"SGD lr 0.01 diverged at iteration {at}")
+    assert page.locator("#train-notes li").count() == 1
+    # the slice is held at Adam's iterations and draws Adam's path only
+    page.select_option("#train-open-run", "1")
+    page.locator("#train-iter").focus()
+    page.keyboard.press("ArrowRight")
+    page.wait_for_selector('#train-slice-plot[data-paths="1"]', state="attached", timeout=60000)
+    assert page.locator('#train-slice-plot polyline.tr-path[data-run="1"]').count() == 1
+    assert "Left out, as they diverged: SGD lr 0.01." in page.inner_text("#train-slice-held")
+    # the update panel shows the diverged run at its last finite iteration
+    page.keyboard.press("End")
+    wait_inspected(page, 100)
+    assert page.get_attribute('.tr-col[data-run="0"]', "data-iteration") == str(at - 1)
+    assert "(its last)" in page.inner_text('.tr-col[data-run="0"] .tr-col-head')

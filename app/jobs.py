@@ -16,6 +16,7 @@ from engine.limits import GRADCHECK_H
 import drawing as renderer
 from engine import trace as run_trace
 from engine.parser import build
+from engine.compiled import graph_size
 from engine.landscape import loss_slice, lr_map
 from engine.train import inspect as inspect_iteration, trace_at, train
 
@@ -73,26 +74,28 @@ def lrmap_body(source: str, steps: int, optimizer: str, lrs: dict, momenta: list
     return json_bytes(lr_map(source, steps, optimizer, lrs, momenta))
 
 
-def work(kind: str, args: dict, elements: int) -> int:
-    """A training job's work, steps × runs × the graph's numbers (0 for the others): it
-    decides the lane, as the drawing's cost does for a trace."""
+def work(kind: str, args: dict, nodes: int, elements: int) -> int:
+    """A training job's work, steps × runs × the graph's size (`engine.compiled.graph_size`;
+    0 for the other jobs): it decides the lane, as the drawing's cost does for a trace."""
+    size = graph_size(nodes, elements)
+
     def count(x: Any) -> int:
         return x if isinstance(x, int) and not isinstance(x, bool) and x > 0 else 0
     if kind == "train":
         runs = args.get("runs")
-        return count(args.get("steps")) * (len(runs) if isinstance(runs, list) else 0) * elements
+        return count(args.get("steps")) * (len(runs) if isinstance(runs, list) else 0) * size
     if kind == "slice":
         runs = args.get("runs")
         return (count(args.get("steps")) * (len(runs) if isinstance(runs, list) else 0)
-                + count(args.get("grid")) ** 2) * elements
+                + count(args.get("grid")) ** 2) * size
     if kind == "lrmap":
         lrs, momenta = args.get("lrs"), args.get("momenta")
         cells = (count(lrs.get("count", 9)) if isinstance(lrs, dict) else 0) * \
             (len(momenta) if isinstance(momenta, list) else 4)
-        return count(args.get("steps")) * cells * elements
+        return count(args.get("steps")) * cells * size
     at = args.get("at")
     if kind == "trace" and isinstance(at, dict):
-        return count(at.get("steps")) * elements
+        return count(at.get("steps")) * size
     return 0
 
 

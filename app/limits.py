@@ -46,8 +46,8 @@ HEADER_TIMEOUT_S = 5.0              # time to send a request's line and headers;
 SMALL_MAX_DRAW_COST = 2_000         # a drawing estimated costlier goes to the large lane
 MAX_DRAW_COST = 8_000               # ... and past this, `dot` would overrun: no drawing
 
-# --- lanes by training work: steps × runs × the graph's numbers (app/jobs.py `work`)
-SMALL_MAX_TRAIN_WORK = 5_000_000    # a training request with more work goes to the large lane
+# --- lanes by training work: steps × runs × the graph's size (app/jobs.py `work`)
+SMALL_MAX_TRAIN_WORK = 5_000_000    # a training request with more work goes to the large lane (engine's units)
 
 
 @dataclass(frozen=True)

@@ -7,13 +7,13 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 import drawing as renderer
+from engine import train_document as tdoc
 
 from .answers import Answer
 from .examples import EXAMPLES, TRAIN_EXAMPLES
 from .jsondoc import json_response
 from .schemas import (ErrorResponse, Example, LrMapRequest, RenderRequest, SliceRequest, Status, TraceRequest,
                       TraceResponse, TrainAnswer, TrainOptions, TrainRequest)
-from engine import train_document as tdoc
 from .workers import Spooled
 
 router = APIRouter()

@@ -134,7 +134,7 @@ def _worker_main(conn: Any, settings: Settings) -> None:
                 drawn = nodes <= renderer.MAX_RENDER_NODES and cost <= settings.max_draw_cost
                 if (nodes > settings.small_max_nodes or elements > settings.small_max_elements
                         or (drawn and cost > settings.small_max_draw_cost)
-                        or jobs.work(kind, args, elements) > settings.small_max_train_work):
+                        or jobs.work(kind, args, nodes, elements) > settings.small_max_train_work):
                     conn.send(("reroute",))
                     continue
             body = jobs.JOBS[kind](**args)

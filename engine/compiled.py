@@ -15,6 +15,7 @@ import numpy as np
 from .autodiff import run_forward, unbroadcast
 from .errors import ProgramError
 from .graph import Graph, Node
+from .limits import WORK_PER_NODE
 from .ops import OPS
 from .parser import build
 from .shapes import fmt_shape
@@ -30,6 +31,7 @@ class Parameter:
 
     @property
     def size(self) -> int:
+        """Its number of entries."""
         n = 1
         for d in self.shape:
             n *= d
@@ -79,6 +81,7 @@ class Compiled:
         self._shapes = [n.shape for n in nodes]
         self._base = [v if isinstance(v, np.ndarray) else np.asarray(v, np.float64) for v in graph.values]
         self.initial = [self._base[p.node].copy() for p in self.parameters]
+        self.work_size = graph_size(len(nodes), graph.total_elements)
 
     def _forward(self, params: list[np.ndarray]) -> list:
         vals = list(self._base)
@@ -119,6 +122,11 @@ class Compiled:
                 g = grads.get(p.node)
                 out_grads.append(np.zeros(p.shape) if g is None else np.array(g, np.float64).reshape(p.shape))
             return loss, out_grads
+
+
+def graph_size(nodes: int, numbers: int) -> int:
+    """A graph's size in the work limit: its numbers, plus each node's overhead as WORK_PER_NODE numbers."""
+    return numbers + WORK_PER_NODE * nodes
 
 
 def _unique_names(nodes: list[Node]) -> list[str]:

@@ -12,7 +12,7 @@ from .compiled import Compiled
 from .errors import SpecError
 from .limits import MAX_LRMAP_CELLS, MAX_LRMAP_STEPS, MAX_SLICE_GRID, MAX_TRAIN_WORK
 from .optimizers import OPTIMIZERS
-from .train import _iteration, _which_run, check_run, check_steps, prepare, run, run_until
+from .train import check_iteration, check_run_index, check_run, check_steps, prepare, run, run_until
 
 SLICE_MARGIN = 0.15          # the slice's ranges reach this fraction of their span past every path
 CONVERGED_GAP = 0.01         # converged: within 1% of the map's best loss (of the way from the start)
@@ -62,13 +62,13 @@ def loss_slice(source: str, runs: Any, steps: Any, run_index: Any, iteration: An
     compiled, steps, specs = prepare(source, runs, steps)
     if isinstance(grid, bool) or not isinstance(grid, int) or not 3 <= grid <= MAX_SLICE_GRID:
         raise SpecError("grid", f"must be a whole number from 3 to {MAX_SLICE_GRID}, got {grid!r}")
-    size = compiled.graph.total_elements
+    size = compiled.work_size
     work = steps * len(specs) * size + grid * grid * size
     if work > MAX_TRAIN_WORK:
-        raise SpecError("grid", f"the runs and a {grid}×{grid} grid on a graph of {size:,} numbers are "
+        raise SpecError("grid", f"the runs and a {grid}×{grid} grid on a graph of size {size:,} are "
                                 f"{work:,} units of work; the limit is {MAX_TRAIN_WORK:,}")
-    i = _which_run(specs, run_index, "run")
-    t = _iteration(iteration, steps, "iteration")
+    i = check_run_index(specs, run_index, "run")
+    t = check_iteration(iteration, steps, "iteration")
     kx, fx, ex = _coordinate(compiled, x, "x")
     ky, fy, ey = _coordinate(compiled, y, "y")
     if (kx, fx) == (ky, fy):
@@ -174,11 +174,11 @@ def lr_map(source: str, steps: Any, optimizer: Any, lrs: Any, momenta: Any = Non
                 raise SpecError(f"momenta[{j}]", e.message.split(": ", 1)[1]) from None
         specs.append(row)
     compiled = Compiled(source)
-    size = compiled.graph.total_elements
+    size = compiled.work_size
     work = steps * len(momenta) * count * size
     if work > MAX_TRAIN_WORK:
-        raise SpecError("steps", f"{steps} steps × {len(momenta) * count} runs × {size:,} numbers is {work:,}; "
-                                 f"the limit is {MAX_TRAIN_WORK:,}")
+        raise SpecError("steps", f"{steps} steps × {len(momenta) * count} runs × the graph's size {size:,} is "
+                                 f"{work:,}; the limit is {MAX_TRAIN_WORK:,}")
     done = [[run(compiled, s, steps) for s in row] for row in specs]
     finite = [loss for row in done for r in row for loss in r.losses]
     best = min(finite) if finite else math.inf

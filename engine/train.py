@@ -20,9 +20,11 @@ import numpy as np
 from . import train_document as tdoc
 from .compiled import Compiled, Parameter, with_parameters
 from .errors import SpecError
-from .limits import MAX_TRAIN_RUNS, MAX_TRAIN_STEPS, MAX_TRAIN_WORK, TRAJECTORY_ENTRIES
+from .limits import MAX_TRAIN_RUNS, MAX_TRAIN_STEPS, MAX_TRAIN_WORK, TRAJECTORY_ENTRIES, WORK_PER_NODE
 from .optimizers import OPTIMIZERS, Explained, check_optimizer, fill_rule
+from .parser import build
 from .schedules import check_schedule, rates
+from .trace import Trace
 
 # The lab's default: what a run is when the page (or a test) asks for one without choices.
 DEFAULT_STEPS = 100
@@ -69,12 +71,13 @@ def check_runs(runs: Any, steps: int, field: str = "runs") -> list[dict]:
 
 
 def check_work(compiled: Compiled, steps: int, runs: int, field: str = "steps") -> None:
-    """Refuse a request whose steps × runs × the graph's numbers passes MAX_TRAIN_WORK."""
-    size = compiled.graph.total_elements
+    """Refuse a request whose steps × runs × the graph's size passes MAX_TRAIN_WORK."""
+    size = compiled.work_size
     work = steps * runs * size
     if work > MAX_TRAIN_WORK:
-        raise SpecError(field, f"{steps:,} steps × {runs} run{'s' if runs > 1 else ''} × {size:,} numbers in the "
-                               f"graph is {work:,}; the limit is {MAX_TRAIN_WORK:,}: take fewer steps or runs")
+        raise SpecError(field, f"{steps:,} steps × {runs} run{'s' if runs > 1 else ''} × the graph's size {size:,} "
+                               f"(its numbers plus {WORK_PER_NODE} per node) is {work:,}; the limit is "
+                               f"{MAX_TRAIN_WORK:,}: take fewer steps or runs, or a smaller program")
 
 
 def sample_entries(size: int, most: int = TRAJECTORY_ENTRIES) -> np.ndarray:
@@ -192,13 +195,13 @@ def train(source: str, runs: Any, steps: Any) -> TrainResult:
 
 # ---------------------------------------------------------------- one iteration, inspected
 
-def _which_run(specs: list[dict], i: Any, field: str) -> int:
+def check_run_index(specs: list[dict], i: Any, field: str) -> int:
     if isinstance(i, bool) or not isinstance(i, int) or not 0 <= i < len(specs):
         raise SpecError(field, f"must be a run index from 0 to {len(specs) - 1}, got {i!r}")
     return i
 
 
-def _iteration(t: Any, steps: int, field: str) -> int:
+def check_iteration(t: Any, steps: int, field: str) -> int:
     if isinstance(t, bool) or not isinstance(t, int) or not 0 <= t <= steps:
         raise SpecError(field, f"must be an iteration from 0 to {steps}, got {t!r}")
     return t
@@ -228,12 +231,9 @@ def inspect(source: str, runs: Any, steps: Any, run_index: Any, iteration: Any,
             entry: dict[str, list[int]] | None = None) -> tdoc.Inspection:
     """Iteration t of run i: each parameter's value, gradient, optimizer state, step size and
     update, its rule in symbols and with one entry's numbers, and the trace at its values."""
-    from .trace import Trace
-    from .parser import build
-
     compiled, steps, specs = prepare(source, runs, steps, work_runs=1)
-    i = _which_run(specs, run_index, "inspect.run")
-    t = _iteration(iteration, steps, "inspect.iteration")
+    i = check_run_index(specs, run_index, "inspect.run")
+    t = check_iteration(iteration, steps, "inspect.iteration")
     entry = entry or {}
     if not isinstance(entry, dict):
         raise SpecError("inspect.entry", f"must map parameter names to indices, got {entry!r}")
@@ -274,12 +274,9 @@ def inspect(source: str, runs: Any, steps: Any, run_index: Any, iteration: Any,
 
 def trace_at(source: str, runs: Any, steps: Any, run_index: Any, iteration: Any, field: str = "at"):
     """The program's Trace with its parameters at iteration t of run i."""
-    from .trace import Trace
-    from .parser import build
-
     compiled, steps, specs = prepare(source, runs, steps, work_runs=1)
-    i = _which_run(specs, run_index, f"{field}.run")
-    t = _iteration(iteration, steps, f"{field}.iteration")
+    i = check_run_index(specs, run_index, f"{field}.run")
+    t = check_iteration(iteration, steps, f"{field}.iteration")
     r = run(compiled, specs[i], steps, inspect_at=t)
     if r.diverged_at is not None and r.diverged_at <= t:
         raise SpecError(f"{field}.iteration", f"the run diverged at iteration {r.diverged_at}: choose an "

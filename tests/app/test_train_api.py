@@ -127,7 +127,7 @@ def test_training_work_chooses_the_lane(live_server):
     before = rerouted()
     small = {"source": VALLEY, "steps": 50, "runs": [DEFAULT_RUN]}
     assert post(live_server, "/api/train", small).status_code == 200
-    assert rerouted() == before                      # 50 × 1 × 14 numbers: the small lane
-    big = {"source": "W = randn(200, 200, seed=1)\nloss = sum(W * W)\n", "steps": 60, "runs": [DEFAULT_RUN]}
+    assert rerouted() == before                      # 50 × 1 × (14 numbers + 256 × 14 nodes): the small lane
+    big = {"source": "W = randn(200, 200, seed=1)\nloss = sum(W * W)\n", "steps": 70, "runs": [DEFAULT_RUN]}
     assert post(live_server, "/api/train", big).status_code == 200
-    assert rerouted() == before + 1                  # 60 × 1 × 120,000 numbers: the large lane
+    assert rerouted() == before + 1                  # 70 × 1 × (80,001 numbers + 256 × 3 nodes): large

@@ -40,6 +40,7 @@ LIMIT_ROWS = {
     "points per axis": "MAX_SLICE_GRID",
     "cells (rates × momenta)": "MAX_LRMAP_CELLS",
     "short run of a learning-rate map": "MAX_LRMAP_STEPS",
+    "a node's share": "WORK_PER_NODE",
 }
 
 

@@ -51,3 +51,25 @@ def test_agrees_with_pytorch(case):
     close(run["lrs"], case["lrs"])
     for name in ("W", "b"):
         close(run["final"][name], case["final"][name])
+
+
+@pytest.mark.parametrize("case", REF["cases"], ids=[case_id(c) for c in REF["cases"]])
+def test_an_inspected_iteration_is_the_step_pytorch_took(case):
+    """Every optimizer's explained update: Δθ is the step between two of PyTorch's iterates,
+    its buffers are the ones it names, and the rule's last line ends in θ_{t+1}."""
+    from engine.optimizers import OPTIMIZERS, tex_number
+    from engine.train import check_run, inspect
+
+    steps, t = REF["steps"], 3
+    at = inspect(REF["program"], [case["spec"]], steps, 0, t)
+    later = train(REF["program"], [case["spec"]], t + 1).to_dict()["runs"][0]["final"]
+    earlier = train(REF["program"], [case["spec"]], t).to_dict()["runs"][0]["final"] if t else None
+    assert at["lr"] == pytest.approx(case["lrs"][t], rel=RTOL)
+    assert at["loss"] == pytest.approx(case["losses"][t], rel=RTOL)
+    spec = check_run(case["spec"], steps, "runs[0]")
+    for p in at["parameters"]:
+        close(p["value"], earlier[p["name"]])
+        close(np.asarray(p["value"]) + np.asarray(p["update"]), later[p["name"]])
+        assert set(p["state"]) == set(OPTIMIZERS[spec["optimizer"]].buffers(spec))
+        assert p["rule"]["numbers"].endswith(" = " + tex_number(float(np.asarray(later[p["name"]]).flat[0]))
+                                             + r"\end{aligned}")

@@ -298,7 +298,7 @@ function build() {
             ...Object.keys(t.options.schedules).map((k) => el("option", { value: k, text: k })))),
         el("span", { id: "train-schedule-params", class: "tr-fields" }),
         el("label", { class: "tr-field" }, el("span", { text: "steps" }),
-          el("input", { id: "train-steps", type: "number", min: "1", value: String(t.steps), onchange: (e) => { t.steps = Math.max(1, Number.parseInt(e.target.value, 10) || 1); } })),
+          el("input", { id: "train-steps", type: "number", min: "1", max: String(t.options.limits.steps), value: String(t.steps), onchange: (e) => { t.steps = Math.max(1, Number.parseInt(e.target.value, 10) || 1); } })),
         el("button", { id: "train-run", class: "btn primary", onclick: runTraining }, "Run all")),
       el("div", { id: "train-error", class: "error", role: "alert", hidden: true }),
       el("ul", { id: "train-notes", class: "tr-notes" })),

@@ -157,10 +157,14 @@ export async function runTraining() {
     box.textContent = t.error;
     box.hidden = false;
     $("#view-train").dataset.trained = "error";
+    $("#view-train").classList.toggle("tr-stale", !!t.result);     // what is drawn belongs to the last good request
+    t.key = "";                   // whatever is asked next runs again
     return false;
   }
   t.error = null;
   box.hidden = true;
+  $("#view-train").classList.remove("tr-stale");
+  $("#train-open").disabled = false;
   t.result = res.data;
   t.body = body;
   t.key = key;
@@ -312,7 +316,7 @@ function build() {
       el("div", { id: "train-gn", class: "tr-plot", "data-plot": "grad_norm" }),
       el("div", { class: "tr-slider" }, slider, el("span", { id: "train-iter-label", class: "hint", "aria-live": "polite" }),
         el("select", { id: "train-open-run", "aria-label": "The run opened in the graph, and held in the slice", title: "The run whose iteration opens in the graph, and whose other parameters the slice holds", onchange: (e) => { t.openRun = Number(e.target.value); requestSlice(0); } }),
-        el("button", { id: "train-open", class: "btn small", title: "Trace the program with the parameters of this iteration and step through its forward and backward pass",
+        el("button", { id: "train-open", class: "btn small", disabled: true, title: "Trace the program with the parameters of this iteration and step through its forward and backward pass",
           onclick: openIteration }, "Open in the graph"))),
     buildUpdate(), buildSlice(), buildVectors(), buildLrmap());
   renderRuns();

@@ -268,3 +268,18 @@ def test_a_diverged_run_is_said_and_left_off_the_slice(page, live_server):
     wait_inspected(page, 100)
     assert page.get_attribute('.tr-col[data-run="0"]', "data-iteration") == str(at - 1)
     assert "(its last)" in page.inner_text('.tr-col[data-run="0"] .tr-col-head')
+
+
+def test_a_program_without_a_scalar_loss_is_refused_and_the_old_pictures_fade(page):
+    open_train(page)
+    runs = int(page.get_attribute("body", "data-runs"))
+    page.locator("#source").fill("x = [1.0, 2.0]\ny = x * 2")
+    page.locator("#source").press("Control+Enter")
+    page.wait_for_selector(f'body[data-runs="{runs + 1}"]', state="attached")
+    page.wait_for_selector('#view-train[data-trained="error"]', state="attached", timeout=60000)
+    assert "scalar" in page.inner_text("#train-error")
+    assert "tr-stale" in page.get_attribute("#view-train", "class")
+    page.locator("#source").fill(VALLEY)
+    page.locator("#source").press("Control+Enter")
+    page.wait_for_selector('#view-train[data-trained="1"]', state="attached", timeout=60000)
+    assert "tr-stale" not in (page.get_attribute("#view-train", "class") or "")

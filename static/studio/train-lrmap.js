@@ -73,3 +73,13 @@ function renderLrmap() {
     el("dt", {}, el("i", { class: `swatch tr-${k}` }), k),
     el("dd", { text: (a.definitions && a.definitions[k]) || "" })]).flat());
 }
+
+/** Forget the map (it belongs to another program or another number of steps). */
+export function clearLrmap() {
+  state.train.lrmap.answer = null;
+  const map = $("#train-map");
+  if (!map) return;
+  map.replaceChildren();
+  delete map.dataset.cells;
+  $("#train-map-legend").replaceChildren();
+}

@@ -13,7 +13,7 @@ import { onView } from "./views.js";
 import { drawCurves, markIteration, RUN_COLOURS } from "./train-plots.js";
 import { buildUpdate, inspectLater, renderUpdate } from "./train-update.js";
 import { buildSlice, renderSlice, requestSlice, buildVectors, renderVectors } from "./train-slice.js";
-import { buildLrmap } from "./train-lrmap.js";
+import { buildLrmap, clearLrmap } from "./train-lrmap.js";
 
 /* The optimizers in the order the form offers them; their hyperparameters and PyTorch's
  * defaults come from the server (GET /api/train/options), so the form shows what it runs. */
@@ -68,6 +68,13 @@ function trainAddress() {
   });
 }
 
+/** A link's fields as the form keeps them: text, or true/false for a checkbox. */
+function texts(fields) {
+  const out = {};
+  if (fields && typeof fields === "object") for (const [k, v] of Object.entries(fields)) out[k] = typeof v === "boolean" ? v : String(v ?? "");
+  return out;
+}
+
 /** The lab's settings from a shared link's `train` part (anything unreadable is left at its default). */
 export function restoreTrain(params) {
   const text = params && params.get("train");
@@ -77,9 +84,9 @@ export function restoreTrain(params) {
   const t = state.train;
   if (Array.isArray(a.runs) && a.runs.length) {
     t.runs = a.runs.filter((r) => r && TITLES[r.optimizer]).slice(0, MAX_RUNS)
-      .map((r) => ({ optimizer: r.optimizer, hyper: { ...(r.hyper || {}) } }));
+      .map((r) => ({ optimizer: r.optimizer, hyper: texts(r.hyper) }));
   }
-  if (a.schedule && typeof a.schedule.name === "string") t.schedule = { name: a.schedule.name, params: { ...(a.schedule.params || {}) } };
+  if (a.schedule && typeof a.schedule.name === "string") t.schedule = { name: a.schedule.name, params: texts(a.schedule.params) };
   if (Number.isInteger(a.steps) && a.steps > 0) t.steps = a.steps;
   if (typeof a.log === "boolean") t.logScale = a.log;
   if (Number.isInteger(a.it) && a.it >= 0) t.iteration = a.it;
@@ -165,9 +172,12 @@ export async function runTraining() {
   box.hidden = true;
   $("#view-train").classList.remove("tr-stale");
   $("#train-open").disabled = false;
+  if (!t.body || t.body.source !== body.source || t.body.steps !== body.steps) clearLrmap();     // the map was another program's
   t.result = res.data;
   t.body = body;
   t.key = key;
+  t.inspected = [];
+  t.inspectSeq += 1;             // an inspection still on its way belongs to the runs before
   t.iteration = Math.min(t.iteration, t.result.steps);
   const names = t.result.parameters.map((p) => p.name);
   if (!names.includes(t.param)) { t.param = names[0] || null; t.entry = 0; }
@@ -201,7 +211,7 @@ function renderResult() {
 function renderDiverged() {
   const notes = state.train.result.runs.map((r, i) => (r.diverged_at === null || r.diverged_at === undefined ? null
     : el("li", { class: "train-diverged", "data-run": String(i) }, el("i", { class: "swatch", style: `background:${RUN_COLOURS[i % RUN_COLOURS.length]}` }),
-      `${r.spec.label || `run ${i + 1}`} diverged at iteration ${r.diverged_at}: its loss stopped being finite, so the run stops there.`)))
+      `${r.spec.label || `run ${i + 1}`} diverged at iteration ${r.diverged_at}: its loss or gradient stopped being finite, so the run stops there.`)))
     .filter(Boolean);
   $("#train-notes").replaceChildren(...notes);
 }
@@ -332,6 +342,7 @@ async function showTrain() {
     if (!res.ok) { $("#view-train").replaceChildren(el("p", { class: "error", text: (res.data && res.data.message) || "Cannot reach the Backprop Studio server" })); return; }
     t.options = res.data;
   }
+  if (!t.options.schedules[t.schedule.name]) t.schedule = { name: "constant", params: {} };     // a link's unknown schedule
   if (!t.built) build();
   else renderSettings();
   if (!state.doc.source) return;

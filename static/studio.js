@@ -18,7 +18,7 @@ import { addressPart, copyLink, forgetHash, readHash, writeHash } from "./studio
 import { selectNode, setStep } from "./studio/steps.js";
 import { applyView, centerOn, initPanZoom } from "./studio/view.js";
 import { showView, viewAddress } from "./studio/views.js";
-import { initTrain, restoreTrain } from "./studio/train.js";
+import { atFromAddress, initTrain, restoreTrain } from "./studio/train.js";
 
 /** The one handle on the page's internals, for the browser tests and the benchmark:
  *  the state and counters (read them; the page owns them), and the few calls they make. */
@@ -75,6 +75,8 @@ async function init() {
   $$(".views [data-view]").forEach((b) => { b.onclick = () => { showView(b.dataset.view); writeHash(); }; });
   addressPart("view", viewAddress);
   initTrain({ openInGraph, loadSource: (source) => { editor.value = source; return runShown(0); } });
+  // the graph traced at a training iteration: its run and iteration (the runs are the lab's, in "train")
+  addressPart("at", () => (state.doc.at ? JSON.stringify({ run: state.doc.at.run, iteration: state.doc.at.iteration }) : null));
   $("#graph-at-back").onclick = () => { showView("train"); writeHash(); };
   $("#graph-at-own").onclick = () => runProgram(0);
   $("#btn-examples").onclick = () => $("#examples-dialog").showModal();
@@ -92,7 +94,7 @@ async function init() {
   });
   renderPanel(null);
   const st = readHash();
-  if (st) { editor.value = st.source; restoreTrain(st.params); await runProgram(st.step); showView(st.params.get("view")); }
+  if (st) { editor.value = st.source; restoreTrain(st.params); await runProgram(st.step, await atFromAddress(st.params)); showView(st.params.get("view")); }
   else { editor.value = state.doc.examples[0].source.replace(/\n$/, ""); await runProgram(0); }
   document.body.dataset.ready = "true";
 }

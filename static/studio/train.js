@@ -60,7 +60,7 @@ export function initTrain(callbacks) {
 
 function trainAddress() {
   const t = state.train;
-  if (!t.built) return null;
+  if (!t.built && !state.doc.at) return null;
   return JSON.stringify({
     runs: t.runs, schedule: t.schedule, steps: t.steps, log: t.logScale, it: t.iteration,
     param: t.param, entry: t.entry, x: t.slice.x, y: t.slice.y, vectors: t.vectors,
@@ -146,6 +146,17 @@ export function runSpecs() {
 /** The body every training request shares: the program, the steps and the runs. */
 export function trainBody() {
   return { source: state.doc.source, steps: state.train.steps, runs: runSpecs() };
+}
+
+/** The training iteration a link's graph shows (`at`: its run and iteration, with the lab's
+ *  runs restored from the same link), as runProgram takes it; null when there is none. */
+export async function atFromAddress(params) {
+  let a = null;
+  try { a = JSON.parse(params.get("at") || "null"); } catch (_) { return null; }
+  if (!a || !Number.isInteger(a.run) || !Number.isInteger(a.iteration) || await loadOptions()) return null;
+  const runs = runSpecs();
+  if (a.run < 0 || a.run >= runs.length) return null;
+  return { steps: state.train.steps, runs, run: a.run, iteration: a.iteration, label: runs[a.run].label };
 }
 
 /** Run every run from the program's values; true when the server answered. */
@@ -335,14 +346,22 @@ function build() {
   t.built = true;
 }
 
-async function showTrain() {
+/** The server's options for the form, once; null when they are there, else why not. */
+async function loadOptions() {
   const t = state.train;
   if (!t.options) {
     const res = await getTrainOptions();
-    if (!res.ok) { $("#view-train").replaceChildren(el("p", { class: "error", text: (res.data && res.data.message) || "Cannot reach the Backprop Studio server" })); return; }
+    if (!res.ok) return (res.data && res.data.message) || "Cannot reach the Backprop Studio server";
     t.options = res.data;
   }
   if (!t.options.schedules[t.schedule.name]) t.schedule = { name: "constant", params: {} };     // a link's unknown schedule
+  return null;
+}
+
+async function showTrain() {
+  const t = state.train;
+  const failed = await loadOptions();
+  if (failed) { $("#view-train").replaceChildren(el("p", { class: "error", text: failed })); return; }
   if (!t.built) build();
   else renderSettings();
   if (!state.doc.source) return;

@@ -173,7 +173,7 @@ def test_the_learning_rate_map_colours_its_cells(page, live_server):
 
 # ---------------------------------------------------------------- back to backprop, the link
 
-def test_an_iteration_opens_in_the_graph_and_steps_and_comes_back(page, live_server):
+def test_an_iteration_opens_in_the_graph_and_steps_and_comes_back(page, wide, live_server):
     open_train(page)
     page.locator("#train-iter").focus()
     for _ in range(7):
@@ -188,6 +188,12 @@ def test_an_iteration_opens_in_the_graph_and_steps_and_comes_back(page, live_ser
     page.locator("#graph").focus()
     page.keyboard.press("End")                 # every value and gradient computed
     assert node_text(page, 0, 2).replace("−", "-") == f"value {format(x7, '.4g')}"
+    # a link of the graph at this iteration opens it there
+    page.click("#btn-share")
+    wide.goto(page.url)
+    wide.wait_for_selector("body[data-ready=true]")
+    assert wide.is_visible("#graph-at") and wide.inner_text("#graph-at-text").startswith("Iteration 7 of SGD lr 0.002")
+    assert node_text(wide, 0, 2).replace("−", "-") == f"value {format(x7, '.4g')}"
     page.click("#graph-at-back")
     assert page.is_visible("#view-train") and page.input_value("#train-iter") == "7"
     page.click('[data-view="graph"]')

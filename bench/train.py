@@ -41,6 +41,18 @@ def torch_adam(program: str, torch, steps: int = STEPS) -> list[float]:
     return losses
 
 
+def answered(source: str, repeat: int) -> float:
+    """The default example through the app: the request, its worker, the answer's JSON."""
+    from fastapi.testclient import TestClient
+
+    from app.main import create_app
+    body = {"source": source, "steps": DEFAULT_STEPS, "runs": [DEFAULT_RUN]}
+    with TestClient(create_app()) as client:
+        assert client.post("/api/train", json=body).status_code == 200      # the workers started
+        seconds, _ = best_of(lambda: client.post("/api/train", json=body), repeat)
+    return seconds
+
+
 def _one_blas_thread():
     """numpy's BLAS on one thread, as in the server's workers and as PyTorch is run here."""
     try:
@@ -73,6 +85,8 @@ def run(repeat: int, batch: int = 64, width: int = 64) -> Table:
     source = TRAIN_EXAMPLES[0]["source"]
     d_s, _ = best_of(lambda: train(source, [DEFAULT_RUN], DEFAULT_STEPS).to_dict(), repeat)
     table.add(f"the lab's default ({TRAIN_EXAMPLES[0]['id']}, {DEFAULT_STEPS} steps)", ms(d_s), "—", "—")
+    a_s = answered(source, repeat)
+    table.add("... answered by POST /api/train (a worker, the JSON)", ms(a_s), "—", "—")
     if limit is not None:
         limit.unregister()
     table.notes.append("The engine column is `engine.train(source, runs, steps)`: parsing, compiling, every "

@@ -78,14 +78,17 @@ def loss_slice(source: str, runs: Any, steps: Any, run_index: Any, iteration: An
              for j in range(len(compiled.parameters))]
     pos_x = int(np.searchsorted(watch[kx], fx))
     pos_y = int(np.searchsorted(watch[ky], fy))
-    paths = []
+    paths, diverged = [], []
     for spec in specs:
         r = run(compiled, spec, steps, watch)
         paths.append([[r.watched[kx][s][pos_x], r.watched[ky][s][pos_y]] for s in range(len(r.losses))])
+        diverged.append(r.diverged_at is not None)
     start = [float(compiled.initial[kx].reshape(-1)[fx]), float(compiled.initial[ky].reshape(-1)[fy])]
     held_xy = [float(held[kx].reshape(-1)[fx]), float(held[ky].reshape(-1)[fy])]
-    xs = [start[0], held_xy[0]] + [p[0] for path in paths for p in path]
-    ys = [start[1], held_xy[1]] + [p[1] for path in paths for p in path]
+    # A diverged run's path runs away: the ranges follow the others (all, if every run diverged).
+    framed = [p for p, d in zip(paths, diverged) if not d] or paths
+    xs = [start[0], held_xy[0]] + [p[0] for path in framed for p in path]
+    ys = [start[1], held_xy[1]] + [p[1] for path in framed for p in path]
     gx = np.linspace(*_span(xs), grid)
     gy = np.linspace(*_span(ys), grid)
     loss: list[list[float | None]] = []

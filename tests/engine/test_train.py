@@ -299,3 +299,30 @@ def test_the_trace_at_an_iteration_has_that_iterations_parameters():
     assert doc["nodes"][1]["value"] == d["runs"][0]["trajectories"]["y"]["values"][7][0]
     assert doc["nodes"][doc["output"]]["value"] == pytest.approx(d["runs"][0]["losses"][7], rel=1e-12)
     assert doc["backward"] is True
+
+
+def test_every_training_record_validates_against_its_typed_declaration():
+    from pydantic import TypeAdapter
+
+    from engine import train_document as tdoc
+    runs = [{"optimizer": "adam", "lr": 0.05, "amsgrad": True}, {"optimizer": "sgd", "lr": 10.0}]
+    src = "w = [0.5, -0.5]\nc = 1.0\nloss = sum((w - [1.0, 2.0]) ** 2) * (1 + c * c)\n"
+    TypeAdapter(tdoc.TrainDocument).validate_python(train(src, runs, 30).to_dict())
+    TypeAdapter(tdoc.Inspection).validate_python(inspect(src, runs, 30, 0, 4, {"w": [1]}))
+    TypeAdapter(tdoc.Inspection).validate_python(inspect(src, runs, 30, 0, 30))
+    TypeAdapter(tdoc.LossSlice).validate_python(
+        loss_slice(src, runs, 30, 0, 2, {"name": "w", "entry": [1]}, {"name": "c"}, 5))
+    TypeAdapter(tdoc.LrMap).validate_python(lr_map(src, 20, "adam", {"min": 1e-3, "max": 10.0, "count": 3}))
+    with pytest.raises(Exception):
+        TypeAdapter(tdoc.TrainDocument).validate_python({**train(src, runs, 3).to_dict(), "extra": 1})
+
+
+def test_a_diverged_runs_path_does_not_set_the_slices_ranges():
+    runs = [{"optimizer": "adam", "lr": 0.05}, {"optimizer": "sgd", "lr": 0.01}]   # SGD at 0.01 runs away
+    d = train(VALLEY, runs, 40).to_dict()
+    assert d["runs"][0]["diverged_at"] is None and d["runs"][1]["diverged_at"] is not None
+    s = loss_slice(VALLEY, runs, 40, 0, 40, {"name": "x"}, {"name": "y"}, 5)
+    assert len(s["paths"][1]) == d["runs"][1]["diverged_at"]                   # given, up to its divergence
+    assert max(abs(v) for v in s["x"]["values"] + s["y"]["values"]) < 10       # framed on the run that held
+    for px, py in s["paths"][0]:
+        assert s["x"]["values"][0] < px < s["x"]["values"][-1] and s["y"]["values"][0] < py < s["y"]["values"][-1]

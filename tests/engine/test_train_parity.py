@@ -73,3 +73,37 @@ def test_an_inspected_iteration_is_the_step_pytorch_took(case):
         assert set(p["state"]) == set(OPTIMIZERS[spec["optimizer"]].buffers(spec))
         assert p["rule"]["numbers"].endswith(" = " + tex_number(float(np.asarray(later[p["name"]]).flat[0]))
                                              + r"\end{aligned}")
+
+
+def test_every_update_rule_renders_in_katex():
+    """The rules in symbols and with numbers (every optimizer and flag, the first update, a
+    later one and the end) are LaTeX the page's vendored KaTeX renders."""
+    import shutil
+    import subprocess
+
+    from engine.optimizers import fill_rule, tex_number
+    from engine.train import inspect
+    assert shutil.which("node"), "node runs the vendored KaTeX: scripts/setup.sh --test installs it (nodejs)"
+    formulas = set()
+    for case in REF["cases"]:
+        for t in (0, 3, REF["steps"]):
+            for p in inspect(REF["program"], [case["spec"]], REF["steps"], 0, t)["parameters"]:
+                formulas |= {p["rule"]["tex"], p["rule"]["numbers"]} - {None}
+    lines = [("x", "{theta} - {lr_t}*{g}", "theta_next")]
+    for v in (float("inf"), float("-inf"), float("nan"), -1e-12, 3e20):
+        formulas.add(fill_rule(lines, {"theta": v, "lr_t": 1e-3, "g": -v, "theta_next": v}))
+        assert tex_number(v)
+    script = """
+const katex = require(process.argv[1]);
+const formulas = JSON.parse(require("fs").readFileSync(0, "utf8"));
+process.stdout.write(JSON.stringify(formulas.map((t) => {
+  try { katex.renderToString(t, {throwOnError: true, displayMode: true}); return null; }
+  catch (e) { return String(e); }
+})));
+"""
+    root = Path(__file__).resolve().parents[2]
+    formulas = sorted(formulas)
+    run = subprocess.run(["node", "-e", script, str(root / "static/vendor/katex/katex.min.js")],
+                         input=json.dumps(formulas), capture_output=True, text=True, timeout=60, check=True)
+    for tex, error in zip(formulas, json.loads(run.stdout)):
+        assert error is None, f"{tex}: {error}"

@@ -72,16 +72,13 @@ async function fetchSlice() {
   }
   const seq = ++s.seq;
   const run = Math.min(t.openRun, t.result.runs.length - 1);
-  // a diverged run's path runs off to huge numbers and the slice's range would follow it:
-  // such runs are left out (said under the plot), unless theirs is the iteration held
-  const runs = t.result.runs.map((r, i) => i).filter((i) => t.result.runs[i].diverged_at === null || t.result.runs[i].diverged_at === undefined || i === run);
   let res;
   try {
-    res = await postTrainSlice({ ...t.body, runs: runs.map((i) => t.body.runs[i]), run: runs.indexOf(run), iteration: t.iteration, x: s.x, y: s.y, grid: GRID });
+    res = await postTrainSlice({ ...t.body, run, iteration: t.iteration, x: s.x, y: s.y, grid: GRID });
   } catch (_) { res = { ok: false, data: { message: "Cannot reach the Backprop Studio server" } }; }
   if (seq !== s.seq) return;
   if (!res.ok) { s.answer = null; $("#train-slice-plot").replaceChildren(el("p", { class: "error", text: (res.data && res.data.message) || `HTTP ${res.status}` })); return; }
-  s.answer = { ...res.data, run, runs, iteration: t.iteration };
+  s.answer = { ...res.data, run, iteration: t.iteration };
   renderSlice();
 }
 
@@ -173,8 +170,7 @@ export function renderSlice() {
     p.dataset.level = String(c.value);
     body.append(p);
   });
-  a.paths.forEach((path, j) => {
-    const r = a.runs[j];
+  a.paths.forEach((path, r) => {
     const colour = RUN_COLOURS[r % RUN_COLOURS.length];
     const upTo = Math.min(t.iteration, path.length - 1);
     const pts = path.filter((q) => q.every(Number.isFinite));
@@ -215,8 +211,9 @@ export function renderSlice() {
   $("#train-slice-held").textContent = a.exact
     ? "This program has exactly these two scalar parameters: the contours are the true loss surface. ■ marks the start."
     : `${a.held} ■ marks the start.`;
-  const out = t.result.runs.map((r, i) => i).filter((i) => !a.runs.includes(i));
-  if (out.length) $("#train-slice-held").textContent += ` Left out, as they diverged: ${out.map((i) => t.result.runs[i].spec.label || `run ${i + 1}`).join(", ")}.`;
+  // the slice's range follows the runs that did not diverge; a diverged run's path runs off it
+  const off = t.result.runs.filter((r) => r.diverged_at !== null && r.diverged_at !== undefined);
+  if (off.length) $("#train-slice-held").textContent += ` ${off.map((r) => r.spec.label).join(", ")} diverged: ${off.length > 1 ? "their paths run" : "its path runs"} off the plot.`;
 }
 
 /* ---------------------------------------------------------------- word vectors */

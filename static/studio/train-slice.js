@@ -133,7 +133,7 @@ function levels(values) {
 function shade(k, count) {
   const a = count > 1 ? k / (count - 1) : 0;
   const mix = (p, q) => Math.round(p + (q - p) * a);
-  return `rgb(${mix(248, 79)}, ${mix(250, 70)}, ${mix(255, 229)})`;     // near white (high loss) … indigo (low)
+  return `rgb(${mix(250, 148)}, ${mix(250, 163)}, ${mix(249, 184)})`;     // near white (high loss) … slate (low), so the runs' colours stand out
 }
 
 /** Draw the slice kept, with each run's path up to the slider's iteration. */

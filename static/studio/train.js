@@ -183,7 +183,7 @@ export async function runTraining() {
   box.hidden = true;
   $("#view-train").classList.remove("tr-stale");
   $("#train-open").disabled = false;
-  if (!t.body || t.body.source !== body.source || t.body.steps !== body.steps) clearLrmap();     // the map was another program's
+  if (!t.body || t.body.source !== body.source || t.body.steps !== body.steps) clearLrmap();     // the map belongs to another program
   t.result = res.data;
   t.body = body;
   t.key = key;

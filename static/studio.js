@@ -25,6 +25,7 @@ import { onView, showView, viewAddress } from "./studio/views.js";
 
 /** The extra /api/trace keys a link asks for (see run.js's variants), or null. */
 function variantOf(params) { return params.get("unroll") === "1" ? { unroll: true } : null; }
+import { atFromAddress, initTrain, restoreTrain } from "./studio/train.js";
 
 /** The one handle on the page's internals, for the browser tests and the benchmark:
  *  the state and counters (read them; the page owns them), and the few calls they make. */
@@ -35,12 +36,27 @@ function loadExample(id) {
   if (!ex) return;
   editor.value = ex.source.replace(/\n$/, "");
   $("#examples-dialog").close();
-  runProgram(0);
+  runShown(0);
+}
+
+/** Run the editor's program; the Train view, when it is shown, trains the new program. */
+async function runShown(step = 0) {
+  const ok = await runProgram(step);
+  if (ok && state.page.view === "train") showView("train");
+  return ok;
+}
+
+/** "Back to backprop": the graph view traces the program at a training iteration's parameters. */
+async function openInGraph(at) {
+  showView("graph");
+  const ok = await runProgram(0, { at });
+  writeHash();
+  return ok;
 }
 
 async function init() {
   state.doc.examples = JSON.parse($("#examples-data").textContent);
-  editor.init(() => runProgram());
+  editor.init(() => runShown());
   initTheme();
   initPanZoom(selectNode, (dir) => { stopPlay(); setStep(state.view.step + dir); });
   initMinimap(centerOn);
@@ -58,7 +74,7 @@ async function init() {
   // Whether the node panel is scrolled (a step then keeps that scroll).
   $("#panel-stack").addEventListener("scroll", (e) => { if (e.target.id === "panel-node") state.panel.scrolled = e.target.scrollTop > 0; }, true);
   initControls();
-  $("#btn-run").onclick = () => runProgram(0);
+  $("#btn-run").onclick = () => runShown(0);
   $("#btn-direction").onclick = () => state.doc.trace && redraw(state.doc.trace.direction === "TB" ? "LR" : "TB");
   $("#btn-gradcheck").onclick = runGradcheck;
   $("#tab-node").onclick = () => showTab("node");
@@ -69,11 +85,16 @@ async function init() {
   $$(".views [data-view]").forEach((b) => { b.onclick = () => { showView(b.dataset.view); writeHash(); }; });
   addressPart("view", viewAddress);
   addressPart("unroll", () => (state.doc.variant && state.doc.variant.unroll ? "1" : null));
-  $("#variant-back").onclick = () => runProgram(0, null);
+  $("#variant-back").onclick = () => runProgram(0);
   initVectorize(async (variant) => { showView("graph"); await runProgram(0, variant); writeHash(); });
   onView("tips", showVectorize);
   addressPart("present", presentAddress);
   $("#btn-present").onclick = togglePresenting;
+  initTrain({ openInGraph, loadSource: (source) => { editor.value = source; return runShown(0); } });
+  // the graph traced at a training iteration: its run and iteration (the runs are the lab's, in "train")
+  addressPart("at", () => (state.doc.at ? JSON.stringify({ run: state.doc.at.run, iteration: state.doc.at.iteration }) : null));
+  $("#graph-at-back").onclick = () => { showView("train"); writeHash(); };
+  $("#graph-at-own").onclick = () => runProgram(0);
   $("#btn-examples").onclick = () => $("#examples-dialog").showModal();
   $("#examples-close").onclick = () => $("#examples-dialog").close();
   $$("[data-example]").forEach((b) => { b.onclick = () => loadExample(b.dataset.example); });
@@ -82,14 +103,21 @@ async function init() {
   window.addEventListener("hashchange", () => {
     forgetHash();
     const st = readHash();
-    if (st && (st.source !== state.doc.source || st.step !== state.view.step)) { editor.value = st.source; runProgram(st.step, variantOf(st.params)); }
-    if (st) setPresenting(st.params.get("present") === "1");
+    if (!st) return;
+    restoreTrain(st.params);
+    if (st.source !== state.doc.source || st.step !== state.view.step) {
+      editor.value = st.source;
+      runProgram(st.step, variantOf(st.params)).then(() => showView(st.params.get("view")));
+    } else showView(st.params.get("view"));
+    setPresenting(st.params.get("present") === "1");
   });
   renderPanel(null);
   const st = readHash();
   if (st) {
     editor.value = st.source;
-    await runProgram(st.step, variantOf(st.params));
+    restoreTrain(st.params);
+    const at = await atFromAddress(st.params);
+    await runProgram(st.step, at ? { at } : variantOf(st.params));
     showView(st.params.get("view"));
     if (st.params.get("present") === "1") setPresenting(true);
   }

@@ -34,3 +34,20 @@ export function postWalkthrough(source, format, from, to, frameMs, direction = "
     body: JSON.stringify({ source, format, from, to, frame_ms: frameMs, direction }),
   });
 }
+
+/** POST /api/train: the runs' document, or with `inspect` one iteration's state and trace. */
+export const postTrain = (body) => postJSON("/api/train", body);
+
+/** POST /api/train/slice: the loss over two coordinates, every other parameter held, and the paths. */
+export const postTrainSlice = (body) => postJSON("/api/train/slice", body);
+
+/** POST /api/train/lrmap: short runs over learning rate × momentum, each classified. */
+export const postTrainLrmap = (body) => postJSON("/api/train/lrmap", body);
+
+/** GET /api/train/options: the lab's examples, the optimizers and schedules with PyTorch's defaults, the limits. */
+export async function getTrainOptions() {
+  try {
+    const res = await fetch("/api/train/options");
+    return { ok: res.ok, status: res.status, data: await res.json() };
+  } catch (_) { return { ok: false, status: 0, data: { message: "Cannot reach the Backprop Studio server" } }; }
+}

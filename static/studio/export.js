@@ -32,7 +32,8 @@ export async function exportAs(format) {
     download(new Blob([JSON.stringify(doc, null, 2)], { type: "application/json" }), "backprop-trace.json");
     return;
   }
-  const res = await postRender(source, format, step, trace.direction || "auto", state.doc.variant);   // as on the page
+  const unroll = state.doc.variant && state.doc.variant.unroll ? { unroll: true } : null;
+  const res = await postRender(source, format, step, trace.direction || "auto", unroll);   // as on the page
   if (!res.ok) {
     let m = `HTTP ${res.status}`;
     try { m = (await res.json()).message; } catch (_) { /* keep status */ }

@@ -9,9 +9,10 @@ import { buildOrder } from "./order.js";
 import { hydrate } from "./lean.js";
 import { indexSteps, selectNode, setStep } from "./steps.js";
 
-/** Run the editor's program and show it at `step`; true when it ran. `variant`: more keys of
- *  the /api/trace request that make another graph of the same program (`{unroll: true}`: its
- *  scalar graph); null: the program as written. The graph view says which one it shows. */
+/** Run the editor's program and show it at `step`; true when it ran. `variant`: another graph
+ *  of the same program, as more keys of the /api/trace request: `{unroll: true}` its scalar
+ *  graph, `{at}` (a training iteration: {steps, runs, run, iteration, label}) traced at that
+ *  iteration's parameters; null: the program as written. The graph view says which it shows. */
 export async function runProgram(step = 0, variant = null) {
   try { return await runAndShow(step, variant); }
   finally { document.body.dataset.runs = String(++state.doc.runs); }
@@ -23,7 +24,7 @@ export async function redraw(direction) {
   const doc = state.doc;
   if (!doc.trace) return false;
   let res;
-  try { res = await postJSON("/api/trace", { source: doc.source, gradcheck: false, direction, ...doc.variant }); }
+  try { res = await postJSON("/api/trace", { source: doc.source, gradcheck: false, direction, ...requestKeys(doc.variant) }); }
   catch (e) { res = { ok: false, data: { message: "Cannot reach the Backprop Studio server" } }; }
   if (!res.ok || !res.data.svg) { toast(`Cannot lay the graph out again: ${(res.data && (res.data.message || res.data.svg_error)) || "no drawing"}`); return false; }
   Object.assign(doc.trace, { svg: res.data.svg, svg_error: res.data.svg_error, direction: res.data.direction });
@@ -32,19 +33,26 @@ export async function redraw(direction) {
   return true;
 }
 
-/** What the graph view says about a variant (null: nothing to say). */
-function variantText(variant, trace) {
-  if (variant && variant.unroll) {
-    return `The unrolled graph: every product, sum and elementwise operation of the program's tensors as one node per number (${trace.nodes.length} nodes).`;
+/** The /api/trace keys of a variant (see runProgram). */
+function requestKeys(variant) {
+  if (!variant) return {};
+  if (variant.at) {
+    const at = variant.at;
+    return { at: { steps: at.steps, runs: at.runs, run: at.run, iteration: at.iteration } };
   }
-  return null;
+  return variant;
 }
 
+/** The graph view's bars saying which graph of the program it shows (hidden for the program as written). */
 function showVariant(variant, trace) {
-  const text = variantText(variant, trace);
-  const banner = $("#variant-banner");
-  banner.hidden = !text;
-  $("#variant-text").textContent = text || "";
+  const unroll = !!(variant && variant.unroll);
+  $("#variant-banner").hidden = !unroll;
+  $("#variant-text").textContent = unroll
+    ? `The unrolled graph: every product, sum and elementwise operation of the program's tensors as one node per number (${trace.nodes.length} nodes).`
+    : "";
+  const at = variant && variant.at;
+  $("#graph-at").hidden = !at;
+  if (at) $("#graph-at-text").textContent = `Iteration ${at.iteration} of ${at.label}: the program traced with its parameters after ${at.iteration} update${at.iteration === 1 ? "" : "s"}.`;
 }
 
 async function runAndShow(step, variant) {
@@ -52,7 +60,7 @@ async function runAndShow(step, variant) {
   const source = editor.value;
   $("#btn-run").disabled = true;
   let res;
-  try { res = await postJSON("/api/trace", { source, gradcheck: false, ...variant }); }
+  try { res = await postJSON("/api/trace", { source, gradcheck: false, ...requestKeys(variant) }); }
   catch (e) { showError({ message: "Cannot reach the Backprop Studio server: is it still running?" }); return false; }
   finally { $("#btn-run").disabled = false; }
   if (!res.ok) { showError(res.data || { message: `HTTP ${res.status}` }); return false; }
@@ -61,6 +69,7 @@ async function runAndShow(step, variant) {
   doc.trace = hydrate(res.data);
   doc.source = source;
   doc.variant = variant;
+  doc.at = variant && variant.at ? variant.at : null;
   showVariant(variant, doc.trace);
   state.view.selected = null;
   showWarnings(doc.trace.messages);

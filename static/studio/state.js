@@ -13,6 +13,7 @@ export const state = {
     examples: [],         // the worked examples, read from the page's JSON
     runs: 0,              // finished runs, shown as body[data-runs] so tests and tools can wait on it
     stepIndex: null,      // per-step change lists (see indexSteps in steps.js)
+    at: null,             // the training iteration whose parameters the trace shows (null: the program's own)
   },
 
   /** The page's chosen view (studio/views.js). */
@@ -21,6 +22,33 @@ export const state = {
     theme: "light",       // "light" or "dark" (studio/theme.js)
     presenting: false,    // presentation mode: the graph and the step's panel, large (studio/present.js)
     savedView: null,      // the view shown before presentation mode, {rect, fitRect, drawing}: leaving it goes back there
+  },
+
+  /** The Train view (studio/train*.js): its settings, the last answers, what is picked. */
+  train: {
+    options: null,        // GET /api/train/options: the lab's examples, optimizers and schedules with their defaults, limits
+    runs: [],             // the runs' settings: {optimizer, hyper: {name: text typed}}, in order
+    schedule: { name: "constant", params: {} },   // one schedule for every run (params: text typed)
+    steps: 100,           // updates per run
+    logScale: true,       // the loss axis on a log scale
+    result: null,         // the last /api/train answer
+    key: "",              // the program and settings that answer belongs to (JSON)
+    error: null,          // the message of the last refused request
+    iteration: 0,         // the slider: the iteration shown everywhere in the view
+    param: null,          // the update panel's parameter (name)
+    entry: 0,             // ... and its entry (flat index)
+    inspected: [],        // per run, the inspection answer at the iteration shown (or null)
+    inspectSeq: 0,        // requests sent, so a late answer for an older iteration is dropped
+    body: null,           // the request that answer came from: inspections, slices and maps reuse it
+    slice: { x: null, y: null, answer: null, seq: 0, timer: null },   // coordinates {name, entry}, the answer, its request
+
+    lrmap: { optimizer: "sgd", min: "1e-3", max: "1", count: 9, momenta: "0, 0.5, 0.9, 0.99", answer: null },
+    vectors: { run: 0, a: 0, b: 1 },   // the word-vector plot: the run and the two entries drawn
+    openRun: 0,           // the run whose iteration "open in the graph" traces
+    at: null,             // the graph view shows this iteration: {steps, runs, run, iteration, label}
+    plots: [],            // the uPlot charts shown (loss, learning rate, gradient norm)
+    built: false,         // whether the view's DOM is built
+    timer: null,          // the pending inspection after a slider move
   },
 
   /** What is on screen: the step, the selection, and the part of the drawing shown. */

@@ -15,7 +15,7 @@ from engine import gradcheck as run_gradcheck
 from engine.limits import GRADCHECK_H
 import drawing as renderer
 from engine import trace as run_trace
-from engine.layers import layer_views
+from engine.layer_view import layer_views
 from engine.parser import build
 
 from .jsondoc import json_bytes

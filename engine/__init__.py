@@ -4,10 +4,13 @@
     t = trace("x = 1.0; y = 2.0; z = 0.0\\nf = (x + y) * max(y, z)")
     t.to_dict()          # the JSON document (see README; its records: engine.document)
     t.graph              # the networkx DiGraph
+    trace(source, init="he")   # every weight matrix drawn as He's initialization (engine.inits)
+    layers(source, init=None)  # the layer view: one row per layer (engine.layer_view)
 """
 from .errors import ProgramError
 from .gradcheck import gradcheck
+from .layer_view import layers
 from .ops import INITS, OPS
 from .trace import Trace, trace
 
-__all__ = ["ProgramError", "Trace", "trace", "gradcheck", "OPS", "INITS"]
+__all__ = ["ProgramError", "Trace", "trace", "gradcheck", "layers", "OPS", "INITS"]

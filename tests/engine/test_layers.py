@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from engine import ProgramError, trace
-from engine.layers import layer_views, layers
+from engine import ProgramError, layers, trace
+from engine.layer_view import layer_views
 from engine.limits import MAX_LAYER_INITS, MAX_LAYERS
 
 DEEP = ("x = [1.0, -0.5, 0.25, 2.0, -1.5, 0.75]\n"

@@ -106,3 +106,11 @@ def test_the_command_line_traces_with_init(tmp_path, capsys) -> None:
         cli(["trace", str(f), "--init", "glorot"])
     assert e.value.code == 2
     assert "invalid choice: 'glorot' (choose from" in capsys.readouterr().err
+
+
+def test_the_gradient_check_checks_the_switched_weights() -> None:
+    from engine import gradcheck
+    t = trace(NET, "naive")
+    report = gradcheck(t)
+    assert report["passed"] and report["f"] == pytest.approx(float(t.nodes[t.output].value), rel=1e-15)
+    assert report["f"] != pytest.approx(float(trace(NET).nodes[t.output].value))

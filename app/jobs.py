@@ -17,6 +17,7 @@ import drawing as renderer
 from engine import trace as run_trace
 from engine.lean import lean_document, window as lean_window
 from engine.unroll import compare as compare_unrolled, unroll as run_unroll
+from engine.layer_view import layer_views
 from engine.parser import build
 from engine.compiled import graph_size
 from engine.landscape import loss_slice, lr_map
@@ -27,14 +28,16 @@ from .security import sanitize_svg
 
 
 def trace_body(source: str, gradcheck: bool = False, h: float = GRADCHECK_H,
-               direction: str = "auto", unroll: bool = False, at: dict | None = None) -> bytes:
+               direction: str = "auto", unroll: bool = False, at: dict | None = None,
+               init: str | None = None) -> bytes:
     """The /api/trace answer: the engine's lean document (each number once, big tensors as
     summaries), the display model and the SVG; with `unroll`, the program's scalar graph; with
-    `at`, the program traced at one training iteration's parameters."""
+    `at`, the program traced at one training iteration's parameters; with `init`, its weight
+    matrices redrawn by that initialization."""
     if at is not None:
         t = trace_at(source, at["runs"], at["steps"], at["run"], at["iteration"])
     else:
-        t = run_unroll(source) if unroll else traced(source)
+        t = run_unroll(source) if unroll else traced(source, init)
     doc: dict[str, Any] = lean_document(t)  # type: ignore[assignment]
     if at is not None:
         doc["at"] = {"run": at["run"], "iteration": at["iteration"]}
@@ -53,13 +56,14 @@ def trace_body(source: str, gradcheck: bool = False, h: float = GRADCHECK_H,
 
 # The worker's last traces, by program: the page asks for windows of one program's big
 # tensors one after another, so each is traced once, not once per window.
-_TRACES: dict[str, Any] = {}
+_TRACES: dict[tuple[str, str | None], Any] = {}
 TRACES_KEPT = 2
 
 
-def traced(source: str) -> Any:
-    t = _TRACES.pop(source, None) or run_trace(source)
-    _TRACES[source] = t
+def traced(source: str, init: str | None = None) -> Any:
+    key = (source, init)
+    t = _TRACES.pop(key, None) or run_trace(source, init)
+    _TRACES[key] = t
     while len(_TRACES) > TRACES_KEPT:
         del _TRACES[next(iter(_TRACES))]
     return t
@@ -130,6 +134,11 @@ def walkthrough_body(source: str, format: str = "pdf", first: int | None = None,
     return renderer.render_walkthrough(doc, format, first, last, frame_ms, direction, time_limit)
 
 
+def layers_body(source: str, inits: list[str | None]) -> bytes:
+    """The /api/layers answer: the layer view under each initialization."""
+    return json_bytes({"inits": layer_views(source, inits)})
+
+
 def size(source: str) -> tuple[int, int, int]:
     """Nodes, numbers and drawing cost (`drawing.drawing_cost`) of the program's graph,
     from parsing and shapes alone (cheap)."""
@@ -146,7 +155,7 @@ def vectorize_body(source: str) -> bytes:
 JOBS: dict[str, Callable[..., bytes]] = {"trace": trace_body, "render": render_body, "train": train_body,
                                          "slice": slice_body, "lrmap": lrmap_body,
                                          "vectorize": vectorize_body, "window": window_body,
-                                         "walkthrough": walkthrough_body}
+                                         "walkthrough": walkthrough_body, "layers": layers_body}
 
 
 def send_answer(conn: Any, body: bytes, spool_bytes: int, max_bytes: int) -> None:

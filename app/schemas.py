@@ -9,13 +9,16 @@ from drawing.errors import FRAME_MS, MAX_FRAME_MS, MIN_FRAME_MS
 from engine import document as doc
 from engine import train_document as tdoc
 from engine.gradcheck import check_h
-from engine.limits import GRADCHECK_H, GRADCHECK_H_MAX, GRADCHECK_H_MIN
+from engine.limits import GRADCHECK_H, GRADCHECK_H_MAX, GRADCHECK_H_MIN, MAX_LAYER_INITS
 
 LECTURE_SOURCE = "x = 1.0; y = 2.0; z = 0.0\nf = (x + y) * max(y, z)"
 Direction = Literal["auto", "LR", "TB"]
 UNROLL_HELP = ("Trace the program's scalar graph instead: every product, sum and elementwise op "
                "of its tensors (each of at most 64 entries) expanded into one node per scalar "
                "operation, with the same values and gradients.")
+INIT_HELP = ("Redraw every weight matrix (a 2-D leaf made by randn, xavier, kaiming or zeros, not "
+             "frozen) with this initialization, keeping shapes and seeds: naive (randn, scale 1), "
+             "xavier (Var = 2/(n_in + n_out)), he (kaiming: Var = 2/n_in) or zeros. Omitted: as written.")
 DIRECTION_HELP = ("How the graph is laid out: LR (left to right), TB (top to bottom), or auto "
                   "(chosen from the graph's shape, so that a small graph fits the page readable).")
 
@@ -37,6 +40,7 @@ class TraceRequest(BaseModel):
     unroll: bool = Field(False, description=UNROLL_HELP)
     at: "TraceAt | None" = Field(None, description="Trace the program at this training iteration's "
                                                    "parameters (see /api/train).")
+    init: doc.InitName | None = Field(None, description=INIT_HELP)
 
     @field_validator("h")
     @classmethod
@@ -87,6 +91,25 @@ class WalkthroughRequest(BaseModel):
     direction: Direction = Field("auto", description=DIRECTION_HELP)
 
 
+class LayersRequest(BaseModel):
+    """A deep program to show layer by layer, under one or more initializations."""
+
+    model_config = ConfigDict(strict=True)
+
+    source: str = Field(description="The program, as for /api/trace.")
+    inits: list[doc.InitName | None] = Field(
+        [None], min_length=1, max_length=MAX_LAYER_INITS,
+        description="The initializations to compare, each traced on its own (null: the program's "
+                    f"constructors as written); at most {MAX_LAYER_INITS}. " + INIT_HELP)
+
+
+class LayersResponse(BaseModel):
+    """The layer view under each initialization asked for, in the order asked; an init whose
+    forward or backward pass failed (a log of 0 under zeros) has `error` and no layers."""
+
+    inits: list[doc.LayerView]
+
+
 class ErrorResponse(BaseModel):
     """Every error: what went wrong and, for a bad program, where (1-based)."""
 
@@ -129,6 +152,8 @@ class TraceResponse(BaseModel):
     model_config = ConfigDict(extra="allow")
     source: str
     lean: bool = Field(True, description="Always true: the lean form described above.")
+    init: doc.InitName | None = Field(description="The initialization switch the program was traced "
+                                                  "with (null: its constructors as written).")
     output: int = Field(description="The id of the output node (the last statement).")
     backward: bool = Field(description="Whether the backward pass ran (it needs a scalar output "
                                        "that depends on a leaf).")

@@ -8,11 +8,14 @@
 
     from engine import train
     train("w = 3.0\nloss = (w - 1) ** 2", [{"optimizer": "adam", "lr": 0.1}], 50).to_dict()
+    trace(source, init="he")   # every weight matrix drawn as He's initialization (engine.inits)
+    layers(source, init=None)  # the layer view: one row per layer (engine.layer_view)
 """
 from .errors import ProgramError
 from .gradcheck import gradcheck
+from .layer_view import layers
 from .ops import INITS, OPS
 from .trace import Trace, trace
 from .train import TrainResult, train
 
-__all__ = ["ProgramError", "Trace", "trace", "gradcheck", "OPS", "INITS", "train", "TrainResult"]
+__all__ = ["ProgramError", "Trace", "trace", "gradcheck", "layers", "OPS", "INITS", "train", "TrainResult"]

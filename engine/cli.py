@@ -1,5 +1,5 @@
-"""Command line: `trace FILE [--gradcheck [--h H]] [--unroll] [--lean]`, `train FILE --steps N --run JSON …`,
-and the frame other commands plug into.
+"""Command line: `trace FILE [--gradcheck [--h H]] [--init I] [--unroll] [--lean]`, `train FILE --steps N
+--run JSON …`, and the frame other commands plug into.
 
 The `backprop-studio` console script is this frame with `render` added by the package that
 draws graphs. A bad program prints one line, `line L, col C: what is wrong`, and exits with
@@ -13,6 +13,7 @@ import sys
 from typing import Callable, Sequence
 
 from .errors import ProgramError
+from .inits import INIT_NAMES
 from .limits import GRADCHECK_H, GRADCHECK_H_MAX, GRADCHECK_H_MIN
 from .source import read_source
 
@@ -39,7 +40,7 @@ def cmd_trace(args: argparse.Namespace) -> int:
         from .unroll import unroll
         t = unroll(source)
     else:
-        t = trace(source)
+        t = trace(source, args.init)
     if args.lean:
         from .lean import lean_document
         doc = lean_document(t)
@@ -101,6 +102,9 @@ def parser(*more: AddCommand) -> argparse.ArgumentParser:
     t.add_argument("--lean", action="store_true",
                    help="print the lean document /api/trace answers (each number once, tensors past "
                         "4,096 entries as summaries) instead of the full one with every number written out")
+    t.add_argument("--init", choices=INIT_NAMES, default=None,
+                   help="redraw every weight matrix (made by randn, xavier, kaiming or zeros) with this "
+                        "initialization: naive (randn, scale 1), xavier, he (kaiming) or zeros")
     t.add_argument("--indent", type=int, default=0, help="pretty-print with this indent")
     t.set_defaults(func=cmd_trace)
     r = sub.add_parser("train", help="train the program's parameters and print the runs as JSON",

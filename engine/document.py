@@ -23,11 +23,63 @@ Number = TypeAliasType("Number", Union[float, NonFinite])
 Value = TypeAliasType("Value", Union[float, NonFinite, list["Value"]])
 
 
+# The initialization switch's choices (engine/inits.py).
+InitName = Literal["naive", "xavier", "he", "zeros"]
+
+
 def _closed(record: type) -> type:
     """A key the record does not name fails validation, and the JSON schema says so
     (additionalProperties: false): pydantic reads `__pydantic_config__` from a TypedDict."""
     record.__pydantic_config__ = {"extra": "forbid"}  # type: ignore[attr-defined]
     return record
+
+
+@_closed
+class Histogram(TypedDict):
+    """Equal bins from the smallest finite entry to the largest: BINS + 1 edges, BINS counts."""
+    edges: list[float]
+    counts: list[int]
+
+
+@_closed
+class Fraction(TypedDict):
+    """The share of a nonlinearity's outputs where a rule holds (saturated, dead)."""
+    fraction: float
+    rule: str
+
+
+@_closed
+class Stats(TypedDict):
+    """A tensor's statistics over its finite entries; `nonfinite` counts the others.
+    `saturated` (sigmoid, tanh, hardtanh) and `dead` (relu) on a nonlinearity's value only."""
+    mean: Number
+    std: Number
+    min: Number
+    max: Number
+    norm: Number
+    nonfinite: int
+    histogram: Histogram
+    saturated: Fraction | None
+    dead: Fraction | None
+
+
+@_closed
+class InitStats(TypedDict):
+    """A leaf made by a constructor: the variance it was drawn with (and a uniform draw's
+    bound) beside the variance of the entries it got."""
+    kind: str
+    variance: float
+    bound: float | None
+    measured_variance: float
+
+
+@_closed
+class NodeStats(TypedDict):
+    """Statistics of a node's value and gradient (null without one); `init` for a leaf made
+    by a constructor, else null."""
+    value: Stats
+    grad: Stats | None
+    init: InitStats | None
 
 
 @_closed
@@ -52,6 +104,7 @@ class Node(TypedDict):
     end_col: int
     expr: str
     attrs: dict[str, Any]
+    stats: NodeStats | None          # null for a node of one number
 
 
 @_closed
@@ -201,6 +254,7 @@ class LeanBackwardStep(TypedDict):
 class LeanTraceDocument(TypedDict):
     """`lean_document(t)`: the trace with each number once."""
     source: str
+    init: InitName | None
     output: int
     backward: bool
     lean: Literal[True]
@@ -233,6 +287,7 @@ class Message(TypedDict):
 class TraceDocument(TypedDict):
     """The whole trace: `Trace.to_dict()`."""
     source: str                     # the program, each \r\n and lone \r written as \n
+    init: InitName | None           # the initialization switch it was traced with, if any
     output: int
     backward: bool
     messages: list[Message]
@@ -286,3 +341,69 @@ class GradientCheck(TypedDict):
     passed_away_from_kinks: bool
     unchecked_leaves: int
     leaves: list[LeafCheck]
+
+
+@_closed
+class Symmetry(TypedDict):
+    """How many different gradients a layer's units get (`same`: one for all of them)."""
+    units: int
+    distinct_gradients: int
+    same: bool
+
+
+@_closed
+class Layer(TypedDict):
+    """One row of the layer view (`engine.layers`): a layer's value and gradient statistics
+    side by side, its gradient's norm, saturated and dead shares (null where they do not
+    apply), and whether its units all got the same gradient (null without a backward pass)."""
+    name: str
+    node: int
+    op: str
+    shape: list[int]
+    line: int
+    value: Stats
+    grad: Stats | None
+    grad_norm: Number | None
+    saturated: float | None
+    dead: float | None
+    symmetric: Symmetry | None
+
+
+@_closed
+class LayerView(TypedDict):
+    """The layer view under one initialization (null: as written), or why it failed."""
+    init: InitName | None
+    layers: list[Layer]
+    error: str | None
+
+
+@_closed
+class Region(TypedDict):
+    """Inputs where a nonlinearity's gradient (nearly) vanishes: `intervals` of x, each
+    [low, high] (±inf at an open end), and the rule on the output that defines them."""
+    kind: Literal["saturated", "dead"]
+    rule: str
+    intervals: list[list[Number]]
+
+
+@_closed
+class Kink(TypedDict):
+    """Where a nonlinearity has a corner and which derivative the op table takes there."""
+    at: list[float]
+    text: str
+
+
+@_closed
+class ActivationCurve(TypedDict):
+    """One nonlinearity for the activation explorer: f and f' as LaTeX, and sampled (by the
+    op table's own forward and VJP, at the default `params`) at `x`."""
+    name: str
+    label: str
+    params: dict[str, float]
+    formula: str
+    derivative: str
+    x: list[float]
+    y: list[Number]
+    dy: list[Number]
+    regions: list[Region]
+    kink: Kink | None

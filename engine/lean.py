@@ -110,9 +110,23 @@ def lean_document(t: Trace) -> doc.LeanTraceDocument:
             steps.append({"phase": "backward", "node": nid, "op": op,
                           "contributions": [{"from": f, "position": pos, "text": text} for f, pos, text, _ in contrib],
                           "edges": lean_edges, "intuition": intuition, "sum_rule": sum_rule})
-        return {"source": t.source, "output": t.output, "backward": t.backward_ran, "lean": True,
-                "messages": list(t.messages), "nodes": [node_dict(n, symbols, value) for n in nodes],
-                "steps": steps}
+        lean_nodes = [node_dict(n, symbols, value) for n in nodes]
+        for n in lean_nodes:
+            if n["stats"] is not None:
+                n["stats"] = _safe(n["stats"])
+        return {"source": t.source, "init": t.init, "output": t.output, "backward": t.backward_ran, "lean": True,
+                "messages": list(t.messages), "nodes": lean_nodes, "steps": steps}
+
+
+def _safe(obj: Any) -> Any:
+    """A small record (a node's statistics) with its NaN and ±inf as strings."""
+    if type(obj) is float:
+        return number(obj)
+    if isinstance(obj, dict):
+        return {k: _safe(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_safe(v) for v in obj]
+    return obj
 
 
 def _is_grad(down: float | np.ndarray | None, grad: float | np.ndarray | None) -> bool:

@@ -16,7 +16,9 @@ MAX_ELEMENTS = 1_000_000            # elements in any one tensor
 MAX_LIST_ITEMS = MAX_ELEMENTS       # items in one list literal (counted before parsing)
 MAX_CALL_ARGUMENTS = 50_000         # arguments in one call, e.g. concat (counted before parsing)
 MAX_TOTAL_ELEMENTS = 8_000_000      # elements summed over all nodes of one graph
-MAX_SEED = 2**32 - 1                # largest seed= accepted by randn/xavier
+MAX_SEED = 2**32 - 1                # largest seed= accepted by randn/xavier/kaiming
+MAX_LAYERS = 64                     # rows of the layer view (nonlinearity outputs or tensor statements)
+MAX_LAYER_INITS = 4                 # initializations one layer view compares side by side
 JACOBIAN_MAX_ENTRIES = 64           # a step shows the local Jacobian up to this size
 LEAN_MAX_ENTRIES = 4_096            # a tensor with more entries is sent as a summary (/api/trace)
 LEAN_PREVIEW_SIDE = 64              # a summary's preview: at most this many blocks a side

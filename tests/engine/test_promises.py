@@ -47,6 +47,8 @@ LIMIT_ROWS = {
     "cells (rates × momenta)": "MAX_LRMAP_CELLS",
     "short run of a learning-rate map": "MAX_LRMAP_STEPS",
     "a node's share": "WORK_PER_NODE",
+    "rows of the layer view": "MAX_LAYERS",
+    "initializations one layer view": "MAX_LAYER_INITS",
 }
 
 

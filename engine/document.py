@@ -169,14 +169,14 @@ Step = Union[ForwardStep, BackwardStep]
 # What /api/trace answers (engine/lean.py): each number once, big tensors as summaries.
 
 @_closed
-class Stats(TypedDict):
-    """Statistics of a tensor's finite entries; `non_finite` counts the others."""
+class SummaryStats(TypedDict):
+    """A summary's statistics of a tensor's finite entries; `nonfinite` counts the others."""
     mean: Number
     std: Number
     min: Number
     max: Number
     norm: Number
-    non_finite: int
+    nonfinite: int
 
 
 @_closed
@@ -196,7 +196,7 @@ class Summary(TypedDict):
     summary: Literal[True]
     shape: list[int]
     size: int
-    stats: Stats
+    stats: SummaryStats
     preview: Preview
     first: list[Number]
 

@@ -70,7 +70,7 @@ def summary(a: np.ndarray) -> doc.Summary:
              "min": number(float(ok.min())) if n else "nan",
              "max": number(float(ok.max())) if n else "nan",
              "norm": number(float(np.sqrt(np.dot(ok, ok)))) if n else "nan",
-             "non_finite": int(a.size - n)}
+             "nonfinite": int(a.size - n)}
     return {"summary": True, "shape": list(a.shape), "size": int(a.size), "stats": stats,
             "preview": preview(a), "first": [number(v) for v in a.ravel()[:LEAN_FIRST_ENTRIES].tolist()]}
 

@@ -38,7 +38,7 @@ export function summaryView(s, shape, cls, tensorView) {
   const st = s.stats;
   const stats = el("dl", { class: "big-stats" }, ...["mean", "std", "min", "max", "norm"].flatMap((k) =>
     [el("dt", { text: k }), el("dd", { class: `num ${cls}`, "data-stat": k, text: fmt(st[k]) })]));
-  if (st.non_finite) stats.append(el("dt", { text: "not finite" }), el("dd", { class: "num", text: String(st.non_finite) }));
+  if (st.nonfinite) stats.append(el("dt", { text: "not finite" }), el("dd", { class: "num", text: String(st.nonfinite) }));
   const exact = el("div", { class: "big-window", "aria-live": "polite" });
   const parts = [
     el("div", { class: "shape", text: `${shapeText(shape)} · ${s.size.toLocaleString("en")} entries, shown as the means of blocks of ${bh} × ${bw}` }),

@@ -13,11 +13,12 @@ import { initMinimap } from "./studio/minimap.js";
 import { showTab, renderPanel } from "./studio/panel.js";
 import { bindPanelLinks } from "./studio/panel-content.js";
 import { dropPrepared, preparing } from "./studio/prepare.js";
-import { redraw, runProgram } from "./studio/run.js";
+import { afterRun, redraw, runProgram } from "./studio/run.js";
 import { addressPart, copyLink, forgetHash, readHash, writeHash } from "./studio/share.js";
 import { selectNode, setStep } from "./studio/steps.js";
 import { applyView, centerOn, initPanZoom } from "./studio/view.js";
 import { showView, viewAddress } from "./studio/views.js";
+import { exploreNode, initFromAddress, initTips, restoreTips, tipsAfterRun } from "./studio/tips.js";
 
 /** The one handle on the page's internals, for the browser tests and the benchmark:
  *  the state and counters (read them; the page owns them), and the few calls they make. */
@@ -31,12 +32,22 @@ function loadExample(id) {
   runProgram(0);
 }
 
+/** Show the program shown in the Graph view, traced with `init` (null: as written). */
+async function openTraced(init) {
+  editor.value = state.doc.source;
+  showView("graph");
+  await runProgram(0, { init });
+  writeHash();
+}
+
 async function init() {
   state.doc.examples = JSON.parse($("#examples-data").textContent);
+  const tipsReady = initTips({ openTraced });
+  afterRun(tipsAfterRun);
   editor.init(() => runProgram());
   initPanZoom(selectNode);
   initMinimap(centerOn);
-  bindPanelLinks({ select: selectNode, goTo: (k) => setStep(k, { keepSelection: true }) });
+  bindPanelLinks({ select: selectNode, goTo: (k) => setStep(k, { keepSelection: true }), explore: exploreNode });
   // The visible area changes with the box: keep its size (read here, never while stepping).
   new ResizeObserver(([entry]) => {
     const r = entry.contentRect;
@@ -66,11 +77,18 @@ async function init() {
   window.addEventListener("hashchange", () => {
     forgetHash();
     const st = readHash();
-    if (st && (st.source !== state.doc.source || st.step !== state.view.step)) { editor.value = st.source; runProgram(st.step); }
+    const init = st && initFromAddress(st.params);
+    if (st && (st.source !== state.doc.source || st.step !== state.view.step || init !== state.doc.init)) { editor.value = st.source; runProgram(st.step, { init }); }
   });
   renderPanel(null);
+  await tipsReady;         // the node panel offers the explorer for the nonlinearities it lists
   const st = readHash();
-  if (st) { editor.value = st.source; await runProgram(st.step); showView(st.params.get("view")); }
+  if (st) {
+    editor.value = st.source;
+    restoreTips(st.params);
+    await runProgram(st.step, { init: initFromAddress(st.params) });
+    showView(st.params.get("view"));
+  }
   else { editor.value = state.doc.examples[0].source.replace(/\n$/, ""); await runProgram(0); }
   document.body.dataset.ready = "true";
 }

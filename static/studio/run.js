@@ -8,10 +8,24 @@ import { clearError, editor, showError, showWarnings } from "./editor.js";
 import { buildOrder } from "./order.js";
 import { indexSteps, selectNode, setStep } from "./steps.js";
 
-/** Run the editor's program and show it at `step`; true when it ran. */
-export async function runProgram(step = 0) {
-  try { return await runAndShow(step); }
-  finally { document.body.dataset.runs = String(++state.doc.runs); }
+const runHooks = [];     // callbacks run after each program that ran (a lab follows the program)
+
+/** Run `fn` after each run that succeeded. */
+export function afterRun(fn) { runHooks.push(fn); }
+
+/** Run the editor's program and show it at `step`; true when it ran. `init`: trace it with
+ *  every parameter constructor swapped for this initialization (null: as written). */
+export async function runProgram(step = 0, { init = null } = {}) {
+  try {
+    const ran = await runAndShow(step, init);
+    if (ran) for (const fn of runHooks) fn();
+    return ran;
+  } finally { document.body.dataset.runs = String(++state.doc.runs); }
+}
+
+/** The /api/trace request of the program shown (its initialization included). */
+function traceRequest(source, init, extra = {}) {
+  return init ? { source, gradcheck: false, init, ...extra } : { source, gradcheck: false, ...extra };
 }
 
 /** Draw the program shown again, laid out in `direction` ("LR": left to right, "TB": top to
@@ -20,7 +34,7 @@ export async function redraw(direction) {
   const doc = state.doc;
   if (!doc.trace) return false;
   let res;
-  try { res = await postJSON("/api/trace", { source: doc.source, gradcheck: false, direction }); }
+  try { res = await postJSON("/api/trace", traceRequest(doc.source, doc.init, { direction })); }
   catch (e) { res = { ok: false, data: { message: "Cannot reach the Backprop Studio server" } }; }
   if (!res.ok || !res.data.svg) { toast(`Cannot lay the graph out again: ${(res.data && (res.data.message || res.data.svg_error)) || "no drawing"}`); return false; }
   Object.assign(doc.trace, { svg: res.data.svg, svg_error: res.data.svg_error, direction: res.data.direction });
@@ -29,12 +43,12 @@ export async function redraw(direction) {
   return true;
 }
 
-async function runAndShow(step) {
+async function runAndShow(step, init) {
   stopPlay();
   const source = editor.value;
   $("#btn-run").disabled = true;
   let res;
-  try { res = await postJSON("/api/trace", { source, gradcheck: false }); }
+  try { res = await postJSON("/api/trace", traceRequest(source, init)); }
   catch (e) { showError({ message: "Cannot reach the Backprop Studio server: is it still running?" }); return false; }
   finally { $("#btn-run").disabled = false; }
   if (!res.ok) { showError(res.data || { message: `HTTP ${res.status}` }); return false; }
@@ -42,6 +56,7 @@ async function runAndShow(step) {
   const doc = state.doc;
   doc.trace = res.data;
   doc.source = source;
+  doc.init = init;
   state.view.selected = null;
   showWarnings(doc.trace.messages);
   $("#gradcheck-result").innerHTML = "";

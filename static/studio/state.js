@@ -12,6 +12,7 @@ export const state = {
     examples: [],         // the worked examples, read from the page's JSON
     runs: 0,              // finished runs, shown as body[data-runs] so tests and tools can wait on it
     stepIndex: null,      // per-step change lists (see indexSteps in steps.js)
+    init: null,           // the initialization the trace was made with (null: as written; see tips.js)
   },
 
   /** The page's chosen view (studio/views.js). */
@@ -54,6 +55,18 @@ export const state = {
   panel: {
     key: null,            // what the shown panel shows (see panelKey in panel-content.js)
     scrolled: false,      // whether the node panel is scrolled (a step then keeps that scroll)
+  },
+
+  /** The Tips view (studio/tips.js, tips-layers.js, tips-explorer.js). */
+  tips: {
+    part: "layers",       // the part shown: "layers", "activations" or "vectorize"
+    init: "written",      // the layer view's initialization: "written", "naive", "xavier", "he", "zeros", or "compare" (the four side by side)
+    layers: null,         // the last /api/layers answer shown: {key, inits}
+    asked: null,          // the key of the /api/layers call under way (source and inits)
+    activations: null,    // /api/activations' nonlinearities, fetched once (null: not yet, [] when it failed)
+    act: null,            // the nonlinearity the explorer shows (an op name)
+    actNode: null,        // the node whose inputs the explorer marks (null: none)
+    built: false,         // whether the view's frame is built
   },
 
   timers: {

@@ -1,0 +1,132 @@
+/* The layer view: one row per layer of a deep program, with its activations' histogram and
+ * its gradient's side by side, the saturated or dead fraction, and the gradient's norm as a
+ * bar on a log scale shared by every column, so vanishing and exploding gradients are seen
+ * as bars that shrink or grow from layer to layer. Several columns: the initialization switch. */
+import { el, tex } from "./dom.js";
+import { fmt, shapeText } from "./format.js";
+import { histFigure, percent } from "./stats.js";
+
+/** The initializations the switch offers, in its order. */
+export const INITS = ["naive", "xavier", "he", "zeros"];
+
+const NAMES = { naive: "naive", xavier: "Xavier", he: "He", zeros: "zeros" };
+
+/** An initialization's name as the page writes it (null: the program as written). */
+export function initName(init) {
+  return init === null || init === undefined ? "as written" : (NAMES[init] || init);
+}
+
+const FORMULAS = {
+  naive: "W \\sim \\mathcal{N}(0,\\,1)",
+  xavier: "\\operatorname{Var}(W) = \\frac{2}{n_{\\text{in}} + n_{\\text{out}}}",
+  he: "\\operatorname{Var}(W) = \\frac{2}{n_{\\text{in}}}",
+  zeros: "W = 0",
+};
+
+/** The log scale of the gradient norms shown: whole decades around the smallest and largest
+ *  nonzero finite norm (a picture's axis, not a statistic). */
+function normScale(columns) {
+  const norms = [];
+  for (const c of columns) for (const l of c.layers || []) {
+    const n = l.grad_norm;
+    if (typeof n === "number" && Number.isFinite(n) && n > 0) norms.push(n);
+  }
+  if (!norms.length) return null;
+  let lo = Math.floor(Math.log10(Math.min(...norms)));
+  let hi = Math.ceil(Math.log10(Math.max(...norms)));
+  if (hi <= lo) hi = lo + 1;
+  return { lo, hi };
+}
+
+/** The bar of a gradient norm on the shared log scale. */
+function normBar(norm, scale) {
+  const finite = typeof norm === "number" && Number.isFinite(norm);
+  const bar = el("div", { class: "norm-bar", "data-field": "grad-norm", "data-norm": finite ? String(norm) : String(norm) });
+  const fill = el("i");
+  if (finite && norm > 0 && scale) {
+    const f = (Math.log10(norm) - scale.lo) / (scale.hi - scale.lo);
+    fill.style.width = `${Math.max(2, Math.min(100, 100 * f)).toFixed(1)}%`;
+  } else {
+    bar.classList.add(finite ? "zero" : "bad");
+  }
+  bar.append(fill, el("span", { text: finite && norm === 0 ? "0: no gradient" : fmt(norm, 3) }));
+  return bar;
+}
+
+/** The scale's decades, written above the bars. */
+function scaleAxis(scale) {
+  if (!scale) return el("div", { class: "norm-axis" }, "gradient norm");
+  const decade = (e) => tex(`10^{${e}}`);
+  return el("div", { class: "norm-axis", title: "Gradient norms on a log scale: each step of the scale is a factor of 10" },
+    decade(scale.lo), el("span", { text: " gradient norm ‖∂s/∂h‖, log scale " }), decade(scale.hi));
+}
+
+/** How a layer's units fare: saturated or dead fraction (its rule stated), and under zeros the symmetry. */
+function layerFacts(layer) {
+  const out = [];
+  const sat = layer.saturated || (layer.value && layer.value.saturated);
+  const dead = layer.dead || (layer.value && layer.value.dead);
+  if (sat) out.push(el("div", { class: "unit-fact sat", "data-field": "saturated", title: sat.rule },
+    el("b", { text: `${percent(sat.fraction)} saturated` }), ` (${sat.rule})`));
+  if (dead) out.push(el("div", { class: "unit-fact dead", "data-field": "dead", title: dead.rule },
+    el("b", { text: `${percent(dead.fraction)} dead` }), ` (${dead.rule})`));
+  const sym = layer.symmetric;
+  if (sym && sym.same) out.push(el("div", { class: "unit-fact sym", "data-field": "symmetric" },
+    el("b", { text: "symmetric" }), `: every unit of ${layer.name} gets the same gradient`));
+  else if (sym && sym.units > 1) out.push(el("div", { class: "unit-fact muted", "data-field": "distinct", text: `${sym.distinct_gradients} distinct gradients among ${sym.units} units` }));
+  return out;
+}
+
+/** One row: the layer's name and shape, its two histograms, its facts and its gradient norm. */
+function layerRow(layer, scale, compact) {
+  const head = el("div", { class: "layer-name" },
+    el("code", { text: layer.name }), el("span", { class: "muted", text: ` ${layer.op ? layer.op + " · " : ""}${shapeText(layer.shape)}` }));
+  const hists = el("div", { class: "hist-pair" },
+    histFigure(layer.value, "val", "activations", "value-hist"),
+    layer.grad ? histFigure(layer.grad, "grad", "gradients", "grad-hist") : el("figure", { class: "hist-fig grad waiting-fig" }, el("figcaption", { text: "gradients" }), el("div", { class: "muted", text: "none" })));
+  const facts = el("div", { class: "layer-facts" }, ...layerFacts(layer));
+  const row = el("div", { class: `layer-row${compact ? " compact" : ""}${layer.symmetric && layer.symmetric.same ? " symmetric" : ""}`,
+    "data-layer": layer.name, "data-node": layer.node });
+  if (compact) row.append(head, normBar(layer.grad_norm, scale), hists, facts);
+  else row.append(head, hists, facts, normBar(layer.grad_norm, scale));
+  return row;
+}
+
+/** One initialization's column: its name, formula, the Graph button, a symmetry callout, the rows. */
+function column(entry, scale, { compare, open }) {
+  const init = entry.init === undefined ? null : entry.init;
+  const head = el("div", { class: "init-head" },
+    el("h3", { text: initName(init) }),
+    init && FORMULAS[init] ? el("span", { class: "init-formula" }, tex(FORMULAS[init])) : null,
+    el("button", { class: "btn small", type: "button", "data-field": "open-graph", onclick: () => open(init),
+      title: `Open this program in the Graph view, traced with ${initName(init)} initialization`, text: "Open in Graph" }));
+  const col = el("section", { class: "init-col", "data-init": init === null ? "written" : init, "aria-label": `${initName(init)} initialization` }, head);
+  if (entry.error) { col.append(el("div", { class: "error", "data-field": "layers-error", text: entry.error })); return col; }
+  const layers = entry.layers || [];
+  if (!layers.length) { col.append(el("div", { class: "waiting", text: "No layers: the program has no tensor-valued statement." })); return col; }
+  const same = layers.filter((l) => l.symmetric && l.symmetric.same);
+  if (same.length) {
+    col.append(el("div", { class: "symmetry-callout", "data-field": "symmetry" },
+      el("b", { text: "Symmetric: " }),
+      same.map((l) => `every unit of layer ${l.name} gets the same gradient`).join("; "),
+      ". The units start equal and stay equal: training can never tell them apart."));
+  }
+  if (!compare) col.append(el("div", { class: "layer-row layer-labels" }, el("span", { text: "layer" }), el("span", { text: "activations · gradients (histograms)" }), el("span", { text: "units" }), scaleAxis(scale)));
+  else col.append(scaleAxis(scale));
+  for (const layer of layers) col.append(layerRow(layer, scale, compare));
+  return col;
+}
+
+/** The layer view of /api/layers' `inits`: one column per initialization, side by side,
+ *  their norm bars on one scale. `open(init)`: open the program traced with it in the Graph view. */
+export function renderLayers(inits, { compare, open }) {
+  const scale = normScale(inits);
+  const box = el("div", { class: `layer-view${compare ? " compare" : ""}`, "data-columns": inits.length });
+  if (!compare) box.append(el("p", { class: "muted layer-intro", text:
+    "One row per layer, from the input to the output. Backpropagation runs from the bottom up: a gradient norm " +
+    "shrinking row after row is a vanishing gradient, one growing is an exploding gradient." }));
+  const cols = el("div", { class: "init-cols" });
+  for (const entry of inits) cols.append(column(entry, scale, { compare, open }));
+  box.append(cols);
+  return box;
+}

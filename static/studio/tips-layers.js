@@ -53,12 +53,16 @@ function normBar(norm, scale) {
   return bar;
 }
 
+const SUPERSCRIPT = { "-": "⁻", 0: "⁰", 1: "¹", 2: "²", 3: "³", 4: "⁴", 5: "⁵", 6: "⁶", 7: "⁷", 8: "⁸", 9: "⁹" };
+
+/** 10 to a whole power, written as on paper: "10⁻⁵". */
+function decade(e) { return `10${String(e).split("").map((c) => SUPERSCRIPT[c] || c).join("")}`; }
+
 /** The scale's decades, written above the bars. */
 function scaleAxis(scale) {
-  if (!scale) return el("div", { class: "norm-axis" }, "gradient norm");
-  const decade = (e) => tex(`10^{${e}}`);
-  return el("div", { class: "norm-axis", title: "Gradient norms on a log scale: each step of the scale is a factor of 10" },
-    decade(scale.lo), el("span", { text: " gradient norm ‖∂s/∂h‖, log scale " }), decade(scale.hi));
+  if (!scale) return el("div", { class: "norm-axis" }, el("span", { text: "gradient norm" }));
+  return el("div", { class: "norm-axis", "data-field": "norm-scale", title: "Gradient norms on a log scale: each step of the scale is a factor of 10" },
+    el("b", { text: decade(scale.lo) }), el("span", { text: "gradient norm ‖∂s/∂h‖, log scale" }), el("b", { text: decade(scale.hi) }));
 }
 
 /** How a layer's units fare: saturated or dead fraction (its rule stated), and under zeros the symmetry. */
@@ -72,7 +76,7 @@ function layerFacts(layer) {
     el("b", { text: `${percent(dead.fraction)} dead` }), ` (${dead.rule})`));
   const sym = layer.symmetric;
   if (sym && sym.same) out.push(el("div", { class: "unit-fact sym", "data-field": "symmetric" },
-    el("b", { text: "symmetric" }), `: every unit of ${layer.name} gets the same gradient`));
+    el("b", { text: "symmetric" }), `: every unit of layer ${layer.name} gets the same gradient`));
   else if (sym && sym.units > 1) out.push(el("div", { class: "unit-fact muted", "data-field": "distinct", text: `${sym.distinct_gradients} distinct gradients among ${sym.units} units` }));
   return out;
 }
@@ -92,41 +96,56 @@ function layerRow(layer, scale, compact) {
   return row;
 }
 
-/** One initialization's column: its name, formula, the Graph button, a symmetry callout, the rows. */
-function column(entry, scale, { compare, open }) {
-  const init = entry.init === undefined ? null : entry.init;
-  const head = el("div", { class: "init-head" },
+/** An initialization's head: its name, formula and the button that opens it in the Graph view. */
+function initHead(init, open) {
+  return el("div", { class: "init-head", "data-init": init === null ? "written" : init },
     el("h3", { text: initName(init) }),
-    init && FORMULAS[init] ? el("span", { class: "init-formula" }, tex(FORMULAS[init])) : null,
+    el("div", { class: "init-formula" }, init && FORMULAS[init] ? tex(FORMULAS[init]) : "the program's own constructors"),
     el("button", { class: "btn small", type: "button", "data-field": "open-graph", onclick: () => open(init),
       title: `Open this program in the Graph view, traced with ${initName(init)} initialization`, text: "Open in Graph" }));
-  const col = el("section", { class: "init-col", "data-init": init === null ? "written" : init, "aria-label": `${initName(init)} initialization` }, head);
-  if (entry.error) { col.append(el("div", { class: "error", "data-field": "layers-error", text: entry.error })); return col; }
-  const layers = entry.layers || [];
-  if (!layers.length) { col.append(el("div", { class: "waiting", text: "No layers: the program has no tensor-valued statement." })); return col; }
-  const same = layers.filter((l) => l.symmetric && l.symmetric.same);
-  if (same.length) {
-    col.append(el("div", { class: "symmetry-callout", "data-field": "symmetry" },
-      el("b", { text: "Symmetric: " }),
-      same.map((l) => `every unit of layer ${l.name} gets the same gradient`).join("; "),
-      ". The units start equal and stay equal: training can never tell them apart."));
-  }
-  if (!compare) col.append(el("div", { class: "layer-row layer-labels" }, el("span", { text: "layer" }), el("span", { text: "activations · gradients (histograms)" }), el("span", { text: "units" }), scaleAxis(scale)));
-  else col.append(scaleAxis(scale));
-  for (const layer of layers) col.append(layerRow(layer, scale, compare));
-  return col;
 }
 
-/** The layer view of /api/layers' `inits`: one column per initialization, side by side,
- *  their norm bars on one scale. `open(init)`: open the program traced with it in the Graph view. */
+/** What an initialization's column says above its rows: its error, no layers, or the symmetry it leaves. */
+function initNote(entry) {
+  if (entry.error) return el("div", { class: "error", "data-field": "layers-error", text: entry.error });
+  const layers = entry.layers || [];
+  if (!layers.length) return el("div", { class: "waiting", text: "No layers: the program has no tensor-valued statement." });
+  const same = layers.filter((l) => l.symmetric && l.symmetric.same).map((l) => l.name);
+  if (!same.length) return null;
+  const rest = same.slice(1);
+  return el("div", { class: "symmetry-callout", "data-field": "symmetry" },
+    el("b", { text: "Symmetric: " }), `every unit of layer ${same[0]} gets the same gradient`,
+    rest.length ? ` (and so in ${rest.join(", ")})` : "", ": the units start equal and stay equal, so training cannot tell them apart.");
+}
+
+/** The layer view of /api/layers' `inits`: one column per initialization, side by side, a
+ *  layer's cells on one row, their norm bars on one scale. `open(init)`: open the program
+ *  traced with it in the Graph view. */
 export function renderLayers(inits, { compare, open }) {
   const scale = normScale(inits);
   const box = el("div", { class: `layer-view${compare ? " compare" : ""}`, "data-columns": inits.length });
-  if (!compare) box.append(el("p", { class: "muted layer-intro", text:
-    "One row per layer, from the input to the output. Backpropagation runs from the bottom up: a gradient norm " +
-    "shrinking row after row is a vanishing gradient, one growing is an exploding gradient." }));
-  const cols = el("div", { class: "init-cols" });
-  for (const entry of inits) cols.append(column(entry, scale, { compare, open }));
-  box.append(cols);
+  box.append(el("p", { class: "muted layer-intro", text: compare
+    ? "Each column is the same program traced with every parameter constructor swapped for one initialization; each row is a layer, from the input down to the output. Gradient norms share one log scale."
+    : "One row per layer, from the input down to the output. Backpropagation runs from the bottom up: a gradient norm " +
+      "shrinking row after row is a vanishing gradient, one growing is an exploding gradient." }));
+  const grid = el("div", { class: "init-grid" });
+  grid.style.setProperty("--cols", String(inits.length));
+  const cell = (entry, child) => el("div", { class: "init-cell", "data-init": entry.init === null || entry.init === undefined ? "written" : entry.init }, child);
+  const init = (entry) => (entry.init === undefined ? null : entry.init);
+  for (const entry of inits) grid.append(cell(entry, initHead(init(entry), open)));
+  const notes = inits.map(initNote);
+  if (notes.some(Boolean)) inits.forEach((entry, i) => grid.append(cell(entry, notes[i])));
+  if (!compare) {
+    grid.append(el("div", { class: "layer-row layer-labels" }, el("span", { text: "layer" }),
+      el("span", { text: "activations · gradients (histograms)" }), el("span", { text: "units" }), scaleAxis(scale)));
+  } else for (const entry of inits) grid.append(cell(entry, scaleAxis(scale)));
+  const rows = Math.max(0, ...inits.map((e) => (e.error ? 0 : (e.layers || []).length)));
+  for (let i = 0; i < rows; i++) {
+    for (const entry of inits) {
+      const layer = !entry.error && entry.layers ? entry.layers[i] : null;
+      grid.append(layer ? cell(entry, layerRow(layer, scale, compare)) : cell(entry, null));
+    }
+  }
+  box.append(grid);
   return box;
 }

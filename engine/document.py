@@ -31,6 +31,54 @@ def _closed(record: type) -> type:
 
 
 @_closed
+class Histogram(TypedDict):
+    """Equal bins from the smallest finite entry to the largest: BINS + 1 edges, BINS counts."""
+    edges: list[float]
+    counts: list[int]
+
+
+@_closed
+class Fraction(TypedDict):
+    """The share of a nonlinearity's outputs where a rule holds (saturated, dead)."""
+    fraction: float
+    rule: str
+
+
+@_closed
+class Stats(TypedDict):
+    """A tensor's statistics over its finite entries; `nonfinite` counts the others.
+    `saturated` (sigmoid, tanh, hardtanh) and `dead` (relu) on a nonlinearity's value only."""
+    mean: Number
+    std: Number
+    min: Number
+    max: Number
+    norm: Number
+    nonfinite: int
+    histogram: Histogram
+    saturated: Fraction | None
+    dead: Fraction | None
+
+
+@_closed
+class InitStats(TypedDict):
+    """A leaf made by a constructor: the variance it was drawn with (and a uniform draw's
+    bound) beside the variance of the entries it got."""
+    kind: str
+    variance: float
+    bound: float | None
+    measured_variance: float
+
+
+@_closed
+class NodeStats(TypedDict):
+    """Statistics of a node's value and gradient (null without one); `init` for a leaf made
+    by a constructor, else null."""
+    value: Stats
+    grad: Stats | None
+    init: InitStats | None
+
+
+@_closed
 class Node(TypedDict):
     """A graph node with its value and gradient, and where the program wrote it."""
     id: int
@@ -52,6 +100,7 @@ class Node(TypedDict):
     end_col: int
     expr: str
     attrs: dict[str, Any]
+    stats: NodeStats | None          # null for a node of one number
 
 
 @_closed

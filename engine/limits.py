@@ -16,7 +16,7 @@ MAX_ELEMENTS = 1_000_000            # elements in any one tensor
 MAX_LIST_ITEMS = MAX_ELEMENTS       # items in one list literal (counted before parsing)
 MAX_CALL_ARGUMENTS = 50_000         # arguments in one call, e.g. concat (counted before parsing)
 MAX_TOTAL_ELEMENTS = 8_000_000      # elements summed over all nodes of one graph
-MAX_SEED = 2**32 - 1                # largest seed= accepted by randn/xavier
+MAX_SEED = 2**32 - 1                # largest seed= accepted by randn/xavier/kaiming
 JACOBIAN_MAX_ENTRIES = 64           # a step shows the local Jacobian up to this size
 GRADCHECK_H = 1e-4                  # step of the two-sided difference (the default)
 GRADCHECK_H_MIN = 1e-10             # smallest step accepted (below, rounding swamps the difference)

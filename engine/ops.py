@@ -118,6 +118,30 @@ class Rule:
     elementwise: bool = False
 
 
+# An output counts as saturated where the function is this close to its flat parts:
+# |tanh| > 0.97, σ outside [0.03, 0.97] (hardtanh: exactly at ±1).
+SATURATION = 0.97
+
+
+@dataclass(frozen=True)
+class Band:
+    """Where a nonlinearity's gradient (nearly) vanishes: the rule in words, the test on its
+    output values, and the input intervals it covers (±inf for an open end)."""
+    rule: str
+    holds: Callable[[Array], Array]              # output values -> a boolean mask
+    inputs: tuple[tuple[float, float], ...]
+
+
+@dataclass(frozen=True)
+class Activation:
+    """How the tips lab shows a nonlinearity: f(x) and f'(x) in LaTeX, its saturated region
+    (sigmoid, tanh, hardtanh) and its dead region (relu: output 0, gradient 0)."""
+    formula: str
+    derivative: str
+    saturated: Band | None = None
+    dead: Band | None = None
+
+
 @dataclass(frozen=True)
 class Op:
     """One primitive: how to compute it, differentiate it, show it and call it."""
@@ -137,6 +161,7 @@ class Op:
     check: CallCheck | None = None               # a rule of its own on a call's input shapes
     case: RuleCase | None = None                 # the numbers that change the rule's text
     vjps: Vjps | None = None                     # every input's VJP at once, when they share work
+    activation: Activation | None = None         # a nonlinearity: what the tips lab shows of it
 
     def rule(self, at: RuleAt) -> Rule:
         if callable(self.rules):
@@ -177,11 +202,12 @@ def matmul_shape(shapes: Sequence[Shape], attrs: dict) -> Shape:
 @dataclass(frozen=True)
 class Operand:
     """One side of a failed @, as the message names it: its text, shape, the line that made
-    it (0: unknown) and, for a leaf made by xavier, its sizes."""
+    it (0: unknown) and, for a leaf made by xavier or kaiming, its sizes and which made it."""
     text: str
     shape: Shape
     line: int = 0
     xavier: tuple[int, int] | None = None
+    maker: str = "xavier"
 
 
 def matmul_mismatch(left: Operand, right: Operand) -> str:
@@ -206,16 +232,16 @@ def matmul_mismatch(left: Operand, right: Operand) -> str:
         hints.append(f"{R} @ {L} fits")
     if left.xavier is not None:             # W @ x: W's n_in is the length of x
         n_out, n_in = left.xavier
-        k = b[0]
+        k, f = b[0], left.maker
         want = (n_in, n_out) if n_out == k else (n_out, k)
-        hints.append(f"xavier(n_out, n_in) makes an n_out × n_in matrix, so {L} = xavier({n_out}, {n_in}) "
-                     f"takes inputs of length {n_in}; for {L} @ {R} write xavier({want[0]}, {want[1]})")
+        hints.append(f"{f}(n_out, n_in) makes an n_out × n_in matrix, so {L} = {f}({n_out}, {n_in}) "
+                     f"takes inputs of length {n_in}; for {L} @ {R} write {f}({want[0]}, {want[1]})")
     if right.xavier is not None:            # x @ W: W's rows meet the last dimension of x
         n_out, n_in = right.xavier
-        k = a[-1]
+        k, f = a[-1], right.maker
         want = (n_in, n_out) if n_in == k else (k, n_in)
-        hints.append(f"xavier(n_out, n_in) makes an n_out × n_in matrix, so {R} = xavier({n_out}, {n_in}) "
-                     f"has {n_out} rows; for {L} @ {R} write xavier({want[0]}, {want[1]})")
+        hints.append(f"{f}(n_out, n_in) makes an n_out × n_in matrix, so {R} = {f}({n_out}, {n_in}) "
+                     f"has {n_out} rows; for {L} @ {R} write {f}({want[0]}, {want[1]})")
     if hints:
         msg += ". Hint: " + "; or ".join(hints)
     return msg
@@ -769,6 +795,34 @@ DISTRIBUTES = "+ distributes: every input receives the upstream gradient unchang
 SWITCHES = "× switches: each input receives the upstream gradient times the other input's value."
 ROUTES = "max routes: the whole upstream gradient goes to the input that won; the other gets 0 (a tie splits it evenly)."
 ROUTES_MIN = "min routes: the whole upstream gradient goes to the smaller input; the other gets 0 (a tie splits it evenly)."
+_INF = math.inf
+_TANH_EDGE = math.atanh(SATURATION)                          # |x| > 2.09: |tanh x| > 0.97
+_SIGMOID_EDGE = math.log(SATURATION / (1.0 - SATURATION))    # |x| > 3.48: σ(x) outside [0.03, 0.97]
+
+
+def _cases(pos: str, neg: str) -> str:
+    return r"\begin{cases} " + pos + r" & x > 0 \\ " + neg + r" & x \le 0 \end{cases}"
+
+
+# The nonlinearities as the tips lab shows them (the `activation` of their entries below).
+_TANH = Activation(r"\tanh x = \frac{e^{x} - e^{-x}}{e^{x} + e^{-x}}", r"1 - \tanh^2 x",
+                   saturated=Band(f"|tanh| > {SATURATION:g}", lambda y: np.abs(y) > SATURATION,
+                                  ((-_INF, -_TANH_EDGE), (_TANH_EDGE, _INF))))
+_SIGMOID = Activation(r"\sigma(x) = \frac{1}{1 + e^{-x}}", r"\sigma(x)\,\bigl(1 - \sigma(x)\bigr)",
+                      saturated=Band(f"σ < {1 - SATURATION:.2g} or σ > {SATURATION:g}",
+                                     lambda y: (y < 1.0 - SATURATION) | (y > SATURATION),
+                                     ((-_INF, -_SIGMOID_EDGE), (_SIGMOID_EDGE, _INF))))
+_HARDTANH = Activation(r"\operatorname{hardtanh}(x) = \max\bigl(-1, \min(1, x)\bigr)", r"\mathbb{1}[-1 < x < 1]",
+                       saturated=Band("|hardtanh| = 1", lambda y: np.abs(y) >= 1.0,
+                                      ((-_INF, -1.0), (1.0, _INF))))
+_RELU = Activation(r"\operatorname{relu}(x) = \max(0, x)", _cases("1", "0"),
+                   dead=Band("relu = 0", lambda y: y == 0.0, ((-_INF, 0.0),)))
+_LEAKY_RELU = Activation(_cases("x", r"a\,x") + r"\quad (a\text{: the slope})", _cases("1", "a"))
+_SOFTPLUS = Activation(r"\operatorname{softplus}(x) = \log(1 + e^{x})", r"\sigma(x) = \frac{1}{1 + e^{-x}}")
+_ELU = Activation(_cases("x", r"\alpha\,(e^{x} - 1)"), _cases("1", r"\alpha\,e^{x}"))
+_GELU = Activation(r"\operatorname{gelu}(x) = x\,\Phi(x)", r"\Phi(x) + x\,\varphi(x)")
+_SILU = Activation(r"\operatorname{silu}(x) = x\,\sigma(x)", r"\sigma(x)\,\bigl(1 + x\,(1 - \sigma(x))\bigr)")
+
 GATES = "relu gates: the upstream gradient passes where the input was positive and is blocked elsewhere."
 
 OPS: dict[str, Op] = {op.name: op for op in [
@@ -832,17 +886,18 @@ OPS: dict[str, Op] = {op.name: op for op in [
     unary("tanh", "tanh", np.tanh, lambda x, out: 1.0 - out * out,
           elementwise("1 − tanh²({x}) = 1 − {o}²", "1 - {{O}}^2", lambda c: 1.0 - np.tanh(c.x) ** 2,
                       short="(1 − {o}²)"),
-          scalar=_plain(_tanh, lambda i, v, o, at: 1.0 - o * o)),
+          scalar=_plain(_tanh, lambda i, v, o, at: 1.0 - o * o), activation=_TANH),
     unary("sigmoid", "σ", _sigmoid, lambda x, out: out * (1.0 - out),
           elementwise("σ({x})(1 − σ({x})) = {o}(1 − {o})", r"\sigma({X})\,(1-\sigma({X}))",
                       lambda c: c.o * (1.0 - c.o), short="{o}(1 − {o})"),
-          scalar=_plain(_sigmoid_scalar, lambda i, v, o, at: o * (1.0 - o))),
+          scalar=_plain(_sigmoid_scalar, lambda i, v, o, at: o * (1.0 - o)), activation=_SIGMOID),
     unary("relu", "relu", lambda x: np.maximum(x, 0.0), lambda x, out: (x > 0).astype(float),
           lambda at: elementwise("1 where {x} > 0, else 0" + _kink(at, "relu′(0) = 0"), r"\mathbb{1}[{X} > 0]",
                                  lambda c: (c.x > 0) * 1.0, short="1[{x} > 0]"),
           GATES,
           case=_at_points(0.0),
-          scalar=_plain(lambda x: x if x > 0.0 else 0.0, lambda i, v, o, at: 1.0 if v[0] > 0 else 0.0)),
+          scalar=_plain(lambda x: x if x > 0.0 else 0.0, lambda i, v, o, at: 1.0 if v[0] > 0 else 0.0),
+          activation=_RELU),
     Op("leaky_relu", "leaky_relu", 1, same_shape,
        lambda v, at: np.where(v[0] > 0, v[0], at["slope"] * v[0]),
        lambda i, g, out, v, at: g * np.where(v[0] > 0, 1.0, at["slope"]),
@@ -856,7 +911,7 @@ OPS: dict[str, Op] = {op.name: op for op in [
        scalar=ScalarOp(lambda v, at: v[0] if v[0] > 0 else at["slope"] * v[0],
                        lambda i, v, o, at: 1.0 if v[0] > 0 else float(at["slope"])),
        calls=("leaky_relu",), params=(Param("slope", 0.01, positional=True),),
-       label=lambda at: f"leaky_relu({at['slope']:.4g})"),
+       label=lambda at: f"leaky_relu({at['slope']:.4g})", activation=_LEAKY_RELU),
     unary("hardtanh", "hardtanh", lambda x: np.clip(x, -1.0, 1.0),
           lambda x, out: ((x > -1) & (x < 1)).astype(float),
           lambda at: elementwise("1 where −1 < {x} < 1, else 0" + _kink(at, "hardtanh′(±1) = 0"),
@@ -864,13 +919,14 @@ OPS: dict[str, Op] = {op.name: op for op in [
                                  short="1[−1 < {x} < 1]"),
           "hardtanh gates: the gradient passes inside (−1, 1) and is blocked where the output is clipped.",
           case=_at_points(-1.0, 1.0),
-          scalar=_plain(lambda x: min(max(x, -1.0), 1.0), lambda i, v, o, at: 1.0 if -1 < v[0] < 1 else 0.0)),
+          scalar=_plain(lambda x: min(max(x, -1.0), 1.0), lambda i, v, o, at: 1.0 if -1 < v[0] < 1 else 0.0),
+          activation=_HARDTANH),
     unary("softplus", "softplus", lambda x: np.logaddexp(0.0, x), lambda x, out: _sigmoid(x),
           elementwise("σ({x}): softplus is log(1 + exp({x})), a smooth relu", r"\sigma({X}) = \frac{1}{1 + e^{-{X}}}",
                       lambda c: 1.0 / (1.0 + np.exp(-c.x)), short="σ({x})"),
           "softplus gates softly, like a smooth relu: the gradient passes scaled by σ(x), near 1 where the "
           "input is large and near 0 where it is very negative.",
-          scalar=_plain(_softplus, lambda i, v, o, at: _sigmoid_scalar(v[0]))),
+          scalar=_plain(_softplus, lambda i, v, o, at: _sigmoid_scalar(v[0])), activation=_SOFTPLUS),
     Op("elu", "elu", 1, same_shape, lambda v, at: _elu(v[0], at["alpha"]),
        lambda i, g, out, v, at: g * _elu_slope(v[0], at["alpha"]),
        lambda at: elementwise(
@@ -885,7 +941,7 @@ OPS: dict[str, Op] = {op.name: op for op in [
        scalar=ScalarOp(lambda v, at: v[0] if v[0] > 0 else at["alpha"] * _expm1(v[0]),
                        lambda i, v, o, at: 1.0 if v[0] > 0 else at["alpha"] * _exp(v[0])),
        calls=("elu",), params=(Param("alpha", 1.0, positional=True),),
-       label=lambda at: "elu" if at["alpha"] == 1.0 else f"elu({at['alpha']:.4g})"),
+       label=lambda at: "elu" if at["alpha"] == 1.0 else f"elu({at['alpha']:.4g})", activation=_ELU),
     unary("gelu", "gelu", _gelu, lambda x, out: _gelu_slope(x),
           elementwise("Φ({x}) + {x}·φ({x}): gelu is {x}·Φ({x}), Φ and φ the standard normal's CDF and density",
                       r"\Phi({X}) + {X}\,\varphi({X})",
@@ -894,7 +950,7 @@ OPS: dict[str, Op] = {op.name: op for op in [
                       short="(Φ({x}) + {x}·φ({x}))"),
           "gelu gates softly: it passes the input in proportion Φ(x), the chance that a standard normal falls "
           "below it, so the gradient is near 1 for large inputs, near 0 for very negative ones, with a bump near 0.",
-          scalar=_plain(_gelu_scalar, lambda i, v, o, at: _gelu_slope_scalar(v[0]))),
+          scalar=_plain(_gelu_scalar, lambda i, v, o, at: _gelu_slope_scalar(v[0])), activation=_GELU),
     unary("silu", "silu", lambda x: x * _sigmoid(x), lambda x, out: _silu_slope(x),
           elementwise("σ({x})(1 + {x}(1 − σ({x}))): silu is {x}·σ({x})",
                       r"\sigma({X})\bigl(1 + {X}\,(1-\sigma({X}))\bigr)",
@@ -902,7 +958,8 @@ OPS: dict[str, Op] = {op.name: op for op in [
                       short="σ({x})(1 + {x}(1 − σ({x})))"),
           "silu (swish) gates softly: the input scaled by its own sigmoid, so the gradient is near 1 for "
           "large inputs and near 0 for very negative ones.",
-          scalar=_plain(lambda x: x * _sigmoid_scalar(x), lambda i, v, o, at: _silu_slope_scalar(v[0]))),
+          scalar=_plain(lambda x: x * _sigmoid_scalar(x), lambda i, v, o, at: _silu_slope_scalar(v[0])),
+          activation=_SILU),
     Op("maximum", "max", 2, broadcast, lambda v, at: np.maximum(v[0], v[1]),
        lambda i, g, out, v, at: g * _tie_mask(v[0], v[1], v[i] > v[1 - i]),
        lambda at: _routes(at, ">", np.greater), ROUTES,
@@ -982,26 +1039,48 @@ def _dims_shape(args: list[int]) -> Shape:
     return tuple(args)
 
 
+# spread(shape, attrs) -> (the variance the entries are drawn with, the bound of a uniform
+# draw or None)
+Spread = Callable[[Shape, dict], "tuple[float, float | None]"]
+
+
 @dataclass(frozen=True)
 class Init:
-    """A constructor that makes a leaf: zeros, ones, randn, xavier."""
+    """A constructor that makes a leaf: zeros, ones, randn, xavier, kaiming."""
     name: str
     params: dict[str, Any]
     make: Callable[[Shape, dict], Array]
+    spread: Spread
     shape: Callable[[list[int]], Shape] = _dims_shape
     arity: tuple[int, int] = (1, 2)
 
 
+def _fans(shape: Shape) -> tuple[int, int]:
+    """(n_out, n_in) of a weight matrix: it maps n_in inputs to n_out outputs (W @ x)."""
+    return (shape[0], shape[1]) if len(shape) == 2 else (shape[0], 1)
+
+
+def _xavier_bound(shape: Shape) -> float:
+    n_out, n_in = _fans(shape)
+    return math.sqrt(6.0 / (n_in + n_out))            # Var(U(-b, b)) = b²/3 = 2/(n_in+n_out)
+
+
 def _xavier(shape: Shape, at: dict) -> Array:
-    n_out, n_in = shape if len(shape) == 2 else (shape[0], 1)
-    bound = math.sqrt(6.0 / (n_in + n_out))           # Var(U(-b, b)) = b²/3 = 2/(n_in+n_out)
+    bound = _xavier_bound(shape)
     return np.random.default_rng(at["seed"]).uniform(-bound, bound, size=shape)
 
 
+def _kaiming(shape: Shape, at: dict) -> Array:
+    n_in = _fans(shape)[1]                            # He: normal with Var = 2/n_in, for relu layers
+    return math.sqrt(2.0 / n_in) * np.random.default_rng(at["seed"]).standard_normal(shape)
+
+
 INITS: dict[str, Init] = {i.name: i for i in [
-    Init("zeros", {}, lambda s, at: np.zeros(s)),
-    Init("ones", {}, lambda s, at: np.ones(s)),
+    Init("zeros", {}, lambda s, at: np.zeros(s), lambda s, at: (0.0, None)),
+    Init("ones", {}, lambda s, at: np.ones(s), lambda s, at: (0.0, None)),
     Init("randn", {"seed": None, "scale": 1.0},
-         lambda s, at: at["scale"] * np.random.default_rng(at["seed"]).standard_normal(s)),
-    Init("xavier", {"seed": None}, _xavier, arity=(2, 2)),
+         lambda s, at: at["scale"] * np.random.default_rng(at["seed"]).standard_normal(s),
+         lambda s, at: (at["scale"] ** 2, None)),
+    Init("xavier", {"seed": None}, _xavier, lambda s, at: (2.0 / sum(_fans(s)), _xavier_bound(s)), arity=(2, 2)),
+    Init("kaiming", {"seed": None}, _kaiming, lambda s, at: (2.0 / _fans(s)[1], None), arity=(2, 2)),
 ]}

@@ -170,8 +170,9 @@ class Builder:
     def operand_of(self, node: Node) -> Operand:
         """How a shape error names an input: its name (else its text), shape and line."""
         text = node.name or (node.expr if len(node.expr) <= 40 else node.expr[:39] + "…")
-        dims = node.attrs.get("dims") if node.kind == "leaf" and node.attrs.get("init") == "xavier" else None
-        return Operand(text, node.shape, node.line, tuple(dims) if dims else None)
+        maker = node.attrs.get("init") if node.kind == "leaf" else None
+        dims = node.attrs.get("dims") if maker in ("xavier", "kaiming") else None
+        return Operand(text, node.shape, node.line, tuple(dims) if dims else None, maker or "xavier")
 
     def make_number(self, at: ast.AST, op: str, kind: str, inputs: list[int], attrs: dict, label: str,
                     literal: float | None = None) -> Node:
@@ -544,7 +545,7 @@ class Builder:
         spec = INITS[fname]
         lo, hi = spec.arity
         if not lo <= len(node.args) <= hi:
-            form = "xavier(n_out, n_in)" if fname == "xavier" else f"{fname}(n) or {fname}(n, m)"
+            form = f"{fname}(n_out, n_in)" if spec.arity == (2, 2) else f"{fname}(n) or {fname}(n, m)"
             raise self.error(node, f"{fname} takes {lo if lo == hi else f'{lo} or {hi}'} sizes: {form}")
         sizes = [self.whole(a, "a size", 1, 10**7) for a in node.args]
         attrs: dict[str, Any] = {"init": fname, "dims": sizes}

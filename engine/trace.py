@@ -15,6 +15,7 @@ from .graph import Graph, Node
 from .shapes import fmt_shape
 from .parser import build
 from .source import one_line_break
+from .stats import node_stats
 
 
 class Trace:
@@ -87,7 +88,7 @@ def node_dict(n: Node, symbols: Symbols) -> doc.Node:
             "value": v if v is None or type(v) is float else v.tolist(),
             "grad": g if g is None or type(g) is float else g.tolist(),
             "line": n.line, "col": n.col, "end_line": n.end_line, "end_col": n.end_col,
-            "expr": n.expr, "attrs": dict(n.attrs)}
+            "expr": n.expr, "attrs": dict(n.attrs), "stats": node_stats(n)}
 
 
 def trace(source: str) -> Trace:

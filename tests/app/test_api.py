@@ -245,7 +245,7 @@ def test_openapi_shows_the_trace_document_records(client):
 
     assert fields(answer["nodes"]["items"]) == {
         "id", "op", "label", "kind", "frozen", "name", "names", "symbol", "latex", "inputs",
-        "shape", "value", "grad", "line", "col", "end_line", "end_col", "expr", "attrs"}
+        "shape", "value", "grad", "line", "col", "end_line", "end_col", "expr", "attrs", "stats"}
     steps = answer["steps"]["items"]
     assert steps["discriminator"]["propertyName"] == "phase"
     by_phase = {phase: {"$ref": ref} for phase, ref in steps["discriminator"]["mapping"].items()}

@@ -105,10 +105,13 @@ function nonfiniteText(n) {
   return `${count} entr${count === 1 ? "y is" : "ies are"} not finite (nan or ±inf), left out of these statistics`;
 }
 
+// What each constructor's variance is, in words (the number is the server's).
+const VARIANCE_RULES = { xavier: "2 / (n_in + n_out)", kaiming: "2 / n_in", randn: "scale²" };
+
 /** A leaf made by a constructor: the variance it was drawn with beside the measured one. */
 function initLine(init) {
-  const drawn = el("span", {}, "drawn with variance ", el("b", { "data-field": "init-variance", text: fmt(init.variance) }),
-    init.formula ? ` = ${init.formula}` : "");
+  const rule = VARIANCE_RULES[init.kind];
+  const drawn = el("span", {}, "drawn with variance ", rule ? `${rule} = ` : "", el("b", { "data-field": "init-variance", text: fmt(init.variance) }));
   const bound = init.bound !== undefined && init.bound !== null ? ` (uniform on ±${fmt(init.bound)})` : "";
   return el("div", { class: "init-line", "data-field": "init" },
     el("code", { text: init.kind }), " ", drawn, bound, "; measured ",

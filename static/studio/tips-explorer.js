@@ -22,13 +22,18 @@ function text(x, y, s, attrs = {}) {
   return svg("text", { x, y, ...attrs }, document.createTextNode(s));
 }
 
-/** A nonlinearity's saturated regions as [{from, to, rule}] (±inf or null: the end of the axis). */
+/** A band's input intervals as [{from, to, rule, kind}] (±inf, null or a string: the end of the axis). */
+function bandRegions(band, kind) {
+  if (!band) return [];
+  const list = Array.isArray(band) ? band : (band.inputs || band.intervals || band.regions || []);
+  const rule = Array.isArray(band) ? null : band.rule;
+  return list.map((r) => (Array.isArray(r) ? { from: r[0], to: r[1], rule, kind }
+    : { from: r.from ?? r.lo, to: r.to ?? r.hi, rule: r.rule || rule, kind }));
+}
+
+/** Where a nonlinearity's gradient (nearly) vanishes: its saturated and its dead regions. */
 function regions(act) {
-  const sat = act.saturated;
-  if (!sat) return [];
-  const list = Array.isArray(sat) ? sat : (sat.intervals || sat.regions || []);
-  const rule = Array.isArray(sat) ? null : sat.rule;
-  return list.map((r) => (Array.isArray(r) ? { from: r[0], to: r[1], rule } : { from: r.from ?? r.lo ?? r[0], to: r.to ?? r.hi ?? r[1], rule: r.rule || rule }));
+  return [...bandRegions(act.saturated, "saturated"), ...bandRegions(act.dead, "dead")];
 }
 
 const num = (v, fallback) => (typeof v === "number" && Number.isFinite(v) ? v : fallback);
@@ -66,8 +71,8 @@ function plot(act, points) {
   const box = svg("svg", { class: "act-plot", viewBox: `0 0 ${W} ${H}`, role: "img", "aria-label": `${act.name} and its derivative` });
   for (const r of regions(act)) {
     const a = sx(num(r.from, x0)), b = sx(num(r.to, x1));
-    if (b - a > 0.5) box.append(svg("rect", { class: "sat-region", x: a.toFixed(1), y: PAD.t, width: (b - a).toFixed(1), height: H - PAD.t - PAD.b, "data-from": r.from, "data-to": r.to },
-      svg("title", {}, document.createTextNode(`saturated${r.rule ? `: ${r.rule}` : ""}`))));
+    if (b - a > 0.5) box.append(svg("rect", { class: `sat-region ${r.kind}`, x: a.toFixed(1), y: PAD.t, width: (b - a).toFixed(1), height: H - PAD.t - PAD.b, "data-from": r.from, "data-to": r.to },
+      svg("title", {}, document.createTextNode(`${r.kind}${r.rule ? `: ${r.rule}` : ""}`))));
   }
   // the grid: every whole number on the x axis, the y axis's whole numbers (or halves)
   const ystep = y1 - y0 > 4 ? 1 : 0.5;
@@ -117,22 +122,26 @@ export function renderExplorer(box, { select }) {
       onclick: () => select(a.name, firstNodeOf(a.name)) }, el("span", { text: a.name }), count ? el("span", { class: "act-count", title: `${count} node${count === 1 ? "" : "s"} of the program`, text: String(count) }) : null));
   }
   const nodes = trace ? Object.values(trace.nodes).filter((n) => n.op === act.name) : [];
-  const marked = nodes.some((n) => n.id === state.tips.actNode) ? state.tips.actNode : null;
+  // the node asked for, else (the explorer opened from its list) the program's first such node
+  const asked = state.tips.act === act.name ? state.tips.actNode : (nodes.length ? nodes[0].id : null);
+  const marked = nodes.some((n) => n.id === asked) ? asked : null;
   const points = marked !== null ? nodePoints(marked) : null;
   const picker = el("select", { "aria-label": "Mark the inputs of", "data-field": "act-node", onchange: (e) => select(act.name, e.target.value === "" ? null : Number(e.target.value)) },
     el("option", { value: "", text: nodes.length ? "no node" : `no ${act.name} node in the program` }),
     ...nodes.map((n) => el("option", { value: String(n.id), selected: n.id === marked, text: `${trace.display.nodes[n.id].header} = ${n.expr}` })));
   const info = el("div", { class: "act-info" },
-    el("div", { class: "act-formula", "data-field": "formula" }, tex(act.formula || act.name, true)),
-    el("div", { class: "act-formula d", "data-field": "derivative" }, tex(act.derivative || "", true)),
+    el("div", { class: "act-formula", "data-field": "formula" }, el("span", { class: "act-label", text: "the function" }), tex(act.formula || act.name, true)),
+    el("div", { class: "act-formula d", "data-field": "derivative" }, el("span", { class: "act-label", text: "its derivative" }), tex(act.derivative || "", true)),
     ...regions(act).filter((r, i, all) => r.rule && all.findIndex((q) => q.rule === r.rule) === i)
-      .map((r) => el("div", { class: "unit-fact sat", "data-field": "saturated-rule" }, el("b", { text: "shaded: saturated" }), ` where ${r.rule}`)),
+      .map((r) => el("div", { class: `unit-fact ${r.kind === "dead" ? "dead" : "sat"}`, "data-field": `${r.kind}-rule` },
+        el("b", { text: `shaded: ${r.kind}` }), ` where ${r.rule}${r.kind === "dead" ? ": no gradient passes" : ": the gradient nearly vanishes"}`)),
     act.kink ? el("div", { class: "act-kink", "data-field": "kink" }, el("b", { text: "At the kink: " }), act.kink) : null,
     el("label", { class: "act-pick" }, "Mark the inputs of ", picker),
     points ? markedText(act, points) : null);
   const legend = el("div", { class: "act-legend" },
     el("span", { class: "lg-f", text: `— ${act.name}(x)` }), el("span", { class: "lg-d", text: `– – its derivative` }),
-    el("span", { class: "lg-s", text: "▮ saturated" }), points ? el("span", { class: "lg-m", text: "● this node's inputs" }) : null);
+    regions(act).some((r) => r.kind === "saturated") ? el("span", { class: "lg-s", text: "▮ saturated" }) : null,
+    regions(act).some((r) => r.kind === "dead") ? el("span", { class: "lg-dead", text: "▮ dead" }) : null, points ? el("span", { class: "lg-m", text: "● this node's inputs" }) : null);
   box.replaceChildren(el("div", { class: "act-explorer", "data-act": act.name },
     list, el("div", { class: "act-main" }, plot(act, points), legend), info));
 }

@@ -77,8 +77,7 @@ export function renderTips() {
   const { tips } = state;
   for (const b of $$("[data-tip]")) b.setAttribute("aria-selected", String(b.dataset.tip === tips.part));
   for (const name of PARTS) $(`#tips-${name}`).hidden = name !== tips.part;
-  const names = state.doc.trace ? Object.values(state.doc.trace.nodes).filter((n) => n.name).length : 0;
-  $("#tips-program").textContent = state.doc.trace ? `the program in the editor (${names} named values)` : "run a program first";
+  $("#tips-program").textContent = state.doc.trace ? "on the program last run" : "run a program first";
   if (tips.part === "layers") showLayers();
   else if (tips.part === "activations") renderExplorer($("#tips-activations"), { select: selectAct });
 }

@@ -68,8 +68,10 @@ function scaleAxis(scale) {
 /** How a layer's units fare: saturated or dead fraction (its rule stated), and under zeros the symmetry. */
 function layerFacts(layer) {
   const out = [];
-  const sat = layer.saturated || (layer.value && layer.value.saturated);
-  const dead = layer.dead || (layer.value && layer.value.dead);
+  // the rule lives in the value's statistics (the layer's own `saturated`, `dead` are the fractions)
+  const band = (key) => (layer.value && layer.value[key]) || (layer[key] && typeof layer[key] === "object" ? layer[key] : null);
+  const sat = band("saturated");
+  const dead = band("dead");
   if (sat) out.push(el("div", { class: "unit-fact sat", "data-field": "saturated", title: sat.rule },
     el("b", { text: `${percent(sat.fraction)} saturated` }), ` (${sat.rule})`));
   if (dead) out.push(el("div", { class: "unit-fact dead", "data-field": "dead", title: dead.rule },

@@ -27,6 +27,12 @@ def fmt4(x: float) -> str:
     return format(x, ".4g")
 
 
+def percent(fraction: float) -> str:
+    """A fraction as the page writes it: whole percents from 10% (and 0, 100), else one decimal."""
+    p = 100 * fraction
+    return f"{p:.0f}%" if p in (0, 100) or p >= 10 else f"{p:.1f}%"
+
+
 def pick(page, node: int) -> None:
     page.locator(f'#order li[data-node="{node}"] button').click()
     page.wait_for_selector(f'#panel-title[data-node="{node}"]')
@@ -63,7 +69,7 @@ def test_a_tensor_nodes_statistics_match_the_document_and_numpy(page):
     assert f"after step {grad_at}" in page.inner_text('#panel-node [data-field="grad-hist"]')
     sat = page.inner_text('#panel-node [data-field="statistics"] [data-field="saturated"]')
     share = float(np.mean(np.abs(value) > 0.97))
-    assert "|tanh| > 0.97" in sat and sat.startswith(f"{100 * share:.0f}% saturated")
+    assert "|tanh| > 0.97" in sat and sat.startswith(f"{percent(share)} saturated")
     # The value's histogram: one bar per nonempty bin, every entry counted.
     counts = node["stats"]["value"]["histogram"]["counts"]
     hist = page.locator('#panel-node [data-field="value-hist"] svg.hist')
@@ -127,8 +133,9 @@ def test_the_layer_view_of_the_6_layer_tanh_network(wide):
     for i, layer in enumerate(layers):
         row = rows.nth(i)
         assert row.locator('[data-field="grad-norm"]').inner_text() == format(layer["grad_norm"], ".3g")
-        sat = layer["saturated"] or layer["value"]["saturated"]
-        assert sat["rule"] in row.locator('[data-field="saturated"]').inner_text()
+        sat = layer["value"]["saturated"]
+        text = row.locator('[data-field="saturated"]').inner_text()
+        assert sat["rule"] in text and text.startswith(f"{percent(sat['fraction'])} saturated")
         counts = layer["value"]["histogram"]["counts"]
         assert row.locator('[data-field="value-hist"] rect').count() == sum(1 for c in counts if c)
         widths.append(bar_width(page, row))

@@ -9,6 +9,7 @@ import { percent } from "./stats.js";
 
 const W = 600, H = 300;                   // the plot in SVG units
 const PAD = { l: 36, r: 12, t: 12, b: 24 };
+const Y_SHOWN = 3;                        // the y axis reaches at most ±3: the derivatives stay readable
 
 /** An SVG element with attributes and children. */
 function svg(tag, attrs = {}, ...children) {
@@ -22,18 +23,13 @@ function text(x, y, s, attrs = {}) {
   return svg("text", { x, y, ...attrs }, document.createTextNode(s));
 }
 
-/** A band's input intervals as [{from, to, rule, kind}] (±inf, null or a string: the end of the axis). */
-function bandRegions(band, kind) {
-  if (!band) return [];
-  const list = Array.isArray(band) ? band : (band.inputs || band.intervals || band.regions || []);
-  const rule = Array.isArray(band) ? null : band.rule;
-  return list.map((r) => (Array.isArray(r) ? { from: r[0], to: r[1], rule, kind }
-    : { from: r.from ?? r.lo, to: r.to ?? r.hi, rule: r.rule || rule, kind }));
-}
-
-/** Where a nonlinearity's gradient (nearly) vanishes: its saturated and its dead regions. */
+/** Where a nonlinearity's gradient (nearly) vanishes, as the server says (its `regions`:
+ *  {kind: "saturated" | "dead", rule, intervals: [[low, high]]}, ±inf at an open end), one
+ *  entry per interval. */
 function regions(act) {
-  return [...bandRegions(act.saturated, "saturated"), ...bandRegions(act.dead, "dead")];
+  const out = [];
+  for (const r of act.regions || []) for (const [from, to] of r.intervals || []) out.push({ from, to, rule: r.rule, kind: r.kind });
+  return out;
 }
 
 const num = (v, fallback) => (typeof v === "number" && Number.isFinite(v) ? v : fallback);
@@ -63,12 +59,17 @@ export function nodePoints(id) {
 function plot(act, points) {
   const xs = act.x, ys = act.y, ds = act.dy;
   const x0 = xs[0], x1 = xs[xs.length - 1];
-  let y0 = Math.min(0, ...ys, ...ds), y1 = Math.max(1, ...ys, ...ds);
+  const finite = [...ys, ...ds].filter((v) => typeof v === "number" && Number.isFinite(v));
+  // the y axis holds both curves, up to Y_SHOWN: an unbounded curve (relu) leaves the plot at the top
+  let y0 = Math.max(-Y_SHOWN, Math.min(0, ...finite)), y1 = Math.min(Y_SHOWN, Math.max(1, ...finite));
   const pad = 0.06 * (y1 - y0);
   y0 -= pad; y1 += pad;
-  const sx = (x) => PAD.l + ((Math.min(x1, Math.max(x0, x)) - x0) / (x1 - x0)) * (W - PAD.l - PAD.r);
-  const sy = (y) => H - PAD.b - ((Math.min(y1, Math.max(y0, y)) - y0) / (y1 - y0)) * (H - PAD.t - PAD.b);
-  const box = svg("svg", { class: "act-plot", viewBox: `0 0 ${W} ${H}`, role: "img", "aria-label": `${act.name} and its derivative` });
+  const px = (x) => PAD.l + ((x - x0) / (x1 - x0)) * (W - PAD.l - PAD.r);
+  const py = (y) => H - PAD.b - ((y - y0) / (y1 - y0)) * (H - PAD.t - PAD.b);
+  const sx = (x) => px(Math.min(x1, Math.max(x0, x)));        // a mark beyond the plot sits at its edge
+  const sy = (y) => py(Math.min(y1, Math.max(y0, y)));
+  const box = svg("svg", { class: "act-plot", viewBox: `0 0 ${W} ${H}`, role: "img", "aria-label": `${act.name} and its derivative` },
+    svg("defs", {}, svg("clipPath", { id: "act-plot-area" }, svg("rect", { x: PAD.l, y: PAD.t, width: W - PAD.l - PAD.r, height: H - PAD.t - PAD.b }))));
   for (const r of regions(act)) {
     const a = sx(num(r.from, x0)), b = sx(num(r.to, x1));
     if (b - a > 0.5) box.append(svg("rect", { class: `sat-region ${r.kind}`, x: a.toFixed(1), y: PAD.t, width: (b - a).toFixed(1), height: H - PAD.t - PAD.b, "data-from": r.from, "data-to": r.to },
@@ -84,13 +85,19 @@ function plot(act, points) {
     box.append(svg("line", { class: Math.abs(y) < 1e-9 ? "axis" : "grid", x1: PAD.l, x2: W - PAD.r, y1: sy(y), y2: sy(y) }));
     box.append(text(PAD.l - 5, sy(y) + 4, fmt(y, 2), { "text-anchor": "end" }));
   }
-  const line = (vals, cls) => svg("polyline", { class: cls, points: xs.map((x, i) => `${sx(x).toFixed(1)},${sy(vals[i]).toFixed(1)}`).join(" ") });
+  for (const k of (act.kink && act.kink.at) || []) {
+    box.append(svg("path", { class: "kink-mark", d: `M${sx(k).toFixed(1)},${(H - PAD.b - 7).toFixed(1)} l5,7 l-5,7 l-5,-7 z`, "data-at": k },
+      svg("title", {}, document.createTextNode(`kink at ${fmt(k)}: ${act.kink.text}`))));
+  }
+  const line = (vals, cls) => svg("polyline", { class: cls, "clip-path": "url(#act-plot-area)",
+    points: xs.flatMap((x, i) => (typeof vals[i] === "number" && Number.isFinite(vals[i]) ? [`${px(x).toFixed(1)},${py(vals[i]).toFixed(1)}`] : [])).join(" ") });
   box.append(line(ds, "curve-d"), line(ys, "curve-f"));
   if (points) {
     const marks = svg("g", { class: "marks", "data-node": points.node.id });
     points.xs.forEach((x, k) => {
       if (typeof x !== "number") return;
-      const beyond = x < x0 || x > x1;
+      const out = (v) => typeof v === "number" && (v < y0 || v > y1);
+      const beyond = x < x0 || x > x1 || out(points.ys[k]) || (points.ds && out(points.ds[k]));
       const tip = `input ${fmt(x)} → ${act.name} = ${fmt(points.ys[k])}${points.ds ? `, derivative ${fmt(points.ds[k])}` : ""}${beyond ? " (beyond the plot: shown at its edge)" : ""}`;
       marks.append(svg("circle", { class: `mark-f${beyond ? " beyond" : ""}`, cx: sx(x).toFixed(1), cy: sy(points.ys[k]).toFixed(1), r: 4, "data-x": x },
         svg("title", {}, document.createTextNode(tip))));
@@ -102,16 +109,10 @@ function plot(act, points) {
   return box;
 }
 
-/** A nonlinearity's fields, whatever the names the server's answer gives its curve. */
-function curveOf(a) {
-  const c = a.curve || a;
-  return { ...a, x: c.x, y: c.y || c.f || c.value, dy: c.dy || c.df || c.derivative_values || c.grad };
-}
-
 /** The explorer in `box`: the list of nonlinearities, the chosen one's plot and texts, and
  *  the node whose inputs are marked. `select(op, node)` changes the choice. */
 export function renderExplorer(box, { select }) {
-  const acts = (state.tips.activations || []).map(curveOf);
+  const acts = state.tips.activations || [];
   if (!acts.length) { box.replaceChildren(el("div", { class: "empty-state", text: "The server sent no nonlinearities." })); return; }
   const { trace } = state.doc;
   const act = acts.find((a) => a.name === state.tips.act) || acts.find((a) => a.name === "tanh") || acts[0];
@@ -135,7 +136,8 @@ export function renderExplorer(box, { select }) {
     ...regions(act).filter((r, i, all) => r.rule && all.findIndex((q) => q.rule === r.rule) === i)
       .map((r) => el("div", { class: `unit-fact ${r.kind === "dead" ? "dead" : "sat"}`, "data-field": `${r.kind}-rule` },
         el("b", { text: `shaded: ${r.kind}` }), ` where ${r.rule}${r.kind === "dead" ? ": no gradient passes" : ": the gradient nearly vanishes"}`)),
-    act.kink ? el("div", { class: "act-kink", "data-field": "kink" }, el("b", { text: "At the kink: " }), act.kink) : null,
+    act.kink ? el("div", { class: "act-kink", "data-field": "kink" },
+      el("b", { text: `At the kink (x = ${act.kink.at.map((k) => fmt(k)).join(", ")}): ` }), act.kink.text) : null,
     el("label", { class: "act-pick" }, "Mark the inputs of ", picker),
     points ? markedText(act, points) : null);
   const legend = el("div", { class: "act-legend" },
@@ -153,6 +155,9 @@ function markedText(act, points) {
   const facts = [];
   if (value && value.saturated) facts.push(`${percent(value.saturated.fraction)} of its outputs are saturated (${value.saturated.rule})`);
   if (value && value.dead) facts.push(`${percent(value.dead.fraction)} are dead (${value.dead.rule})`);
+  // a node called with other parameters (leaky_relu(x, 0.1)) sits off the curve drawn at the defaults
+  const other = Object.entries(act.params || {}).filter(([k, v]) => node.attrs && node.attrs[k] !== undefined && node.attrs[k] !== v);
+  if (other.length) facts.push(`the curve is drawn at ${other.map(([k, v]) => `${k} = ${fmt(v)}`).join(", ")}, this node has ${other.map(([k]) => `${k} = ${fmt(node.attrs[k])}`).join(", ")}`);
   return el("div", { class: "act-marked", "data-field": "marked" },
     `${xs.length} input value${xs.length === 1 ? "" : "s"} of `, el("code", { text: state.doc.trace.display.nodes[node.id].header }), " marked",
     points.ds ? " on both curves" : " on the curve (its local derivatives are not listed: too large)",

@@ -78,6 +78,30 @@ EXAMPLES: list[dict[str, str]] = [
         ),
     },
     {
+        "id": "deep-tanh",
+        "title": "Six tanh layers: initialization matters",
+        "description": "h_k = tanh(W_k h_{k−1} + b_k), six times. Its weights are made by constructors, "
+                       "so the Tips view's initialization switch redraws them: naive randn saturates "
+                       "tanh, Xavier keeps it in its working range, zeros gives every unit of a layer "
+                       "the same gradient.",
+        "source": (
+            "x = [0.0, 1.5, -0.4, -1.4, 0.7, 1.2, -1.0, -0.9]\n"
+            "W1 = xavier(8, 8, seed=1); b1 = zeros(8)\n"
+            "h1 = tanh(W1 @ x + b1)\n"
+            "W2 = xavier(8, 8, seed=2); b2 = zeros(8)\n"
+            "h2 = tanh(W2 @ h1 + b2)\n"
+            "W3 = xavier(8, 8, seed=3); b3 = zeros(8)\n"
+            "h3 = tanh(W3 @ h2 + b3)\n"
+            "W4 = xavier(8, 8, seed=4); b4 = zeros(8)\n"
+            "h4 = tanh(W4 @ h3 + b4)\n"
+            "W5 = xavier(8, 8, seed=5); b5 = zeros(8)\n"
+            "h5 = tanh(W5 @ h4 + b5)\n"
+            "W6 = xavier(8, 8, seed=6); b6 = zeros(8)\n"
+            "h6 = tanh(W6 @ h5 + b6)\n"
+            "loss = sum(h6)\n"
+        ),
+    },
+    {
         "id": "used-twice",
         "title": "A value used three times: gradients add",
         "description": "x feeds three edges, so ∂f/∂x is the sum of three contributions: "

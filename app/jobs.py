@@ -15,6 +15,7 @@ from engine import gradcheck as run_gradcheck
 from engine.limits import GRADCHECK_H
 import drawing as renderer
 from engine import trace as run_trace
+from engine.layers import layer_views
 from engine.parser import build
 
 from .jsondoc import json_bytes
@@ -22,9 +23,9 @@ from .security import sanitize_svg
 
 
 def trace_body(source: str, gradcheck: bool = False, h: float = GRADCHECK_H,
-               direction: str = "auto") -> bytes:
+               direction: str = "auto", init: str | None = None) -> bytes:
     """The /api/trace answer: the engine's document, the display model and the SVG."""
-    t = run_trace(source)
+    t = run_trace(source, init)
     doc = t.to_dict()
     doc["display"] = renderer.display_model(doc)
     doc["direction"] = renderer.resolve_direction(doc, direction, doc["display"])
@@ -46,6 +47,11 @@ def render_body(source: str, format: str = "svg", step: int | None = None,
     return sanitize_svg(data) if format == "svg" else data
 
 
+def layers_body(source: str, inits: list[str | None]) -> bytes:
+    """The /api/layers answer: the layer view under each initialization."""
+    return json_bytes({"inits": layer_views(source, inits)})
+
+
 def size(source: str) -> tuple[int, int, int]:
     """Nodes, numbers and drawing cost (`drawing.drawing_cost`) of the program's graph,
     from parsing and shapes alone (cheap)."""
@@ -54,7 +60,7 @@ def size(source: str) -> tuple[int, int, int]:
             renderer.drawing_cost([node.inputs for node in graph.nodes]))
 
 
-JOBS: dict[str, Callable[..., bytes]] = {"trace": trace_body, "render": render_body}
+JOBS: dict[str, Callable[..., bytes]] = {"trace": trace_body, "render": render_body, "layers": layers_body}
 
 
 def send_answer(conn: Any, body: bytes, spool_bytes: int, max_bytes: int) -> None:

@@ -1,17 +1,21 @@
 """HTTP routes: each one parses a request, calls the engine, and shapes the answer."""
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 import drawing as renderer
+from engine import document as doc
+from engine.activations import activations
 
 from .answers import Answer
 from .examples import EXAMPLES
-from .jsondoc import json_response
-from .schemas import ErrorResponse, Example, RenderRequest, Status, TraceRequest, TraceResponse
+from .jsondoc import json_bytes, json_response
+from .schemas import (ErrorResponse, Example, LayersRequest, LayersResponse, RenderRequest, Status, TraceRequest,
+                      TraceResponse)
 from .workers import Spooled
 
 router = APIRouter()
@@ -76,8 +80,31 @@ async def trace_program(req: TraceRequest, request: Request) -> Response:
     """Run the program forward and backward; every step is recorded for the page to replay."""
     # The work (app/jobs.py) runs in a worker process, which hands back the finished JSON.
     body = await request.app.state.workers.run("trace", source=req.source, gradcheck=req.gradcheck,
-                                                 h=req.h, direction=req.direction)
+                                                 h=req.h, direction=req.direction, init=req.init)
     return answer(request, body, "application/json")
+
+
+@router.post("/api/layers", response_model=LayersResponse, responses=ERRORS,
+             summary="The layer view: each layer's statistics under each initialization")
+async def layers_of_program(req: LayersRequest, request: Request) -> Response:
+    """One row per layer (each nonlinearity's output, else each tensor statement): value and
+    gradient histograms, gradient norm, saturated and dead shares, and whether every unit got
+    the same gradient, for each initialization asked for."""
+    body = await request.app.state.workers.run("layers", source=req.source, inits=list(req.inits))
+    return answer(request, body, "application/json")
+
+
+@router.get("/api/activations", response_model=list[doc.ActivationCurve],
+            summary="Every nonlinearity: formula, derivative, sampled curves, flat regions, kink")
+def activation_curves() -> Response:
+    """The op table's nonlinearities, each sampled over [-6, 6] by its own forward and VJP,
+    with the inputs where it saturates (or is dead) and its convention at a kink."""
+    return Response(_activation_bytes(), media_type="application/json")
+
+
+@cache
+def _activation_bytes() -> bytes:
+    return json_bytes(list(activations()))
 
 
 @router.post("/api/render", responses={

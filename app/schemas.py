@@ -7,10 +7,13 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from engine import document as doc
 from engine.gradcheck import check_h
-from engine.limits import GRADCHECK_H, GRADCHECK_H_MAX, GRADCHECK_H_MIN
+from engine.limits import GRADCHECK_H, GRADCHECK_H_MAX, GRADCHECK_H_MIN, MAX_LAYER_INITS
 
 LECTURE_SOURCE = "x = 1.0; y = 2.0; z = 0.0\nf = (x + y) * max(y, z)"
 Direction = Literal["auto", "LR", "TB"]
+INIT_HELP = ("Redraw every weight matrix (a 2-D leaf made by randn, xavier, kaiming or zeros, not "
+             "frozen) with this initialization, keeping shapes and seeds: naive (randn, scale 1), "
+             "xavier (Var = 2/(n_in + n_out)), he (kaiming: Var = 2/n_in) or zeros. Omitted: as written.")
 DIRECTION_HELP = ("How the graph is laid out: LR (left to right), TB (top to bottom), or auto "
                   "(chosen from the graph's shape, so that a small graph fits the page readable).")
 
@@ -29,6 +32,7 @@ class TraceRequest(BaseModel):
                      description="The gradient check's step: (f(θ+h) − f(θ−h)) / 2h. "
                                  "Used only with `gradcheck`.")
     direction: Direction = Field("auto", description=DIRECTION_HELP)
+    init: doc.InitName | None = Field(None, description=INIT_HELP)
 
     @field_validator("h")
     @classmethod
@@ -46,6 +50,25 @@ class RenderRequest(BaseModel):
     step: int | None = Field(None, ge=0, description="Draw the graph after this many steps "
                                                      "(0: nothing computed). Omitted: fully computed.")
     direction: Direction = Field("auto", description=DIRECTION_HELP)
+
+
+class LayersRequest(BaseModel):
+    """A deep program to show layer by layer, under one or more initializations."""
+
+    model_config = ConfigDict(strict=True)
+
+    source: str = Field(description="The program, as for /api/trace.")
+    inits: list[doc.InitName | None] = Field(
+        [None], min_length=1, max_length=MAX_LAYER_INITS,
+        description="The initializations to compare, each traced on its own (null: the program's "
+                    f"constructors as written); at most {MAX_LAYER_INITS}. " + INIT_HELP)
+
+
+class LayersResponse(BaseModel):
+    """The layer view under each initialization asked for, in the order asked; an init whose
+    forward or backward pass failed (a log of 0 under zeros) has `error` and no layers."""
+
+    inits: list[doc.LayerView]
 
 
 class ErrorResponse(BaseModel):
@@ -86,6 +109,8 @@ class TraceResponse(BaseModel):
 
     model_config = ConfigDict(extra="allow")
     source: str
+    init: doc.InitName | None = Field(description="The initialization switch the program was traced "
+                                                  "with (null: its constructors as written).")
     output: int = Field(description="The id of the output node (the last statement).")
     backward: bool = Field(description="Whether the backward pass ran (it needs a scalar output "
                                        "that depends on a leaf).")

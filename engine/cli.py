@@ -1,4 +1,4 @@
-"""Command line: `trace FILE [--gradcheck [--h H]]`, and the frame other commands plug into.
+"""Command line: `trace FILE [--gradcheck [--h H]] [--init I]`, and the frame other commands plug into.
 
 The `backprop-studio` console script is this frame with `render` added by the package that
 draws graphs. A bad program prints one line, `line L, col C: what is wrong`, and exits with
@@ -12,6 +12,7 @@ import sys
 from typing import Callable, Sequence
 
 from .errors import ProgramError
+from .inits import INIT_NAMES
 from .limits import GRADCHECK_H, GRADCHECK_H_MAX, GRADCHECK_H_MIN
 from .source import read_source
 
@@ -33,7 +34,7 @@ def cmd_trace(args: argparse.Namespace) -> int:
         if not args.gradcheck:
             print("--h is the step of the gradient check: give it with --gradcheck", file=sys.stderr)
             return 2
-    t = trace(read_source(args.file))
+    t = trace(read_source(args.file), args.init)
     doc = t.to_dict()
     if args.gradcheck:
         doc["gradcheck"] = gradcheck(t, h)
@@ -62,6 +63,9 @@ def parser(*more: AddCommand) -> argparse.ArgumentParser:
     t.add_argument("--h", type=_number, default=None, metavar="H",
                    help=f"the gradient check's step (default {GRADCHECK_H:g}; "
                         f"{GRADCHECK_H_MIN:g} to {GRADCHECK_H_MAX:g})")
+    t.add_argument("--init", choices=INIT_NAMES, default=None,
+                   help="redraw every weight matrix (made by randn, xavier, kaiming or zeros) with this "
+                        "initialization: naive (randn, scale 1), xavier, he (kaiming) or zeros")
     t.add_argument("--indent", type=int, default=0, help="pretty-print with this indent")
     t.set_defaults(func=cmd_trace)
     for add in more:

@@ -23,6 +23,10 @@ Number = TypeAliasType("Number", Union[float, NonFinite])
 Value = TypeAliasType("Value", Union[float, NonFinite, list["Value"]])
 
 
+# The initialization switch's choices (engine/inits.py).
+InitName = Literal["naive", "xavier", "he", "zeros"]
+
+
 def _closed(record: type) -> type:
     """A key the record does not name fails validation, and the JSON schema says so
     (additionalProperties: false): pydantic reads `__pydantic_config__` from a TypedDict."""
@@ -174,6 +178,7 @@ class Message(TypedDict):
 class TraceDocument(TypedDict):
     """The whole trace: `Trace.to_dict()`."""
     source: str                     # the program, each \r\n and lone \r written as \n
+    init: InitName | None           # the initialization switch it was traced with, if any
     output: int
     backward: bool
     messages: list[Message]
@@ -227,3 +232,69 @@ class GradientCheck(TypedDict):
     passed_away_from_kinks: bool
     unchecked_leaves: int
     leaves: list[LeafCheck]
+
+
+@_closed
+class Symmetry(TypedDict):
+    """How many different gradients a layer's units get (`same`: one for all of them)."""
+    units: int
+    distinct_gradients: int
+    same: bool
+
+
+@_closed
+class Layer(TypedDict):
+    """One row of the layer view (`engine.layers`): a layer's value and gradient statistics
+    side by side, its gradient's norm, saturated and dead shares (null where they do not
+    apply), and whether its units all got the same gradient (null without a backward pass)."""
+    name: str
+    node: int
+    op: str
+    shape: list[int]
+    line: int
+    value: Stats
+    grad: Stats | None
+    grad_norm: Number | None
+    saturated: float | None
+    dead: float | None
+    symmetric: Symmetry | None
+
+
+@_closed
+class LayerView(TypedDict):
+    """The layer view under one initialization (null: as written), or why it failed."""
+    init: InitName | None
+    layers: list[Layer]
+    error: str | None
+
+
+@_closed
+class Region(TypedDict):
+    """Inputs where a nonlinearity's gradient (nearly) vanishes: `intervals` of x, each
+    [low, high] (±inf at an open end), and the rule on the output that defines them."""
+    kind: Literal["saturated", "dead"]
+    rule: str
+    intervals: list[list[Number]]
+
+
+@_closed
+class Kink(TypedDict):
+    """Where a nonlinearity has a corner and which derivative the op table takes there."""
+    at: list[float]
+    text: str
+
+
+@_closed
+class ActivationCurve(TypedDict):
+    """One nonlinearity for the activation explorer: f and f' as LaTeX, and sampled (by the
+    op table's own forward and VJP, at the default `params`) at `x`."""
+    name: str
+    label: str
+    params: dict[str, float]
+    formula: str
+    derivative: str
+    x: list[float]
+    y: list[Number]
+    dy: list[Number]
+    regions: list[Region]
+    kink: Kink | None

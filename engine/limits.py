@@ -17,6 +17,8 @@ MAX_LIST_ITEMS = MAX_ELEMENTS       # items in one list literal (counted before 
 MAX_CALL_ARGUMENTS = 50_000         # arguments in one call, e.g. concat (counted before parsing)
 MAX_TOTAL_ELEMENTS = 8_000_000      # elements summed over all nodes of one graph
 MAX_SEED = 2**32 - 1                # largest seed= accepted by randn/xavier/kaiming
+MAX_LAYERS = 64                     # rows of the layer view (nonlinearity outputs or tensor statements)
+MAX_LAYER_INITS = 4                 # initializations one layer view compares side by side
 JACOBIAN_MAX_ENTRIES = 64           # a step shows the local Jacobian up to this size
 GRADCHECK_H = 1e-4                  # step of the two-sided difference (the default)
 GRADCHECK_H_MIN = 1e-10             # smallest step accepted (below, rounding swamps the difference)

@@ -12,6 +12,7 @@ from . import document as doc
 from .autodiff import (BackwardRecord, BackwardStep, ForwardStep, Symbols, forward_step_dict, run_backward,
                        run_forward, step_dicts, step_objects)
 from .graph import Graph, Node
+from .inits import InitName, check_init, switch_inits
 from .shapes import fmt_shape
 from .parser import build
 from .source import one_line_break
@@ -21,12 +22,18 @@ from .stats import node_stats
 class Trace:
     """The result of `trace(source)`. `to_dict()` is the JSON document of the README."""
 
-    def __init__(self, source: str, graph: Graph, output: int) -> None:
+    def __init__(self, source: str, graph: Graph, output: int, init: InitName | None = None) -> None:
         self.source = source
+        self.init = init
         self.nodes: list[Node] = graph.nodes
         self.output = output
         self._graph = graph
         self.messages: list[doc.Message] = []
+        if init is not None and not switch_inits(graph, init):
+            self.messages.append({
+                "level": "warning", "line": 1, "col": 1,
+                "message": f"the initialization switch ({init}) found no weight matrix to redraw: it applies to "
+                           "matrices made by randn, xavier, kaiming or zeros that are not frozen"})
         run_forward(graph)
         # The backward pass keeps its steps as compact records; the step objects and the
         # JSON document are made from them when first asked for.
@@ -72,7 +79,7 @@ class Trace:
             symbols = Symbols(self.nodes)
             steps: list[doc.Step] = [forward_step_dict(n.id, n._value) for n in self.nodes]
             steps += step_dicts(self._graph, self._records)
-            return {"source": self.source, "output": self.output, "backward": self.backward_ran,
+            return {"source": self.source, "init": self.init, "output": self.output, "backward": self.backward_ran,
                     "messages": list(self.messages),
                     "nodes": [node_dict(n, symbols) for n in self.nodes],
                     "steps": steps}
@@ -91,15 +98,18 @@ def node_dict(n: Node, symbols: Symbols) -> doc.Node:
             "expr": n.expr, "attrs": dict(n.attrs), "stats": node_stats(n)}
 
 
-def trace(source: str) -> Trace:
+def trace(source: str, init: str | None = None) -> Trace:
     """Parse, build, run forward and backward; raises ProgramError on a bad program.
 
+    `init` ("naive", "xavier", "he", "zeros") redraws the program's weight matrices with that
+    initialization (see `engine.inits`); a ValueError names the choices for any other.
     The document's `source` is the program with its line breaks written as \\n, the text
     its lines and columns count in (the text as sent when it has no \\r)."""
+    choice = check_init(init)
     source = one_line_break(source)
     with _no_gc():
         graph, output = build(source)
-        return Trace(source, graph, output)
+        return Trace(source, graph, output, choice)
 
 
 @contextmanager

@@ -157,9 +157,27 @@ def check_used_twice(doc: dict) -> None:
     assert sorted(float(c["downstream"]) for c in backward(doc, x["id"])["contributions"]) == [2.0, 3.0, 3.0]
 
 
+def check_deep_tanh(doc: dict) -> None:
+    hs = [f"h{k}" for k in range(1, 7)]
+    assert [node(doc, h)["op"] for h in hs] == ["tanh"] * 6
+    # the weights are constructors, so the switch redraws them: naive randn, Xavier, zeros
+    naive, xavier, zeros = (trace(doc["source"], init).to_dict() for init in ("naive", "xavier", "zeros"))
+    for k in range(1, 7):
+        assert node(naive, f"W{k}")["attrs"]["init"] == "randn" and node(zeros, f"W{k}")["attrs"]["init"] == "zeros"
+    # naive randn saturates tanh (|h| > 0.97 for a third of the units or more), Xavier none
+    saturated = [np.mean(np.abs(a(node(naive, h)["value"])) > 0.97) for h in hs]
+    assert min(saturated) >= 1 / 3, saturated
+    assert all(np.max(np.abs(a(node(xavier, h)["value"]))) < 0.97 for h in hs)
+    # zeros: every unit of a layer gets the same gradient δ = ∂loss/∂z at its tanh's input
+    for h in hs:
+        delta = a(zeros["nodes"][node(zeros, h)["inputs"][0]]["grad"])
+        assert np.all(delta == delta[0])
+        assert len(set(a(xavier["nodes"][node(xavier, h)["inputs"][0]]["grad"]).tolist())) == 8
+
+
 CHECKS = {"lecture": check_lecture, "sigmoid-neuron": check_sigmoid_neuron, "window-classifier": check_window,
           "frozen-word-vectors": check_frozen, "softmax-l2": check_softmax_l2, "two-layer": check_two_layer,
-          "used-twice": check_used_twice}
+          "used-twice": check_used_twice, "deep-tanh": check_deep_tanh}
 
 
 def test_every_example_has_its_claims_checked() -> None:

@@ -33,6 +33,8 @@ LIMIT_ROWS = {
     "items in one list literal": "MAX_LIST_ITEMS",
     "arguments in one call": "MAX_CALL_ARGUMENTS",
     "seed=": "MAX_SEED",
+    "rows of the layer view": "MAX_LAYERS",
+    "initializations one layer view": "MAX_LAYER_INITS",
 }
 
 

@@ -164,7 +164,7 @@ def test_the_switch_shows_four_columns_and_the_zeros_column_says_symmetric(page)
         cells = page.locator(f'#tips-layers .init-cell[data-init="{entry["init"]}"] .layer-row[data-layer]')
         assert cells.count() == len(entry["layers"]) == 6
         for i, layer in enumerate(entry["layers"]):
-            assert cells.nth(i).locator('[data-field="grad-norm"]').get_attribute("data-norm") == str(layer["grad_norm"])
+            assert float(cells.nth(i).locator('[data-field="grad-norm"]').get_attribute("data-norm")) == layer["grad_norm"]
     # zeros: every unit of a layer gets the same gradient, and the page says so.
     symmetric = [l["name"] for l in answer[3]["layers"] if l["symmetric"]["same"]]
     assert symmetric, "the server finds the zeros column symmetric"

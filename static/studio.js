@@ -42,7 +42,7 @@ async function openTraced(init) {
 
 async function init() {
   state.doc.examples = JSON.parse($("#examples-data").textContent);
-  const tipsReady = initTips({ openTraced });
+  const tipsReady = initTips({ openTraced, loadExample });
   afterRun(tipsAfterRun);
   editor.init(() => runProgram());
   initPanZoom(selectNode);

@@ -129,7 +129,7 @@ export function renderExplorer(box, { select }) {
   const points = marked !== null ? nodePoints(marked) : null;
   const picker = el("select", { "aria-label": "Mark the inputs of", "data-field": "act-node", onchange: (e) => select(act.name, e.target.value === "" ? null : Number(e.target.value)) },
     el("option", { value: "", text: nodes.length ? "no node" : `no ${act.name} node in the program` }),
-    ...nodes.map((n) => el("option", { value: String(n.id), selected: n.id === marked, text: `${trace.display.nodes[n.id].header} = ${n.expr}` })));
+    ...nodes.map((n) => el("option", { value: String(n.id), selected: n.id === marked, text: `${n.symbol} = ${n.expr}` })));
   const info = el("div", { class: "act-info" },
     el("div", { class: "act-formula", "data-field": "formula" }, el("span", { class: "act-label", text: "the function" }), tex(act.formula || act.name, true)),
     el("div", { class: "act-formula d", "data-field": "derivative" }, el("span", { class: "act-label", text: "its derivative" }), tex(act.derivative || "", true)),
@@ -159,7 +159,7 @@ function markedText(act, points) {
   const other = Object.entries(act.params || {}).filter(([k, v]) => node.attrs && node.attrs[k] !== undefined && node.attrs[k] !== v);
   if (other.length) facts.push(`the curve is drawn at ${other.map(([k, v]) => `${k} = ${fmt(v)}`).join(", ")}, this node has ${other.map(([k]) => `${k} = ${fmt(node.attrs[k])}`).join(", ")}`);
   return el("div", { class: "act-marked", "data-field": "marked" },
-    `${xs.length} input value${xs.length === 1 ? "" : "s"} of `, el("code", { text: state.doc.trace.display.nodes[node.id].header }), " marked",
+    `${xs.length} input value${xs.length === 1 ? "" : "s"} of `, el("code", { text: node.symbol }), " marked",
     points.ds ? " on both curves" : " on the curve (its local derivatives are not listed: too large)",
     facts.length ? `; ${facts.join(", ")}.` : ".");
 }

@@ -79,7 +79,8 @@ function layerFacts(layer) {
   const sym = layer.symmetric;
   if (sym && sym.same) out.push(el("div", { class: "unit-fact sym", "data-field": "symmetric" },
     el("b", { text: "symmetric" }), `: every unit of layer ${layer.name} gets the same gradient`));
-  else if (sym && sym.units > 1) out.push(el("div", { class: "unit-fact muted", "data-field": "distinct", text: `${sym.distinct_gradients} distinct gradients among ${sym.units} units` }));
+  else if (sym && sym.units > 1) out.push(el("div", { class: "unit-fact muted", "data-field": "distinct",
+    title: "How many different gradients the units get at the layer's input (δ = ∂s/∂z)", text: `${sym.units} units, ${sym.distinct_gradients} different gradients` }));
   return out;
 }
 
@@ -135,8 +136,13 @@ export function renderLayers(inits, { compare, open }) {
   const cell = (entry, child) => el("div", { class: "init-cell", "data-init": entry.init === null || entry.init === undefined ? "written" : entry.init }, child);
   const init = (entry) => (entry.init === undefined ? null : entry.init);
   for (const entry of inits) grid.append(cell(entry, initHead(init(entry), open)));
-  const notes = inits.map(initNote);
-  if (notes.some(Boolean)) inits.forEach((entry, i) => grid.append(cell(entry, notes[i])));
+  // what a column says above its rows spans the whole row, named by its column, so the other columns lose no height
+  inits.forEach((entry) => {
+    const note = initNote(entry);
+    if (!note) return;
+    if (inits.length > 1) note.prepend(el("b", { class: "note-init", text: `${initName(init(entry))}: ` }));
+    grid.append(el("div", { class: "init-note", "data-init": init(entry) === null ? "written" : init(entry) }, note));
+  });
   if (!compare) {
     grid.append(el("div", { class: "layer-row layer-labels" }, el("span", { text: "layer" }),
       el("span", { text: "activations · gradients (histograms)" }), el("span", { text: "units" }), scaleAxis(scale)));

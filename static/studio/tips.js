@@ -14,13 +14,17 @@ const PARTS = ["layers", "activations", "vectorize"];
 const MODES = ["written", ...INITS, "compare"];
 const COMPARED = INITS;         // the switch's columns: naive, Xavier, He, zeros
 
-/** What the view's buttons do elsewhere: open the program traced with an init in the Graph view. */
-const links = { openTraced: null };
+/** What the view's buttons do elsewhere: open the program traced with an init in the Graph
+ *  view, load a gallery example. */
+const links = { openTraced: null, loadExample: null };
+
+const DEEP_EXAMPLE = "deep-tanh";    // the gallery's network the layer view is made for
 
 /** Set up the view: its address parts, its buttons; the nonlinearities are fetched once
  *  (the node panel shows its explorer button for their nodes). Returns when they are in. */
-export function initTips({ openTraced }) {
+export function initTips({ openTraced, loadExample }) {
   links.openTraced = openTraced;
+  links.loadExample = loadExample;
   onView("tips", renderTips);
   addressPart("tips", () => (state.page.view === "tips" && state.tips.part !== "layers" ? state.tips.part : null));
   addressPart("tips-init", () => (state.tips.init !== "written" ? state.tips.init : null));
@@ -99,6 +103,11 @@ function showLayers() {
   const bar = switchBar();
   if (tips.layers && tips.layers.key === key) {
     box.replaceChildren(bar, renderLayers(tips.layers.inits, { compare: tips.init === "compare", open: openTraced }));
+    const few = tips.layers.inits.every((e) => !e.layers || e.layers.length < 2);
+    if (few && links.loadExample && doc.examples.some((e) => e.id === DEEP_EXAMPLE)) {
+      box.append(el("div", { class: "waiting", "data-field": "try-deep" }, "A deep program shows more: ",
+        el("button", { class: "btn small", type: "button", onclick: () => links.loadExample(DEEP_EXAMPLE), text: "load the six tanh layers" })));
+    }
     return;
   }
   box.replaceChildren(bar, el("div", { class: "empty-state", "data-field": "layers-busy", text: "Computing each layer's statistics…" }));

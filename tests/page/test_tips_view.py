@@ -168,13 +168,13 @@ def test_the_switch_shows_four_columns_and_the_zeros_column_says_symmetric(page)
     # zeros: every unit of a layer gets the same gradient, and the page says so.
     symmetric = [l["name"] for l in answer[3]["layers"] if l["symmetric"]["same"]]
     assert symmetric, "the server finds the zeros column symmetric"
-    callout = page.inner_text('#tips-layers .init-cell[data-init="zeros"] [data-field="symmetry"]')
-    assert callout.startswith("Symmetric") and f"every unit of layer {symmetric[0]} gets the same gradient" in callout
+    callout = page.inner_text('#tips-layers .init-note[data-init="zeros"] [data-field="symmetry"]')
+    assert callout.startswith("zeros: Symmetric") and f"every unit of layer {symmetric[0]} gets the same gradient" in callout
     for name in symmetric:
         fact = page.inner_text(f'#tips-layers .init-cell[data-init="zeros"] .layer-row[data-layer="{name}"] [data-field="symmetric"]')
         assert f"every unit of layer {name} gets the same gradient" in fact
     for init in ("naive", "xavier", "he"):
-        assert page.locator(f'#tips-layers .init-cell[data-init="{init}"] [data-field="symmetry"]').count() == 0
+        assert page.locator(f'#tips-layers [data-init="{init}"] [data-field="symmetry"]').count() == 0
     page.screenshot(path=f"{SCREENSHOTS}/i14_switch_1366.png")
     # A column opens its program traced with that initialization in the Graph view.
     runs = int(page.get_attribute("body", "data-runs"))
@@ -250,6 +250,6 @@ def test_the_switch_is_carried_in_the_link(page, browser):
     other = browser.new_page(viewport={"width": 1366, "height": 768})
     other.goto(url)
     other.wait_for_selector("body[data-ready=true]")
-    other.wait_for_selector('#tips-layers .init-cell[data-init="zeros"] [data-field="symmetry"]')
+    other.wait_for_selector('#tips-layers .init-note[data-init="zeros"] [data-field="symmetry"]')
     assert other.get_attribute('[data-init="zeros"][role="radio"]', "aria-checked") == "true"
     other.close()

@@ -112,7 +112,7 @@ function initHead(init, open) {
 function initNote(entry) {
   if (entry.error) return el("div", { class: "error", "data-field": "layers-error", text: entry.error });
   const layers = entry.layers || [];
-  if (!layers.length) return el("div", { class: "waiting", text: "No layers: the program has no tensor-valued statement." });
+  if (!layers.length) return el("div", { class: "waiting", "data-field": "no-layers", text: "No layers: the program makes no tensor of more than one number." });
   const same = layers.filter((l) => l.symmetric && l.symmetric.same).map((l) => l.name);
   if (!same.length) return null;
   const rest = same.slice(1);
@@ -143,11 +143,12 @@ export function renderLayers(inits, { compare, open }) {
     if (inits.length > 1) note.prepend(el("b", { class: "note-init", text: `${initName(init(entry))}: ` }));
     grid.append(el("div", { class: "init-note", "data-init": init(entry) === null ? "written" : init(entry) }, note));
   });
+  const rows = Math.max(0, ...inits.map((e) => (e.error ? 0 : (e.layers || []).length)));
+  if (!rows) { box.append(grid); return box; }
   if (!compare) {
     grid.append(el("div", { class: "layer-row layer-labels" }, el("span", { text: "layer" }),
       el("span", { text: "activations · gradients (histograms)" }), el("span", { text: "units" }), scaleAxis(scale)));
   } else for (const entry of inits) grid.append(cell(entry, scaleAxis(scale)));
-  const rows = Math.max(0, ...inits.map((e) => (e.error ? 0 : (e.layers || []).length)));
   for (let i = 0; i < rows; i++) {
     for (const entry of inits) {
       const layer = !entry.error && entry.layers ? entry.layers[i] : null;

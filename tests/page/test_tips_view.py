@@ -151,7 +151,7 @@ def test_the_layer_view_of_the_6_layer_tanh_network(wide):
     page.screenshot(path=f"{SCREENSHOTS}/i14_layers_1400.png")
 
 
-def test_the_switch_shows_four_columns_and_the_zeros_column_says_symmetric(page):
+def test_the_switch_shows_four_columns_and_the_zeros_column_says_symmetric(page, browser):
     open_studio(page)
     load_example(page, DEEP)
     show_tips(page)
@@ -187,6 +187,13 @@ def test_the_switch_shows_four_columns_and_the_zeros_column_says_symmetric(page)
     assert shown == [n["value"] for n in he["nodes"]]
     assert "init=he" in page.url
     page.screenshot(path=f"{SCREENSHOTS}/i14_graph_he_1366.png")
+    # The link opens the graph traced with He again.
+    other = browser.new_page(viewport={"width": 1366, "height": 768})
+    other.goto(page.url)
+    other.wait_for_selector("body[data-ready=true]")
+    assert "He" in other.inner_text("#graph-init")
+    assert other.evaluate("() => window.studio.state.doc.trace.nodes.map(n => n.value)") == shown
+    other.close()
     # and "as written" traces it as written again
     page.click('#graph-init [data-field="as-written"]')
     page.wait_for_selector(f'body[data-runs="{runs + 2}"]', state="attached")
@@ -198,7 +205,10 @@ def test_the_explorer_opened_from_a_tanh_node_marks_that_nodes_inputs(page, brow
     load_example(page, "two-layer")
     doc = post(page, "/api/trace", {"source": page.input_value("#source")})
     keys(page, "End")
+    pick(page, TWO_LAYER_H - 1)              # v6 = W1 @ x + b1: no nonlinearity, no explorer
+    assert page.locator('#panel-node [data-field="explore"]').count() == 0
     pick(page, TWO_LAYER_H)
+    assert page.locator('#panel-node [data-field="explore"]').count() == 1
     page.click('#panel-node [data-field="explore"]')
     page.wait_for_selector('#tips-activations .act-explorer[data-act="tanh"] g.marks')
     assert page.get_attribute("main.layout", "data-view") == "tips"

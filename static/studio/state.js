@@ -61,7 +61,7 @@ export const state = {
   tips: {
     part: "layers",       // the part shown: "layers", "activations" or "vectorize"
     init: "written",      // the layer view's initialization: "written", "naive", "xavier", "he", "zeros", or "compare" (the four side by side)
-    layers: null,         // the last /api/layers answer shown: {key, inits}
+    layers: new Map(),    // /api/layers answers: key (the inits asked, then the source) -> its `inits`
     asked: null,          // the key of the /api/layers call under way (source and inits)
     activations: null,    // /api/activations' nonlinearities, fetched once (null: not yet, [] when it failed)
     act: null,            // the nonlinearity the explorer shows (an op name)

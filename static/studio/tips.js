@@ -13,6 +13,7 @@ import { renderExplorer } from "./tips-explorer.js";
 const PARTS = ["layers", "activations", "vectorize"];
 const MODES = ["written", ...INITS, "compare"];
 const COMPARED = INITS;         // the switch's columns: naive, Xavier, He, zeros
+const LAYERS_KEPT = 8;          // /api/layers answers kept, so going back to a setting asks nothing
 
 /** What the view's buttons do elsewhere: open the program traced with an init in the Graph
  *  view, load a gallery example. */
@@ -101,9 +102,10 @@ function showLayers() {
   const inits = tips.init === "compare" ? COMPARED : [tips.init === "written" ? null : tips.init];
   const key = `${inits.join(",")}\n${doc.source}`;
   const bar = switchBar();
-  if (tips.layers && tips.layers.key === key) {
-    box.replaceChildren(bar, renderLayers(tips.layers.inits, { compare: tips.init === "compare", open: openTraced }));
-    const few = tips.layers.inits.every((e) => !e.layers || e.layers.length < 2);
+  const known = tips.layers.get(key);
+  if (known) {
+    box.replaceChildren(bar, renderLayers(known, { compare: tips.init === "compare", open: openTraced }));
+    const few = known.every((e) => !e.layers || e.layers.length < 2);
     if (few && links.loadExample && doc.examples.some((e) => e.id === DEEP_EXAMPLE)) {
       box.append(el("div", { class: "waiting", "data-field": "try-deep" }, "A deep program shows more: ",
         el("button", { class: "btn small", type: "button", onclick: () => links.loadExample(DEEP_EXAMPLE), text: "load the six tanh layers" })));
@@ -127,7 +129,8 @@ async function fetchLayers(key, source, inits) {
     if (state.page.view === "tips" && tips.part === "layers") $("#tips-layers").replaceChildren(switchBar(), el("div", { class: "error", "data-field": "layers-error", text: msg }));
     return;
   }
-  tips.layers = { key, inits: res.data.inits };
+  if (tips.layers.size >= LAYERS_KEPT) tips.layers.delete(tips.layers.keys().next().value);   // the oldest
+  tips.layers.set(key, res.data.inits);
   if (state.page.view === "tips" && tips.part === "layers") showLayers();
 }
 

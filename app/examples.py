@@ -80,7 +80,7 @@ EXAMPLES: list[dict[str, str]] = [
     {
         "id": "deep-tanh",
         "title": "Six tanh layers: initialization matters",
-        "description": "h_k = tanh(W_k h_{k−1} + b_k), six times. Its weights are made by constructors, "
+        "description": "hₖ = tanh(Wₖ hₖ₋₁ + bₖ), six times. Its weights are made by constructors, "
                        "so the Tips view's initialization switch redraws them: naive randn saturates "
                        "tanh, Xavier keeps it in its working range, zeros gives every unit of a layer "
                        "the same gradient.",

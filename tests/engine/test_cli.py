@@ -19,9 +19,9 @@ CLI = console_script()
 LECTURE = "x = 1.0; y = 2.0; z = 0.0\nf = (x + y) * max(y, z)\n"
 ONE_LINE = re.compile(r"^line (\d+), col (\d+): \S.*$")
 
-DOC_KEYS = {"source", "output", "backward", "messages", "nodes", "steps"}
+DOC_KEYS = {"source", "init", "output", "backward", "messages", "nodes", "steps"}
 NODE_KEYS = {"id", "op", "kind", "label", "name", "names", "symbol", "latex", "inputs", "shape", "value",
-             "grad", "frozen", "attrs", "line", "col", "end_line", "end_col", "expr"}
+             "grad", "frozen", "attrs", "line", "col", "end_line", "end_col", "expr", "stats"}
 FORWARD_KEYS = {"phase", "node", "value"}
 BACKWARD_KEYS = {"phase", "node", "op", "upstream", "contributions", "edges", "intuition", "sum_rule"}
 EDGE_KEYS = {"input", "position", "local", "local_shape", "downstream", "skipped", "rule", "downstream_rule"}

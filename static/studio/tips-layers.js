@@ -41,7 +41,7 @@ function normScale(columns) {
 /** The bar of a gradient norm on the shared log scale. */
 function normBar(norm, scale) {
   const finite = typeof norm === "number" && Number.isFinite(norm);
-  const bar = el("div", { class: "norm-bar", "data-field": "grad-norm", "data-norm": finite ? String(norm) : String(norm) });
+  const bar = el("div", { class: "norm-bar", "data-field": "grad-norm", "data-norm": norm === null || norm === undefined ? null : String(norm) });
   const fill = el("i");
   if (finite && norm > 0 && scale) {
     const f = (Math.log10(norm) - scale.lo) / (scale.hi - scale.lo);
@@ -49,7 +49,7 @@ function normBar(norm, scale) {
   } else {
     bar.classList.add(finite ? "zero" : "bad");
   }
-  bar.append(fill, el("span", { text: finite && norm === 0 ? "0: no gradient" : fmt(norm, 3) }));
+  bar.append(fill, el("span", { text: finite && norm === 0 ? "0: every entry is 0" : fmt(norm, 3) }));
   return bar;
 }
 

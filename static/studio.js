@@ -15,17 +15,22 @@ import { showTab, renderPanel } from "./studio/panel.js";
 import { bindPanelLinks } from "./studio/panel-content.js";
 import { dropPrepared, preparing } from "./studio/prepare.js";
 import { presentAddress, setPresenting, togglePresenting } from "./studio/present.js";
-import { redraw, runProgram } from "./studio/run.js";
+import { afterRun, redraw, runProgram } from "./studio/run.js";
 import { addressPart, copyLink, forgetHash, readHash, writeHash } from "./studio/share.js";
 import { selectNode, setStep } from "./studio/steps.js";
 import { initTheme } from "./studio/theme.js";
 import { applyView, centerOn, initPanZoom } from "./studio/view.js";
 import { initVectorize, showVectorize } from "./studio/vectorize.js";
 import { onView, showView, viewAddress } from "./studio/views.js";
-
-/** The extra /api/trace keys a link asks for (see run.js's variants), or null. */
-function variantOf(params) { return params.get("unroll") === "1" ? { unroll: true } : null; }
 import { atFromAddress, initTrain, restoreTrain } from "./studio/train.js";
+import { exploreNode, initFromAddress, initTips, restoreTips, tipsAfterRun } from "./studio/tips.js";
+
+/** The other graph of the program a link asks for (see run.js's variants), or null. */
+function variantOf(params) {
+  if (params.get("unroll") === "1") return { unroll: true };
+  const init = initFromAddress(params);
+  return init ? { init } : null;
+}
 
 /** The one handle on the page's internals, for the browser tests and the benchmark:
  *  the state and counters (read them; the page owns them), and the few calls they make. */
@@ -54,13 +59,23 @@ async function openInGraph(at) {
   return ok;
 }
 
+/** Show the program shown in the Graph view, traced with `init` (null: as written). */
+async function openTraced(init) {
+  editor.value = state.doc.source;
+  showView("graph");
+  await runProgram(0, { init });
+  writeHash();
+}
+
 async function init() {
   state.doc.examples = JSON.parse($("#examples-data").textContent);
+  const tipsReady = initTips({ openTraced, loadExample });
+  afterRun(tipsAfterRun);
   editor.init(() => runShown());
   initTheme();
   initPanZoom(selectNode, (dir) => { stopPlay(); setStep(state.view.step + dir); });
   initMinimap(centerOn);
-  bindPanelLinks({ select: selectNode, goTo: (k) => setStep(k, { keepSelection: true }) });
+  bindPanelLinks({ select: selectNode, goTo: (k) => setStep(k, { keepSelection: true }), explore: exploreNode });
   // The visible area changes with the box: keep its size (read here, never while stepping).
   new ResizeObserver(([entry]) => {
     const r = entry.contentRect;
@@ -105,17 +120,22 @@ async function init() {
     const st = readHash();
     if (!st) return;
     restoreTrain(st.params);
-    if (st.source !== state.doc.source || st.step !== state.view.step) {
+    restoreTips(st.params);
+    const variant = variantOf(st.params);
+    const init = variant && variant.init ? variant.init : null;
+    if (st.source !== state.doc.source || st.step !== state.view.step || init !== state.doc.init) {
       editor.value = st.source;
-      runProgram(st.step, variantOf(st.params)).then(() => showView(st.params.get("view")));
+      runProgram(st.step, variant).then(() => showView(st.params.get("view")));
     } else showView(st.params.get("view"));
     setPresenting(st.params.get("present") === "1");
   });
   renderPanel(null);
+  await tipsReady;         // the node panel offers the explorer for the nonlinearities it lists
   const st = readHash();
   if (st) {
     editor.value = st.source;
     restoreTrain(st.params);
+    restoreTips(st.params);
     const at = await atFromAddress(st.params);
     await runProgram(st.step, at ? { at } : variantOf(st.params));
     showView(st.params.get("view"));

@@ -51,3 +51,22 @@ export async function getTrainOptions() {
     return { ok: res.ok, status: res.status, data: await res.json() };
   } catch (_) { return { ok: false, status: 0, data: { message: "Cannot reach the Backprop Studio server" } }; }
 }
+
+/** GET a JSON answer: {ok, status, data}, as postJSON. */
+export async function getJSON(url) {
+  const res = await fetch(url);
+  let data = null;
+  try { data = await res.json(); } catch (_) { data = { message: `HTTP ${res.status}` }; }
+  return { ok: res.ok, status: res.status, data };
+}
+
+/** POST /api/layers: the layer view of `source` under each initialization of `inits`
+ *  (null: as written; "naive", "xavier", "he", "zeros"). */
+export function postLayers(source, inits) {
+  return postJSON("/api/layers", { source, inits });
+}
+
+/** GET /api/activations: every nonlinearity with its curve, derivative, saturated regions and kink. */
+export function getActivations() {
+  return getJSON("/api/activations");
+}

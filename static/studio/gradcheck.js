@@ -26,7 +26,8 @@ export async function runGradcheck() {
   const h = readH();
   if (h === null) { out.append(el("div", { class: "gc-summary fail", text: "h must be a positive number, e.g. 1e-4." })); return; }
   out.append(el("div", { class: "muted", text: "Checking…" }));
-  const res = await postJSON("/api/trace", { source, gradcheck: true, h });
+  const init = state.doc.init;     // the graph's initialization, so the check is of the numbers shown
+  const res = await postJSON("/api/trace", init ? { source, gradcheck: true, h, init } : { source, gradcheck: true, h });
   out.innerHTML = "";
   if (!res.ok) { out.append(el("div", { class: "gc-summary fail", text: res.data.message })); return; }
   const gc = res.data.gradcheck;

@@ -6,13 +6,16 @@ import { exactTitle, isNoise, nodeTip, scaleOf, shapeText, texNum } from "./form
 import { blockColour, tensorView } from "./tensor.js";
 import { productExplorer } from "./explorer.js";
 import { chainNumbers, ordinal } from "./chain.js";
+import { statsBlock } from "./stats.js";
 
-/** What the panel's buttons do: pick a node, go to a step (set once by the entry module). */
-const links = { select: null, goTo: null };
+/** What the panel's buttons do: pick a node, go to a step, open the activation explorer
+ *  at a node (set once by the entry module). */
+const links = { select: null, goTo: null, explore: null };
 
-export function bindPanelLinks({ select, goTo }) {
+export function bindPanelLinks({ select, goTo, explore = null }) {
   links.select = select;
   links.goTo = goTo;
+  links.explore = explore;
 }
 
 /** What the panel shows for node `id` at step k: it changes only with these. */
@@ -52,6 +55,7 @@ export function* panelParts(id, k) {
   const valueScale = magnitude(node.value, ...node.inputs.map((i) => trace.nodes[i].value));
   if (hasValue) head.push(el("div", { "data-field": "value" }, tensorView(node.value, node.shape, "val", { scale: valueScale, blocks: blocksOf(id) })));
   else head.push(waiting(`Computed at step ${display.value_at} (forward).`, display.value_at));
+  if (hasValue) head.push(...statistics(node, display, hasGrad), ...exploreLink(node));
 
   head.push(el("h3", { text: "Gradient" }));
   if (!trace.backward) {
@@ -96,6 +100,24 @@ export function* panelParts(id, k) {
   if ((step.edges || []).length) out.push(el("h3", { text: "To each input: downstream = local × upstream" }));
   yield out;
   for (const edge of step.edges || []) yield [edgeCard(node, step, edge)];
+}
+
+/** A tensor node's statistics (value after its forward step, gradient after its backward one). */
+function statistics(node, display, hasGrad) {
+  if (!node.stats) return [];
+  const { trace } = state.doc;
+  const gradNote = !trace.backward ? "no backward pass" : display.grad_at ? `after step ${display.grad_at}` : "no gradient reaches it";
+  return [el("h3", { text: "Statistics" }), el("div", { class: "stats", "data-field": "statistics" },
+    ...statsBlock(node.stats, { hasGrad: hasGrad && trace.backward && !!node.stats.grad, gradNote }))];
+}
+
+/** For a nonlinearity's node: a button to its curve in the activation explorer, this node's inputs marked. */
+function exploreLink(node) {
+  const acts = state.tips.activations;
+  if (!links.explore || !acts || !acts.some((a) => a.name === node.op)) return [];
+  return [el("button", { class: "btn small explore-link", type: "button", "data-field": "explore",
+    title: `${node.op} and its derivative, with this node's inputs marked on the curve (Tips view)`,
+    onclick: () => links.explore(node.id), text: `Explore ${node.op}: its curve and derivative →` })];
 }
 
 /** Through which input of its successor a contribution came: ", as its 1st input" (when

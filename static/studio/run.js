@@ -9,13 +9,22 @@ import { buildOrder } from "./order.js";
 import { hydrate } from "./lean.js";
 import { indexSteps, selectNode, setStep } from "./steps.js";
 
+const runHooks = [];     // callbacks run after each program that ran (a lab follows the program)
+
+/** Run `fn` after each run that succeeded. */
+export function afterRun(fn) { runHooks.push(fn); }
+
 /** Run the editor's program and show it at `step`; true when it ran. `variant`: another graph
  *  of the same program, as more keys of the /api/trace request: `{unroll: true}` its scalar
  *  graph, `{at}` (a training iteration: {steps, runs, run, iteration, label}) traced at that
- *  iteration's parameters; null: the program as written. The graph view says which it shows. */
+ *  iteration's parameters, `{init}` its weight matrices redrawn by an initialization; null (or
+ *  `{init: null}`): the program as written. The graph view says which it shows. */
 export async function runProgram(step = 0, variant = null) {
-  try { return await runAndShow(step, variant); }
-  finally { document.body.dataset.runs = String(++state.doc.runs); }
+  try {
+    const ran = await runAndShow(step, variant && (variant.unroll || variant.at || variant.init) ? variant : null);
+    if (ran) for (const fn of runHooks) fn();
+    return ran;
+  } finally { document.body.dataset.runs = String(++state.doc.runs); }
 }
 
 /** Draw the program shown again, laid out in `direction` ("LR": left to right, "TB": top to
@@ -71,6 +80,7 @@ async function runAndShow(step, variant) {
   doc.variant = variant;
   doc.at = variant && variant.at ? variant.at : null;
   showVariant(variant, doc.trace);
+  doc.init = variant && variant.init ? variant.init : null;
   state.view.selected = null;
   showWarnings(doc.trace.messages);
   $("#gradcheck-result").innerHTML = "";

@@ -14,6 +14,7 @@ export const state = {
     runs: 0,              // finished runs, shown as body[data-runs] so tests and tools can wait on it
     stepIndex: null,      // per-step change lists (see indexSteps in steps.js)
     at: null,             // the training iteration whose parameters the trace shows (null: the program's own)
+    init: null,           // the initialization the trace was made with (null: as written; see tips.js)
   },
 
   /** The page's chosen view (studio/views.js). */
@@ -93,6 +94,16 @@ export const state = {
   /** The walkthrough dialog (studio/walkthrough.js). */
   walkthrough: {
     busy: false,          // a walkthrough is being made: its Download button waits
+  /** The Tips view (studio/tips.js, tips-layers.js, tips-explorer.js). */
+  tips: {
+    part: "layers",       // the part shown: "layers", "activations" or "vectorize"
+    init: "written",      // the layer view's initialization: "written", "naive", "xavier", "he", "zeros", or "compare" (the four side by side)
+    layers: new Map(),    // /api/layers answers: key (the inits asked, then the source) -> its `inits`
+    asked: null,          // the key of the /api/layers call under way (source and inits)
+    activations: null,    // /api/activations' nonlinearities, fetched once (null: not yet, [] when it failed)
+    act: null,            // the nonlinearity the explorer shows (an op name)
+    actNode: null,        // the node whose inputs the explorer marks (null: none)
+    built: false,         // whether the view's frame is built
   },
 
   timers: {

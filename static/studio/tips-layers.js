@@ -1,0 +1,160 @@
+/* The layer view: one row per layer of a deep program, with its activations' histogram and
+ * its gradient's side by side, the saturated or dead fraction, and the gradient's norm as a
+ * bar on a log scale shared by every column, so vanishing and exploding gradients are seen
+ * as bars that shrink or grow from layer to layer. Several columns: the initialization switch. */
+import { el, tex } from "./dom.js";
+import { fmt, shapeText } from "./format.js";
+import { histFigure, percent } from "./stats.js";
+
+/** The initializations the switch offers, in its order. */
+export const INITS = ["naive", "xavier", "he", "zeros"];
+
+const NAMES = { naive: "naive", xavier: "Xavier", he: "He", zeros: "zeros" };
+
+/** An initialization's name as the page writes it (null: the program as written). */
+export function initName(init) {
+  return init === null || init === undefined ? "as written" : (NAMES[init] || init);
+}
+
+const FORMULAS = {
+  naive: "W \\sim \\mathcal{N}(0,\\,1)",
+  xavier: "\\operatorname{Var}(W) = \\frac{2}{n_{\\text{in}} + n_{\\text{out}}}",
+  he: "\\operatorname{Var}(W) = \\frac{2}{n_{\\text{in}}}",
+  zeros: "W = 0",
+};
+
+/** The log scale of the gradient norms shown: whole decades around the smallest and largest
+ *  nonzero finite norm (a picture's axis, not a statistic). */
+function normScale(columns) {
+  const norms = [];
+  for (const c of columns) for (const l of c.layers || []) {
+    const n = l.grad_norm;
+    if (typeof n === "number" && Number.isFinite(n) && n > 0) norms.push(n);
+  }
+  if (!norms.length) return null;
+  let lo = Math.floor(Math.log10(Math.min(...norms)));
+  let hi = Math.ceil(Math.log10(Math.max(...norms)));
+  if (hi <= lo) hi = lo + 1;
+  return { lo, hi };
+}
+
+/** The bar of a gradient norm on the shared log scale. */
+function normBar(norm, scale) {
+  const finite = typeof norm === "number" && Number.isFinite(norm);
+  const bar = el("div", { class: "norm-bar", "data-field": "grad-norm", "data-norm": norm === null || norm === undefined ? null : String(norm) });
+  const fill = el("i");
+  if (finite && norm > 0 && scale) {
+    const f = (Math.log10(norm) - scale.lo) / (scale.hi - scale.lo);
+    fill.style.width = `${Math.max(2, Math.min(100, 100 * f)).toFixed(1)}%`;
+  } else {
+    bar.classList.add(finite ? "zero" : "bad");
+  }
+  bar.append(fill, el("span", { text: finite && norm === 0 ? "0: every entry is 0" : fmt(norm, 3) }));
+  return bar;
+}
+
+const SUPERSCRIPT = { "-": "⁻", 0: "⁰", 1: "¹", 2: "²", 3: "³", 4: "⁴", 5: "⁵", 6: "⁶", 7: "⁷", 8: "⁸", 9: "⁹" };
+
+/** 10 to a whole power, written as on paper: "10⁻⁵". */
+function decade(e) { return `10${String(e).split("").map((c) => SUPERSCRIPT[c] || c).join("")}`; }
+
+/** The scale's decades, written above the bars. */
+function scaleAxis(scale) {
+  if (!scale) return el("div", { class: "norm-axis" }, el("span", { text: "gradient norm" }));
+  return el("div", { class: "norm-axis", "data-field": "norm-scale", title: "Gradient norms on a log scale: each step of the scale is a factor of 10" },
+    el("b", { text: decade(scale.lo) }), el("span", { text: "gradient norm ‖∂s/∂h‖, log scale" }), el("b", { text: decade(scale.hi) }));
+}
+
+/** How a layer's units fare: saturated or dead fraction (its rule stated), and under zeros the symmetry. */
+function layerFacts(layer) {
+  const out = [];
+  // the rule lives in the value's statistics (the layer's own `saturated`, `dead` are the fractions)
+  const band = (key) => (layer.value && layer.value[key]) || (layer[key] && typeof layer[key] === "object" ? layer[key] : null);
+  const sat = band("saturated");
+  const dead = band("dead");
+  if (sat) out.push(el("div", { class: "unit-fact sat", "data-field": "saturated", title: sat.rule },
+    el("b", { text: `${percent(sat.fraction)} saturated` }), ` (${sat.rule})`));
+  if (dead) out.push(el("div", { class: "unit-fact dead", "data-field": "dead", title: dead.rule },
+    el("b", { text: `${percent(dead.fraction)} dead` }), ` (${dead.rule})`));
+  const sym = layer.symmetric;
+  if (sym && sym.same) out.push(el("div", { class: "unit-fact sym", "data-field": "symmetric" },
+    el("b", { text: "symmetric" }), `: every unit of layer ${layer.name} gets the same gradient`));
+  else if (sym && sym.units > 1) out.push(el("div", { class: "unit-fact muted", "data-field": "distinct",
+    title: "How many different gradients the units get at the layer's input (δ = ∂s/∂z)", text: `${sym.units} units, ${sym.distinct_gradients} different gradients` }));
+  return out;
+}
+
+/** One row: the layer's name and shape, its two histograms, its facts and its gradient norm. */
+function layerRow(layer, scale, compact) {
+  const head = el("div", { class: "layer-name" },
+    el("code", { text: layer.name }), el("span", { class: "muted", text: ` ${layer.op ? layer.op + " · " : ""}${shapeText(layer.shape)}` }));
+  const hists = el("div", { class: "hist-pair" },
+    histFigure(layer.value, "val", "activations", "value-hist"),
+    layer.grad ? histFigure(layer.grad, "grad", "gradients", "grad-hist") : el("figure", { class: "hist-fig grad waiting-fig" }, el("figcaption", { text: "gradients" }), el("div", { class: "muted", text: "none" })));
+  const facts = el("div", { class: "layer-facts" }, ...layerFacts(layer));
+  const row = el("div", { class: `layer-row${compact ? " compact" : ""}${layer.symmetric && layer.symmetric.same ? " symmetric" : ""}`,
+    "data-layer": layer.name, "data-node": layer.node });
+  if (compact) row.append(head, normBar(layer.grad_norm, scale), hists, facts);
+  else row.append(head, hists, facts, normBar(layer.grad_norm, scale));
+  return row;
+}
+
+/** An initialization's head: its name, formula and the button that opens it in the Graph view. */
+function initHead(init, open) {
+  return el("div", { class: "init-head", "data-init": init === null ? "written" : init },
+    el("h3", { text: initName(init) }),
+    el("div", { class: "init-formula" }, init && FORMULAS[init] ? tex(FORMULAS[init]) : "the program's own constructors"),
+    el("button", { class: "btn small", type: "button", "data-field": "open-graph", onclick: () => open(init),
+      title: `Open this program in the Graph view, traced with ${initName(init)} initialization`, text: "Open in Graph" }));
+}
+
+/** What an initialization's column says above its rows: its error, no layers, or the symmetry it leaves. */
+function initNote(entry) {
+  if (entry.error) return el("div", { class: "error", "data-field": "layers-error", text: entry.error });
+  const layers = entry.layers || [];
+  if (!layers.length) return el("div", { class: "waiting", "data-field": "no-layers", text: "No layers: the program makes no tensor of more than one number." });
+  const same = layers.filter((l) => l.symmetric && l.symmetric.same).map((l) => l.name);
+  if (!same.length) return null;
+  const rest = same.slice(1);
+  return el("div", { class: "symmetry-callout", "data-field": "symmetry" },
+    el("b", { text: "Symmetric: " }), `every unit of layer ${same[0]} gets the same gradient`,
+    rest.length ? ` (and so in ${rest.join(", ")})` : "", ": the units start equal and stay equal, so training cannot tell them apart.");
+}
+
+/** The layer view of /api/layers' `inits`: one column per initialization, side by side, a
+ *  layer's cells on one row, their norm bars on one scale. `open(init)`: open the program
+ *  traced with it in the Graph view. */
+export function renderLayers(inits, { compare, open }) {
+  const scale = normScale(inits);
+  const box = el("div", { class: `layer-view${compare ? " compare" : ""}`, "data-columns": inits.length });
+  box.append(el("p", { class: "muted layer-intro", text: compare
+    ? "Each column is the same program traced with every parameter constructor swapped for one initialization; each row is a layer, from the input down to the output. Gradient norms share one log scale."
+    : "One row per layer, from the input down to the output. Backpropagation runs from the bottom up: a gradient norm " +
+      "shrinking row after row is a vanishing gradient, one growing is an exploding gradient." }));
+  const grid = el("div", { class: "init-grid" });
+  grid.style.setProperty("--cols", String(inits.length));
+  const cell = (entry, child) => el("div", { class: "init-cell", "data-init": entry.init === null || entry.init === undefined ? "written" : entry.init }, child);
+  const init = (entry) => (entry.init === undefined ? null : entry.init);
+  for (const entry of inits) grid.append(cell(entry, initHead(init(entry), open)));
+  // what a column says above its rows spans the whole row, named by its column, so the other columns lose no height
+  inits.forEach((entry) => {
+    const note = initNote(entry);
+    if (!note) return;
+    if (inits.length > 1) note.prepend(el("b", { class: "note-init", text: `${initName(init(entry))}: ` }));
+    grid.append(el("div", { class: "init-note", "data-init": init(entry) === null ? "written" : init(entry) }, note));
+  });
+  const rows = Math.max(0, ...inits.map((e) => (e.error ? 0 : (e.layers || []).length)));
+  if (!rows) { box.append(grid); return box; }
+  if (!compare) {
+    grid.append(el("div", { class: "layer-row layer-labels" }, el("span", { text: "layer" }),
+      el("span", { text: "activations · gradients (histograms)" }), el("span", { text: "units" }), scaleAxis(scale)));
+  } else for (const entry of inits) grid.append(cell(entry, scaleAxis(scale)));
+  for (let i = 0; i < rows; i++) {
+    for (const entry of inits) {
+      const layer = !entry.error && entry.layers ? entry.layers[i] : null;
+      grid.append(layer ? cell(entry, layerRow(layer, scale, compare)) : cell(entry, null));
+    }
+  }
+  box.append(grid);
+  return box;
+}

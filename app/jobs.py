@@ -22,15 +22,21 @@ from .security import sanitize_svg
 
 
 def trace_body(source: str, gradcheck: bool = False, h: float = GRADCHECK_H,
-               direction: str = "auto") -> bytes:
-    """The /api/trace answer: the engine's document, the display model and the SVG."""
+               direction: str = "auto", level: str = "auto") -> bytes:
+    """The /api/trace answer: the engine's document, the display model and the SVG, one box
+    per node or (``level`` "statements", or "auto" on a graph too large) per statement."""
     t = run_trace(source)
     doc = t.to_dict()
     doc["display"] = renderer.display_model(doc)
-    doc["direction"] = renderer.resolve_direction(doc, direction, doc["display"])
+    _last.clear()
+    _last[source] = (doc, doc["display"])         # an expand that follows needs no new trace
+    doc["nodes_fit"] = not renderer.too_large(doc)
+    doc["level"] = renderer.choose_level(doc, level)
+    doc["direction"] = (renderer.collapsed_direction(direction) if doc["level"] == "statements"
+                        else renderer.resolve_direction(doc, direction, doc["display"]))
     try:
         svg = renderer.render(doc, "svg", None, highlight=False, model=doc["display"],
-                              direction=doc["direction"])
+                              direction=doc["direction"], level=doc["level"])
         doc["svg"], doc["svg_error"] = sanitize_svg(svg).decode("utf-8"), None
     except renderer.RenderError as exc:
         doc["svg"], doc["svg_error"] = None, str(exc)
@@ -38,11 +44,29 @@ def trace_body(source: str, gradcheck: bool = False, h: float = GRADCHECK_H,
     return json_bytes(doc)
 
 
+# The last program traced by this worker, with its display model: expanding one of its
+# statements follows its trace, most often in the same worker (the same lane).
+_last: dict[str, tuple[dict, dict]] = {}
+
+
+def expand_body(source: str, group: int, direction: str = "LR") -> bytes:
+    """The /api/expand answer: statement ``group``'s nodes drawn on their own, as SVG."""
+    if source in _last:
+        doc, model = _last[source]
+    else:
+        doc = run_trace(source).to_dict()
+        model = renderer.display_model(doc)
+        _last.clear()
+        _last[source] = (doc, model)
+    svg = renderer.render_inset(doc, group, model, direction)
+    return json_bytes({"group": group, "svg": sanitize_svg(svg).decode("utf-8")})
+
+
 def render_body(source: str, format: str = "svg", step: int | None = None,
-                direction: str = "auto") -> bytes:
+                direction: str = "auto", level: str = "auto") -> bytes:
     """The /api/render answer: the graph after ``step`` steps as a file of ``format``."""
     doc = run_trace(source).to_dict()
-    data = renderer.render(doc, format, step, direction=direction)
+    data = renderer.render(doc, format, step, direction=direction, level=level)
     return sanitize_svg(data) if format == "svg" else data
 
 
@@ -54,7 +78,8 @@ def size(source: str) -> tuple[int, int, int]:
             renderer.drawing_cost([node.inputs for node in graph.nodes]))
 
 
-JOBS: dict[str, Callable[..., bytes]] = {"trace": trace_body, "render": render_body}
+JOBS: dict[str, Callable[..., bytes]] = {"trace": trace_body, "render": render_body,
+                                         "expand": expand_body}
 
 
 def send_answer(conn: Any, body: bytes, spool_bytes: int, max_bytes: int) -> None:

@@ -11,7 +11,8 @@ import drawing as renderer
 from .answers import Answer
 from .examples import EXAMPLES
 from .jsondoc import json_response
-from .schemas import ErrorResponse, Example, RenderRequest, Status, TraceRequest, TraceResponse
+from .schemas import (ErrorResponse, Example, ExpandRequest, ExpandResponse, RenderRequest, Status,
+                      TraceRequest, TraceResponse)
 from .workers import Spooled
 
 router = APIRouter()
@@ -76,7 +77,17 @@ async def trace_program(req: TraceRequest, request: Request) -> Response:
     """Run the program forward and backward; every step is recorded for the page to replay."""
     # The work (app/jobs.py) runs in a worker process, which hands back the finished JSON.
     body = await request.app.state.workers.run("trace", source=req.source, gradcheck=req.gradcheck,
-                                                 h=req.h, direction=req.direction)
+                                                 h=req.h, direction=req.direction, level=req.level)
+    return answer(request, body, "application/json")
+
+
+@router.post("/api/expand", response_model=ExpandResponse, responses=ERRORS,
+             summary="Draw one statement of a program on its own (a collapsed box expanded)")
+async def expand_statement(req: ExpandRequest, request: Request) -> Response:
+    """The nodes of one statement, drawn with their values, gradients and edge labels, for the
+    page to lay over that statement's box in the collapsed drawing."""
+    body = await request.app.state.workers.run("expand", source=req.source, group=req.group,
+                                                 direction=req.direction)
     return answer(request, body, "application/json")
 
 
@@ -90,11 +101,11 @@ async def trace_program(req: TraceRequest, request: Request) -> Response:
 async def render_program(req: RenderRequest, request: Request) -> Response:
     """The graph after the first `step` steps (0: nothing computed; omitted: all), as a file."""
     cache = request.app.state.render_cache      # a repeated request is not drawn again
-    key = (req.source, req.format, req.step, req.direction)
+    key = (req.source, req.format, req.step, req.direction, req.level)
     data = cache.get(key)
     if data is None:
         data = await request.app.state.workers.run("render", source=req.source, format=req.format,
-                                                   step=req.step, direction=req.direction)
+                                                   step=req.step, direction=req.direction, level=req.level)
         if isinstance(data, bytes):
             cache.put(key, data)
     step = "final" if req.step is None else f"step-{req.step}"

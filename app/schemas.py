@@ -11,6 +11,10 @@ from engine.limits import GRADCHECK_H, GRADCHECK_H_MAX, GRADCHECK_H_MIN
 
 LECTURE_SOURCE = "x = 1.0; y = 2.0; z = 0.0\nf = (x + y) * max(y, z)"
 Direction = Literal["auto", "LR", "TB"]
+Level = Literal["auto", "nodes", "statements"]
+LEVEL_HELP = ("How much the graph is grouped: nodes (one box per node), statements (one box per "
+              "statement, each expandable: `/api/expand`), or auto (statements when the graph is too "
+              "large to draw node by node).")
 DIRECTION_HELP = ("How the graph is laid out: LR (left to right), TB (top to bottom), or auto "
                   "(chosen from the graph's shape, so that a small graph fits the page readable).")
 
@@ -29,6 +33,7 @@ class TraceRequest(BaseModel):
                      description="The gradient check's step: (f(θ+h) − f(θ−h)) / 2h. "
                                  "Used only with `gradcheck`.")
     direction: Direction = Field("auto", description=DIRECTION_HELP)
+    level: Level = Field("auto", description=LEVEL_HELP)
 
     @field_validator("h")
     @classmethod
@@ -46,6 +51,27 @@ class RenderRequest(BaseModel):
     step: int | None = Field(None, ge=0, description="Draw the graph after this many steps "
                                                      "(0: nothing computed). Omitted: fully computed.")
     direction: Direction = Field("auto", description=DIRECTION_HELP)
+    level: Level = Field("auto", description=LEVEL_HELP)
+
+
+class ExpandRequest(BaseModel):
+    """One statement of a program, to draw on its own."""
+
+    model_config = ConfigDict(strict=True)
+
+    source: str = Field(description="The program, as for /api/trace.", examples=[LECTURE_SOURCE])
+    group: int = Field(ge=0, description="The statement's group: its index in the display model's "
+                                         "`statements.groups` (in program order).")
+    direction: Literal["LR", "TB"] = Field("LR", description="How the statement is laid out.")
+
+
+class ExpandResponse(BaseModel):
+    """A statement's nodes drawn on their own, fully computed: node groups have ids `node-<id>`
+    and edges `edge-<input>-<node>-<position>`, as in the full drawing; its inputs from other
+    statements are small boxes `outside-<id>`."""
+
+    group: int
+    svg: str
 
 
 class ErrorResponse(BaseModel):
@@ -98,6 +124,10 @@ class TraceResponse(BaseModel):
     svg_error: str | None = Field(description="Why there is no SVG (e.g. Graphviz is missing).")
     direction: Literal["LR", "TB"] = Field(description="How `svg` is laid out: LR (left to "
                                                       "right) or TB (top to bottom).")
+    level: Literal["nodes", "statements"] = Field(description="What `svg` draws: one box per node, or "
+                                                              "one per statement (`display.statements`).")
+    nodes_fit: bool = Field(description="Whether the graph may be drawn node by node (level "
+                                        "`nodes`): within the drawing's node and cost limits.")
     gradcheck: doc.GradientCheck | None = Field(None, description="Present when asked for.")
 
 

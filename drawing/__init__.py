@@ -4,7 +4,8 @@ It works from the trace document (``Trace.to_dict()``) alone. Modules: ``display
 every node and edge shows after step k), ``style`` (colours and classes), ``dot`` (DOT
 source), ``direction`` (left to right or top to bottom), ``runner`` (Graphviz's programs,
 with a timeout), ``svg`` (each step cut from one drawing), ``export`` (every format),
-``errors`` (why a graph cannot be drawn, the size limits), ``cost`` (a drawing's work for
+``groups`` (the statement level: one box per statement), ``collapsed`` (its DOT, and one
+statement's inset), ``errors`` (why a graph cannot be drawn, the size limits), ``cost`` (a drawing's work for
 `dot`, estimated before it runs), ``cli`` (the command line with `render`).
 """
 from .display import (MAX_HEADER_CHARS, PLACEHOLDER_GRAD, PLACEHOLDER_VALUE, display_model, edge_id,
@@ -12,17 +13,21 @@ from .display import (MAX_HEADER_CHARS, PLACEHOLDER_GRAD, PLACEHOLDER_VALUE, dis
 from .cost import drawing_cost, trace_cost
 from .direction import choose_direction
 from .dot import DIRECTIONS, build_dot
-from .errors import (INSTALL_HINT, MAX_DRAW_COST, MAX_RENDER_NODES, GraphTooLarge, GraphvizMissing,
-                     RenderError, StepOutOfRange, set_max_draw_cost)
-from .export import FORMATS, PNG_DPI, clear_caches, compute_layout, render, resolve_direction
+from .errors import (INSTALL_HINT, LEVELS, MAX_COLLAPSED_BOXES, MAX_DRAW_COST, MAX_RENDER_NODES,
+                     GraphTooLarge, GraphvizMissing, RenderError, StepOutOfRange, choose_level,
+                     set_max_draw_cost, too_large)
+from .export import (FORMATS, PNG_DPI, clear_caches, collapsed_direction, compute_layout, render,
+                     render_inset, resolve_direction)
+from .groups import group_model, shown_at_groups
 from .runner import graphviz_available, set_timeout
 from .svg import svg_node_boxes
 
 __all__ = [
-    "DIRECTIONS", "FORMATS", "INSTALL_HINT", "MAX_DRAW_COST", "MAX_HEADER_CHARS", "MAX_RENDER_NODES",
+    "DIRECTIONS", "FORMATS", "INSTALL_HINT", "LEVELS", "MAX_COLLAPSED_BOXES", "MAX_DRAW_COST", "MAX_HEADER_CHARS", "MAX_RENDER_NODES",
     "PLACEHOLDER_GRAD", "PLACEHOLDER_VALUE", "PNG_DPI", "GraphTooLarge", "GraphvizMissing",
     "RenderError", "StepOutOfRange", "build_dot", "choose_direction", "clear_caches",
     "compute_layout", "display_model", "drawing_cost", "edge_id", "graphviz_available", "node_id",
     "render", "resolve_direction", "set_max_draw_cost", "set_timeout", "shown_at",
-    "svg_node_boxes", "trace_cost",
+    "svg_node_boxes", "trace_cost", "choose_level", "collapsed_direction", "group_model",
+    "render_inset", "shown_at_groups", "too_large",
 ]

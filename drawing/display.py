@@ -130,12 +130,15 @@ def display_model(trace: dict) -> dict:
                 else:
                     input_shape = nodes_by_id[step_edge["input"]]["shape"]
                     e["grad"] = "∂ " + short_value(step_edge.get("downstream"), input_shape)
-    return {
+    model = {
         "nodes": [nodes[i] for i in sorted(nodes)],
         "edges": list(edges.values()),
         "placeholders": {"value": PLACEHOLDER_VALUE, "grad": PLACEHOLDER_GRAD},
         "steps": len(trace["steps"]),
     }
+    from .groups import group_model         # it reads this module's texts
+    model["statements"] = group_model(trace, model)
+    return model
 
 
 # ---------------------------------------------------------------- what is shown after step k

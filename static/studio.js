@@ -8,6 +8,7 @@ import { $, $$, tex } from "./studio/dom.js";
 import { initControls } from "./studio/controls.js";
 import { editor } from "./studio/editor.js";
 import { exportAs } from "./studio/export.js";
+import { initGroups } from "./studio/groups.js";
 import { runGradcheck } from "./studio/gradcheck.js";
 import { initMinimap } from "./studio/minimap.js";
 import { showTab, renderPanel } from "./studio/panel.js";
@@ -50,7 +51,9 @@ async function init() {
   $("#panel-stack").addEventListener("scroll", (e) => { if (e.target.id === "panel-node") state.panel.scrolled = e.target.scrollTop > 0; }, true);
   initControls();
   $("#btn-run").onclick = () => runProgram(0);
-  $("#btn-direction").onclick = () => state.doc.trace && redraw(state.doc.trace.direction === "TB" ? "LR" : "TB");
+  $("#btn-direction").onclick = () => state.doc.trace && redraw({ direction: state.doc.trace.direction === "TB" ? "LR" : "TB" });
+  $("#btn-level").onclick = () => state.doc.trace && redraw({ direction: "auto", level: state.doc.trace.level === "statements" ? "nodes" : "statements" });
+  initGroups({ goTo: (k) => setStep(k, { keepSelection: true }), repaint: () => { state.view.shown = null; setStep(state.view.step, { keepSelection: true }); } });
   $("#btn-gradcheck").onclick = runGradcheck;
   $("#tab-node").onclick = () => showTab("node");
   $("#tab-gradcheck").onclick = () => showTab("gradcheck");

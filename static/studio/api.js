@@ -8,10 +8,16 @@ export async function postJSON(url, body) {
   return { ok: res.ok, status: res.status, data };
 }
 
-/** POST /api/render: the drawing at one step, laid out in `direction`, as a file; the raw response. */
-export function postRender(source, format, step, direction = "auto") {
+/** POST /api/render: the drawing at one step, laid out in `direction`, one box per node or
+ *  per statement (`level`), as a file; the raw response. */
+export function postRender(source, format, step, direction = "auto", level = "auto") {
   return fetch("/api/render", {
     method: "POST", headers: { "Content-Type": "application/json" },
-    body: JSON.stringify({ source, format, step, direction }),
+    body: JSON.stringify({ source, format, step, direction, level }),
   });
+}
+
+/** POST /api/expand: statement `group`'s nodes drawn on their own ({group, svg}). */
+export function postExpand(source, group, direction = "LR") {
+  return postJSON("/api/expand", { source, group, direction });
 }

@@ -1,6 +1,7 @@
 /* The step controls: the arrow keys, Home and End, Play, the step buttons and the slider. */
 import { state } from "./state.js";
 import { $ } from "./dom.js";
+import { toggleCurrentGroup } from "./groups.js";
 import { catchUpPanel } from "./panel.js";
 import { setStep } from "./steps.js";
 
@@ -46,6 +47,7 @@ function initKeys() {
     else if (e.key === "Home") { stopPlay(); setStep(0); e.preventDefault(); }
     else if (e.key === "End") { stopPlay(); setStep(lastStep()); e.preventDefault(); }
     else if ((e.key === " " && e.target.tagName !== "BUTTON") || e.key === "p") { togglePlay(); e.preventDefault(); }
+    else if (e.key === "e" || e.key === "E") { toggleCurrentGroup(); e.preventDefault(); }
   });
   // A held arrow key let go: its last step's panel now, not after the pause.
   document.addEventListener("keyup", (e) => {

@@ -28,7 +28,7 @@ export async function exportAs(format) {
     download(new Blob([JSON.stringify(doc, null, 2)], { type: "application/json" }), "backprop-trace.json");
     return;
   }
-  const res = await postRender(source, format, step, trace.direction || "auto");   // as on the page
+  const res = await postRender(source, format, step, trace.direction || "auto", trace.level || "auto");   // as on the page
   if (!res.ok) {
     let m = `HTTP ${res.status}`;
     try { m = (await res.json()).message; } catch (_) { /* keep status */ }

@@ -15,15 +15,18 @@ export async function runProgram(step = 0) {
 }
 
 /** Draw the program shown again, laid out in `direction` ("LR": left to right, "TB": top to
- *  bottom); the step and the picked node stay. Only the drawing changes: the trace is the same. */
-export async function redraw(direction) {
+ *  bottom) with one box per node or per statement (`level`: "nodes", "statements"); the step
+ *  and the picked node stay. Only the drawing changes: the trace is the same. */
+export async function redraw({ direction = state.doc.trace?.direction, level = state.doc.trace?.level } = {}) {
   const doc = state.doc;
   if (!doc.trace) return false;
   let res;
-  try { res = await postJSON("/api/trace", { source: doc.source, gradcheck: false, direction }); }
+  try { res = await postJSON("/api/trace", { source: doc.source, gradcheck: false, direction, level }); }
   catch (e) { res = { ok: false, data: { message: "Cannot reach the Backprop Studio server" } }; }
   if (!res.ok || !res.data.svg) { toast(`Cannot lay the graph out again: ${(res.data && (res.data.message || res.data.svg_error)) || "no drawing"}`); return false; }
-  Object.assign(doc.trace, { svg: res.data.svg, svg_error: res.data.svg_error, direction: res.data.direction });
+  state.groups.level = res.data.level;
+  Object.assign(doc.trace, { svg: res.data.svg, svg_error: res.data.svg_error, direction: res.data.direction,
+    level: res.data.level, nodes_fit: res.data.nodes_fit });
   installGraph(doc.trace);
   setStep(state.view.step, { keepSelection: true });
   return true;
@@ -34,13 +37,14 @@ async function runAndShow(step) {
   const source = editor.value;
   $("#btn-run").disabled = true;
   let res;
-  try { res = await postJSON("/api/trace", { source, gradcheck: false }); }
+  try { res = await postJSON("/api/trace", { source, gradcheck: false, level: state.groups.level }); }
   catch (e) { showError({ message: "Cannot reach the Backprop Studio server: is it still running?" }); return false; }
   finally { $("#btn-run").disabled = false; }
   if (!res.ok) { showError(res.data || { message: `HTTP ${res.status}` }); return false; }
   clearError();
   const doc = state.doc;
   doc.trace = res.data;
+  if (doc.source !== source) state.groups.level = "auto";      // a new program: drawn as it fits
   doc.source = source;
   state.view.selected = null;
   showWarnings(doc.trace.messages);

@@ -61,6 +61,7 @@ async function init() {
   $("#btn-share").onclick = copyLink;
   $$("[data-view]").forEach((b) => { b.onclick = () => { showView(b.dataset.view); writeHash(); }; });
   addressPart("view", viewAddress);
+  addressPart("level", () => (state.groups.level !== "auto" ? state.groups.level : null));
   $("#btn-examples").onclick = () => $("#examples-dialog").showModal();
   $("#examples-close").onclick = () => $("#examples-dialog").close();
   $$("[data-example]").forEach((b) => { b.onclick = () => loadExample(b.dataset.example); });
@@ -73,7 +74,12 @@ async function init() {
   });
   renderPanel(null);
   const st = readHash();
-  if (st) { editor.value = st.source; await runProgram(st.step); showView(st.params.get("view")); }
+  if (st) {
+    editor.value = st.source;
+    state.groups.level = ["nodes", "statements"].includes(st.params.get("level")) ? st.params.get("level") : "auto";
+    await runProgram(st.step);
+    showView(st.params.get("view"));
+  }
   else { editor.value = state.doc.examples[0].source.replace(/\n$/, ""); await runProgram(0); }
   document.body.dataset.ready = "true";
 }

@@ -44,7 +44,7 @@ async function runAndShow(step) {
   clearError();
   const doc = state.doc;
   doc.trace = res.data;
-  if (doc.source !== source) state.groups.level = "auto";      // a new program: drawn as it fits
+  if (doc.source && doc.source !== source) state.groups.level = "auto";   // a new program: drawn as it fits
   doc.source = source;
   state.view.selected = null;
   showWarnings(doc.trace.messages);

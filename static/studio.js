@@ -32,6 +32,12 @@ function loadExample(id) {
   runProgram(0);
 }
 
+/** The level a link asks for (one box per node or per statement), "auto" if none. */
+function addressLevel(st) {
+  const level = st.params.get("level");
+  return level === "nodes" || level === "statements" ? level : "auto";
+}
+
 async function init() {
   state.doc.examples = JSON.parse($("#examples-data").textContent);
   editor.init(() => runProgram());
@@ -70,14 +76,16 @@ async function init() {
   window.addEventListener("hashchange", () => {
     forgetHash();
     const st = readHash();
-    if (st && (st.source !== state.doc.source || st.step !== state.view.step)) { editor.value = st.source; runProgram(st.step); }
+    if (st && (st.source !== state.doc.source || st.step !== state.view.step)) {
+      editor.value = st.source;
+      runProgram(st.step, addressLevel(st));
+    }
   });
   renderPanel(null);
   const st = readHash();
   if (st) {
     editor.value = st.source;
-    state.groups.level = ["nodes", "statements"].includes(st.params.get("level")) ? st.params.get("level") : "auto";
-    await runProgram(st.step);
+    await runProgram(st.step, addressLevel(st));
     showView(st.params.get("view"));
   }
   else { editor.value = state.doc.examples[0].source.replace(/\n$/, ""); await runProgram(0); }

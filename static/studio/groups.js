@@ -189,8 +189,14 @@ function addInset(id, svgText) {
   const place = svgEl("g");
   place.setAttribute("class", "inset");
   place.dataset.group = id;
-  // Just under the box, centred on it: the box (lit while its steps are current) stays in view.
-  const x = box.x + box.w / 2 - vb.width / 2, y = box.y + box.h + 14;
+  // Just under the box (else above it), centred on it, so the box (lit while its steps are
+  // current) stays in view; inside the drawing's bounds, outside which nothing is painted.
+  const f = state.drawing.bounds, gap = 14;
+  const clamp = (v, lo, hi) => Math.max(lo, Math.min(hi, v));
+  const x = clamp(box.x + box.w / 2 - vb.width / 2, f.x + 4, f.x + f.w - vb.width - 4);
+  const below = box.y + box.h + gap, above = box.y - gap - vb.height;
+  const y = below + vb.height <= f.y + f.h - 4 || above < f.y + 4
+    ? clamp(below, f.y + 4, f.y + f.h - vb.height - 4) : above;
   place.setAttribute("transform", `translate(${x} ${y})`);
   const frame = svgEl("rect");
   Object.entries({ x: -4, y: -4, width: vb.width + 8, height: vb.height + 8, rx: 8, class: "inset-frame" }).forEach(([a, v]) => frame.setAttribute(a, String(v)));

@@ -8,8 +8,10 @@ import { clearError, editor, showError, showWarnings } from "./editor.js";
 import { buildOrder } from "./order.js";
 import { indexSteps, selectNode, setStep } from "./steps.js";
 
-/** Run the editor's program and show it at `step`; true when it ran. */
-export async function runProgram(step = 0) {
+/** Run the editor's program and show it at `step`, drawn at `level` ("auto": one box per
+ *  node where that fits, else per statement); true when it ran. */
+export async function runProgram(step = 0, level = "auto") {
+  state.groups.level = level;
   try { return await runAndShow(step); }
   finally { document.body.dataset.runs = String(++state.doc.runs); }
 }
@@ -44,7 +46,6 @@ async function runAndShow(step) {
   clearError();
   const doc = state.doc;
   doc.trace = res.data;
-  if (doc.source && doc.source !== source) state.groups.level = "auto";   // a new program: drawn as it fits
   doc.source = source;
   state.view.selected = null;
   showWarnings(doc.trace.messages);

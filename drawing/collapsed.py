@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from .dot import (_SPACING, DIRECTIONS, PAD, _attr_list, _label, dot_source, node_size)
 from .groups import current_group, group_lines
-from .style import COLORS, EDGE_PENWIDTH, FONT, FONT_SIZE, HOT_PENWIDTH, NODE_PENWIDTH, node_look
+from .style import CHAR_WIDTH, COLORS, EDGE_PENWIDTH, FONT, FONT_SIZE, HOT_PENWIDTH, NODE_PENWIDTH, node_look
 
 COPY_FONT_SIZE = 9              # points, the name on a copy
 # Network simplex's iteration limits: past them `dot` keeps the layout it has, a little less
@@ -22,7 +22,7 @@ NSLIMIT_BOXES = 1_000
 
 def group_look(g: dict, k: int, current: int | None) -> dict:
     """How a group looks after ``k`` steps: a node's look, current while any of its steps is."""
-    look = node_look({**g, "id": g["id"], "grad": g["grad"]}, k, None)
+    look = node_look(g, k, None)
     value = g["value_at"] is not None and k >= g["value_at"]
     grad = g["grad_at"] is not None and k >= g["grad_at"]
     look.update(value=value, grad=grad, ink=COLORS["text"] if value else COLORS["text_pending"])
@@ -89,7 +89,7 @@ def collapsed_dot(trace: dict, model: dict, k: int, layout: dict | None, highlig
     for c in levels["copies"]:
         g = levels["groups"][c["group"]]
         look = group_look(g, k, current)
-        width = max(len(c["header"]), 3) * COPY_FONT_SIZE * 0.62 / 72 + 0.2
+        width = max(len(c["header"]), 3) * COPY_FONT_SIZE * CHAR_WIDTH / 72 + 0.2
         attrs = {"id": c["svg_id"], "class": look["class"].replace("bp-group", "bp-copy"),
                  "fillcolor": look["fill"], "color": look["pen"], "fontcolor": COLORS["text"],
                  "penwidth": NODE_PENWIDTH, "fontsize": str(COPY_FONT_SIZE),
@@ -123,11 +123,15 @@ def inset_dot(trace: dict, model: dict, group: int, direction: str = "LR") -> st
                  "edges": [e for e in model["edges"] if e["node"] in members and e["input"] in members]}
     source = dot_source(sub_trace, sub_model, len(trace["steps"]), None, False, direction)
     extra = []
-    for i in outside:
+    for i in outside:                   # an input from another statement: a small box, its name
         d = model["nodes"][i]
-        width = max(len(d["header"]), 3) * COPY_FONT_SIZE * 0.62 / 72 + 0.2
-        extra.append(f"\tn{i} [{_attr_list({'id': f'outside-{i}', 'class': 'bp-outside', 'fontsize': str(COPY_FONT_SIZE), 'width': f'{width:.3f}', 'height': '0.250', 'fillcolor': COLORS['const'][0], 'color': COLORS['const'][1], 'style': 'rounded,filled,dashed'}, _label([d['header']]))}]\n")
+        width = max(len(d["header"]), 3) * COPY_FONT_SIZE * CHAR_WIDTH / 72 + 0.2
+        attrs = {"id": f"outside-{i}", "class": "bp-outside", "fontsize": str(COPY_FONT_SIZE),
+                 "width": f"{width:.3f}", "height": "0.250", "fillcolor": COLORS["const"][0],
+                 "color": COLORS["const"][1], "style": "rounded,filled,dashed"}
+        extra.append(f"\tn{i} [{_attr_list(attrs, _label([d['header']]))}]\n")
     for e in model["edges"]:
         if e["node"] in members and e["input"] not in members:
-            extra.append(f"\tn{e['input']} -> n{e['node']} [{_attr_list({'id': e['id'], 'class': 'bp-edge'}, _label([e['value'], e['grad'] or ' ']))}]\n")
+            attrs = {"id": e["id"], "class": "bp-edge"}
+            extra.append(f"\tn{e['input']} -> n{e['node']} [{_attr_list(attrs, _label([e['value'], e['grad'] or ' ']))}]\n")
     return source[: source.rindex("}")] + "".join(extra) + "}\n"

@@ -5,7 +5,7 @@
  * own (/api/expand) and the page lays that inset over the box, so nothing else moves; its
  * nodes and edges then step like the full drawing's. */
 import { state } from "./state.js";
-import { $, $$, el, svgEl } from "./dom.js";
+import { $, $$, el, svgEl, toast } from "./dom.js";
 import { postExpand } from "./api.js";
 
 let hooks = { goTo: () => {}, repaint: () => {}, select: () => {} };
@@ -161,7 +161,7 @@ export async function toggleGroup(id) {
   const { trace, source } = state.doc;
   const res = await postExpand(source, id, trace.direction);
   if (state.doc.trace !== trace || insets.has(id)) return;       // another program, or twice
-  if (!res.ok) { $("#group-panel").dataset.error = res.data.message || ""; return; }
+  if (!res.ok) { toast(`Cannot expand this statement: ${res.data.message || `HTTP ${res.status}`}`); return; }
   addInset(id, res.data.svg);
   hooks.repaint();
 }

@@ -86,7 +86,8 @@ export function installGraph(doc) {
  *  first layer is Graphviz's own svg. */
 function splitDrawing(live, byId, doc) {
   const g0 = $("g.graph", live) || live.querySelector("g");
-  const count = Math.max(1, Math.ceil(doc.display.nodes.length / TILE_NODES));
+  const levels = doc.level === "statements" ? doc.display.statements : null;     // collapsed: boxes
+  const count = Math.max(1, Math.ceil((levels ? levels.groups : doc.display.nodes).length / TILE_NODES));
   const svgs = [live], layers = [g0];
   for (let t = 1; t < count; t++) {
     const svg = svgEl("svg");
@@ -97,9 +98,14 @@ function splitDrawing(live, byId, doc) {
     svg.append(layer);
     svgs.push(svg); layers.push(layer);
   }
-  if (count > 1) {
-    for (const display of doc.display.nodes) { const g = byId.get(display.svg_id); if (g) layers[Math.floor(display.id / TILE_NODES)].append(g); }
-    for (const display of doc.display.edges) { const g = byId.get(display.id); if (g) layers[Math.floor(display.node / TILE_NODES)].append(g); }
+  const put = (id, at) => { const g = byId.get(id); if (g) layers[Math.floor(at / TILE_NODES)].append(g); };
+  if (count > 1 && levels) {
+    for (const d of levels.groups) put(d.svg_id, d.id);
+    for (const c of levels.copies) put(c.svg_id, c.consumer);
+    for (const e of levels.edges) put(e.id, e.group);
+  } else if (count > 1) {
+    for (const display of doc.display.nodes) put(display.svg_id, display.id);
+    for (const display of doc.display.edges) put(display.id, display.node);
   }
   state.drawing.viewports = svgs.map((svg) => {
     const viewport = svgEl("g");

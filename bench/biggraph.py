@@ -1,8 +1,9 @@
 """Big graphs: a program over the node-by-node drawing's limits, drawn collapsed (one box per
 statement) and on screen, and one statement expanded in place, in headless Chromium.
 
-Each size is measured both ways in the same run: as the page drew it before the collapsed
-level (level "nodes": no drawing, only the message saying why) and collapsed (level "auto").
+Each size is measured both ways in the same run: the baseline asks for one box per node
+(level "nodes": past the limits, no drawing, only the message saying why), then collapsed
+(level "auto").
 """
 from __future__ import annotations
 
@@ -85,7 +86,7 @@ def run(sizes: list[int], repeat: int) -> Table:
                 boxes = len(levels["groups"]) + len(levels["copies"])
                 before, linked, collapsed, expand = [], [], [], []
                 for _ in range(repeat):
-                    # As before: the node-by-node drawing, refused past its limits (the link asks for it).
+                    # Baseline: the node-by-node drawing, refused past its limits (the link asks for it).
                     page.goto("about:blank")
                     t0 = time.perf_counter()
                     page.goto(f"{url}/#program={urllib.parse.quote(source)}&step=0&level=nodes")

@@ -12,8 +12,8 @@ from .groups import current_group, group_lines
 from .style import CHAR_WIDTH, COLORS, EDGE_PENWIDTH, FONT, FONT_SIZE, HOT_PENWIDTH, NODE_PENWIDTH, node_look
 
 COPY_FONT_SIZE = 9              # points, the name on a copy
-# Network simplex's iteration limits: past them `dot` keeps the layout it has, a little less
-# compact, instead of searching on (a big collapsed graph would take it seconds).
+# Limits on dot's searches (network simplex for positions, its crossing minimization), per
+# node: past them it keeps the layout it has, a little less compact, and stops searching.
 NSLIMIT = "2"
 MCLIMIT = "0.5"
 # Past this many boxes `dot` skips that search altogether (its first feasible positions).

@@ -4,7 +4,6 @@ programs show what tests/fixtures/shown_at_step.json says at each step."""
 from __future__ import annotations
 
 import json
-import time
 import urllib.parse
 from pathlib import Path
 
@@ -96,10 +95,8 @@ def test_a_2000_node_program_is_drawn_collapsed_stepped_expanded_and_exported(pa
     # Expanding it in place: its nodes drawn over the drawing, nothing else moving.
     go_to(page, first)
     before = page.evaluate(BOX_PLACES)
-    t0 = time.monotonic()
     keys(page, "e")
     page.wait_for_selector(f"#graph .inset g#node-{big['head']}")
-    expanded_s = time.monotonic() - t0
     drawn = page.evaluate("() => [...document.querySelectorAll('#graph .inset g.node[id^=\"node-\"]')].map((g) => g.id)")
     assert sorted(drawn) == sorted(f"node-{n}" for n in big["nodes"])
     assert page.evaluate(BOX_PLACES) == before
@@ -117,7 +114,6 @@ def test_a_2000_node_program_is_drawn_collapsed_stepped_expanded_and_exported(pa
     page.click("#btn-expand-group")                     # collapse it again
     page.wait_for_selector("#graph .inset", state="detached")
     assert page.evaluate(BOX_PLACES) == before
-    assert expanded_s < 30          # (its speed is measured in bench/, not asserted here)
 
     # An export at this step is the collapsed picture, the statement shown current.
     name, svg = _download(page, "svg")

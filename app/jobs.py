@@ -29,9 +29,10 @@ from .security import sanitize_svg
 
 def trace_body(source: str, gradcheck: bool = False, h: float = GRADCHECK_H,
                direction: str = "auto", unroll: bool = False, at: dict | None = None,
-               init: str | None = None) -> bytes:
+               init: str | None = None, level: str = "auto") -> bytes:
     """The /api/trace answer: the engine's lean document (each number once, big tensors as
-    summaries), the display model and the SVG; with `unroll`, the program's scalar graph; with
+    summaries), the display model and the SVG, one box per node or (``level`` "statements", or
+    "auto" on a graph too large) per statement; with `unroll`, the program's scalar graph; with
     `at`, the program traced at one training iteration's parameters; with `init`, its weight
     matrices redrawn by that initialization."""
     if at is not None:
@@ -42,10 +43,16 @@ def trace_body(source: str, gradcheck: bool = False, h: float = GRADCHECK_H,
     if at is not None:
         doc["at"] = {"run": at["run"], "iteration": at["iteration"]}
     doc["display"] = renderer.display_model(doc)
-    doc["direction"] = renderer.resolve_direction(doc, direction, doc["display"])
+    if not (unroll or at or init):
+        _last.clear()
+        _last[source] = (doc, doc["display"])     # an expand that follows needs no new trace
+    doc["nodes_fit"] = not renderer.too_large(doc)
+    doc["level"] = renderer.choose_level(doc, level)
+    doc["direction"] = (renderer.collapsed_direction(direction) if doc["level"] == "statements"
+                        else renderer.resolve_direction(doc, direction, doc["display"]))
     try:
         svg = renderer.render(doc, "svg", None, highlight=False, model=doc["display"],
-                              direction=doc["direction"])
+                              direction=doc["direction"], level=doc["level"])
         doc["svg"], doc["svg_error"] = sanitize_svg(svg).decode("utf-8"), None
     except renderer.RenderError as exc:
         doc["svg"], doc["svg_error"] = None, str(exc)
@@ -74,11 +81,29 @@ def window_body(source: str, node: int, what: str, rows: list[int], cols: list[i
     return safe_json_bytes(lean_window(traced(source), node, what, (rows[0], rows[1]), (cols[0], cols[1])))
 
 
+# The last program traced by this worker, with its display model: expanding one of its
+# statements follows its trace, most often in the same worker (the same lane).
+_last: dict[str, tuple[dict, dict]] = {}
+
+
+def expand_body(source: str, group: int, direction: str = "LR") -> bytes:
+    """The /api/expand answer: statement ``group``'s nodes drawn on their own, as SVG."""
+    if source in _last:
+        doc, model = _last[source]
+    else:
+        doc = run_trace(source).to_dict()
+        model = renderer.display_model(doc)
+        _last.clear()
+        _last[source] = (doc, model)
+    svg = renderer.render_inset(doc, group, model, direction)
+    return json_bytes({"group": group, "svg": sanitize_svg(svg).decode("utf-8")})
+
+
 def render_body(source: str, format: str = "svg", step: int | None = None,
-                direction: str = "auto", unroll: bool = False) -> bytes:
+                direction: str = "auto", unroll: bool = False, level: str = "auto") -> bytes:
     """The /api/render answer: the graph after ``step`` steps as a file of ``format``."""
     doc = (run_unroll(source) if unroll else run_trace(source)).to_dict()
-    data = renderer.render(doc, format, step, direction=direction)
+    data = renderer.render(doc, format, step, direction=direction, level=level)
     return sanitize_svg(data) if format == "svg" else data
 
 
@@ -155,7 +180,8 @@ def vectorize_body(source: str) -> bytes:
 JOBS: dict[str, Callable[..., bytes]] = {"trace": trace_body, "render": render_body, "train": train_body,
                                          "slice": slice_body, "lrmap": lrmap_body,
                                          "vectorize": vectorize_body, "window": window_body,
-                                         "walkthrough": walkthrough_body, "layers": layers_body}
+                                         "walkthrough": walkthrough_body, "layers": layers_body,
+                                         "expand": expand_body}
 
 
 def send_answer(conn: Any, body: bytes, spool_bytes: int, max_bytes: int) -> None:

@@ -15,7 +15,7 @@ from engine.activations import activations
 from .answers import Answer
 from .examples import EXAMPLES, TRAIN_EXAMPLES
 from .jsondoc import json_bytes, json_response
-from .schemas import (ErrorResponse, Example, LayersRequest, LayersResponse, LrMapRequest, RenderRequest,
+from .schemas import (ErrorResponse, Example, ExpandRequest, ExpandResponse, LayersRequest, LayersResponse, LrMapRequest, RenderRequest,
                       SliceRequest, Status, TraceRequest, TraceResponse, TrainAnswer, TrainOptions, TrainRequest,
                       VectorizeRequest, VectorizeResponse, WalkthroughRequest, WindowRequest)
 from .workers import Spooled
@@ -86,7 +86,17 @@ async def trace_program(req: TraceRequest, request: Request) -> Response:
     at = None if req.at is None else req.at.model_dump()
     body = await request.app.state.workers.run("trace", source=req.source, gradcheck=req.gradcheck,
                                                  h=req.h, direction=req.direction, unroll=req.unroll, at=at,
-                                                 init=req.init)
+                                                 init=req.init, level=req.level)
+    return answer(request, body, "application/json")
+
+
+@router.post("/api/expand", response_model=ExpandResponse, responses=ERRORS,
+             summary="Draw one statement of a program on its own (a collapsed box expanded)")
+async def expand_statement(req: ExpandRequest, request: Request) -> Response:
+    """The nodes of one statement, drawn with their values, gradients and edge labels, for the
+    page to lay over that statement's box in the collapsed drawing."""
+    body = await request.app.state.workers.run("expand", source=req.source, group=req.group,
+                                                 direction=req.direction)
     return answer(request, body, "application/json")
 
 
@@ -190,12 +200,12 @@ def _activation_bytes() -> bytes:
 async def render_program(req: RenderRequest, request: Request) -> Response:
     """The graph after the first `step` steps (0: nothing computed; omitted: all), as a file."""
     cache = request.app.state.render_cache      # a repeated request is not drawn again
-    key = (req.source, req.format, req.step, req.direction, req.unroll)
+    key = (req.source, req.format, req.step, req.direction, req.unroll, req.level)
     data = cache.get(key)
     if data is None:
         data = await request.app.state.workers.run("render", source=req.source, format=req.format,
                                                    step=req.step, direction=req.direction,
-                                                   unroll=req.unroll)
+                                                   unroll=req.unroll, level=req.level)
         if isinstance(data, bytes):
             cache.put(key, data)
     step = "final" if req.step is None else f"step-{req.step}"

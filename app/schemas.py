@@ -19,6 +19,10 @@ UNROLL_HELP = ("Trace the program's scalar graph instead: every product, sum and
 INIT_HELP = ("Redraw every weight matrix (a 2-D leaf made by randn, xavier, kaiming or zeros, not "
              "frozen) with this initialization, keeping shapes and seeds: naive (randn, scale 1), "
              "xavier (Var = 2/(n_in + n_out)), he (kaiming: Var = 2/n_in) or zeros. Omitted: as written.")
+Level = Literal["auto", "nodes", "statements"]
+LEVEL_HELP = ("How much the graph is grouped: nodes (one box per node), statements (one box per "
+              "statement, each expandable: `/api/expand`), or auto (statements when the graph is too "
+              "large to draw node by node).")
 DIRECTION_HELP = ("How the graph is laid out: LR (left to right), TB (top to bottom), or auto "
                   "(chosen from the graph's shape, so that a small graph fits the page readable).")
 
@@ -41,6 +45,7 @@ class TraceRequest(BaseModel):
     at: "TraceAt | None" = Field(None, description="Trace the program at this training iteration's "
                                                    "parameters (see /api/train).")
     init: doc.InitName | None = Field(None, description=INIT_HELP)
+    level: Level = Field("auto", description=LEVEL_HELP)
 
     @field_validator("h")
     @classmethod
@@ -59,6 +64,7 @@ class RenderRequest(BaseModel):
                                                      "(0: nothing computed). Omitted: fully computed.")
     direction: Direction = Field("auto", description=DIRECTION_HELP)
     unroll: bool = Field(False, description=UNROLL_HELP)
+    level: Level = Field("auto", description=LEVEL_HELP)
 
 
 class WindowRequest(BaseModel):
@@ -108,6 +114,26 @@ class LayersResponse(BaseModel):
     forward or backward pass failed (a log of 0 under zeros) has `error` and no layers."""
 
     inits: list[doc.LayerView]
+
+
+class ExpandRequest(BaseModel):
+    """One statement of a program, to draw on its own."""
+
+    model_config = ConfigDict(strict=True)
+
+    source: str = Field(description="The program, as for /api/trace.", examples=[LECTURE_SOURCE])
+    group: int = Field(ge=0, description="The statement's group: its index in the display model's "
+                                         "`statements.groups` (in program order).")
+    direction: Literal["LR", "TB"] = Field("LR", description="How the statement is laid out.")
+
+
+class ExpandResponse(BaseModel):
+    """A statement's nodes drawn on their own, fully computed: node groups have ids `node-<id>`
+    and edges `edge-<input>-<node>-<position>`, as in the full drawing; its inputs from other
+    statements are small boxes `outside-<id>`."""
+
+    group: int
+    svg: str
 
 
 class ErrorResponse(BaseModel):
@@ -166,6 +192,10 @@ class TraceResponse(BaseModel):
     svg_error: str | None = Field(description="Why there is no SVG (e.g. Graphviz is missing).")
     direction: Literal["LR", "TB"] = Field(description="How `svg` is laid out: LR (left to "
                                                       "right) or TB (top to bottom).")
+    level: Literal["nodes", "statements"] = Field(description="What `svg` draws: one box per node, or "
+                                                              "one per statement (`display.statements`).")
+    nodes_fit: bool = Field(description="Whether the graph may be drawn node by node (level "
+                                        "`nodes`): within the drawing's node and cost limits.")
     gradcheck: doc.GradientCheck | None = Field(None, description="Present when asked for.")
     unrolled: bool = Field(False, description="Whether this is the program's unrolled scalar graph.")
 

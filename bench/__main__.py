@@ -13,7 +13,7 @@ import sys
 import time
 from pathlib import Path
 
-SECTIONS = ("scalar", "tensor", "train", "render", "page", "memory", "document")
+SECTIONS = ("scalar", "tensor", "train", "render", "page", "big", "memory", "document")
 
 
 def machine() -> str:
@@ -79,6 +79,9 @@ def main(argv: list[str] | None = None) -> int:
     if "page" in only:
         from . import page
         emit(page.run([100, 400, 500], 10 if quick else 30))
+    if "big" in only:
+        from . import biggraph
+        emit(biggraph.run([2_000] if quick else [2_000, 10_000], 1 if quick else 3))
     if "memory" in only:
         from . import memory
         emit(memory.run([100, 1_000, 10_000] if quick else [100, 1_000, 10_000, 100_000]))

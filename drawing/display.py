@@ -136,12 +136,15 @@ def display_model(trace: dict) -> dict:
                     # the lean document leaves out a downstream that is its input's whole gradient
                     down = step_edge["downstream"] if "downstream" in step_edge else source["grad"]
                     e["grad"] = "∂ " + short_value(down, source["shape"])
-    return {
+    model = {
         "nodes": [nodes[i] for i in sorted(nodes)],
         "edges": list(edges.values()),
         "placeholders": {"value": PLACEHOLDER_VALUE, "grad": PLACEHOLDER_GRAD},
         "steps": len(trace["steps"]),
     }
+    from .groups import group_model         # it reads this module's texts
+    model["statements"] = group_model(trace, model)
+    return model
 
 
 # ---------------------------------------------------------------- what is shown after step k

@@ -17,6 +17,11 @@ MAX_WALKTHROUGH_PAGES = 200     # pages (slides, frames) in one export; a longer
 WALKTHROUGH_TIME_S = 25.0       # seconds one export may take (under the server's job limit, 30 s)
 FRAME_MS = 1500                 # a GIF's or MP4's frame time by default, milliseconds
 MIN_FRAME_MS, MAX_FRAME_MS = 100, 10_000
+# A graph over those limits is drawn collapsed, one box per statement (drawing/groups.py), up
+# to this many boxes (statements and the copies of high-fan-out ones).
+MAX_COLLAPSED_BOXES = 6_000
+# One statement drawn on its own (expanded in place) has at most as many nodes as a drawing.
+LEVELS = ("nodes", "statements")    # one box per node; one box per statement
 
 
 class RenderError(Exception):
@@ -51,6 +56,26 @@ def check_size(trace: dict) -> None:
             f"This graph would take too long for Graphviz to draw: a value used by operations "
             f"far apart (as in x + x + … + x) makes long edges, an estimated {cost:,} points to "
             f"place in all; drawings are limited to {MAX_DRAW_COST:,}. Shorter sums draw quickly.")
+
+
+def check_collapsed_size(model: dict) -> None:
+    """GraphTooLarge if the collapsed drawing of ``model`` would have too many boxes."""
+    levels = model["statements"]
+    boxes = len(levels["groups"]) + len(levels["copies"])
+    if boxes > MAX_COLLAPSED_BOXES:
+        raise GraphTooLarge(
+            f"This graph has {len(levels['groups']):,} statements ({boxes:,} boxes collapsed); "
+            f"collapsed drawings are limited to {MAX_COLLAPSED_BOXES:,} boxes.")
+
+
+def choose_level(trace: dict, level: str = "auto") -> str:
+    """``level`` as "nodes" or "statements": "auto" is one box per node where that drawing is
+    allowed (:func:`check_size`), else one box per statement."""
+    if level == "auto":
+        return "statements" if too_large(trace) else "nodes"
+    if level not in LEVELS:
+        raise ValueError(f"unknown level {level!r}; choose auto, nodes or statements")
+    return level
 
 
 def set_max_draw_cost(cost: int) -> None:

@@ -1,10 +1,10 @@
 """The graph after step k in any format: SVG (the page's and the download), PNG, PDF, DOT."""
 from __future__ import annotations
 
-from . import dot, svg
+from . import collapsed, dot, svg
 from .direction import choose_direction
 from .display import check_step, current_node, display_model
-from .errors import check_size, too_large
+from .errors import MAX_RENDER_NODES, GraphTooLarge, StepOutOfRange, check_collapsed_size, check_size, choose_level, too_large
 from .runner import graphviz_available, run_graphviz
 
 FORMATS: dict[str, str] = {
@@ -26,7 +26,7 @@ def resolve_direction(trace: dict, direction: str = "auto", model: dict | None =
 
 
 def render(trace: dict, fmt: str, step: int | None = None, highlight: bool = True,
-           model: dict | None = None, direction: str = "auto") -> bytes:
+           model: dict | None = None, direction: str = "auto", level: str = "auto") -> bytes:
     """The graph after ``step`` steps as ``fmt`` (svg, png, pdf or dot).
 
     SVG: the fully computed graph's drawing with each node's and edge's texts, colours and
@@ -35,11 +35,15 @@ def render(trace: dict, fmt: str, step: int | None = None, highlight: bool = Tru
     drawing's layout, drawn by ``neato -n2``. DOT needs no Graphviz program: without one,
     or for a graph too large to draw here, it comes unpinned (lay it out with ``dot``).
     ``model``: the trace's display model, if already made. ``direction``: "LR" (left to
-    right), "TB" (top to bottom) or "auto" (chosen from the graph's shape).
+    right), "TB" (top to bottom) or "auto" (chosen from the graph's shape). ``level``:
+    "nodes" (one box per node), "statements" (one box per statement: :func:`render_collapsed`)
+    or "auto" (statements for a graph too large to draw node by node).
     """
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
     k = check_step(trace, step)
+    if choose_level(trace, level) == "statements":
+        return render_collapsed(trace, fmt, k, highlight, model or display_model(trace), direction)
     if fmt == "dot" and (not graphviz_available() or too_large(trace)):
         return dot.build_dot(trace, step, None, highlight, direction).encode("utf-8")
     check_size(trace)                   # before any work on a graph too large to draw
@@ -55,6 +59,47 @@ def render(trace: dict, fmt: str, step: int | None = None, highlight: bool = Tru
     pinned = dot.dot_source(trace, model, k, drawing.layout(), highlight, direction,
                             coloured=fmt != "svg")
     return run_graphviz("neato", ["-n2", f"-T{fmt}"] + ([f"-Gdpi={PNG_DPI}"] if fmt == "png" else []), pinned)
+
+
+def render_collapsed(trace: dict, fmt: str, k: int, highlight: bool, model: dict,
+                     direction: str = "auto") -> bytes:
+    """The collapsed graph (one box per statement) after ``k`` steps as ``fmt``: laid out once
+    by ``dot`` (fully computed), each step drawn on that layout by ``neato -n2``."""
+    direction = collapsed_direction(direction)
+    check_collapsed_size(model)
+    if fmt == "dot" and not graphviz_available():
+        return collapsed.collapsed_dot(trace, model, k, None, highlight, direction).encode("utf-8")
+    drawing = svg.draw(collapsed.collapsed_dot(trace, model, len(trace["steps"]), None, False, direction))
+    if fmt == "svg" and k == len(trace["steps"]) and not highlight:
+        return "".join(drawing.pieces).encode("utf-8")
+    pinned = collapsed.collapsed_dot(trace, model, k, drawing.layout(), highlight, direction)
+    if fmt == "dot":
+        return pinned.encode("utf-8")
+    return run_graphviz("neato", ["-n2", f"-T{fmt}"] + ([f"-Gdpi={PNG_DPI}"] if fmt == "png" else []), pinned)
+
+
+def collapsed_direction(direction: str) -> str:
+    """The collapsed drawing's direction: left to right unless asked otherwise (a chain of
+    statements is long either way; the page starts at the output)."""
+    if direction == "auto":
+        return "LR"
+    if direction not in dot.DIRECTIONS:
+        raise ValueError(f"unknown direction {direction!r}; choose auto, LR or TB")
+    return direction
+
+
+def render_inset(trace: dict, group: int, model: dict | None = None, direction: str = "LR") -> bytes:
+    """SVG of statement ``group``'s nodes drawn on their own, fully computed (the page lays
+    it over the group's box and steps it like the full drawing)."""
+    if model is None:
+        model = display_model(trace)
+    groups = model["statements"]["groups"]
+    if isinstance(group, bool) or not isinstance(group, int) or not 0 <= group < len(groups):
+        raise StepOutOfRange(f"group must be between 0 and {len(groups) - 1} for this program, got {group!r}")
+    if len(groups[group]["nodes"]) > MAX_RENDER_NODES:
+        raise GraphTooLarge(f"This statement has {len(groups[group]['nodes']):,} nodes; drawings are "
+                            f"limited to {MAX_RENDER_NODES} nodes.")
+    return run_graphviz("dot", ["-Tsvg"], collapsed.inset_dot(trace, model, group, collapsed_direction(direction)))
 
 
 def compute_layout(trace: dict, direction: str = "auto") -> dict:

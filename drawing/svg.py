@@ -122,12 +122,12 @@ class Drawing:
         """Node positions/sizes and edge splines/label spots, as ``dot_source`` pins them."""
         data = json.loads(self.layout_json)
         nodes = {o["id"]: (o["pos"], o["width"], o["height"]) for o in data.get("objects", [])}
-        edges = {e["id"]: (e["pos"], e["lp"]) for e in data.get("edges", [])}
+        edges = {e["id"]: (e["pos"], e.get("lp")) for e in data.get("edges", [])}
         return {"bb": data["bb"], "nodes": nodes, "edges": edges}
 
 
 @functools.lru_cache(maxsize=32)
-def _draw(full_dot: str) -> Drawing:
+def draw(full_dot: str) -> Drawing:
     """One ``dot`` run on the fully computed graph, writing its SVG and its layout (json0)
     together; cached per program."""
     out = run_graphviz("dot", ["-Tsvg", "-Tjson0"], full_dot).decode("utf-8")
@@ -144,12 +144,12 @@ def full_drawing(trace: dict, model: dict, direction: str = "LR") -> Drawing:
     check_size(trace)
     # Laid out with every text at its longest, so nodes never move between steps; drawn with
     # no node highlighted, so no step's wider pen is baked into the shapes every step reuses.
-    return _draw(dot_source(trace, model, len(trace["steps"]), None, False, direction))
+    return draw(dot_source(trace, model, len(trace["steps"]), None, False, direction))
 
 
 def clear_cache() -> None:
     """Forget every program drawn so far (the next drawing runs ``dot`` again)."""
-    _draw.cache_clear()
+    draw.cache_clear()
 
 
 def svg_node_boxes(svg: str) -> dict[str, str]:

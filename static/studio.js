@@ -9,6 +9,7 @@ import { initControls, stopPlay } from "./studio/controls.js";
 import { editor } from "./studio/editor.js";
 import { exportAs } from "./studio/export.js";
 import { initWalkthrough } from "./studio/walkthrough.js";
+import { initGroups } from "./studio/groups.js";
 import { runGradcheck } from "./studio/gradcheck.js";
 import { initMinimap } from "./studio/minimap.js";
 import { showTab, renderPanel } from "./studio/panel.js";
@@ -67,6 +68,12 @@ async function openTraced(init) {
   writeHash();
 }
 
+/** The level a link asks for (one box per node or per statement), "auto" if none. */
+function addressLevel(st) {
+  const level = st.params.get("level");
+  return level === "nodes" || level === "statements" ? level : "auto";
+}
+
 async function init() {
   state.doc.examples = JSON.parse($("#examples-data").textContent);
   const tipsReady = initTips({ openTraced, loadExample });
@@ -90,7 +97,9 @@ async function init() {
   $("#panel-stack").addEventListener("scroll", (e) => { if (e.target.id === "panel-node") state.panel.scrolled = e.target.scrollTop > 0; }, true);
   initControls();
   $("#btn-run").onclick = () => runShown(0);
-  $("#btn-direction").onclick = () => state.doc.trace && redraw(state.doc.trace.direction === "TB" ? "LR" : "TB");
+  $("#btn-direction").onclick = () => state.doc.trace && redraw({ direction: state.doc.trace.direction === "TB" ? "LR" : "TB" });
+  $("#btn-level").onclick = () => state.doc.trace && redraw({ direction: "auto", level: state.doc.trace.level === "statements" ? "nodes" : "statements" });
+  initGroups({ goTo: (k) => setStep(k, { keepSelection: true }), repaint: () => { state.view.shown = null; setStep(state.view.step, { keepSelection: true }); } });
   $("#btn-gradcheck").onclick = runGradcheck;
   $("#tab-node").onclick = () => showTab("node");
   $("#tab-gradcheck").onclick = () => showTab("gradcheck");
@@ -110,6 +119,7 @@ async function init() {
   addressPart("at", () => (state.doc.at ? JSON.stringify({ run: state.doc.at.run, iteration: state.doc.at.iteration }) : null));
   $("#graph-at-back").onclick = () => { showView("train"); writeHash(); };
   $("#graph-at-own").onclick = () => runProgram(0);
+  addressPart("level", () => (state.groups.level !== "auto" ? state.groups.level : null));
   $("#btn-examples").onclick = () => $("#examples-dialog").showModal();
   $("#examples-close").onclick = () => $("#examples-dialog").close();
   $$("[data-example]").forEach((b) => { b.onclick = () => loadExample(b.dataset.example); });
@@ -125,7 +135,7 @@ async function init() {
     const init = variant && variant.init ? variant.init : null;
     if (st.source !== state.doc.source || st.step !== state.view.step || init !== state.doc.init) {
       editor.value = st.source;
-      runProgram(st.step, variant).then(() => showView(st.params.get("view")));
+      runProgram(st.step, variant, addressLevel(st)).then(() => showView(st.params.get("view")));
     } else showView(st.params.get("view"));
     setPresenting(st.params.get("present") === "1");
   });
@@ -137,7 +147,7 @@ async function init() {
     restoreTrain(st.params);
     restoreTips(st.params);
     const at = await atFromAddress(st.params);
-    await runProgram(st.step, at ? { at } : variantOf(st.params));
+    await runProgram(st.step, at ? { at } : variantOf(st.params), addressLevel(st));
     showView(st.params.get("view"));
     if (st.params.get("present") === "1") setPresenting(true);
   }

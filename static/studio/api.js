@@ -13,12 +13,13 @@ export function postWindow(source, node, what, rows, cols) {
   return postJSON("/api/window", { source, node, what, rows, cols });
 }
 
-/** POST /api/render: the drawing at one step, laid out in `direction`, as a file; the raw
- *  response. `variant`: the graph's other keys, as /api/trace was asked (e.g. {unroll: true}). */
-export function postRender(source, format, step, direction = "auto", variant = null) {
+/** POST /api/render: the drawing at one step, laid out in `direction`, one box per node or
+ *  per statement (`level`), as a file; the raw response. `variant`: the graph's other keys, as
+ *  /api/trace was asked (e.g. {unroll: true}). */
+export function postRender(source, format, step, direction = "auto", level = "auto", variant = null) {
   return fetch("/api/render", {
     method: "POST", headers: { "Content-Type": "application/json" },
-    body: JSON.stringify({ source, format, step, direction, ...variant }),
+    body: JSON.stringify({ source, format, step, direction, level, ...variant }),
   });
 }
 
@@ -69,4 +70,9 @@ export function postLayers(source, inits) {
 /** GET /api/activations: every nonlinearity with its curve, derivative, saturated regions and kink. */
 export function getActivations() {
   return getJSON("/api/activations");
+}
+
+/** POST /api/expand: statement `group`'s nodes drawn on their own ({group, svg}). */
+export function postExpand(source, group, direction = "LR") {
+  return postJSON("/api/expand", { source, group, direction });
 }

@@ -2,6 +2,7 @@
  * End, Play, the step buttons and the slider; P and Esc for presentation mode. */
 import { state } from "./state.js";
 import { $ } from "./dom.js";
+import { toggleCurrentGroup } from "./groups.js";
 import { catchUpPanel } from "./panel.js";
 import { setPresenting, togglePresenting } from "./present.js";
 import { setStep } from "./steps.js";
@@ -54,6 +55,7 @@ function initKeys() {
     else if (e.key === "Home") { stopPlay(); setStep(0); e.preventDefault(); }
     else if (e.key === "End") { stopPlay(); setStep(lastStep()); e.preventDefault(); }
     else if (e.key === " " && e.target.tagName !== "BUTTON") { togglePlay(); e.preventDefault(); }
+    else if (e.key === "e" || e.key === "E") { toggleCurrentGroup(); e.preventDefault(); }
   });
   // A held arrow key let go: its last step's panel now, not after the pause.
   document.addEventListener("keyup", (e) => {

@@ -6,6 +6,7 @@ import { $, $$, el, svgEl } from "./dom.js";
 import { nodeTip } from "./format.js";
 import { enableExports } from "./export.js";
 import { buildMinimap, updateMinimap } from "./minimap.js";
+import { groupFont, installGroups, showLevel } from "./groups.js";
 import { applyView, startView } from "./view.js";
 
 const TILE_NODES = 40;   // nodes (with the edges into them) per layer of the drawing
@@ -24,7 +25,9 @@ export function installGraph(doc) {
   view.shown = null;
   enableExports(!!doc.svg);
   showDirection(doc);
+  showLevel(doc);
   if (!doc.svg) {
+    installGroups(doc, null, null);
     buildMinimap(null);
     updateMinimap(null);
     msg.hidden = false;
@@ -68,9 +71,9 @@ export function installGraph(doc) {
     if (grad) grad.classList.add("grad");
     drawing.edges.set(display.id, { g, val, grad, key: -1 });
   }
-  measureNodes(live);
+  installGroups(doc, byId, measureNodes(live));
   const first = drawing.nodes.values().next().value;
-  startView(box, first ? Number(first.texts[0]?.getAttribute("font-size")) : 0, doc.direction,
+  startView(box, first ? Number(first.texts[0]?.getAttribute("font-size")) : groupFont(), doc.direction,
     drawing.nodeBoxes.get(doc.output));
   buildMinimap(live);
   applyView();
@@ -83,7 +86,8 @@ export function installGraph(doc) {
  *  first layer is Graphviz's own svg. */
 function splitDrawing(live, byId, doc) {
   const g0 = $("g.graph", live) || live.querySelector("g");
-  const count = Math.max(1, Math.ceil(doc.display.nodes.length / TILE_NODES));
+  const levels = doc.level === "statements" ? doc.display.statements : null;     // collapsed: boxes
+  const count = Math.max(1, Math.ceil((levels ? levels.groups : doc.display.nodes).length / TILE_NODES));
   const svgs = [live], layers = [g0];
   for (let t = 1; t < count; t++) {
     const svg = svgEl("svg");
@@ -94,9 +98,14 @@ function splitDrawing(live, byId, doc) {
     svg.append(layer);
     svgs.push(svg); layers.push(layer);
   }
-  if (count > 1) {
-    for (const display of doc.display.nodes) { const g = byId.get(display.svg_id); if (g) layers[Math.floor(display.id / TILE_NODES)].append(g); }
-    for (const display of doc.display.edges) { const g = byId.get(display.id); if (g) layers[Math.floor(display.node / TILE_NODES)].append(g); }
+  const put = (id, at) => { const g = byId.get(id); if (g) layers[Math.floor(at / TILE_NODES)].append(g); };
+  if (count > 1 && levels) {
+    for (const d of levels.groups) put(d.svg_id, d.id);
+    for (const c of levels.copies) put(c.svg_id, c.consumer);
+    for (const e of levels.edges) put(e.id, e.group);
+  } else if (count > 1) {
+    for (const display of doc.display.nodes) put(display.svg_id, display.id);
+    for (const display of doc.display.edges) put(display.id, display.node);
   }
   state.drawing.viewports = svgs.map((svg) => {
     const viewport = svgEl("g");
@@ -159,7 +168,8 @@ export function showFlow(id) {
 }
 
 /** Each node's box in drawing units (the units of the view), measured once: stepping then
- *  knows whether a node is on screen without asking the browser for its layout. */
+ *  knows whether a node is on screen without asking the browser for its layout. Returns the
+ *  drawing's transform (Graphviz's units to drawing units). */
 function measureNodes(live) {
   const g0 = $("g.graph", live) || live.querySelector("g g");
   const t = g0 && g0.transform.baseVal.consolidate();
@@ -169,6 +179,7 @@ function measureNodes(live) {
     const xs = [b.x, b.x + b.width].map((x) => m.a * x + m.e), ys = [b.y, b.y + b.height].map((y) => m.d * y + m.f);
     state.drawing.nodeBoxes.set(id, { x: Math.min(...xs), y: Math.min(...ys), w: Math.abs(xs[1] - xs[0]), h: Math.abs(ys[1] - ys[0]) });
   }
+  return m;
 }
 
 /** Node `display` in the drawing: its value and gradient lines (or the placeholders), and whether

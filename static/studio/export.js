@@ -33,7 +33,7 @@ export async function exportAs(format) {
     return;
   }
   const unroll = state.doc.variant && state.doc.variant.unroll ? { unroll: true } : null;
-  const res = await postRender(source, format, step, trace.direction || "auto", unroll);   // as on the page
+  const res = await postRender(source, format, step, trace.direction || "auto", trace.level || "auto", unroll);   // as on the page
   if (!res.ok) {
     let m = `HTTP ${res.status}`;
     try { m = (await res.json()).message; } catch (_) { /* keep status */ }

@@ -27,7 +27,8 @@ export function buildMinimap(live) {
   const layer = svgEl("g");
   if (g0 && g0.getAttribute("transform")) layer.setAttribute("transform", g0.getAttribute("transform"));
   svg.append(layer);
-  for (const { g } of drawing.edges.values()) {
+  const groupEdges = [...state.groups.into.values()].flat().map((g) => ({ g }));
+  for (const { g } of [...drawing.edges.values(), ...groupEdges]) {
     const path = g.querySelector("path");
     if (!path) continue;
     const p = svgEl("path");
@@ -46,6 +47,19 @@ export function buildMinimap(live) {
     r.setAttribute("class", `mm-node ${d.output ? "output" : d.kind}`);
     layer.append(r);
     nodes.set(id, r);
+  }
+  // Collapsed: a box per statement, which marks each of its nodes.
+  const statements = state.doc.trace.display.statements;
+  for (const [gid, { g }] of state.groups.records) {
+    const shape = g.querySelector("path, polygon");
+    if (!shape) continue;
+    const b = shape.getBBox();
+    const r = svgEl("rect");
+    const d = statements.groups[gid];
+    Object.entries({ x: b.x, y: b.y, width: b.width, height: b.height, rx: 6 }).forEach(([a, v]) => r.setAttribute(a, String(v)));
+    r.setAttribute("class", `mm-node ${d.output ? "output" : d.kind}`);
+    layer.append(r);
+    for (const n of d.nodes) nodes.set(n, r);
   }
   const over = svg.cloneNode(false);
   over.setAttribute("class", "minimap-over");

@@ -18,8 +18,10 @@ export function afterRun(fn) { runHooks.push(fn); }
  *  of the same program, as more keys of the /api/trace request: `{unroll: true}` its scalar
  *  graph, `{at}` (a training iteration: {steps, runs, run, iteration, label}) traced at that
  *  iteration's parameters, `{init}` its weight matrices redrawn by an initialization; null (or
- *  `{init: null}`): the program as written. The graph view says which it shows. */
-export async function runProgram(step = 0, variant = null) {
+ *  `{init: null}`): the program as written. The graph view says which it shows. `level`:
+ *  "auto" (one box per node where that fits, else per statement), "nodes" or "statements". */
+export async function runProgram(step = 0, variant = null, level = "auto") {
+  state.groups.level = level;
   try {
     const ran = await runAndShow(step, variant && (variant.unroll || variant.at || variant.init) ? variant : null);
     if (ran) for (const fn of runHooks) fn();
@@ -28,15 +30,18 @@ export async function runProgram(step = 0, variant = null) {
 }
 
 /** Draw the program shown again, laid out in `direction` ("LR": left to right, "TB": top to
- *  bottom); the step and the picked node stay. Only the drawing changes: the trace is the same. */
-export async function redraw(direction) {
+ *  bottom) with one box per node or per statement (`level`: "nodes", "statements"); the step
+ *  and the picked node stay. Only the drawing changes: the trace is the same. */
+export async function redraw({ direction = state.doc.trace?.direction, level = state.doc.trace?.level } = {}) {
   const doc = state.doc;
   if (!doc.trace) return false;
   let res;
-  try { res = await postJSON("/api/trace", { source: doc.source, gradcheck: false, direction, ...requestKeys(doc.variant) }); }
+  try { res = await postJSON("/api/trace", { source: doc.source, gradcheck: false, direction, level, ...requestKeys(doc.variant) }); }
   catch (e) { res = { ok: false, data: { message: "Cannot reach the Backprop Studio server" } }; }
   if (!res.ok || !res.data.svg) { toast(`Cannot lay the graph out again: ${(res.data && (res.data.message || res.data.svg_error)) || "no drawing"}`); return false; }
-  Object.assign(doc.trace, { svg: res.data.svg, svg_error: res.data.svg_error, direction: res.data.direction });
+  state.groups.level = res.data.level;
+  Object.assign(doc.trace, { svg: res.data.svg, svg_error: res.data.svg_error, direction: res.data.direction,
+    level: res.data.level, nodes_fit: res.data.nodes_fit });
   installGraph(doc.trace);
   setStep(state.view.step, { keepSelection: true });
   return true;
@@ -69,7 +74,7 @@ async function runAndShow(step, variant) {
   const source = editor.value;
   $("#btn-run").disabled = true;
   let res;
-  try { res = await postJSON("/api/trace", { source, gradcheck: false, ...requestKeys(variant) }); }
+  try { res = await postJSON("/api/trace", { source, gradcheck: false, level: state.groups.level, ...requestKeys(variant) }); }
   catch (e) { showError({ message: "Cannot reach the Backprop Studio server: is it still running?" }); return false; }
   finally { $("#btn-run").disabled = false; }
   if (!res.ok) { showError(res.data || { message: `HTTP ${res.status}` }); return false; }

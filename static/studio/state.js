@@ -78,6 +78,16 @@ export const state = {
     minimap: null,        // the overview map: {svg, over, view, nodes, current}
   },
 
+  /** The collapsed drawing (studio/groups.js): one box per statement, some expanded in place. */
+  groups: {
+    level: "auto",        // asked of the server: "auto", "nodes" or "statements"
+    records: new Map(),   // group id -> {g, texts, copies, key}: its box and the copies of it
+    into: new Map(),      // group id -> the edges into its box
+    insets: new Map(),    // group id -> {layer, viewport, nodes, edges}: expanded in place
+    shown: new Map(),     // the groups drawn current or picked (group id -> true)
+    panel: null,          // what the statement box in the panel shows
+  },
+
   /** The topological order list. */
   order: {
     rows: new Map(),      // node id -> {li, row, key}

@@ -4,6 +4,7 @@ import { state, currentStep } from "./state.js";
 import { $, el } from "./dom.js";
 import { paintEdge, paintNode, showFlow } from "./drawing.js";
 import { editor } from "./editor.js";
+import { showGroups } from "./groups.js";
 import { markCurrent } from "./minimap.js";
 import { paintRow, scrollToRow, scrollToRowByLayout } from "./order.js";
 import { panelNode, renderPanel, showTab } from "./panel.js";
@@ -72,6 +73,7 @@ export function setStep(k, { keepSelection = false, hurry = false } = {}) {
   if (current !== null) for (const i of edgesOf.get(current) || []) edges.add(i);
   for (const id of nodes) showNode(trace.display.nodes[id], current, selected);
   for (const i of edges) showEdge(trace.display.edges[i], current, step);
+  showGroups(all ? null : prev.step, current, selected);
   if (state.drawing.minimap && (!prev || prev.current !== current)) markCurrent(current);
   showFlow(step && step.phase === "backward" ? current : null);
   editor.markNode(selected !== null ? selected : current);

@@ -194,13 +194,20 @@ def test_missing_graphviz_is_explained_not_a_traceback(live_server_without_graph
     assert page.status_code == 200 and "apt-get install graphviz" in page.text
 
 
-def test_too_large_graph_is_explained(client):
+def test_too_large_graph_is_explained_node_by_node_and_drawn_collapsed(client):
     chain = "a0 = 1.0\n" + "\n".join(f"a{i} = a{i - 1} + 1.0" for i in range(1, R.MAX_RENDER_NODES // 2 + 2))
-    doc = client.post("/api/trace", json={"source": chain}).json()
+    doc = client.post("/api/trace", json={"source": chain, "level": "nodes"}).json()
     assert len(doc["nodes"]) > R.MAX_RENDER_NODES and doc["steps"]
     assert doc["svg"] is None and f"limited to {R.MAX_RENDER_NODES}" in doc["svg_error"]
-    assert_error(client.post("/api/render", json={"source": chain}), 422,
+    assert doc["level"] == "nodes" and doc["nodes_fit"] is False
+    assert_error(client.post("/api/render", json={"source": chain, "level": "nodes"}), 422,
                  f"limited to {R.MAX_RENDER_NODES}")
+    # Asked as it fits (the default): one box per statement, each a statement of the chain.
+    doc = client.post("/api/trace", json={"source": chain}).json()
+    assert doc["level"] == "statements" and doc["svg_error"] is None
+    assert doc["svg"].count('class="node bp-group') == R.MAX_RENDER_NODES // 2 + 2
+    r = client.post("/api/render", json={"source": chain, "format": "svg", "step": 3})
+    assert r.status_code == 200 and r.content.count(b'class="node bp-group') == R.MAX_RENDER_NODES // 2 + 2
 
 
 def test_non_finite_numbers_still_make_json():

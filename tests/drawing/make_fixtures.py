@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from drawing import display_model, shown_at
+from drawing import display_model, shown_at, shown_at_groups
 from engine import trace
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "shown_at_step.json"
@@ -36,9 +36,12 @@ def make() -> dict:
         doc = trace(source).to_dict()
         model = display_model(doc)
         programs.append({"name": name, "source": source,
-                         "steps": {str(k): shown_at(model, k) for k in chosen_steps(doc)}})
+                         "steps": {str(k): shown_at(model, k) for k in chosen_steps(doc)},
+                         "statements": {str(k): shown_at_groups(model["statements"], doc, k)
+                                        for k in chosen_steps(doc)}})
     return {"about": "What each node (header, shape, value, gradient) and edge (value, gradient; "
-                     "'' where not shown yet) of the graph shows after step k, by SVG id. "
+                     "'' where not shown yet) of the graph shows after step k, by SVG id; and, "
+                     "collapsed ('statements'), what each statement's box shows and which is current. "
                      "Regenerate: python -m tests.drawing.make_fixtures",
             "programs": programs}
 

@@ -425,8 +425,8 @@ def test_too_large_graph_is_refused_as_a_picture_but_exports_as_dot():
     doc = trace(chain).to_dict()
     with pytest.raises(R.GraphTooLarge, match=rf"^This graph has {len(doc['nodes'])} nodes; "
                                               rf"drawings are limited to {R.MAX_RENDER_NODES} nodes\.$"):
-        R.render(doc, "svg")
-    dot = R.render(doc, "dot", 5)                  # unpinned: lay it out with dot yourself
+        R.render(doc, "svg", level="nodes")
+    dot = R.render(doc, "dot", 5, level="nodes")   # unpinned: lay it out with dot yourself
     assert b" pos=" not in dot and b'id="node-0"' in dot
 
 
@@ -438,7 +438,7 @@ def test_too_large_graph_is_refused_before_any_work_on_it(monkeypatch):
     monkeypatch.setattr(export, "display_model", lambda trace: pytest.fail("display model made for a refused graph"))
     for fmt in ("svg", "png", "pdf"):
         with pytest.raises(R.GraphTooLarge):
-            R.render(doc, fmt, 3)
+            R.render(doc, fmt, 3, level="nodes")
 
 
 @pytest.mark.parametrize("fmt", ["svg", "dot"])

@@ -235,6 +235,7 @@ def test_address_follows_steps_after_being_edited_by_hand(page):
 
 def test_shared_link_for_another_example(page):
     source = "x = 3.0\ny = 2.0 * x\nz = x * x\nf = y + z"
+    page.goto("about:blank")                                # a new page load, not a hash change
     open_studio(page, "#program=" + urllib.parse.quote(source) + "&step=99")
     assert page.input_value("#source") == source
     assert page.input_value("#step-slider") == page.get_attribute("#step-slider", "max")
@@ -506,11 +507,26 @@ def test_edge_labels_cover_no_node_in_the_browser(page):
             assert not hits, f"{ex['id']}: a label of {eid} covers {hits}"
 
 
-def test_a_graph_too_big_to_draw_still_steps_and_exports(page):
+def test_a_graph_too_big_to_draw_node_by_node_is_drawn_collapsed(page):
     chain = "a0 = 1.0\n" + "\n".join(f"a{i} = a{i - 1} + 1.0" for i in range(1, 206))   # 411 nodes
     open_studio(page)
     run(page, LECTURE)
     run(page, chain)
+    assert page.locator("#graph-message").is_hidden()
+    assert page.locator("#graph g.node.bp-group").count() == 206
+    assert not page.is_disabled('[data-export="png"]')
+    name, dot = _download(page, "dot")
+    parsed = subprocess.run(["dot", "-Tjson0"], input=dot, capture_output=True, check=True)
+    assert len(json.loads(parsed.stdout)["objects"]) == 206
+
+
+def test_a_graph_too_big_to_draw_still_steps_and_exports(page):
+    chain = "a0 = 1.0\n" + "\n".join(f"a{i} = a{i - 1} + 1.0" for i in range(1, 206))   # 411 nodes
+    open_studio(page)
+    run(page, LECTURE)
+    page.goto("about:blank")                                # a new page load, not a hash change
+    open_studio(page, "#program=" + urllib.parse.quote(chain) + "&step=0&level=nodes")   # node by node
+    wait_runs(page, 1)
     message = page.locator("#graph-message")
     assert message.is_visible() and "411 nodes; drawings are limited to 400" in message.inner_text()
     assert page.locator("#graph svg").count() == 0 and page.locator("#minimap").is_hidden()
@@ -572,6 +588,7 @@ def test_a_held_arrow_key_steps_the_graph_and_the_panel_catches_up(page):
     beforehand is not built in the step (it is marked as lagging); it shows the last step's
     node when the key is let go, or when the presses pause."""
     program = "a0 = 1.0\n" + "\n".join(f"a{i} = a{i - 1} * 0.5" for i in range(1, 40))
+    page.goto("about:blank")                                # a new page load, not a hash change
     open_studio(page, "#program=" + urllib.parse.quote(program) + "&step=1")
     page.locator("#graph").focus()
     lagging, busy, label = page.evaluate(HELD, 12)
@@ -596,6 +613,7 @@ def test_a_held_arrow_key_steps_the_graph_and_the_panel_catches_up(page):
 def test_the_gradient_flows_along_the_edges_into_the_node_of_a_backward_step(page):
     """At a backward step, moving dashes run over the edges into the current node (over their
     own paths), for a few seconds, not forever; at a forward step there are none."""
+    page.goto("about:blank")                                # a new page load, not a hash change
     open_studio(page, "#program=" + urllib.parse.quote(LECTURE) + f"&step={AT_PLUS}")
     flow = page.evaluate("""() => {
       const paths = [...document.querySelectorAll('#graph svg.flow-layer path')];
@@ -615,6 +633,7 @@ def test_zoom_goes_the_way_asked_on_a_graph_too_big_to_fit(page):
     """A graph too big to fit starts at a readable zoom at its start: + zooms in (the part of
     the drawing seen narrows) and − zooms out, each until its limit, never the other way."""
     program = "a0 = 1.0\n" + "\n".join(f"a{i} = a{i - 1} * 0.5" for i in range(1, 141))   # 281 nodes
+    page.goto("about:blank")                                # a new page load, not a hash change
     open_studio(page, "#program=" + urllib.parse.quote(program) + "&step=0")
     # The width of the drawing seen in the box, in drawing units.
     width = lambda: page.evaluate("window.studio.state.view.box.w / window.studio.state.view.drawnScale")
@@ -640,6 +659,7 @@ def test_the_drawing_stays_where_the_view_says_on_a_big_graph(page):
     (find-in-page or focusing a node off screen would), a wheel zoom keeps the point under the
     cursor, and a node drawn in a later layer of the drawing is picked by a click."""
     program = "a0 = 1.0\n" + "\n".join(f"a{i} = a{i - 1} * 0.5" for i in range(1, 141))   # 281 nodes
+    page.goto("about:blank")                                # a new page load, not a hash change
     open_studio(page, "#program=" + urllib.parse.quote(program) + "&step=3")
     scrolled = page.evaluate("""() => { const g = document.querySelector('#graph');
         document.querySelector('#graph g#node-200').focus();       // far off screen, to the right
@@ -680,6 +700,7 @@ def test_the_current_node_and_its_row_stay_in_view_on_a_big_graph(page):
     """A drawn graph much larger than the box: stepping pans (never zooms) to the current
     node and scrolls the order list to its row, forward, backward, and after jumps."""
     program = "a0 = 1.0\n" + "\n".join(f"a{i} = a{i - 1} * 0.5" for i in range(1, 141))   # 281 nodes
+    page.goto("about:blank")                                # a new page load, not a hash change
     open_studio(page, "#program=" + urllib.parse.quote(program) + "&step=0")
     assert page.locator("#graph g.node").count() > 250
     total = int(page.get_attribute("#step-slider", "max"))

@@ -4,13 +4,26 @@ from __future__ import annotations
 
 from tests.app.hardening import LECTURE
 from tests.app.test_lanes import SLOW
-from tests.page.test_browser import keys, open_studio, run, step_label
+import urllib.parse
+
+from tests.page.test_browser import keys, open_studio, run, step_label, wait_runs
+
+
+def test_a_graph_too_costly_to_draw_node_by_node_is_drawn_collapsed(page):
+    open_studio(page)
+    run(page, LECTURE)
+    run(page, SLOW)
+    assert page.locator("#graph-message").is_hidden()
+    assert page.get_attribute("#graph", "data-level") == "statements"
+    assert page.locator("#graph g.node.bp-group").count() >= 1
 
 
 def test_a_graph_too_costly_to_draw_says_why_and_still_steps(page):
     open_studio(page)
     run(page, LECTURE)
-    run(page, SLOW)
+    page.goto("about:blank")                                # a new page load, not a hash change
+    open_studio(page, "#program=" + urllib.parse.quote(SLOW) + "&step=0&level=nodes")   # node by node
+    wait_runs(page, 1)
     message = page.locator("#graph-message")
     assert message.is_visible()
     assert "too long for Graphviz to draw" in message.inner_text()

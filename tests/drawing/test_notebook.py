@@ -40,14 +40,22 @@ def test_a_step_displays_as_the_graph_after_it():
         t.step(13)
 
 
-def test_a_graph_too_large_to_draw_displays_as_text_saying_why():
+def test_a_graph_too_large_to_draw_node_by_node_displays_collapsed():
     source = "a0 = 1.0\n" + "".join(f"a{i} = a{i - 1} * 1.001\n" for i in range(1, 401))
     t = trace(source)
     with pytest.raises(GraphTooLarge):
-        render(t.to_dict(), "svg")
+        render(t.to_dict(), "svg", level="nodes")
     bundle = t._repr_mimebundle_()
+    assert set(bundle) == {"text/plain", "image/svg+xml"}
+    assert "bp&#45;group" in bundle["image/svg+xml"]          # one box per statement
+
+
+def test_a_graph_too_large_even_collapsed_displays_as_text_saying_why():
+    source = "a0 = 1.0\n" + "".join(f"a{i} = a{i - 1} * 1.001\n" for i in range(1, 6101))
+    bundle = trace(source)._repr_mimebundle_()
     assert set(bundle) == {"text/plain"}
-    assert "(no drawing: This graph has 801 nodes; drawings are limited to 400 nodes.)" in bundle["text/plain"]
+    assert "(no drawing: This graph has 6,101 statements" in bundle["text/plain"]
+    assert "collapsed drawings are limited to 6,000 boxes" in bundle["text/plain"]
 
 
 def test_the_engine_displays_as_text_without_the_drawing_package(monkeypatch):

@@ -104,6 +104,8 @@ export const state = {
   /** The walkthrough dialog (studio/walkthrough.js). */
   walkthrough: {
     busy: false,          // a walkthrough is being made: its Download button waits
+  },
+
   /** The Tips view (studio/tips.js, tips-layers.js, tips-explorer.js). */
   tips: {
     part: "layers",       // the part shown: "layers", "activations" or "vectorize"

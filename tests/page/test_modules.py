@@ -69,3 +69,16 @@ def test_the_modules_import_no_cycle():
 def test_no_module_is_over_450_lines():
     too_long = {p.name: text.count("\n") for p, text in modules().items() if text.count("\n") > MAX_LINES}
     assert not too_long, f"modules over {MAX_LINES} lines: {too_long}"
+
+
+def test_every_script_parses():
+    """Each of our scripts is valid JavaScript (Node parses it as a module, as the browser
+    does): a broken brace is caught here, before a browser shows a blank page."""
+    import shutil
+    import subprocess
+    node = shutil.which("node") or shutil.which("nodejs")
+    assert node, "Node.js is missing: bash scripts/setup.sh --test installs it"
+    for path in modules():
+        r = subprocess.run([node, "--input-type=module", "--check"], input=path.read_bytes(), capture_output=True,
+                           timeout=60)
+        assert r.returncode == 0, f"{path.relative_to(STATIC)}: {r.stderr.decode(errors='replace')[:400]}"

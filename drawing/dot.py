@@ -66,11 +66,12 @@ def spine(trace: dict) -> set[int]:
     nodes = {n["id"]: n for n in trace["nodes"]}
     depth: dict[int, int] = {}
     for n in trace["nodes"]:                      # ids are a topological order
-        depth[n["id"]] = 1 + max((depth[i] for i in n["inputs"]), default=-1)
-    chain, at = set(), trace["output"]
+        depth[n["id"]] = 1 + max((depth[i] for i in n["inputs"] if i in depth), default=-1)
+    # One statement drawn on its own (an inset) may not hold the output: its last node ends it.
+    chain, at = set(), trace["output"] if trace["output"] in nodes else max(nodes, default=None)
     while at is not None:
         chain.add(at)
-        at = max(nodes[at]["inputs"], key=lambda i: (depth[i], -i), default=None)
+        at = max((i for i in nodes[at]["inputs"] if i in nodes), key=lambda i: (depth[i], -i), default=None)
     return chain
 
 

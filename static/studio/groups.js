@@ -248,7 +248,7 @@ export function showLevel(doc) {
   b.title = statements
     ? (canExpand ? "One box per statement: click to draw every node (expand all)" : "One box per statement (the graph is too large to draw every node); double-click a box or press E to expand it")
     : "One box per node: click to collapse the graph to one box per statement";
-  b.setAttribute("aria-label", b.title);
+  b.setAttribute("aria-label", `${b.textContent}: ${b.title}`);      // the visible text first, as screen readers expect
   b.disabled = statements && !canExpand;
   $("#graph").dataset.level = doc.svg ? doc.level : "";
   const mark = $("#level-mark");

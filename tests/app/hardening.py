@@ -26,6 +26,12 @@ FIGURES: dict[str, object] = {}      # printed by conftest.py at the end of the 
 HANG_FACTOR = 10
 HANG_S = 10.0
 LECTURE = "x = 1.0; y = 2.0; z = 0.0\nf = (x + y) * max(y, z)"
+# Seconds of work at the engine's limit (seven 1000×1000 tensors, 7,000,001 numbers): a chain
+# of matrix products, forward and backward, and with the gradient check two more forward
+# passes per checked entry. Its answer is small (the lean document), so the time is the work.
+HEAVY = ("a = zeros(1000, 1000)\nb = a @ a\nc = b @ a\nd = c @ a\ne = d @ a\nf = e @ a\ng = f @ a\n"
+         "h = sum(g)")
+HEAVY_BODY = {"source": HEAVY, "gradcheck": True}
 
 
 def free_port() -> int:

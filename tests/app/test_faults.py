@@ -13,7 +13,7 @@ import time
 import httpx
 import pytest
 
-from tests.app.hardening import HANG_S, LECTURE, descendants_named, hang_bound, record, running_server
+from tests.app.hardening import HANG_S, HEAVY_BODY, LECTURE, descendants_named, hang_bound, record, running_server
 
 pytestmark = [pytest.mark.server, pytest.mark.slow]
 
@@ -105,10 +105,9 @@ def test_job_past_its_deadline_is_killed_with_its_dot():
 
 
 def test_worker_killed_in_the_middle_of_a_request():
-    # The small lane keeps programs up to a million numbers here, so SLOW runs in it.
-    with running_server(small_max_elements=10**6, small_timeout_s=20, max_draw_cost=NO_DRAW_LIMIT) as server:
-        for lane, body in (("large", {"source": DENSE}),
-                           ("small", {"source": SLOW.replace("400", "700"), "gradcheck": True})):
+    # The small lane keeps programs up to ten million numbers here, so HEAVY runs in it.
+    with running_server(small_max_elements=10**7, small_timeout_s=20, max_draw_cost=NO_DRAW_LIMIT) as server:
+        for lane, body in (("large", {"source": DENSE}), ("small", HEAVY_BODY)):
             before = {w["pid"] for w in server.workers(lane)}
             pending = in_background(server.url, "/api/trace", body)
             busy = wait_for(lambda: [w["pid"] for w in server.workers(lane) if w["busy"]], 10)
@@ -163,9 +162,12 @@ def test_idle_workers_killed_are_replaced_before_the_next_request():
 
 def test_memory_limit_is_a_clear_error_not_a_crash():
     """A worker with too little memory for a program says so (422) and keeps serving."""
-    with running_server(worker_memory_bytes=700 * 1024**2) as server:
+    # Eight tensors of a million numbers, their gradients and the steps' downstream
+    # gradients: past 260 MiB of address space with the worker's own.
+    with running_server(worker_memory_bytes=260 * 1024**2) as server:
         r = httpx.post(server.url + "/api/trace", json={"source": (
-            "a = zeros(1000, 1000)\nb = a * 2\nc = b + 1\nd = sum(c * c)")}, timeout=60)
+            "a = zeros(1000, 1000)\nb = a * 2\nc = b + 1\nd = c * c\ne = d + a\nf = e * b\ng = f + c\n"
+            "h = sum(g)")}, timeout=60)
         assert r.status_code == 422, r.text[:300]
         assert "more memory" in r.json()["message"]
         survived("program over the memory limit")

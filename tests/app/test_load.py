@@ -15,17 +15,14 @@ import time
 import httpx
 import pytest
 
-from tests.app.hardening import LECTURE, hang_bound, record, run_async, running_server
+from tests.app.hardening import HEAVY, HEAVY_BODY, LECTURE, hang_bound, record, run_async, running_server
 
 pytestmark = [pytest.mark.server, pytest.mark.slow]
 
 CLIENTS = 48                 # concurrent clients
 ROUNDS = 6                   # requests per client
 PROMPT_S = 1.0               # a small request is answered within this while big ones run (measured)
-# At the engine's limit: eight 1000×1000 tensors, 8,000,000 numbers in all (a short
-# program, so it is classified by its graph, not its length).
-MAXIMAL = ("a = zeros(1000, 1000)\nb = a * 2\nc = b + 1\nd = c * c\ne = d + a\nf = e * b\n"
-           "g = f + c\nh = sum(g)")
+MAXIMAL = HEAVY            # seconds of work at the engine's limit (tests/app/hardening.py)
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -80,7 +77,7 @@ def test_small_requests_stay_prompt_while_two_maximal_programs_run():
     with running_server(job_timeout_s=6) as server:
         async def main():
             async with httpx.AsyncClient(base_url=server.url, timeout=60) as http:
-                big = [asyncio.create_task(http.post("/api/trace", json={"source": MAXIMAL}))
+                big = [asyncio.create_task(http.post("/api/trace", json=HEAVY_BODY))
                        for _ in range(2)]
                 await asyncio.sleep(0.5)               # both are in the large lane now
                 small: list[float] = []
@@ -144,14 +141,14 @@ def test_overload_is_refused_at_once_not_queued():
 @pytest.mark.parametrize("lane", ["small", "large"])
 def test_queue_wait_is_bounded(lane):
     """A request that cannot get a worker within the wait limit is answered 503, not kept."""
-    source = MAXIMAL if lane == "large" else "x = 1.0\ny = sin(x)"
+    body = HEAVY_BODY if lane == "large" else {"source": "x = 1.0\ny = sin(x)"}
     with running_server(job_timeout_s=6, queue_wait_s=1, large_queue=4) as server:
         async def main():
             async with httpx.AsyncClient(base_url=server.url, timeout=60) as http:
-                first = asyncio.create_task(http.post("/api/trace", json={"source": MAXIMAL}))
+                first = asyncio.create_task(http.post("/api/trace", json=HEAVY_BODY))
                 await asyncio.sleep(0.5)
                 t0 = time.monotonic()
-                second = await http.post("/api/trace", json={"source": source})
+                second = await http.post("/api/trace", json=body)
                 waited = time.monotonic() - t0
                 first_running = not first.done()
                 return await first, second, waited, first_running

@@ -6,6 +6,8 @@ difference trusts is the engine's forward value of a freshly parsed program.
 """
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 
 from engine import trace
@@ -57,3 +59,36 @@ def assert_close(actual, expected, rtol: float = 1e-6, atol: float = 1e-7, what:
     expected = np.asarray(expected, dtype=np.float64)
     assert actual.shape == expected.shape, f"{what}: shape {actual.shape} != {expected.shape}"
     np.testing.assert_allclose(actual, expected, rtol=rtol, atol=atol, err_msg=what)
+
+
+def read_back(lean: dict) -> dict:
+    """The full document from the lean one, by the module's rules."""
+    d = copy.deepcopy(lean)
+    assert d.pop("lean") is True
+    nodes = d["nodes"]
+    edges = {}
+    for step in d["steps"]:
+        node = nodes[step["node"]]
+        if step["phase"] == "forward":
+            assert set(step) == {"phase", "node"}
+            step["value"] = node["value"]
+            continue
+        assert "upstream" not in step
+        step["upstream"] = node["grad"]
+        for e in step["edges"]:
+            if "downstream" not in e:
+                assert e["skipped"] is None
+                e["downstream"] = nodes[e["input"]]["grad"]
+            edges[step["node"], e["position"]] = e
+        for c in step["contributions"]:
+            assert "downstream" not in c
+            c["downstream"] = edges[c["from"], c["position"]]["downstream"]
+    # the full document's key order, so the two compare as JSON text too
+    d["steps"] = [({"phase": s["phase"], "node": s["node"], "value": s["value"]} if s["phase"] == "forward" else
+                   {"phase": "backward", "node": s["node"], "op": s["op"], "upstream": s["upstream"],
+                    "contributions": [{"from": c["from"], "position": c["position"], "text": c["text"],
+                                       "downstream": c["downstream"]} for c in s["contributions"]],
+                    "edges": [{k: e[k] for k in ("input", "position", "local", "local_shape", "downstream",
+                                                  "skipped", "rule", "downstream_rule")} for e in s["edges"]],
+                    "intuition": s["intuition"], "sum_rule": s["sum_rule"]}) for s in d["steps"]]
+    return d

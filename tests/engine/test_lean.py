@@ -3,7 +3,6 @@ not the page's), it is the full document number for number; a big tensor's summa
 with numpy; every number is JSON-safe; windows give the exact entries."""
 from __future__ import annotations
 
-import copy
 import json
 import math
 
@@ -15,41 +14,8 @@ from app.examples import EXAMPLES
 from engine import ProgramError, trace
 from engine.lean import lean_document, value, window
 from engine.limits import LEAN_FIRST_ENTRIES, LEAN_MAX_ENTRIES, LEAN_PREVIEW_SIDE, WINDOW_MAX_ENTRIES
-from tests.engine.reference import program
+from tests.engine.reference import program, read_back
 from tests.engine.test_ops import CASES, case_program, seed_of
-
-
-def read_back(lean: dict) -> dict:
-    """The full document from the lean one, by the module's rules."""
-    d = copy.deepcopy(lean)
-    assert d.pop("lean") is True
-    nodes = d["nodes"]
-    edges = {}
-    for step in d["steps"]:
-        node = nodes[step["node"]]
-        if step["phase"] == "forward":
-            assert set(step) == {"phase", "node"}
-            step["value"] = node["value"]
-            continue
-        assert "upstream" not in step
-        step["upstream"] = node["grad"]
-        for e in step["edges"]:
-            if "downstream" not in e:
-                assert e["skipped"] is None
-                e["downstream"] = nodes[e["input"]]["grad"]
-            edges[step["node"], e["position"]] = e
-        for c in step["contributions"]:
-            assert "downstream" not in c
-            c["downstream"] = edges[c["from"], c["position"]]["downstream"]
-    # the full document's key order, so the two compare as JSON text too
-    d["steps"] = [({"phase": s["phase"], "node": s["node"], "value": s["value"]} if s["phase"] == "forward" else
-                   {"phase": "backward", "node": s["node"], "op": s["op"], "upstream": s["upstream"],
-                    "contributions": [{"from": c["from"], "position": c["position"], "text": c["text"],
-                                       "downstream": c["downstream"]} for c in s["contributions"]],
-                    "edges": [{k: e[k] for k in ("input", "position", "local", "local_shape", "downstream",
-                                                  "skipped", "rule", "downstream_rule")} for e in s["edges"]],
-                    "intuition": s["intuition"], "sum_rule": s["sum_rule"]}) for s in d["steps"]]
-    return d
 
 
 def programs() -> list[str]:

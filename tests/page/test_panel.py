@@ -11,17 +11,22 @@ import urllib.request
 import numpy as np
 import pytest
 
+from tests.engine.reference import read_back
+
 from tests.page.test_browser import keys, load_example, open_studio, run
 
 SCREENSHOTS = "/tmp"
 
 
 def trace_doc(page, source: str, **extra) -> dict:
-    """The server's trace document for `source` (what the page was given)."""
+    """The server's trace document for `source` (what the page was given), read back in full
+    from the lean answer as the page reads it."""
     body = json.dumps({"source": source, **extra}).encode()
     req = urllib.request.Request(page.base_url + "/api/trace", data=body, headers={"Content-Type": "application/json"})
     with urllib.request.urlopen(req, timeout=30) as r:
-        return json.loads(r.read())
+        answer = json.loads(r.read())
+    extras = {k: answer.pop(k) for k in list(answer) if k not in ("source", "output", "backward", "lean", "messages", "nodes", "steps")}
+    return {**read_back(answer), **extras}
 
 
 def backward_step(doc: dict, node: int) -> dict:

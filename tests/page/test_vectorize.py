@@ -21,7 +21,8 @@ def api(base: str, path: str, body: dict) -> dict:
 def test_tips_view_compares_and_opens_the_unrolled_graph(wide):
     page = wide
     open_studio(page, "#program=" + urllib.parse.quote(SRC) + "&step=0")
-    page.click('[data-view="tips"]')
+    page.click('.views [data-view="tips"]')
+    page.click('[data-tip="vectorize"]')
     page.wait_for_selector("#tips-vectorize .vec-table")
     expected = api(page.base_url, "/api/vectorize", {"source": SRC})
     rows = page.locator("#tips-vectorize .vec-table tbody tr")
@@ -64,7 +65,8 @@ def test_a_program_that_cannot_be_unrolled_says_where(wide):
     page = wide
     src = "W = randn(9, 9, seed=1)\ns = sum(W)"
     open_studio(page, "#program=" + urllib.parse.quote(src) + "&step=0")
-    page.click('[data-view="tips"]')
+    page.click('.views [data-view="tips"]')
+    page.click('[data-tip="vectorize"]')
     page.wait_for_selector("#tips-vectorize .vec-refused")
     assert "line 1, col 5" in page.inner_text("#tips-vectorize .vec-refused")
     assert "at most 64 entries" in page.inner_text("#tips-vectorize .vec-refused")

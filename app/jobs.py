@@ -100,9 +100,15 @@ def expand_body(source: str, group: int, direction: str = "LR") -> bytes:
 
 
 def render_body(source: str, format: str = "svg", step: int | None = None,
-                direction: str = "auto", unroll: bool = False, level: str = "auto") -> bytes:
-    """The /api/render answer: the graph after ``step`` steps as a file of ``format``."""
-    doc = (run_unroll(source) if unroll else run_trace(source)).to_dict()
+                direction: str = "auto", unroll: bool = False, level: str = "auto",
+                at: dict | None = None, init: str | None = None) -> bytes:
+    """The /api/render answer: the graph after ``step`` steps as a file of ``format``, of the
+    same graph /api/trace answers for these keys (unrolled, at an iteration, initialized)."""
+    if at is not None:
+        t = trace_at(source, at["runs"], at["steps"], at["run"], at["iteration"])
+    else:
+        t = run_unroll(source) if unroll else run_trace(source, init)
+    doc = t.to_dict()
     data = renderer.render(doc, format, step, direction=direction, level=level)
     return sanitize_svg(data) if format == "svg" else data
 
@@ -146,7 +152,7 @@ def work(kind: str, args: dict, nodes: int, elements: int) -> int:
             (len(momenta) if isinstance(momenta, list) else 4)
         return count(args.get("steps")) * cells * size
     at = args.get("at")
-    if kind == "trace" and isinstance(at, dict):
+    if kind in ("trace", "render") and isinstance(at, dict):
         return count(at.get("steps")) * size
     return 0
 

@@ -200,12 +200,13 @@ def _activation_bytes() -> bytes:
 async def render_program(req: RenderRequest, request: Request) -> Response:
     """The graph after the first `step` steps (0: nothing computed; omitted: all), as a file."""
     cache = request.app.state.render_cache      # a repeated request is not drawn again
-    key = (req.source, req.format, req.step, req.direction, req.unroll, req.level)
+    at = None if req.at is None else req.at.model_dump()
+    key = (req.source, req.format, req.step, req.direction, req.unroll, req.level, at, req.init)
     data = cache.get(key)
     if data is None:
         data = await request.app.state.workers.run("render", source=req.source, format=req.format,
                                                    step=req.step, direction=req.direction,
-                                                   unroll=req.unroll, level=req.level)
+                                                   unroll=req.unroll, level=req.level, at=at, init=req.init)
         if isinstance(data, bytes):
             cache.put(key, data)
     step = "final" if req.step is None else f"step-{req.step}"

@@ -65,6 +65,9 @@ class RenderRequest(BaseModel):
     direction: Direction = Field("auto", description=DIRECTION_HELP)
     unroll: bool = Field(False, description=UNROLL_HELP)
     level: Level = Field("auto", description=LEVEL_HELP)
+    at: "TraceAt | None" = Field(None, description="Draw the program at this training iteration's "
+                                                   "parameters, as /api/trace does.")
+    init: doc.InitName | None = Field(None, description=INIT_HELP)
 
 
 class WindowRequest(BaseModel):
@@ -314,6 +317,7 @@ TrainAnswer = Union[tdoc.TrainDocument, tdoc.Inspection]
 
 
 TraceRequest.model_rebuild()
+RenderRequest.model_rebuild()
 
 
 class TrainOptions(BaseModel):

@@ -76,3 +76,13 @@ export function getActivations() {
 export function postExpand(source, group, direction = "LR") {
   return postJSON("/api/expand", { source, group, direction });
 }
+
+/** The /api/trace (and /api/render) keys of a variant (see run.js's runProgram). */
+export function variantKeys(variant) {
+  if (!variant) return {};
+  if (variant.at) {
+    const at = variant.at;
+    return { at: { steps: at.steps, runs: at.runs, run: at.run, iteration: at.iteration } };
+  }
+  return variant;
+}

@@ -1,7 +1,7 @@
 /* Exports: the drawing at the step shown (SVG, PNG, PDF, DOT, drawn by the server) and the trace as JSON. */
 import { state } from "./state.js";
 import { $, el, toast } from "./dom.js";
-import { postRender } from "./api.js";
+import { postRender, variantKeys } from "./api.js";
 
 /** Pictures need a drawing; DOT (unpinned when there is no drawing) and JSON always work. */
 export function enableExports(hasDrawing) {
@@ -32,8 +32,7 @@ export async function exportAs(format) {
     download(new Blob([JSON.stringify(doc, null, 2)], { type: "application/json" }), "backprop-trace.json");
     return;
   }
-  const unroll = state.doc.variant && state.doc.variant.unroll ? { unroll: true } : null;
-  const res = await postRender(source, format, step, trace.direction || "auto", trace.level || "auto", unroll);   // as on the page
+  const res = await postRender(source, format, step, trace.direction || "auto", trace.level || "auto", variantKeys(state.doc.variant));   // as on the page
   if (!res.ok) {
     let m = `HTTP ${res.status}`;
     try { m = (await res.json()).message; } catch (_) { /* keep status */ }

@@ -1,7 +1,7 @@
 /* Running a program: one /api/trace call, then the drawing, the order list and step k. */
 import { state } from "./state.js";
 import { $, toast } from "./dom.js";
-import { postJSON } from "./api.js";
+import { postJSON, variantKeys } from "./api.js";
 import { stopPlay } from "./controls.js";
 import { installGraph } from "./drawing.js";
 import { clearError, editor, showError, showWarnings } from "./editor.js";
@@ -36,7 +36,7 @@ export async function redraw({ direction = state.doc.trace?.direction, level = s
   const doc = state.doc;
   if (!doc.trace) return false;
   let res;
-  try { res = await postJSON("/api/trace", { source: doc.source, gradcheck: false, direction, level, ...requestKeys(doc.variant) }); }
+  try { res = await postJSON("/api/trace", { source: doc.source, gradcheck: false, direction, level, ...variantKeys(doc.variant) }); }
   catch (e) { res = { ok: false, data: { message: "Cannot reach the Backprop Studio server" } }; }
   if (!res.ok || !res.data.svg) { toast(`Cannot lay the graph out again: ${(res.data && (res.data.message || res.data.svg_error)) || "no drawing"}`); return false; }
   state.groups.level = res.data.level;
@@ -45,16 +45,6 @@ export async function redraw({ direction = state.doc.trace?.direction, level = s
   installGraph(doc.trace);
   setStep(state.view.step, { keepSelection: true });
   return true;
-}
-
-/** The /api/trace keys of a variant (see runProgram). */
-function requestKeys(variant) {
-  if (!variant) return {};
-  if (variant.at) {
-    const at = variant.at;
-    return { at: { steps: at.steps, runs: at.runs, run: at.run, iteration: at.iteration } };
-  }
-  return variant;
 }
 
 /** The graph view's bars saying which graph of the program it shows (hidden for the program as written). */
@@ -74,7 +64,7 @@ async function runAndShow(step, variant) {
   const source = editor.value;
   $("#btn-run").disabled = true;
   let res;
-  try { res = await postJSON("/api/trace", { source, gradcheck: false, level: state.groups.level, ...requestKeys(variant) }); }
+  try { res = await postJSON("/api/trace", { source, gradcheck: false, level: state.groups.level, ...variantKeys(variant) }); }
   catch (e) { showError({ message: "Cannot reach the Backprop Studio server: is it still running?" }); return false; }
   finally { $("#btn-run").disabled = false; }
   if (!res.ok) { showError(res.data || { message: `HTTP ${res.status}` }); return false; }

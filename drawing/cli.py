@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from typing import Sequence
+from typing import Callable, Sequence
 
 from engine import cli as engine_cli
 from engine.source import read_source
@@ -17,6 +17,28 @@ from engine.source import read_source
 from .errors import FRAME_MS, RenderError, StepOutOfRange
 from .export import FORMATS, render
 from .walkthrough import WALKTHROUGH_FORMATS, walkthrough
+
+
+def format_of(output: str, formats) -> str | None:
+    """The format an output file's extension names, or None (after saying so in one line)."""
+    fmt = os.path.splitext(output)[1].lstrip(".").lower()
+    if fmt in formats:
+        return fmt
+    print(f"cannot tell the format from {output!r}: end it in " + ", ".join("." + f for f in formats),
+          file=sys.stderr)
+    return None
+
+
+def write_file(output: str, make: Callable[[], bytes]) -> int:
+    """Write what `make` gives to `output`; a drawing that cannot be made is one line, status 1."""
+    try:
+        data = make()
+    except (RenderError, StepOutOfRange) as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    with open(output, "wb") as f:
+        f.write(data)
+    return 0
 
 
 def cmd_render(args: argparse.Namespace) -> int:
@@ -27,24 +49,15 @@ def cmd_render(args: argparse.Namespace) -> int:
     """
     from engine.trace import trace
 
-    fmt = os.path.splitext(args.output)[1].lstrip(".").lower()
-    if fmt not in FORMATS:
-        print(f"cannot tell the format from {args.output!r}: end it in "
-              + ", ".join("." + f for f in FORMATS), file=sys.stderr)
+    fmt = format_of(args.output, FORMATS)
+    if fmt is None:
         return 2
     if args.unroll:
         from engine.unroll import unroll
         doc = unroll(read_source(args.file)).to_dict()
     else:
         doc = trace(read_source(args.file)).to_dict()
-    try:
-        data = render(doc, fmt, args.step, direction=args.direction)
-    except (RenderError, StepOutOfRange) as exc:
-        print(str(exc), file=sys.stderr)
-        return 1
-    with open(args.output, "wb") as f:
-        f.write(data)
-    return 0
+    return write_file(args.output, lambda: render(doc, fmt, args.step, direction=args.direction))
 
 
 def add_render_command(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -71,22 +84,13 @@ def cmd_walkthrough(args: argparse.Namespace) -> int:
     """Trace FILE and write steps --from..--to to -o, one page (slide, frame) per step."""
     from engine.trace import trace
 
-    fmt = os.path.splitext(args.output)[1].lstrip(".").lower()
-    if fmt not in WALKTHROUGH_FORMATS:
-        print(f"cannot tell the format from {args.output!r}: end it in "
-              + ", ".join("." + f for f in WALKTHROUGH_FORMATS), file=sys.stderr)
+    fmt = format_of(args.output, WALKTHROUGH_FORMATS)
+    if fmt is None:
         return 2
     doc = trace(read_source(args.file)).to_dict()
-    try:
-        # No time limit here: the command runs as long as the range takes.
-        data = walkthrough(doc, fmt, args.first, args.last, args.frame_ms, args.direction,
-                           time_limit=float("inf"))
-    except (RenderError, StepOutOfRange) as exc:
-        print(str(exc), file=sys.stderr)
-        return 1
-    with open(args.output, "wb") as f:
-        f.write(data)
-    return 0
+    # No time limit here: the command runs as long as the range takes.
+    return write_file(args.output, lambda: walkthrough(doc, fmt, args.first, args.last, args.frame_ms,
+                                                       args.direction, time_limit=float("inf")))
 
 
 def add_walkthrough_command(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:

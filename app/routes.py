@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse, Response
 import drawing as renderer
 from engine import document as doc
 from engine import train_document as tdoc
+from engine import i18n
 from engine.activations import activations
 
 from .answers import Answer
@@ -50,12 +51,29 @@ def graphviz_status() -> Status:
 def page(request: Request) -> Response:
     """The studio page."""
     templates = request.app.state.templates
+    lang = page_lang(request)
     return templates.TemplateResponse(request, "index.html", {
+        "lang": lang, "catalogue": i18n.catalogue(lang),
+        "t": lambda key, **args: i18n.text(key, lang, **args),
         "examples": EXAMPLES,
         "status": graphviz_status(),
         "walkthrough": {"max_pages": renderer.MAX_WALKTHROUGH_PAGES, "frame_ms": renderer.FRAME_MS,
                         "min_frame_ms": renderer.MIN_FRAME_MS, "max_frame_ms": renderer.MAX_FRAME_MS},
     })
+
+
+def page_lang(request: Request) -> str:
+    """The language a page is served in: `?lang=`, else the browser's Accept-Language."""
+    return i18n.lang_of(request.query_params.get("lang") or request.headers.get("accept-language"))
+
+
+@router.get("/i18n/{lang}.json", include_in_schema=False)
+def catalogue(lang: str) -> Response:
+    """One language's catalogue: every text of the page, key → template."""
+    if lang not in i18n.LANGS:
+        return json_response({"message": f"no catalogue for {lang!r}; one of {', '.join(i18n.LANGS)}"}, 404)
+    return Response(json_bytes(i18n.catalogue(lang)), media_type="application/json",
+                    headers={"Cache-Control": "no-cache"})
 
 
 @router.get("/docs", response_class=HTMLResponse, include_in_schema=False)

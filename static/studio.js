@@ -4,6 +4,7 @@
  * request. The modules under studio/ each own one part of the page (see state.js for
  * everything the page keeps); this one wires them to the page's controls and starts it. */
 import { counters, state } from "./studio/state.js";
+import { initI18n } from "./studio/i18n.js";
 import { $, $$, tex } from "./studio/dom.js";
 import { initControls, stopPlay } from "./studio/controls.js";
 import { editor } from "./studio/editor.js";
@@ -75,6 +76,7 @@ function addressLevel(st) {
 }
 
 async function init() {
+  initI18n();
   state.doc.examples = JSON.parse($("#examples-data").textContent);
   const tipsReady = initTips({ openTraced, loadExample });
   afterRun(tipsAfterRun);

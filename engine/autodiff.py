@@ -15,6 +15,7 @@ import numpy as np
 
 from . import document as doc
 from .errors import ProgramError
+from .i18n import Msg, msg
 from .graph import Graph, Node
 from .limits import JACOBIAN_MAX_ENTRIES
 from .ops import INITS, OPS, SCALAR, Rule, RuleAt, Shape
@@ -22,10 +23,11 @@ from .shapes import dims
 
 ONE = np.ones(())
 
-NUMERIC_TROUBLE = {
-    "overflow": "overflow: the result is too large for float64",
-    "divide by zero": "division by zero (or the log of 0)",
-    "invalid value": "an invalid value (NaN): e.g. the log or square root of a negative number, or 0/0",
+# What numpy's floating-point error says → what the message says (`error.numeric.*`).
+NUMERIC_TROUBLE: dict[str, Msg] = {
+    "overflow": msg("error.numeric.overflow"),
+    "divide by zero": msg("error.numeric.divide"),
+    "invalid value": msg("error.numeric.invalid"),
 }
 
 
@@ -241,11 +243,13 @@ def skipped_texts(why: doc.Skipped, x: tuple[str, str]) -> tuple[tuple[str, str]
 
 def numeric_error(node: Node, err: FloatingPointError, phase: str) -> ProgramError:
     text = str(err)
-    what = next((v for k, v in NUMERIC_TROUBLE.items() if k in text), text)
+    what: Msg | str = next((v for k, v in NUMERIC_TROUBLE.items() if k in text), text)
     expr = " ".join(node.expr.split())      # an expression over several lines: the message is one line
-    where = f"'{expr}'" if len(expr) <= 40 else node.label
-    name = f" (node {node.id}{', ' + node.name if node.name else ''})"
-    return ProgramError(f"numeric error in the {phase} pass at {where}{name}: {what}", node.line, node.col)
+    where: Msg | str = msg("error.numeric.where.same", expr=expr) if len(expr) <= 40 else node.label
+    name = (msg("error.numeric.node_named", id=str(node.id), name=node.name) if node.name
+            else msg("error.numeric.node", id=str(node.id)))
+    return ProgramError(msg("error.numeric", phase=msg(f"error.numeric.{phase}"), where=where, name=name, what=what),
+                        node.line, node.col)
 
 
 def unbroadcast(g: np.ndarray, shape: Shape) -> np.ndarray:

@@ -14,6 +14,7 @@ import numpy as np
 
 from .autodiff import run_forward, unbroadcast
 from .errors import ProgramError
+from .i18n import msg
 from .graph import Graph, Node
 from .limits import WORK_PER_NODE
 from .ops import OPS
@@ -48,10 +49,10 @@ class Compiled:
         self.source, self.graph, self.output = source, graph, output
         nodes = graph.nodes
         out = nodes[output]
-        what = f"'{out.name}'" if out.name else "the last expression"
+        what = msg("error.train.output_named.same", name=out.name) if out.name else msg("error.train.output_last")
         if out.shape != ():
-            raise ProgramError(f"training needs a scalar loss, and the output {what} has shape "
-                               f"{fmt_shape(out.shape)}: try sum({out.name or '…'}) or mean(…)", out.line, out.col)
+            raise ProgramError(msg("error.train.scalar_loss", what=what, shape=fmt_shape(out.shape),
+                                   name=out.name or "…"), out.line, out.col)
         # The nodes the loss depends on, walking back from it.
         needed = bytearray(len(nodes))
         needed[output] = 1
@@ -61,9 +62,7 @@ class Compiled:
                     needed[i] = 1
         params = [n for n in nodes[:output + 1] if n.kind == "leaf" and not n.frozen and needed[n.id]]
         if not params:
-            raise ProgramError(f"there is nothing to train: the output {what} depends on no leaf that takes a "
-                               "gradient (bind a number to a name, x = 2.0, and leave it unfrozen)",
-                               out.line, out.col)
+            raise ProgramError(msg("error.train.nothing", what=what), out.line, out.col)
         self.parameters = [Parameter(n.id, name, tuple(n.shape)) for n, name in zip(params, _unique_names(params))]
         # The nodes that change with the parameters (and that the loss needs), in id order.
         moving = bytearray(len(nodes))

@@ -8,6 +8,7 @@ import networkx as nx
 import numpy as np
 
 from .errors import ProgramError
+from .i18n import msg
 from .limits import MAX_ELEMENTS, MAX_NODES, MAX_TOTAL_ELEMENTS
 from .ops import Shape
 from .shapes import fmt_shape
@@ -105,16 +106,15 @@ class Graph:
 
     def add(self, node: Node) -> Node:
         if len(self.nodes) >= MAX_NODES:
-            raise ProgramError(f"the program makes more than {MAX_NODES:,} graph nodes", node.line, node.col)
+            raise ProgramError(msg("error.graph.too_many_nodes", limit=f"{MAX_NODES:,}"), node.line, node.col)
         size = node.size
         if size > MAX_ELEMENTS:
-            raise ProgramError(
-                f"{node.label} would make a tensor of shape {fmt_shape(node.shape)} with {size:,} elements; "
-                f"the limit is {MAX_ELEMENTS:,}", node.line, node.col)
+            raise ProgramError(msg("error.graph.too_many_elements", label=node.label, shape=fmt_shape(node.shape),
+                                   size=f"{size:,}", limit=f"{MAX_ELEMENTS:,}"), node.line, node.col)
         self.total_elements += size
         if self.total_elements > MAX_TOTAL_ELEMENTS:
-            raise ProgramError(
-                f"the graph would hold more than {MAX_TOTAL_ELEMENTS:,} numbers in all", node.line, node.col)
+            raise ProgramError(msg("error.graph.too_many_numbers", limit=f"{MAX_TOTAL_ELEMENTS:,}"),
+                               node.line, node.col)
         self.nodes.append(node)
         return node
 

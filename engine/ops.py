@@ -27,6 +27,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from .errors import ShapeError
+from .i18n import Msg, msg
 from .shapes import dims, fmt_shape
 
 Shape = tuple[int, ...]
@@ -42,7 +43,7 @@ Text = tuple[str, str]
 # ("tie", "kink"), or "" for the general one.
 RuleCase = Callable[[int, Sequence[Any], Any, dict], str]
 # check(function name, input shapes) -> what is wrong with the call, or None
-CallCheck = Callable[[str, Sequence[Shape]], "str | None"]
+CallCheck = Callable[[str, Sequence[Shape]], "str | Msg | None"]
 
 REQUIRED: Any = object()       # the default of a parameter a call must give
 
@@ -57,7 +58,7 @@ class Param:
     default: Any = REQUIRED
     read: str = "number"
     positional: bool = False          # may also be given by position: leaky_relu(x, 0.1)
-    missing: str = ""                 # the message when a required parameter is not given
+    missing: str | Msg = ""           # the message when a required parameter is not given
 
 
 ScalarForward = Callable[[Sequence[float], dict], float]
@@ -185,17 +186,16 @@ def broadcast(shapes: Sequence[Shape], attrs: dict) -> Shape:
     try:
         return tuple(np.broadcast_shapes(*shapes))
     except ValueError:
-        raise ShapeError(
-            "shape mismatch: " + " and ".join(fmt_shape(s) for s in shapes) + " do not broadcast"
-        ) from None
+        raise ShapeError(msg("error.shape.broadcast", shapes=_and([fmt_shape(s) for s in shapes]))) from None
 
 
 def matmul_shape(shapes: Sequence[Shape], attrs: dict) -> Shape:
     a, b = shapes
     if not a or not b:
-        raise ShapeError(f"@ needs vectors or matrices, got {fmt_shape(a)} @ {fmt_shape(b)}; use * for scalars")
+        raise ShapeError(msg("error.shape.matmul_scalar", a=fmt_shape(a), b=fmt_shape(b)))
     if a[-1] != b[0]:
-        raise ShapeError(matmul_mismatch(Operand("the left side", a), Operand("the right side", b)))
+        raise ShapeError(matmul_mismatch(Operand(msg("error.shape.left_side"), a),
+                                         Operand(msg("error.shape.right_side"), b)))
     return tuple(a[:-1]) + tuple(b[1:])
 
 
@@ -203,52 +203,68 @@ def matmul_shape(shapes: Sequence[Shape], attrs: dict) -> Shape:
 class Operand:
     """One side of a failed @, as the message names it: its text, shape, the line that made
     it (0: unknown) and, for a leaf made by xavier or kaiming, its sizes and which made it."""
-    text: str
+    text: str | Msg
     shape: Shape
     line: int = 0
     xavier: tuple[int, int] | None = None
     maker: str = "xavier"
 
 
-def matmul_mismatch(left: Operand, right: Operand) -> str:
+def matmul_mismatch(left: Operand, right: Operand) -> Msg:
     """Why `left @ right` has no shape: both shapes, where each was made, and what would fit."""
     a, b = left.shape, right.shape
     L, R = left.text, right.text
-    msg = (f"shape mismatch: {L} {fmt_shape(a)} @ {R} {fmt_shape(b)}: the last dimension of {L} ({a[-1]}) "
-           f"must equal the first of {R} ({b[0]})")
-    made = [f"{o.text} {fmt_shape(o.shape)} made on line {o.line}" for o in (left, right) if o.line]
+    made = [msg("error.shape.made_on", text=o.text, shape=fmt_shape(o.shape), line=str(o.line))
+            for o in (left, right) if o.line]
+    made_text: Msg | str = ""
     if made:
-        msg += "; " + ", ".join(made)
-    hints = []
+        made_text = msg("error.shape.made_one", one=made[0]) if len(made) == 1 else \
+            msg("error.shape.made_two", one=made[0], two=made[1])
+    hints: list[Msg] = []
     if len(a) == 1 and len(b) == 1:
-        hints.append("a dot product needs two vectors of the same length")
+        hints.append(msg("hint.matmul.dot"))
     if len(a) == 2 and a[0] == b[0]:
-        hints.append(f"{_t(L)} @ {R} fits")
+        hints.append(msg("hint.matmul.fits", x=_t(L), y=R))
     if len(b) == 2 and a[-1] == b[1]:
-        hints.append(f"{L} @ {_t(R)} fits")
+        hints.append(msg("hint.matmul.fits", x=L, y=_t(R)))
     if len(b) == 2 and len(a) == 1 and b[1] == a[0]:
-        hints.append(f"{R} @ {L} fits")
+        hints.append(msg("hint.matmul.fits", x=R, y=L))
     elif len(a) == 2 and len(b) == 2 and b[1] == a[0]:
-        hints.append(f"{R} @ {L} fits")
+        hints.append(msg("hint.matmul.fits", x=R, y=L))
     if left.xavier is not None:             # W @ x: W's n_in is the length of x
         n_out, n_in = left.xavier
         k, f = b[0], left.maker
         want = (n_in, n_out) if n_out == k else (n_out, k)
-        hints.append(f"{f}(n_out, n_in) makes an n_out × n_in matrix, so {L} = {f}({n_out}, {n_in}) "
-                     f"takes inputs of length {n_in}; for {L} @ {R} write {f}({want[0]}, {want[1]})")
+        hints.append(msg("hint.matmul.maker_left", f=f, L=L, R=R, n_out=str(n_out), n_in=str(n_in),
+                         w0=str(want[0]), w1=str(want[1])))
     if right.xavier is not None:            # x @ W: W's rows meet the last dimension of x
         n_out, n_in = right.xavier
         k, f = a[-1], right.maker
         want = (n_in, n_out) if n_in == k else (k, n_in)
-        hints.append(f"{f}(n_out, n_in) makes an n_out × n_in matrix, so {R} = {f}({n_out}, {n_in}) "
-                     f"has {n_out} rows; for {L} @ {R} write {f}({want[0]}, {want[1]})")
+        hints.append(msg("hint.matmul.maker_right", f=f, L=L, R=R, n_out=str(n_out), n_in=str(n_in),
+                         w0=str(want[0]), w1=str(want[1])))
+    joined: Msg | str = ""
     if hints:
-        msg += ". Hint: " + "; or ".join(hints)
-    return msg
+        one = hints[0]
+        for h in hints[1:]:
+            one = msg("hint.or", a=one, b=h)
+        joined = msg("hint.matmul", hints=one)
+    return msg("error.shape.matmul", L=L, R=R, a=fmt_shape(a), b=fmt_shape(b), last=str(a[-1]),
+               first=str(b[0]), made=made_text, hints=joined)
 
 
-def _t(text: str) -> str:
+def _and(items: list) -> Msg | str:
+    """Texts joined as "a and b and c", told in the message's language."""
+    one = items[0]
+    for item in items[1:]:
+        one = msg("error.shape.and", a=one, b=item)
+    return one
+
+
+def _t(text: str | Msg) -> str | Msg:
     """text.T, in brackets when text is more than a name."""
+    if isinstance(text, Msg):
+        return msg("error.shape.transposed.same", text=text)
     return f"{text}.T" if text.isidentifier() else f"({text}).T"
 
 
@@ -262,7 +278,7 @@ def reduce_shape(shapes: Sequence[Shape], attrs: dict) -> Shape:
     if axis is None:
         return ()
     if not -len(s) <= axis < len(s):
-        raise ShapeError(f"axis {axis} is out of range for shape {fmt_shape(s)}")
+        raise ShapeError(msg("error.shape.axis", axis=str(axis), shape=fmt_shape(s)))
     axis %= len(s)
     return tuple(n for k, n in enumerate(s) if k != axis)
 
@@ -270,14 +286,14 @@ def reduce_shape(shapes: Sequence[Shape], attrs: dict) -> Shape:
 def outer_shape(shapes: Sequence[Shape], attrs: dict) -> Shape:
     a, b = shapes
     if len(a) != 1 or len(b) != 1:
-        raise ShapeError(f"outer needs two vectors, got {fmt_shape(a)} and {fmt_shape(b)}")
+        raise ShapeError(msg("error.shape.outer", a=fmt_shape(a), b=fmt_shape(b)))
     return (a[0], b[0])
 
 
 def concat_shape(shapes: Sequence[Shape], attrs: dict) -> Shape:
     for s in shapes:
         if len(s) != 1:
-            raise ShapeError(f"concat joins vectors, got {fmt_shape(s)}")
+            raise ShapeError(msg("error.shape.concat", shape=fmt_shape(s)))
     return (sum(s[0] for s in shapes),)
 
 
@@ -289,24 +305,24 @@ def index_key(attrs: dict) -> tuple:
 def index_shape(shapes: Sequence[Shape], attrs: dict) -> Shape:
     s = shapes[0]
     if not s:
-        raise ShapeError("a scalar cannot be indexed")
+        raise ShapeError(msg("error.shape.index_scalar"))
     key = index_key(attrs)
     if len(key) > len(s):
-        raise ShapeError(f"too many indices ({len(key)}) for shape {fmt_shape(s)}")
+        raise ShapeError(msg("error.shape.too_many_indices", n=str(len(key)), shape=fmt_shape(s)))
     for k, n in zip(key, s):
         if isinstance(k, int) and not -n <= k < n:
-            raise ShapeError(f"index {k} is out of range for shape {fmt_shape(s)}")
+            raise ShapeError(msg("error.shape.index_range", k=str(k), shape=fmt_shape(s)))
     # A broadcast view of one number has the shape without allocating anything.
     out = np.broadcast_to(np.zeros(()), s)[key].shape
     if 0 in out:
-        raise ShapeError(f"the slice is empty: it selects nothing from a tensor of shape {fmt_shape(s)}")
+        raise ShapeError(msg("error.shape.empty_slice", shape=fmt_shape(s)))
     return out
 
 
 def softmax_shape(shapes: Sequence[Shape], attrs: dict) -> Shape:
     s = shapes[0]
     if not s:
-        raise ShapeError("softmax needs a vector (or a matrix of rows), got a scalar")
+        raise ShapeError(msg("error.shape.softmax_scalar"))
     return s
 
 
@@ -315,18 +331,18 @@ def cross_entropy_shape(shapes: Sequence[Shape], attrs: dict) -> Shape:
     target = attrs["target"]
     if len(s) == 1:
         if not isinstance(target, int):
-            raise ShapeError("cross_entropy of a vector of logits needs one target index")
+            raise ShapeError(msg("error.shape.ce_one_target"))
         if not 0 <= target < s[0]:
-            raise ShapeError(f"target index {target} is out of range for {s[0]} classes")
+            raise ShapeError(msg("error.shape.ce_target_range", t=str(target), n=str(s[0])))
         return ()
     if len(s) == 2:
         if not isinstance(target, list) or len(target) != s[0]:
-            raise ShapeError(f"cross_entropy of a {dims(s)} batch needs a list of {s[0]} target indices")
+            raise ShapeError(msg("error.shape.ce_batch", dims=dims(s), n=str(s[0])))
         for t in target:
             if not 0 <= t < s[1]:
-                raise ShapeError(f"target index {t} is out of range for {s[1]} classes")
+                raise ShapeError(msg("error.shape.ce_target_range", t=str(t), n=str(s[1])))
         return ()
-    raise ShapeError("cross_entropy needs a vector of logits (or a matrix, one row per example)")
+    raise ShapeError(msg("error.shape.ce_logits"))
 
 
 # ---------------------------------------------------------------- numpy helpers
@@ -409,11 +425,10 @@ def matmul_rules(at: RuleAt) -> Rule:
         lambda c: np.einsum("ij,kq->ikjq", c.y, np.eye(n)), lambda c: c.y.T @ c.d)
 
 
-def _dot_takes_vectors(fname: str, shapes: Sequence[Shape]) -> str | None:
+def _dot_takes_vectors(fname: str, shapes: Sequence[Shape]) -> Msg | None:
     """dot(a, b) is the vector form of matmul; matmul(a, b) and @ take matrices too."""
     if fname == "dot" and any(len(s) != 1 for s in shapes):
-        return ("dot(a, b) takes two vectors, got " + " and ".join(fmt_shape(s) for s in shapes)
-                + "; use @ for matrices")
+        return msg("error.shape.dot", shapes=_and([fmt_shape(s) for s in shapes]))
     return None
 
 
@@ -1009,7 +1024,7 @@ OPS: dict[str, Op] = {op.name: op for op in [
        "cross-entropy pushes the correct class's score up (ŷₜ − 1 < 0) and every other class's down (ŷⱼ > 0).",
        scalar=None, calls=("cross_entropy",),
        params=(Param("target", read="target", positional=True,
-                     missing="cross_entropy(logits, target_index) needs the index of the correct class"),),
+                     missing=msg("error.call.ce_target")),),
        label="cross_entropy"),
 ]}
 

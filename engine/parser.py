@@ -27,6 +27,7 @@ from typing import Any, Callable
 import numpy as np
 
 from .errors import ProgramError, ShapeError
+from .i18n import Msg, msg
 from .graph import Graph, Node
 from .limits import (MAX_CALL_ARGUMENTS, MAX_DEPTH, MAX_DIMS, MAX_LIST_ITEMS, MAX_NUMBER_CHARS,
                      MAX_NUMBER_MAGNITUDE, MAX_SEED, MAX_SOURCE_CHARS, MAX_STATEMENTS)
@@ -62,42 +63,46 @@ SCALAR_CALLS: dict[str, tuple[str, int]] = {f: (op, OPS[op].arity) for f, op in 
                                             if op in ELEMENTWISE}
 _Name, _Constant, _USub = ast.Name, ast.Constant, ast.USub
 
-# What a refused construct is called in the message.
+# What a refused construct is called in the message: its catalogue key `error.construct.<name>`.
 REFUSED: dict[type, str] = {
-    ast.Lambda: "lambda expressions", ast.ListComp: "comprehensions", ast.SetComp: "comprehensions",
-    ast.DictComp: "comprehensions", ast.GeneratorExp: "generator expressions",
-    ast.JoinedStr: "f-strings", ast.FormattedValue: "f-strings", ast.Dict: "dictionaries",
-    ast.Set: "sets", ast.Tuple: "tuples", ast.Compare: "comparisons", ast.BoolOp: "and/or expressions",
-    ast.IfExp: "conditional expressions", ast.Await: "await expressions", ast.Yield: "yield expressions",
-    ast.YieldFrom: "yield expressions", ast.NamedExpr: "assignment expressions (:=)", ast.Starred: "*args",
-    ast.Import: "imports", ast.ImportFrom: "imports", ast.FunctionDef: "function definitions",
-    ast.AsyncFunctionDef: "function definitions", ast.ClassDef: "class definitions",
-    ast.For: "loops", ast.AsyncFor: "loops", ast.While: "loops", ast.If: "if statements",
-    ast.With: "with statements", ast.AsyncWith: "with statements", ast.Raise: "raise statements",
-    ast.Try: "try statements", ast.Assert: "assert statements", ast.Delete: "del statements",
-    ast.Global: "global statements", ast.Nonlocal: "nonlocal statements", ast.Pass: "pass statements",
-    ast.Break: "break statements", ast.Continue: "continue statements", ast.Return: "return statements", ast.AugAssign: "augmented assignments (x += …)",
-    ast.AnnAssign: "annotated assignments", ast.Slice: "slices outside [ ]",
+    ast.Lambda: "lambda", ast.ListComp: "comprehension", ast.SetComp: "comprehension",
+    ast.DictComp: "comprehension", ast.GeneratorExp: "generator",
+    ast.JoinedStr: "fstring", ast.FormattedValue: "fstring", ast.Dict: "dict",
+    ast.Set: "set", ast.Tuple: "tuple", ast.Compare: "compare", ast.BoolOp: "boolop",
+    ast.IfExp: "ifexp", ast.Await: "await", ast.Yield: "yield",
+    ast.YieldFrom: "yield", ast.NamedExpr: "walrus", ast.Starred: "starred",
+    ast.Import: "import", ast.ImportFrom: "import", ast.FunctionDef: "def",
+    ast.AsyncFunctionDef: "def", ast.ClassDef: "class",
+    ast.For: "loop", ast.AsyncFor: "loop", ast.While: "loop", ast.If: "if",
+    ast.With: "with", ast.AsyncWith: "with", ast.Raise: "raise",
+    ast.Try: "try", ast.Assert: "assert", ast.Delete: "del",
+    ast.Global: "global", ast.Nonlocal: "nonlocal", ast.Pass: "pass",
+    ast.Break: "break", ast.Continue: "continue", ast.Return: "return", ast.AugAssign: "augassign",
+    ast.AnnAssign: "annassign", ast.Slice: "slice",
 }
 if hasattr(ast, "Match"):
-    REFUSED[ast.Match] = "match statements"
+    REFUSED[ast.Match] = "match"
 if hasattr(ast, "TryStar"):
-    REFUSED[ast.TryStar] = "try statements"
+    REFUSED[ast.TryStar] = "try"
 
-HINTS: dict[type, str] = {
-    ast.AugAssign: "; write x = x + … instead",
-    ast.Tuple: "; write one value per statement",
-    ast.ListComp: "; write the elements out, or use sum(…) and @",
-    ast.IfExp: "; max(a, b) and relu(x) cover the usual cases",
-}
+# A hint after the refusal: its catalogue key `hint.<name>`.
+HINTS: dict[type, str] = {ast.AugAssign: "augassign", ast.Tuple: "tuple", ast.ListComp: "listcomp",
+                          ast.IfExp: "ifexp"}
 
 
-def _construct(node: ast.AST) -> str:
-    return REFUSED.get(type(node), f"'{type(node).__name__}' constructs")
+def _construct(node: ast.AST) -> Msg:
+    name = REFUSED.get(type(node))
+    return msg(f"error.construct.{name}") if name else msg("error.construct.other", name=type(node).__name__)
 
 
-def _refused(node: ast.AST, where: str = "") -> str:
-    return f"{_construct(node)} are not allowed{where}{HINTS.get(type(node), '')}"
+def _hint(node: ast.AST, otherwise: str = "") -> Msg | str:
+    name = HINTS.get(type(node), otherwise)
+    return msg(f"hint.{name}") if name else ""
+
+
+def _refused(node: ast.AST, here: bool = False, otherwise: str = "") -> Msg:
+    return msg("error.refused.here" if here else "error.refused", construct=_construct(node),
+               hint=_hint(node, otherwise))
 
 
 class Builder:
@@ -128,7 +133,7 @@ class Builder:
         line = getattr(node, "lineno", 1) or 1
         return line, self.col(line, getattr(node, "col_offset", 0) or 0)
 
-    def error(self, node: ast.AST, message: str) -> ProgramError:
+    def error(self, node: ast.AST, message: str | Msg) -> ProgramError:
         return ProgramError(message, *self.where(node))
 
     def span(self, node: ast.AST) -> tuple[int, int, int, int, str]:
@@ -160,8 +165,9 @@ class Builder:
                 shape = OPS[op].shape([n.shape for n in inputs], attrs)
             except ShapeError as e:
                 if op == "matmul" and all(n.shape for n in inputs):
-                    raise self.error(at, f"{label}: " + matmul_mismatch(*map(self.operand_of, inputs))) from None
-                raise self.error(at, f"{label}: {e}") from None
+                    why = matmul_mismatch(*map(self.operand_of, inputs))
+                    raise self.error(at, msg("error.shape.at.same", label=label, message=why)) from None
+                raise self.error(at, msg("error.shape.at.same", label=label, message=e.msg or e.message)) from None
         line, col, end_line, end_col, expr = self.span(at)
         node = Node(len(self.graph.nodes), op, kind, [n.id for n in inputs], tuple(shape), attrs,
                     line, col, end_line, end_col, expr, label, [], False, literal)
@@ -220,13 +226,13 @@ class Builder:
     # ------------------------------------------------------------ program
     def build(self) -> tuple[Graph, int]:
         if len(self.source) > MAX_SOURCE_CHARS:
-            raise ProgramError(f"the program is {len(self.source):,} characters long; "
-                               f"the limit is {MAX_SOURCE_CHARS:,}", 1, 1)
+            raise ProgramError(msg("error.program.too_long", chars=f"{len(self.source):,}",
+                                   limit=f"{MAX_SOURCE_CHARS:,}"), 1, 1)
         self.count_statements()
         self.count_items()
         tree = parse(self.source)
         if not tree.body:
-            raise ProgramError("the program is empty: write at least one statement such as x = 1.0", 1, 1)
+            raise ProgramError(msg("error.program.empty"), 1, 1)
         output = -1
         for stmt in tree.body:
             output = self.statement(stmt).id
@@ -246,8 +252,8 @@ class Builder:
             if k == MAX_STATEMENTS:
                 line = self.source.count("\n", 0, m.start()) + 1
                 col = m.end() - self.source.rfind("\n", 0, m.end())
-                raise ProgramError(f"the program has more than {MAX_STATEMENTS:,} statements (every line of "
-                                   f"code and every ';' starts one); the limit is {MAX_STATEMENTS:,}", line, col)
+                raise ProgramError(msg("error.program.too_many_statements", limit=f"{MAX_STATEMENTS:,}"),
+                                   line, col)
 
     def count_items(self) -> None:
         """Refuse a list literal or a call with too many items before Python's parser reads them.
@@ -301,25 +307,26 @@ class Builder:
         line = source.count("\n", 0, start) + 1
         col = start - source.rfind("\n", 0, start)
         if call:
-            what = f"{name.group(1)}() has {items:,} arguments" if name else f"the parentheses hold {items:,} items"
-            raise ProgramError(f"{what}; the limit is {MAX_CALL_ARGUMENTS:,} in one call", line, col)
-        raise ProgramError(f"a list of {items:,} items is longer than the limit of {MAX_LIST_ITEMS:,} "
-                           "(the most elements a tensor may have)", line, col)
+            limit = f"{MAX_CALL_ARGUMENTS:,}"
+            raise ProgramError(msg("error.program.too_many_arguments", fname=name.group(1), items=f"{items:,}",
+                                   limit=limit) if name else
+                               msg("error.program.too_many_items", items=f"{items:,}", limit=limit), line, col)
+        raise ProgramError(msg("error.program.list_too_long", items=f"{items:,}", limit=f"{MAX_LIST_ITEMS:,}"),
+                           line, col)
 
     def statement(self, stmt: ast.stmt) -> Node:
         if isinstance(stmt, ast.Assign):
             if len(stmt.targets) != 1:
-                raise self.error(stmt.targets[1], "chained assignment (a = b = …) is not allowed; "
-                                                  "write one name per statement")
+                raise self.error(stmt.targets[1], msg("error.assign.chained"))
             target = stmt.targets[0]
             if not isinstance(target, ast.Name):
-                what = "unpacking" if isinstance(target, (ast.Tuple, ast.List)) else _construct(target)
+                what = msg("error.assign.unpacking") if isinstance(target, (ast.Tuple, ast.List)) else _construct(target)
                 if isinstance(target, (ast.Attribute, ast.Subscript)):
-                    what = "assigning to an attribute or an index"
-                raise self.error(target, f"{what} is not allowed; the left side must be one name")
+                    what = msg("error.assign.attribute")
+                raise self.error(target, msg("error.assign.target", what=what))
             name = target.id
             if name in RESERVED:
-                raise self.error(target, f"'{name}' is the name of a function and cannot be assigned")
+                raise self.error(target, msg("error.assign.reserved", name=name))
             node = self.leaf_or_expr(stmt.value, name)
             if node.kind == "leaf" and not node.names:
                 node.label = name            # a leaf is shown by the name it was given
@@ -329,8 +336,7 @@ class Builder:
             return node
         if isinstance(stmt, ast.Expr):
             return self.leaf_or_expr(stmt.value, None)
-        raise self.error(stmt, _refused(stmt) + ("" if type(stmt) in HINTS else
-                               "; a program is a list of name = expression statements"))
+        raise self.error(stmt, _refused(stmt, otherwise="statements"))
 
     def leaf_or_expr(self, value: ast.expr, name: str | None) -> Node:
         t = type(value)
@@ -345,19 +351,17 @@ class Builder:
 
     def expr(self, node: ast.AST, depth: int) -> Node:
         if depth > MAX_DEPTH:
-            raise self.error(node, f"the expression nests more than {MAX_DEPTH} levels deep; "
-                                   "split it into several statements")
+            raise self.error(node, msg("error.expr.too_deep", limit=str(MAX_DEPTH)))
         handler = EXPRESSIONS.get(type(node))
         if handler is None:
-            raise self.error(node, _refused(node, " here"))
+            raise self.error(node, _refused(node, here=True))
         return handler(self, node, depth + 1)
 
     # ------------------------------------------------------------ expressions
     def binop(self, node: ast.BinOp, depth: int) -> Node:
         op = BINOPS.get(type(node.op))
         if op is None:
-            raise self.error(node, f"the operator {type(node.op).__name__} is not supported; "
-                                   "use + - * / ** @")
+            raise self.error(node, msg("error.expr.operator", name=type(node.op).__name__))
         return self.apply(node, op, [self.operand(node.left, depth), self.operand(node.right, depth)])
 
     def unaryop(self, node: ast.UnaryOp, depth: int) -> Node:
@@ -367,17 +371,17 @@ class Builder:
             return self.apply(node, "neg", [self.operand(node.operand, depth)])
         if isinstance(node.op, ast.UAdd):
             return self.expr(node.operand, depth)
-        raise self.error(node, "'not' and '~' are not allowed; use arithmetic")
+        raise self.error(node, msg("error.expr.not_invert"))
 
     def name(self, node: ast.Name, depth: int) -> Node:
         i = self.env.get(node.id)
         if i is not None:
             return self.graph.nodes[i]
         if node.id in RESERVED:
-            raise self.error(node, f"'{node.id}' is a function: call it, as in {node.id}(…)")
+            raise self.error(node, msg("error.name.function", name=node.id))
         hint = difflib.get_close_matches(node.id, list(self.env), n=1)
-        extra = f"; did you mean '{hint[0]}'?" if hint else ""
-        raise self.error(node, f"unknown name '{node.id}'{extra}")
+        extra = msg("hint.did_you_mean", name=hint[0]) if hint else ""
+        raise self.error(node, msg("error.name.unknown", name=node.id, hint=extra))
 
     def constant(self, node: ast.Constant, depth: int) -> Node:
         return self.constant_node(node)
@@ -398,7 +402,7 @@ class Builder:
 
     def attribute(self, node: ast.Attribute, depth: int) -> Node:
         if node.attr != "T":
-            raise self.error(node, f"attribute access (.{node.attr}) is not allowed; only .T (transpose) is")
+            raise self.error(node, msg("error.attribute", attr=node.attr))
         return self.make(node, "transpose", "op", [self.expr(node.value, depth)], {}, "ᵀ")
 
     def subscript(self, node: ast.Subscript, depth: int) -> Node:
@@ -409,11 +413,11 @@ class Builder:
             if isinstance(p, ast.Slice):
                 index.append([self.index_int(p.lower), self.index_int(p.upper), self.index_int(p.step)])
                 if index[-1][2] == 0:
-                    raise self.error(p, "a slice step cannot be 0")
+                    raise self.error(p, msg("error.index.zero_step"))
             else:
                 value = self.index_int(p)
                 if value is None:
-                    raise self.error(p, "an index must be a whole number")
+                    raise self.error(p, msg("error.index.whole"))
                 index.append(value)
         label = "[" + ", ".join(_index_text(k) for k in index) + "]"
         attrs = {"index": index}
@@ -429,9 +433,9 @@ class Builder:
             sign, node = -1, node.operand
         if isinstance(node, ast.Constant) and type(node.value) is int:
             if abs(node.value) > 10**9:
-                raise self.error(node, "index is too large")
+                raise self.error(node, msg("error.index.too_large"))
             return sign * node.value
-        raise self.error(node, "an index must be a whole-number literal such as 0, -1 or 1:3")
+        raise self.error(node, msg("error.index.literal"))
 
     # ------------------------------------------------------------ calls
     def call(self, node: ast.Call, depth: int) -> Node:
@@ -446,16 +450,15 @@ class Builder:
                     return self.apply(node, scalar_call[0], [self.operand(a, depth) for a in node.args])
         if not isinstance(node.func, ast.Name):
             if isinstance(node.func, ast.Attribute):
-                raise self.error(node.func, f"method calls (.{node.func.attr}(…)) are not allowed; "
-                                            "call functions by name, as in sum(x)")
-            raise self.error(node.func, "only named functions can be called")
+                raise self.error(node.func, msg("error.call.method", name=node.func.attr))
+            raise self.error(node.func, msg("error.call.named"))
         fname = node.func.id
         for a in node.args:
             if isinstance(a, ast.Starred):
-                raise self.error(a, "*args is not allowed; pass arguments one by one")
+                raise self.error(a, msg("error.call.starargs"))
         for k in node.keywords:
             if k.arg is None:
-                raise self.error(k, "**kwargs is not allowed; pass keywords one by one")  # k spans **x
+                raise self.error(k, msg("error.call.kwargs"))  # k spans **x
         if fname == "frozen":
             return self.frozen(node, depth)
         if fname in INITS:
@@ -463,15 +466,15 @@ class Builder:
         if fname not in FUNCTIONS:
             known = sorted(FUNCTIONS) + sorted(INITS) + ["frozen"]
             hint = difflib.get_close_matches(fname, known, n=1)
-            extra = f"; did you mean '{hint[0]}'?" if hint else ""
-            raise self.error(node.func, f"unknown function '{fname}'{extra}")
+            extra = msg("hint.did_you_mean", name=hint[0]) if hint else ""
+            raise self.error(node.func, msg("error.call.unknown", name=fname, hint=extra))
         op = OPS[FUNCTIONS[fname]]
         args, attrs = self.parameters(node, fname, op)
         if op.arity >= 0 and len(args) != op.arity:
-            raise self.error(node, f"{fname}() takes {op.arity} argument{'s' if op.arity != 1 else ''}, "
-                                   f"got {len(args)}")
+            raise self.error(node, msg("error.call.arity" if op.arity != 1 else "error.call.arity_one",
+                                       fname=fname, n=str(op.arity), got=str(len(args))))
         if op.arity < 0 and not args:
-            raise self.error(node, f"{fname}() needs at least one argument")
+            raise self.error(node, msg("error.call.at_least_one", fname=fname))
         inputs = [self.expr(a, depth) for a in args]
         if op.check is not None:
             problem = op.check(fname, [n.shape for n in inputs])
@@ -494,41 +497,38 @@ class Builder:
         keywords = {k.arg for k in node.keywords}
         for p in op.params:
             if p.default is REQUIRED and p.name not in values and p.name not in keywords:
-                raise self.error(node, p.missing or f"{fname}() needs its parameter '{p.name}'")
+                raise self.error(node, p.missing or msg("error.call.parameter", fname=fname, name=p.name))
         params = {p.name: p for p in op.params}
         for k in node.keywords:
             if k.arg in values:      # sum(x, axis=0, axis=1) is an error, not the last one wins
-                raise self.error(k, f"{fname}() got '{k.arg}' twice")
+                raise self.error(k, msg("error.call.twice", fname=fname, name=k.arg))
             p = params.get(k.arg)  # type: ignore[arg-type]
             if p is None:
-                allowed = ", ".join(params)
-                raise self.error(k,  # the keyword itself: col of foo in foo=1, not of its value
-                                 f"{fname}() has no keyword '{k.arg}'"
-                                 + (f"; it takes {allowed}" if allowed else "; it takes no keywords"))
+                raise self.error(k, _no_keyword(fname, k.arg, list(params)))  # the keyword's own col
             values[p.name] = PARAM_READERS[p.read](self, k.value)
         return args, {p.name: values.get(p.name, p.default) for p in op.params}
 
     def target(self, node: ast.AST) -> int | list[int]:
         if isinstance(node, ast.List):
-            return [self.whole(e, "a target index") for e in node.elts]
-        return self.whole(node, "a target index")
+            return [self.whole(e, "target") for e in node.elts]
+        return self.whole(node, "target")
 
     def whole(self, node: ast.AST, what: str, low: int = 0, high: int = 10**9) -> int:
         if isinstance(node, ast.Constant) and type(node.value) is int and low <= node.value <= high:
             return node.value
-        raise self.error(node, f"{what} must be a whole number from {low} to {high:,}")
+        raise self.error(node, msg("error.whole", what=msg(f"error.whole.{what}"), low=str(low), high=f"{high:,}"))
 
     def number(self, node: ast.AST) -> float:
         if not (isinstance(node, ast.Constant) or _is_signed_number(node)):
-            raise self.error(node, "expected a number such as 0.1 here (a literal, not a name or an expression)")
+            raise self.error(node, msg("error.number.expected"))
         data = self.literal(node)
         if data.ndim != 0:
-            raise self.error(node, "expected a single number here")
+            raise self.error(node, msg("error.number.single"))
         return float(data)
 
     def frozen(self, node: ast.Call, depth: int) -> Node:
         if len(node.args) != 1 or node.keywords:
-            raise self.error(node, "frozen(…) takes one leaf: a number, a list of numbers or a constructor")
+            raise self.error(node, msg("error.frozen.one_leaf"))
         arg = node.args[0]
         if isinstance(arg, (ast.Constant, ast.List)) or _is_signed_number(arg):
             data = self.literal(arg)
@@ -537,7 +537,7 @@ class Builder:
         elif isinstance(arg, ast.Call) and isinstance(arg.func, ast.Name) and arg.func.id in INITS:
             leaf = self.init(arg, arg.func.id)
         else:
-            raise self.error(arg, "frozen(…) applies to a leaf: a number, a list of numbers or a constructor")
+            raise self.error(arg, msg("error.frozen.leaf"))
         leaf.frozen = True
         return leaf
 
@@ -545,19 +545,19 @@ class Builder:
         spec = INITS[fname]
         lo, hi = spec.arity
         if not lo <= len(node.args) <= hi:
-            form = f"{fname}(n_out, n_in)" if spec.arity == (2, 2) else f"{fname}(n) or {fname}(n, m)"
-            raise self.error(node, f"{fname} takes {lo if lo == hi else f'{lo} or {hi}'} sizes: {form}")
-        sizes = [self.whole(a, "a size", 1, 10**7) for a in node.args]
+            form = f"{fname}(n_out, n_in)" if spec.arity == (2, 2) else msg("error.init.form_or", fname=fname)
+            count = str(lo) if lo == hi else msg("error.init.or", lo=str(lo), hi=str(hi))
+            raise self.error(node, msg("error.init.sizes", fname=fname, count=count, form=form))
+        sizes = [self.whole(a, "size", 1, 10**7) for a in node.args]
         attrs: dict[str, Any] = {"init": fname, "dims": sizes}
         attrs.update(spec.params)
         given: set[str] = set()
         for k in node.keywords:
             if k.arg in given:
-                raise self.error(k, f"{fname}() got '{k.arg}' twice")
+                raise self.error(k, msg("error.call.twice", fname=fname, name=k.arg))
             given.add(k.arg)
             if k.arg not in spec.params:
-                allowed = ", ".join(spec.params) or "no keywords"
-                raise self.error(k, f"{fname}() has no keyword '{k.arg}'; it takes {allowed}")
+                raise self.error(k, _no_keyword(fname, k.arg, list(spec.params)))
             if k.arg == "seed":
                 attrs["seed"] = self.whole(k.value, "seed", 0, MAX_SEED)
             else:
@@ -580,7 +580,7 @@ class Builder:
             item, out, level = stack.pop()
             if isinstance(item, ast.List):
                 if level >= MAX_DIMS:
-                    raise self.error(item, f"lists nest at most {MAX_DIMS} deep (scalars, vectors, matrices)")
+                    raise self.error(item, msg("error.literal.too_deep", limit=str(MAX_DIMS)))
                 inner: list[Any] = []
                 out.append(inner)
                 for e in reversed(item.elts):
@@ -591,9 +591,9 @@ class Builder:
         try:
             arr = np.array(data, dtype=np.float64)
         except ValueError:
-            raise self.error(node, "a nested list must be rectangular: every row the same length") from None
+            raise self.error(node, msg("error.literal.rectangular")) from None
         if arr.dtype == object or (arr.size == 0 and arr.ndim > 0):
-            raise self.error(node, "a list must be non-empty and rectangular")
+            raise self.error(node, msg("error.literal.empty"))
         return arr
 
     def scalar_literal(self, node: ast.AST) -> float:
@@ -602,26 +602,25 @@ class Builder:
             sign = -1.0 if isinstance(node.op, ast.USub) else 1.0  # type: ignore[attr-defined]
             node = node.operand  # type: ignore[attr-defined]
         if not isinstance(node, ast.Constant):
-            raise self.error(node, f"list elements must be numbers, not {_construct(node)}; "
-                                   "use concat(…) to join vectors")
+            raise self.error(node, msg("error.literal.element", construct=_construct(node)))
         v = node.value
         if isinstance(v, str):
-            raise self.error(node, "strings are not allowed")
+            raise self.error(node, msg("error.literal.string"))
         if isinstance(v, bool) or v is None or v is Ellipsis:
-            raise self.error(node, f"{v!r} is not a number")
+            raise self.error(node, msg("error.literal.not_number", value=repr(v)))
         if isinstance(v, complex):
-            raise self.error(node, "complex numbers are not allowed")
+            raise self.error(node, msg("error.literal.complex"))
         if isinstance(v, bytes):
-            raise self.error(node, "bytes are not allowed")
+            raise self.error(node, msg("error.literal.bytes"))
         _, _, _, _, text = self.span(node)
         if len(text) > MAX_NUMBER_CHARS:
-            raise self.error(node, f"the number literal has {len(text)} characters; the limit is {MAX_NUMBER_CHARS}")
+            raise self.error(node, msg("error.literal.too_long", chars=str(len(text)), limit=str(MAX_NUMBER_CHARS)))
         try:
             f = float(v)
         except OverflowError:
             f = math.inf
         if not math.isfinite(f) or abs(f) > MAX_NUMBER_MAGNITUDE:
-            raise self.error(node, f"the number {text} is too large (the limit is {MAX_NUMBER_MAGNITUDE:g})")
+            raise self.error(node, msg("error.literal.too_large", number=text, limit=f"{MAX_NUMBER_MAGNITUDE:g}"))
         return sign * f
 
 
@@ -645,6 +644,12 @@ def _is_signed_number(node: ast.AST) -> bool:
             and type(node.operand.value) in (int, float))
 
 
+def _no_keyword(fname: str, name: str, allowed: list[str]) -> Msg:
+    if allowed:
+        return msg("error.call.no_keyword", fname=fname, name=name, allowed=", ".join(allowed))
+    return msg("error.call.no_keywords", fname=fname, name=name)
+
+
 def _index_text(k: Any) -> str:
     if isinstance(k, list):
         start, stop, step = ("" if v is None else str(v) for v in k)
@@ -661,20 +666,22 @@ def parse(source: str) -> ast.Module:
     try:
         return ast.parse(source, mode="exec")
     except SyntaxError as e:
-        msg = e.msg or "invalid syntax"
-        if "integer string conversion" in msg:    # Python's own cap on int literals
-            msg = f"a number literal is too long; the limit is {MAX_NUMBER_CHARS} characters"
-            return _raise(ProgramError(msg, e.lineno or 1, e.offset or 1))
-        if msg.startswith("invalid syntax"):
+        detail = e.msg or "invalid syntax"
+        if "integer string conversion" in detail:    # Python's own cap on int literals
+            return _raise(ProgramError(msg("error.number.too_long_literal", limit=str(MAX_NUMBER_CHARS)),
+                                       e.lineno or 1, e.offset or 1))
+        if detail.startswith("invalid syntax"):
             better = _explain_invalid_syntax(source, e.lineno or 1)
             if better is not None:
                 return _raise(better)
-        return _raise(ProgramError(f"syntax error: {msg}", e.lineno or 1, e.offset or 1))
+        # Python's own words stay as Python says them, but for its bare "invalid syntax".
+        told = msg("error.syntax.invalid") if detail == "invalid syntax" else detail
+        return _raise(ProgramError(msg("error.syntax", detail=told), e.lineno or 1, e.offset or 1))
     except (RecursionError, MemoryError):
-        return _raise(ProgramError(f"the program nests too deeply to read; keep expressions under "
-                                   f"{MAX_DEPTH} levels", *_deepest(source)))
+        return _raise(ProgramError(msg("error.program.too_deep_to_read", limit=str(MAX_DEPTH)),
+                                   *_deepest(source)))
     except ValueError as e:      # e.g. NUL bytes in the source
-        return _raise(ProgramError(f"cannot read the program: {e}", 1, 1))
+        return _raise(ProgramError(msg("error.program.unreadable", reason=str(e)), 1, 1))
 
 
 # Where a name may stand: after these, or before these (a keyword there was meant as a name).
@@ -709,9 +716,7 @@ def _explain_invalid_syntax(source: str, line: int) -> ProgramError | None:
         before = words[k - 1].string if k else "="
         after = words[k + 1].string if k + 1 < len(words) else ";"
         if before in _BEFORE_OPERAND or after in _AFTER_OPERAND:
-            return ProgramError(f"'{t.string}' is a Python keyword, so it cannot be a name; "
-                                f"call it something else, such as {t.string}_ or x_{t.string}",
-                                t.start[0], t.start[1] + 1)
+            return ProgramError(msg("error.syntax.keyword", word=t.string), t.start[0], t.start[1] + 1)
     depth = 0
     opened: list[int] = []                      # where each open bracket is, for w(x) y
     for k, (prev, t) in enumerate(zip(words, words[1:])):
@@ -731,12 +736,9 @@ def _explain_invalid_syntax(source: str, line: int) -> ProgramError | None:
                 if words[first].start[0] == prev.end[0]:
                     a = words[first].line[words[first].start[1]:prev.end[1]]
             numbers = tokenize.NUMBER in (prev.type, t.type)
-            ways = f"{a} * {b}" if numbers else f"{a} * {b} (elementwise) or {a} @ {b} (matrix product)"
-            if depth > 0:
-                what = f"an operator or a comma is missing between {a} and {b}: write {ways}, or {a}, {b} for two items"
-            else:
-                what = f"an operator is missing between {a} and {b}: write {ways}"
-            return ProgramError(what, t.start[0], t.start[1] + 1)
+            ways = msg("error.syntax.ways_numbers.same" if numbers else "error.syntax.ways", a=a, b=b)
+            key = "error.syntax.missing_operator_or_comma" if depth > 0 else "error.syntax.missing_operator"
+            return ProgramError(msg(key, a=a, b=b, ways=ways), t.start[0], t.start[1] + 1)
     return None
 
 

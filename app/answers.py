@@ -16,6 +16,8 @@ from typing import Any, Mapping
 import anyio
 from starlette.responses import Response
 
+from engine.i18n import msg
+
 from .workers import Busy, Spooled
 
 CHUNK_BYTES = 64 * 1024             # one send; uvicorn's write high-water mark is the same
@@ -34,8 +36,7 @@ class Budget:
         kind, size = ("spool", body.size) if isinstance(body, Spooled) else ("memory", len(body))
         with self.lock:
             if self.held[kind] + size > self.limits[kind] and self.held[kind] > 0:
-                raise Busy(f"the server is busy: answers of {self.held[kind] / 2**20:,.0f} MiB "
-                           "are waiting for their clients to read them; try again in a moment")
+                raise Busy(msg("api.busy.answers", mib=f"{self.held[kind] / 2**20:,.0f}"))
             self.held[kind] += size
         return kind
 

@@ -1,26 +1,25 @@
-"""Worked examples for the gallery, one per idea of the lecture (CS224N lecture 4)."""
+"""Worked examples for the gallery, one per idea of the lecture (CS224N lecture 4).
+
+Each example's title and description live in the catalogue (`gallery.<id>.title`,
+`gallery.<id>.description`; the training lab's under `gallery.train.<id>`): the lists here
+carry them in English, `examples_in(lang)` and `train_examples_in(lang)` in any language.
+"""
 from __future__ import annotations
+
+from engine.i18n import text
 
 EXAMPLES: list[dict[str, str]] = [
     {
         "id": "lecture",
-        "title": "The lecture's example",
-        "description": "f = (x + y) · max(y, z) at x = 1, y = 2, z = 0: f = 6, ∂f/∂x = 2, "
-                       "∂f/∂y = 3 + 2 = 5, ∂f/∂z = 0. Watch + distribute, max route and × switch.",
         "source": "x = 1.0; y = 2.0; z = 0.0\nf = (x + y) * max(y, z)\n",
     },
     {
         "id": "sigmoid-neuron",
-        "title": "A sigmoid neuron",
-        "description": "a = σ(w₀x₀ + w₁x₁ + b): the local gradient of σ is σ(z)(1 − σ(z)).",
         "source": "w0 = 2.0; x0 = -1.0\nw1 = -3.0; x1 = -2.0\nb = -3.0\n"
                   "z = w0 * x0 + w1 * x1 + b\na = sigmoid(z)\n",
     },
     {
         "id": "window-classifier",
-        "title": "Window classifier: museums in Paris are amazing",
-        "description": "s = uᵀ relu(W x + b) over five concatenated word vectors; ∂s/∂W = δ xᵀ, "
-                       "and the window's gradient splits into one piece per word.",
         "source": (
             "museums = [0.1, -0.3]\nx_in = [0.2, 0.0]\nParis = [0.5, 0.4]\nare = [-0.1, 0.2]\n"
             "amazing = [0.3, 0.3]\n"
@@ -34,9 +33,6 @@ EXAMPLES: list[dict[str, str]] = [
     },
     {
         "id": "frozen-word-vectors",
-        "title": "Frozen pre-trained word vectors",
-        "description": "The same window with the word vectors frozen (small data set): "
-                       "no gradient flows into them, W and b still learn.",
         "source": (
             "museums = frozen([0.1, -0.3])\nx_in = frozen([0.2, 0.0])\nParis = frozen([0.5, 0.4])\n"
             "are = frozen([-0.1, 0.2])\namazing = frozen([0.3, 0.3])\n"
@@ -49,10 +45,6 @@ EXAMPLES: list[dict[str, str]] = [
     },
     {
         "id": "softmax-l2",
-        "title": "Softmax cross-entropy with L2 regularization",
-        "description": "J = CE(softmax(W x + b), y) + λ Σ W²: the softmax gradient is p − onehot(y), "
-                       "and the penalty adds 2λW to W's gradient (W is used three times: once in W @ x, "
-                       "twice in W * W).",
         "source": (
             "x = [0.5, -1.0, 2.0]\n"
             "W = xavier(3, 3, seed=1)\n"
@@ -65,9 +57,6 @@ EXAMPLES: list[dict[str, str]] = [
     },
     {
         "id": "two-layer",
-        "title": "A two-layer network",
-        "description": "tanh hidden layer, linear output, cross-entropy loss: each layer reuses "
-                       "the δ of the layer above it.",
         "source": (
             "x = [1.0, -2.0, 0.5]\n"
             "W1 = xavier(4, 3, seed=1)\nb1 = zeros(4)\n"
@@ -79,11 +68,6 @@ EXAMPLES: list[dict[str, str]] = [
     },
     {
         "id": "deep-tanh",
-        "title": "Six tanh layers: initialization matters",
-        "description": "hₖ = tanh(Wₖ hₖ₋₁ + bₖ), six times. Its weights are made by constructors, "
-                       "so the Tips view's initialization switch redraws them: naive randn saturates "
-                       "tanh, Xavier keeps it in its working range, zeros gives every unit of a layer "
-                       "the same gradient.",
         "source": (
             "x = [0.0, 1.5, -0.4, -1.4, 0.7, 1.2, -1.0, -0.9]\n"
             "W1 = xavier(8, 8, seed=1); b1 = zeros(8)\n"
@@ -103,12 +87,16 @@ EXAMPLES: list[dict[str, str]] = [
     },
     {
         "id": "used-twice",
-        "title": "A value used three times: gradients add",
-        "description": "x feeds three edges, so ∂f/∂x is the sum of three contributions: "
-                       "2 + 3 + 3 = 8 at x = 3.",
         "source": "x = 3.0\ny = 2.0 * x\nz = x * x\nf = y + z\n",
     },
 ]
+
+
+def _told(examples: list[dict[str, str]], prefix: str, lang: str) -> list[dict[str, str]]:
+    """`examples` with their title and description in `lang` (id and source kept)."""
+    return [{"id": e["id"], "title": text(f"{prefix}{e['id']}.title", lang),
+             "description": text(f"{prefix}{e['id']}.description", lang), "source": e["source"]}
+            for e in examples]
 
 
 def example_by_id(example_id: str) -> dict[str, str] | None:
@@ -121,17 +109,10 @@ def example_by_id(example_id: str) -> dict[str, str] | None:
 TRAIN_EXAMPLES: list[dict[str, str]] = [
     {
         "id": "valley",
-        "title": "A curved valley (Rosenbrock)",
-        "description": "loss = (1 − x)² + 100 (y − x²)²: a narrow curved valley with its minimum at (1, 1). "
-                       "Two scalar parameters, so the slice is the true loss surface: watch SGD zig-zag "
-                       "across the valley while momentum and Adam follow it.",
         "source": "x = -1.5\ny = 2.0\nloss = (1 - x) ** 2 + 100 * (y - x ** 2) ** 2\n",
     },
     {
         "id": "logistic-regression",
-        "title": "Logistic regression",
-        "description": "p = σ(X w + b) on eight points of two features; the loss is the mean binary "
-                       "cross-entropy, −mean(y log p + (1 − y) log(1 − p)).",
         "source": (
             "X = frozen([[1.0, 2.0], [2.0, 1.0], [-1.0, -1.5], [-2.0, -0.5], [0.5, 1.5], [1.5, -0.5], "
             "[-0.5, -2.0], [-1.5, 0.5]])\n"
@@ -144,10 +125,6 @@ TRAIN_EXAMPLES: list[dict[str, str]] = [
     },
     {
         "id": "window-trainable",
-        "title": "Window classifier, word vectors trained",
-        "description": "Is the centre word of 'museums in Paris are amazing' a location? "
-                       "J = log(1 + e^(−s)) with s = uᵀ relu(W x + b); the word vectors are parameters "
-                       "too, so each word's vector moves.",
         "source": (
             "museums = [0.1, -0.3]\nx_in = [0.2, 0.0]\nParis = [0.5, 0.4]\nare = [-0.1, 0.2]\n"
             "amazing = [0.3, 0.3]\n"
@@ -161,9 +138,6 @@ TRAIN_EXAMPLES: list[dict[str, str]] = [
     },
     {
         "id": "window-frozen",
-        "title": "Window classifier, word vectors frozen",
-        "description": "The same window with pre-trained word vectors frozen(…): W, b and u learn, "
-                       "the word vectors stay put.",
         "source": (
             "museums = frozen([0.1, -0.3])\nx_in = frozen([0.2, 0.0])\nParis = frozen([0.5, 0.4])\n"
             "are = frozen([-0.1, 0.2])\namazing = frozen([0.3, 0.3])\n"
@@ -177,9 +151,6 @@ TRAIN_EXAMPLES: list[dict[str, str]] = [
     },
     {
         "id": "network-l2",
-        "title": "A small network with L2 regularization",
-        "description": "Two layers on a batch of six, cross-entropy plus λ(‖W₁‖² + ‖W₂‖²) with λ = 0.01: "
-                       "the penalty pulls every weight towards 0 (compare with weight_decay).",
         "source": (
             "X = frozen(randn(6, 3, seed=4))\n"
             "W1 = xavier(3, 8, seed=1)\nb1 = zeros(8)\n"
@@ -197,3 +168,17 @@ TRAIN_EXAMPLES: list[dict[str, str]] = [
 def train_example_by_id(example_id: str) -> dict[str, str] | None:
     """The training lab's example with this id, or None."""
     return next((e for e in TRAIN_EXAMPLES if e["id"] == example_id), None)
+
+
+EXAMPLES[:] = _told(EXAMPLES, "gallery.", "en")
+TRAIN_EXAMPLES[:] = _told(TRAIN_EXAMPLES, "gallery.train.", "en")
+
+
+def examples_in(lang: str) -> list[dict[str, str]]:
+    """The gallery's examples told in `lang`."""
+    return EXAMPLES if lang == "en" else _told(EXAMPLES, "gallery.", lang)
+
+
+def train_examples_in(lang: str) -> list[dict[str, str]]:
+    """The training lab's examples told in `lang`."""
+    return TRAIN_EXAMPLES if lang == "en" else _told(TRAIN_EXAMPLES, "gallery.train.", lang)

@@ -12,12 +12,13 @@ from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from engine import ProgramError
-from engine.errors import SpecError
+from engine import i18n
+from engine.errors import SpecError, told
 import drawing as renderer
 
 from .limits import Settings, settings as settings_from_env
 from .jsondoc import json_response
-from .routes import router
+from .routes import request_lang, router
 from .security import BodyLimit, SecurityHeaders
 from .answers import Budget
 from .cache import AnswerCache
@@ -32,47 +33,54 @@ def _error(status: int, message: str, line: int | None = None, col: int | None =
     return json_response({"message": message, "line": line, "col": col}, status)
 
 
+# Starlette's own details, told from the catalogue.
+HTTP_DETAILS = {"Not Found": "api.not_found", "Method Not Allowed": "api.method_not_allowed"}
+
+
 def install_error_handlers(app: FastAPI) -> None:
-    """Every error leaves as JSON {message, line, col}; a bad program is one handler."""
+    """Every error leaves as JSON {message, line, col}, its message in the request's
+    language when the error carries a `msg`; a bad program is one handler."""
 
     @app.exception_handler(ProgramError)
-    async def program_error(_: Request, exc: ProgramError):
-        return _error(400, exc.message, exc.line, exc.col)
+    async def program_error(request: Request, exc: ProgramError):
+        return _error(400, told(exc, request_lang(request)), exc.line, exc.col)
 
     @app.exception_handler(SpecError)
-    async def bad_spec(_: Request, exc: SpecError):
-        return _error(422, exc.message)
+    async def bad_spec(request: Request, exc: SpecError):
+        return _error(422, told(exc, request_lang(request)))
 
     @app.exception_handler(RequestValidationError)
-    async def bad_request(_: Request, exc: RequestValidationError):
+    async def bad_request(request: Request, exc: RequestValidationError):
         problems = []
         for err in exc.errors():
             where = ".".join(str(p) for p in err.get("loc", ()) if p != "body")
             problems.append(f"{where}: {err.get('msg')}" if where else str(err.get("msg")))
-        return _error(422, "invalid request: " + "; ".join(problems))
+        return _error(422, i18n.text("api.invalid_request", request_lang(request), problems="; ".join(problems)))
 
     @app.exception_handler(renderer.StepOutOfRange)
-    async def bad_step(_: Request, exc: renderer.StepOutOfRange):
-        return _error(422, str(exc))
+    async def bad_step(request: Request, exc: renderer.StepOutOfRange):
+        return _error(422, told(exc, request_lang(request)))
 
     @app.exception_handler(renderer.GraphvizMissing)
-    async def no_graphviz(_: Request, exc: renderer.GraphvizMissing):
-        return _error(503, str(exc))
+    async def no_graphviz(request: Request, exc: renderer.GraphvizMissing):
+        return _error(503, told(exc, request_lang(request)))
 
     @app.exception_handler(renderer.RenderError)
-    async def cannot_draw(_: Request, exc: renderer.RenderError):
-        return _error(422, str(exc))
+    async def cannot_draw(request: Request, exc: renderer.RenderError):
+        return _error(422, told(exc, request_lang(request)))
 
     @app.exception_handler(WorkerError)
-    async def worker_error(_: Request, exc: WorkerError):
-        response = _error(exc.status, exc.message)
+    async def worker_error(request: Request, exc: WorkerError):
+        response = _error(exc.status, told(exc, request_lang(request)))
         if exc.retry_after is not None:
             response.headers["Retry-After"] = str(exc.retry_after)
         return response
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(_: Request, exc: StarletteHTTPException):
-        response = _error(exc.status_code, str(exc.detail))
+    async def http_error(request: Request, exc: StarletteHTTPException):
+        detail = str(exc.detail)
+        key = HTTP_DETAILS.get(detail)
+        response = _error(exc.status_code, i18n.text(key, request_lang(request)) if key else detail)
         response.headers.update(exc.headers or {})      # e.g. Allow on a 405
         return response
 

@@ -7,6 +7,8 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
+import json
+
 import drawing as renderer
 from engine import document as doc
 from engine import train_document as tdoc
@@ -14,7 +16,7 @@ from engine import i18n
 from engine.activations import activations
 
 from .answers import Answer
-from .examples import EXAMPLES, TRAIN_EXAMPLES
+from .examples import TRAIN_EXAMPLES, examples_in
 from .jsondoc import json_bytes, json_response
 from .schemas import (ErrorResponse, Example, ExpandRequest, ExpandResponse, LayersRequest, LayersResponse, LrMapRequest, RenderRequest,
                       SliceRequest, Status, TraceRequest, TraceResponse, TrainAnswer, TrainOptions, TrainRequest,
@@ -55,7 +57,7 @@ def page(request: Request) -> Response:
     return templates.TemplateResponse(request, "index.html", {
         "lang": lang, "catalogue": i18n.catalogue(lang),
         "t": lambda key, **args: i18n.text(key, lang, **args),
-        "examples": EXAMPLES,
+        "examples": examples_in(lang),
         "status": graphviz_status(),
         "walkthrough": {"max_pages": renderer.MAX_WALKTHROUGH_PAGES, "frame_ms": renderer.FRAME_MS,
                         "min_frame_ms": renderer.MIN_FRAME_MS, "max_frame_ms": renderer.MAX_FRAME_MS},
@@ -64,6 +66,20 @@ def page(request: Request) -> Response:
 
 def page_lang(request: Request) -> str:
     """The language a page is served in: `?lang=`, else the browser's Accept-Language."""
+    return i18n.lang_of(request.query_params.get("lang") or request.headers.get("accept-language"))
+
+
+def request_lang(request: Request) -> str:
+    """The language an answer (an error's message among them) is told in: the JSON body's
+    `"lang"`, else `?lang=`, else the Accept-Language header (the page sends its own there)."""
+    body = getattr(request, "_body", None)      # read already, by the route
+    if body and body.lstrip()[:1] == b"{":
+        try:
+            named = json.loads(body).get("lang")
+        except (ValueError, UnicodeDecodeError, AttributeError):
+            named = None
+        if isinstance(named, str) and named:
+            return i18n.lang_of(named)
     return i18n.lang_of(request.query_params.get("lang") or request.headers.get("accept-language"))
 
 
@@ -85,9 +101,10 @@ def api_docs(request: Request) -> Response:
 
 
 @router.get("/api/examples", response_model=list[Example], summary="The worked examples")
-def examples() -> list[dict[str, str]]:
-    """The gallery's worked examples, covering the lecture."""
-    return EXAMPLES
+def examples(request: Request) -> list[dict[str, str]]:
+    """The gallery's worked examples, covering the lecture, in the request's language
+    (`?lang=` or Accept-Language)."""
+    return examples_in(request_lang(request))
 
 
 @router.get("/api/status", response_model=Status, summary="Can the server draw graphs?")

@@ -12,6 +12,8 @@ import time
 import xml.etree.ElementTree as ET
 from typing import Any, Awaitable, Callable
 
+from engine.i18n import lang_of, text
+
 Scope = dict[str, Any]
 Message = dict[str, Any]
 Receive = Callable[[], Awaitable[Message]]
@@ -42,20 +44,23 @@ class BodyLimit:
     def __init__(self, app: ASGIApp, max_bytes: int, timeout_s: float) -> None:
         self.app, self.max_bytes, self.timeout_s = app, max_bytes, timeout_s
 
-    def too_large(self) -> str:
-        return f"the request body is larger than the limit of {self.max_bytes:,} bytes"
+    def too_large(self, lang: str = "en") -> str:
+        return text("api.body_too_large", lang, limit=f"{self.max_bytes:,}")
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
+        # The body is not read yet: its refusals are told in the Accept-Language's language.
+        lang = lang_of(next((v.decode("latin-1") for k, v in scope.get("headers", ())
+                             if k == b"accept-language"), None))
         for name, value in scope.get("headers", ()):
             if name == b"content-length":
                 try:
                     declared = int(value)
                 except ValueError:
-                    return await send_json_error(send, 400, "the Content-Length header is not a number")
+                    return await send_json_error(send, 400, text("api.bad_content_length", lang))
                 if declared > self.max_bytes:
-                    return await send_json_error(send, 413, self.too_large())
+                    return await send_json_error(send, 413, self.too_large(lang))
         chunks: list[bytes] = []
         size = 0
         deadline = time.monotonic() + self.timeout_s
@@ -64,13 +69,13 @@ class BodyLimit:
                 message = await asyncio.wait_for(receive(), max(0.0, deadline - time.monotonic()))
             except asyncio.TimeoutError:
                 return await send_json_error(
-                    send, 408, f"the request body took longer than {self.timeout_s:g} s to arrive")
+                    send, 408, text("api.body_too_slow", lang, seconds=f"{self.timeout_s:g}"))
             if message["type"] == "http.disconnect":
                 return                   # the client went away: nobody to answer
             chunk = message.get("body", b"")
             size += len(chunk)
             if size > self.max_bytes:
-                return await send_json_error(send, 413, self.too_large())
+                return await send_json_error(send, 413, self.too_large(lang))
             chunks.append(chunk)
             if not message.get("more_body", False):
                 break

@@ -40,6 +40,7 @@ from typing import Any
 
 from engine import ProgramError
 from engine.errors import SpecError
+from engine.i18n import Msg, msg
 import drawing as renderer
 
 from .limits import Settings
@@ -54,12 +55,15 @@ _STOP = object()
 # ---------------------------------------------------------------- errors the pool raises
 
 class WorkerError(Exception):
-    """A request the pool could not complete; ``status`` is its HTTP status."""
+    """A request the pool could not complete; ``status`` is its HTTP status. ``message`` is
+    English; ``msg`` tells it in any language."""
 
     status = 503
     retry_after: int | None = None
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str | Msg) -> None:
+        self.msg = message if isinstance(message, Msg) else None
+        message = message.text("en") if isinstance(message, Msg) else message
         super().__init__(message)
         self.message = message
 
@@ -144,9 +148,9 @@ def _worker_main(conn: Any, settings: Settings) -> None:
             jobs.send_answer(conn, body, settings.spool_response_bytes, settings.max_response_bytes)
             del body                  # not held while the worker waits for its next job
         except ProgramError as exc:
-            conn.send(("program", exc.message, exc.line, exc.col))
+            conn.send(("program", exc.message, exc.line, exc.col, exc.msg))
         except SpecError as exc:
-            conn.send(("spec", exc.field, exc.message.split(": ", 1)[1]))
+            conn.send(("spec", exc.field, exc.message.split(": ", 1)[1], getattr(exc, "msg", None)))
         except renderer.StepOutOfRange as exc:
             conn.send(("step", str(exc)))
         except renderer.GraphvizMissing:
@@ -156,7 +160,7 @@ def _worker_main(conn: Any, settings: Settings) -> None:
         except MemoryError:
             conn.send(("memory",))
         except RecursionError:
-            conn.send(("program", "the program is nested too deeply", 1, 1))
+            conn.send(("program", "the program is nested too deeply", 1, 1, msg("error.program.too_deep")))
         except Exception as exc:  # a bug: keep serving, say what it was
             traceback.print_exc(file=sys.stderr)
             conn.send(("internal", f"{type(exc).__name__}: {str(exc)[:300]}"))
@@ -165,10 +169,13 @@ def _worker_main(conn: Any, settings: Settings) -> None:
 def _rebuild(reply: tuple) -> Exception:
     """The exception a worker's error reply stands for, raised again in the server."""
     kind = reply[0]
-    if kind == "program":
-        return ProgramError(reply[1], reply[2], reply[3])
+    if kind == "program":           # its Msg when it has one: the message in the asker's language
+        return ProgramError(reply[4] or reply[1], reply[2], reply[3])
     if kind == "spec":
-        return SpecError(reply[1], reply[2])
+        spec = SpecError(reply[1], reply[2])
+        if reply[3] is not None:
+            spec.msg = reply[3]
+        return spec
     if kind == "step":
         return renderer.StepOutOfRange(reply[1])
     if kind == "graphviz":
@@ -176,14 +183,10 @@ def _rebuild(reply: tuple) -> Exception:
     if kind == "render":
         return renderer.RenderError(reply[1])
     if kind == "too_big":
-        return TooLarge(f"the answer would be {reply[1]:,} bytes, more than the server sends "
-                        f"for one request ({reply[2]:,} bytes); make the program's tensors "
-                        "smaller (every step carries their values), or ask /api/render for "
-                        "the drawing alone")
+        return TooLarge(msg("api.too_large", size=f"{reply[1]:,}", limit=f"{reply[2]:,}"))
     if kind == "memory":
-        return OutOfMemory("this program needs more memory than the server gives one "
-                           "program; make its tensors smaller")
-    return InternalError("internal error while running the program: " + str(reply[1:]))
+        return OutOfMemory(msg("api.out_of_memory"))
+    return InternalError(msg("api.internal", detail=str(reply[1:])))
 
 
 class Spooled:
@@ -265,7 +268,7 @@ class Worker:
     def replace(self) -> None:
         self.kill()
         if self.retired:
-            raise WorkerLost("the server is shutting down")
+            raise WorkerLost(msg("api.shutting_down"))
         self.start()
 
     def call(self, kind: str, args: dict, small: bool, timeout: float) -> bytes | Spooled:
@@ -281,21 +284,19 @@ class Worker:
                 ready = conn.poll(timeout)
                 if not ready:
                     self.replace()
-                    raise TooSlow(f"this program took longer than the {timeout:g} s limit, "
-                                  "so it was stopped; make it smaller")
+                    raise TooSlow(msg("api.too_slow", seconds=f"{timeout:g}"))
                 reply = conn.recv()
                 if reply[0] == "ok":
                     remaining = max(0.1, timeout - (time.monotonic() - self.busy_since))
                     if not conn.poll(remaining):
                         self.replace()
-                        raise TooSlow(f"this program took longer than the {timeout:g} s limit")
+                        raise TooSlow(msg("api.too_slow.short", seconds=f"{timeout:g}"))
                     return conn.recv_bytes()
                 if reply[0] == "file":
                     return Spooled(reduction.recv_handle(conn), reply[1])
             except (EOFError, OSError, BrokenPipeError):
                 self.replace()
-                raise WorkerLost("the worker running this program stopped unexpectedly "
-                                 "(killed or crashed) and has been replaced; try again") from None
+                raise WorkerLost(msg("api.worker_lost")) from None
             if reply[0] == "reroute":
                 raise Reroute()
             raise _rebuild(reply)
@@ -335,8 +336,8 @@ class Lane:
         try:
             self.queue.put_nowait(job)
         except queue.Full:
-            raise Busy(f"the server is busy ({self.name} programs: every worker is busy and "
-                       f"{self.queue.maxsize} are waiting); try again in a moment") from None
+            raise Busy(msg("api.busy.lane", lane=msg(f"api.lane.{self.name}"),
+                           waiting=str(self.queue.maxsize))) from None
 
 
 class WorkerPool:
@@ -400,7 +401,7 @@ class WorkerPool:
                     except queue.Empty:
                         break
                     if job is not _STOP and not job.future.done():
-                        job.future.set_exception(Busy("the server is shutting down"))
+                        job.future.set_exception(Busy(msg("api.shutting_down")))
                 for _ in lane.workers:
                     lane.queue.put(_STOP)
         for lane in lanes:
@@ -432,8 +433,7 @@ class WorkerPool:
         done, _ = await asyncio.wait({waiting}, timeout=self.settings.queue_wait_s)
         if not done and job.withdraw():
             self._count("busy")
-            raise Busy(f"the server is busy: no worker was free within "
-                       f"{self.settings.queue_wait_s:g} s; try again in a moment")
+            raise Busy(msg("api.busy.wait", seconds=f"{self.settings.queue_wait_s:g}"))
         return await waiting
 
     def _count(self, what: str) -> None:
@@ -450,9 +450,7 @@ class WorkerPool:
             waited = time.monotonic() - job.queued_at
             if waited > self.settings.queue_wait_s:
                 self._count("busy")
-                job.future.set_exception(Busy(
-                    f"the server is busy: this request waited {waited:.0f} s for a worker; "
-                    "try again in a moment"))
+                job.future.set_exception(Busy(msg("api.busy.waited", seconds=f"{waited:.0f}")))
                 continue
             try:
                 result = worker.call(job.kind, job.args, lane.small, lane.timeout)
@@ -517,7 +515,7 @@ def _copy(src: cf.Future, dst: cf.Future) -> None:
     """Complete ``dst`` as ``src`` completed (a moved job answers through its first future)."""
     try:
         if src.cancelled():
-            dst.set_exception(Busy("the server is busy; try again in a moment"))
+            dst.set_exception(Busy(msg("api.busy.plain")))
         elif src.exception() is not None:
             dst.set_exception(src.exception())
         else:

@@ -1,10 +1,22 @@
-/* Calls to the server's HTTP API. */
+/* Calls to the server's HTTP API. Every request names the page's language
+ * (Accept-Language), so the server's messages come back in it. */
+import { lang, t } from "./i18n.js";
+
+/** The headers of a request: the page's language, and the body's type when it has one. */
+export function apiHeaders(json = true) {
+  const h = { "Accept-Language": lang() };
+  if (json) h["Content-Type"] = "application/json";
+  return h;
+}
+
+/** The message when the server cannot be reached, in the page's language. */
+export const unreachable = () => t("api.unreachable");
 
 /** POST a JSON body; the answer's JSON (or a message with the HTTP status when it has none). */
 export async function postJSON(url, body) {
-  const res = await fetch(url, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
+  const res = await fetch(url, { method: "POST", headers: apiHeaders(), body: JSON.stringify(body) });
   let data = null;
-  try { data = await res.json(); } catch (_) { data = { message: `HTTP ${res.status}` }; }
+  try { data = await res.json(); } catch (_) { data = { message: t("api.http_status.same", { status: res.status }) }; }
   return { ok: res.ok, status: res.status, data };
 }
 
@@ -18,7 +30,7 @@ export function postWindow(source, node, what, rows, cols) {
  *  /api/trace was asked (e.g. {unroll: true}). */
 export function postRender(source, format, step, direction = "auto", level = "auto", variant = null) {
   return fetch("/api/render", {
-    method: "POST", headers: { "Content-Type": "application/json" },
+    method: "POST", headers: apiHeaders(),
     body: JSON.stringify({ source, format, step, direction, level, ...variant }),
   });
 }
@@ -31,7 +43,7 @@ export function postVectorize(source) {
 /** POST /api/walkthrough: steps `from`..`to` as a file of `format` (pdf, pptx, gif, mp4, html); the raw response. */
 export function postWalkthrough(source, format, from, to, frameMs, direction = "auto") {
   return fetch("/api/walkthrough", {
-    method: "POST", headers: { "Content-Type": "application/json" },
+    method: "POST", headers: apiHeaders(),
     body: JSON.stringify({ source, format, from, to, frame_ms: frameMs, direction }),
   });
 }
@@ -48,16 +60,16 @@ export const postTrainLrmap = (body) => postJSON("/api/train/lrmap", body);
 /** GET /api/train/options: the lab's examples, the optimizers and schedules with PyTorch's defaults, the limits. */
 export async function getTrainOptions() {
   try {
-    const res = await fetch("/api/train/options");
+    const res = await fetch("/api/train/options", { headers: apiHeaders(false) });
     return { ok: res.ok, status: res.status, data: await res.json() };
-  } catch (_) { return { ok: false, status: 0, data: { message: "Cannot reach the Backprop Studio server" } }; }
+  } catch (_) { return { ok: false, status: 0, data: { message: unreachable() } }; }
 }
 
 /** GET a JSON answer: {ok, status, data}, as postJSON. */
 export async function getJSON(url) {
-  const res = await fetch(url);
+  const res = await fetch(url, { headers: apiHeaders(false) });
   let data = null;
-  try { data = await res.json(); } catch (_) { data = { message: `HTTP ${res.status}` }; }
+  try { data = await res.json(); } catch (_) { data = { message: t("api.http_status.same", { status: res.status }) }; }
   return { ok: res.ok, status: res.status, data };
 }
 

@@ -299,7 +299,8 @@ class TraceDocument(TypedDict):
 class EntryCheck(TypedDict):
     """One entry θ of a leaf: analytic gradient against the two-sided difference
     (f_plus − f_minus) / 2h, with the one-sided (f_plus − f) / h beside it for comparison.
-    `kink`: θ ± h carries a kinked op's input across its kink, and `note` says which."""
+    `kink`: θ ± h carries a kinked op's input across its kink, and `note` says which (in English;
+    `note_msg` is the same note as a catalogue message `{key, args}`, for any language)."""
     index: list[int]
     analytic: Number
     numeric: Number
@@ -311,6 +312,7 @@ class EntryCheck(TypedDict):
     one_sided_rel_error: Number
     kink: bool
     note: str | None
+    note_msg: dict | None
 
 
 @_closed

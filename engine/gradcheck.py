@@ -18,6 +18,7 @@ from . import document as doc
 from .autodiff import evaluate
 from .errors import ProgramError
 from .graph import Node
+from .i18n import Msg, msg
 from .limits import (GRADCHECK_ATOL, GRADCHECK_ENTRIES_PER_LEAF, GRADCHECK_H, GRADCHECK_H_MAX, GRADCHECK_H_MIN,
                      GRADCHECK_MAX_ENTRIES, GRADCHECK_RTOL)
 from .trace import Trace
@@ -39,8 +40,11 @@ KINKS = {
 def check_h(h: object) -> float:
     """h as a float, or a ValueError saying which steps are allowed."""
     if isinstance(h, bool) or not isinstance(h, (int, float)) or not GRADCHECK_H_MIN <= h <= GRADCHECK_H_MAX:
-        raise ValueError(f"h must be a number from {GRADCHECK_H_MIN:g} to {GRADCHECK_H_MAX:g} "
-                         f"(the default is {GRADCHECK_H:g}), got {h!r}")
+        told = msg("check.h_range", min=f"{GRADCHECK_H_MIN:g}", max=f"{GRADCHECK_H_MAX:g}",
+                   default=f"{GRADCHECK_H:g}", got=repr(h))
+        err = ValueError(told.text("en"))
+        err.msg = told                  # type: ignore[attr-defined]  # the message in other languages
+        raise err
     return float(h)
 
 
@@ -54,8 +58,8 @@ def gradcheck(t: Trace, h: float = GRADCHECK_H) -> doc.GradientCheck:
     "Gradient check"); raises ProgramError when the trace has no backward pass."""
     if not t.backward_ran:
         out = t.nodes[t.output]
-        why = t.messages[0]["message"] if t.messages else "the output has no gradient"
-        raise ProgramError(f"the gradient check needs a backward pass, and {why}", out.line, out.col)
+        why = t.messages[0]["message"] if t.messages else msg("check.no_gradient")
+        raise ProgramError(msg("check.needs_backward", why=why), out.line, out.col)
     h = check_h(h)
     values = [n.value for n in t.nodes]
     f = float(values[t.output])
@@ -85,7 +89,8 @@ def gradcheck(t: Trace, h: float = GRADCHECK_H) -> doc.GradientCheck:
             entries.append({"index": index, "analytic": analytic, "numeric": numeric,
                             "rel_error": err, "passed": ok, "f_plus": fp, "f_minus": fm,
                             "one_sided": one_sided, "one_sided_rel_error": relative_error(analytic, one_sided),
-                            "kink": note is not None, "note": note})
+                            "kink": note is not None, "note": note and note.text("en"),
+                            "note_msg": note and note.to_json()})
         report.append({"node": leaf.id, "name": leaf.name, "shape": list(leaf.shape),
                        "sampled": sampled, "checked": len(entries), "size": int(flat.size),
                        "max_rel_error": max((e["rel_error"] for e in entries), default=0.0),
@@ -125,8 +130,7 @@ def _perturbed(t: Trace, leaf: int, values: list, k: int, h: float) -> tuple[lis
         return evaluate(t._graph, {leaf: plus}, values), evaluate(t._graph, {leaf: minus}, values)
     except FloatingPointError:
         node = t.nodes[leaf]
-        raise ProgramError(f"the gradient check stepped '{node.name or node.label}' by ±{h:g} into a "
-                           "numeric error (e.g. a log or square root at its domain's edge)",
+        raise ProgramError(msg("check.domain", name=node.name or node.label, h=f"{h:g}"),
                            node.line, node.col) from None
 
 
@@ -147,7 +151,7 @@ def _sides(node: Node, values: list) -> list[np.ndarray]:
 
 
 def _kink_note(kinked: list[Node], values: list, minus: list, plus: list, h: float,
-               at_theta: dict[int, list[np.ndarray]]) -> str | None:
+               at_theta: dict[int, list[np.ndarray]]) -> Msg | None:
     """Why the difference may miss, if θ ± h carries a kinked op's input across its kink.
     `at_theta` keeps each node's sides at θ, worked out once."""
     for node in kinked:
@@ -157,10 +161,8 @@ def _kink_note(kinked: list[Node], values: list, minus: list, plus: list, h: flo
             at_theta[node.id] = _sides(node, values)
         for lo, mid, hi in zip(_sides(node, minus), at_theta[node.id], _sides(node, plus)):
             if np.any((lo != mid) | (mid != hi)):
-                where = f"{node.label} on line {node.line}"
-                what = ("its inputs change order" if node.op in ("maximum", "minimum")
-                        else "its input crosses " + ("±1" if node.op == "hardtanh" else "0"))
-                return (f"θ ± h straddles the kink of {where}: between θ − {h:g} and θ + {h:g} {what}, "
-                        "so the two-sided difference averages the slopes on both sides and need not "
-                        "match the analytic gradient, which uses the derivative the op defines at θ")
+                where = msg("check.kink_where", label=node.label, line=str(node.line))
+                what = (msg("check.kink_order") if node.op in ("maximum", "minimum")
+                        else msg("check.kink_crosses", point="±1" if node.op == "hardtanh" else "0"))
+                return msg("check.kink_note", where=where, h=f"{h:g}", what=what)
     return None

@@ -278,7 +278,7 @@ def test_openapi_shows_the_trace_document_records(client):
                             "passed", "entries"}
     assert fields(schemas["LeafCheck"]["properties"]["entries"]["items"]) == {
         "index", "analytic", "numeric", "rel_error", "passed", "f_plus", "f_minus", "one_sided",
-        "one_sided_rel_error", "kink", "note"}
+        "one_sided_rel_error", "kink", "note", "note_msg"}
     # values: a number, "nan"/"inf"/"-inf", or nested lists of them
     value = schemas["Value"]["anyOf"]
     assert {"type": "number"} in value and {"items": {"$ref": "#/components/schemas/Value"}, "type": "array"} in value

@@ -3,7 +3,7 @@
 
 The `backprop-studio` console script is this frame with `render` added by the package that
 draws graphs. A bad program prints one line, `line L, col C: what is wrong`, and exits with
-status 1.
+status 1. Every command takes `--lang en|ko`: the language of its messages and documents.
 """
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ import json
 import sys
 from typing import Callable, Sequence
 
-from .errors import ProgramError
+from .errors import ProgramError, told
+from .i18n import DEFAULT_LANG, LANGS, text
 from .inits import INIT_NAMES
 from .limits import GRADCHECK_H, GRADCHECK_H_MAX, GRADCHECK_H_MIN
 from .source import read_source
@@ -30,10 +31,10 @@ def cmd_trace(args: argparse.Namespace) -> int:
         try:
             h = check_h(args.h)
         except ValueError as e:
-            print(f"--{e}", file=sys.stderr)
+            print(f"--{told(e, args.lang)}", file=sys.stderr)
             return 2
         if not args.gradcheck:
-            print("--h is the step of the gradient check: give it with --gradcheck", file=sys.stderr)
+            print(text("cli.h_without_gradcheck", args.lang), file=sys.stderr)
             return 2
     source = read_source(args.file)
     if args.unroll:
@@ -45,7 +46,7 @@ def cmd_trace(args: argparse.Namespace) -> int:
         from .lean import lean_document
         doc = lean_document(t)
     else:
-        doc = t.to_dict()
+        doc = t.to_dict(lang=args.lang)
     if args.gradcheck:
         doc["gradcheck"] = gradcheck(t, h)
     json.dump(doc, sys.stdout, ensure_ascii=False, allow_nan=False,
@@ -59,17 +60,17 @@ def cmd_train(args: argparse.Namespace) -> int:
     from .train import DEFAULT_RUN, DEFAULT_STEPS, train
 
     runs = []
-    for i, text in enumerate(args.run or []):
+    for i, spec in enumerate(args.run or []):
         try:
-            runs.append(json.loads(text))
+            runs.append(json.loads(spec))
         except json.JSONDecodeError as e:
-            print(f"--run {i + 1}: not JSON ({e.msg}): {text}", file=sys.stderr)
+            print(text("cli.run_not_json", args.lang, i=str(i + 1), reason=e.msg, text=spec), file=sys.stderr)
             return 2
     try:
         result = train(read_source(args.file), runs or [dict(DEFAULT_RUN)],
                        DEFAULT_STEPS if args.steps is None else args.steps)
     except SpecError as e:
-        print(e.message, file=sys.stderr)
+        print(told(e, args.lang), file=sys.stderr)
         return 2
     json.dump(result.to_dict(), sys.stdout, ensure_ascii=False, allow_nan=False,
               indent=args.indent if args.indent and args.indent > 0 else None)
@@ -119,24 +120,29 @@ def parser(*more: AddCommand) -> argparse.ArgumentParser:
     r.set_defaults(func=cmd_train)
     for add in more:
         add(sub)
+    for command in sub.choices.values():     # every command, the drawing package's too
+        command.add_argument("--lang", choices=LANGS, default=DEFAULT_LANG,
+                             help="the language of messages and texts (default en)")
     return p
 
 
 def run(p: argparse.ArgumentParser, argv: Sequence[str] | None = None) -> int:
     """Parse ``argv`` with ``p`` and run the chosen command; every failure is one line on stderr."""
     args = p.parse_args(argv)
+    lang = getattr(args, "lang", DEFAULT_LANG)
     try:
         return args.func(args)
     except ProgramError as e:
-        print(str(e), file=sys.stderr)
+        print(e.text(lang), file=sys.stderr)
         return 1
     except BrokenPipeError:          # e.g. piped into head
         return 0
     except OSError as e:
-        print(f"cannot read {getattr(e, 'filename', None) or args.file}: {e.strerror or e}", file=sys.stderr)
+        print(text("cli.cannot_read", lang, file=getattr(e, "filename", None) or args.file,
+                   reason=e.strerror or str(e)), file=sys.stderr)
         return 1
     except UnicodeDecodeError:
-        print(f"cannot read {args.file}: it is not UTF-8 text", file=sys.stderr)
+        print(text("cli.not_utf8", lang, file=args.file), file=sys.stderr)
         return 1
 
 

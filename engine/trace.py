@@ -96,7 +96,8 @@ class Trace:
         from drawing.notebook import trace_widget
         return trace_widget(self.to_dict(), first=first, last=last, direction=direction)
 
-    def to_dict(self) -> doc.TraceDocument:
+    def to_dict(self, lang: str = "en") -> doc.TraceDocument:
+        """The trace document; `lang`: the language of its texts (English today)."""
         with _no_gc():
             symbols = Symbols(self.nodes)
             steps: list[doc.Step] = [forward_step_dict(n.id, n._value) for n in self.nodes]

@@ -276,11 +276,13 @@ class Window(TypedDict):
 
 @_closed
 class Message(TypedDict):
-    """A warning about the program as a whole, at a place in its text."""
+    """A warning about the program as a whole, at a place in its text: `message` in English,
+    `msg` the same as a catalogue message `{key, args}`, for any language."""
     level: Literal["warning"]
     line: int
     col: int
     message: str
+    msg: dict
 
 
 @_closed

@@ -58,7 +58,7 @@ def gradcheck(t: Trace, h: float = GRADCHECK_H) -> doc.GradientCheck:
     "Gradient check"); raises ProgramError when the trace has no backward pass."""
     if not t.backward_ran:
         out = t.nodes[t.output]
-        why = t.messages[0]["message"] if t.messages else msg("check.no_gradient")
+        why = Msg.from_json(t.messages[0]["msg"]) if t.messages else msg("check.no_gradient")
         raise ProgramError(msg("check.needs_backward", why=why), out.line, out.col)
     h = check_h(h)
     values = [n.value for n in t.nodes]

@@ -60,6 +60,12 @@ class Msg:
         return {"key": self.key,
                 "args": {k: v.to_json() if isinstance(v, Msg) else v for k, v in self.args.items()}}
 
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> "Msg":
+        """The `Msg` of a `to_json()` form (nested messages are `{"key", "args"}` objects)."""
+        return cls(data["key"], {k: cls.from_json(v) if isinstance(v, Mapping) else v
+                                 for k, v in data.get("args", {}).items()})
+
 
 def msg(key: str, **args: Union[str, "Msg"]) -> Msg:
     return Msg(key, args)

@@ -12,6 +12,7 @@ from . import document as doc
 from .autodiff import (BackwardRecord, BackwardStep, ForwardStep, Symbols, forward_step_dict, run_backward,
                        run_forward, step_dicts, step_objects)
 from .graph import Graph, Node
+from .i18n import Msg, msg
 from .inits import InitName, check_init, switch_inits
 from .shapes import fmt_shape
 from .parser import build
@@ -30,30 +31,27 @@ class Trace:
         self._graph = graph
         self.messages: list[doc.Message] = []
         if init is not None and not switch_inits(graph, init):
-            self.messages.append({
-                "level": "warning", "line": 1, "col": 1,
-                "message": f"the initialization switch ({init}) found no weight matrix to redraw: it applies to "
-                           "matrices made by randn, xavier, kaiming or zeros that are not frozen"})
+            self.warn(msg("error.warning.init_nothing", init=init), 1, 1)
         run_forward(graph)
         # The backward pass keeps its steps as compact records; the step objects and the
         # JSON document are made from them when first asked for.
         self._records: list[BackwardRecord] = []
         out = self.nodes[output]
         self.backward_ran = out.shape == ()
-        what = f"'{out.name}'" if out.name else "the last expression"
+        what = msg("error.train.output_named.same", name=out.name) if out.name else msg("error.train.output_last")
         if self.backward_ran:
             self._records = run_backward(graph, output)
         if self.backward_ran and not out.requires_grad:     # known once backward has marked the nodes
             self.backward_ran, self._records = False, []
-            self.messages.append({
-                "level": "warning", "line": out.line, "col": out.col,
-                "message": f"the output {what} is computed from constants alone, so there is nothing to "
-                           "differentiate: bind a number to a name (x = 2.0) to make it a leaf with a gradient"})
+            self.warn(msg("error.warning.constant_output", what=what), out.line, out.col)
         elif out.shape != ():
-            self.messages.append({
-                "level": "warning", "line": out.line, "col": out.col,
-                "message": f"the output {what} has shape {fmt_shape(out.shape)}; backward needs a scalar "
-                           f"output: try sum({out.name or '…'})"})
+            self.warn(msg("error.warning.not_scalar", what=what, shape=fmt_shape(out.shape), name=out.name or "…"),
+                      out.line, out.col)
+
+    def warn(self, message: Msg, line: int, col: int) -> None:
+        """Add a warning: its English text and its message for every language."""
+        self.messages.append({"level": "warning", "line": line, "col": col,
+                              "message": message.text("en"), "msg": message.to_json()})
 
     @cached_property
     def forward_steps(self) -> list[ForwardStep]:

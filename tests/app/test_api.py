@@ -269,7 +269,7 @@ def test_openapi_shows_the_trace_document_records(client):
                                        "downstream", "skipped", "rule", "downstream_rule"}
     assert "downstream" not in edge["required"]          # left out when it is the input's gradient
     assert fields(backward["contributions"]["items"]) == {"from", "position", "text"}
-    assert fields(answer["messages"]["items"]) == {"level", "line", "col", "message"}
+    assert fields(answer["messages"]["items"]) == {"level", "line", "col", "message", "msg"}
     check = next(s for s in answer["gradcheck"]["anyOf"] if "$ref" in s)
     assert fields(check) == {"h", "rtol", "atol", "f", "passed", "kinks", "passed_away_from_kinks",
                              "unchecked_leaves", "leaves"}

@@ -99,3 +99,21 @@ def test_training_a_program_without_a_scalar_loss_is_refused_in_korean() -> None
     assert info.value.message.startswith("training needs a scalar loss, and the output 'y' has shape (2,)")
     assert told(info.value, "ko") == ("학습에는 scalar loss가 필요한데 출력 'y'의 shape이 (2,)입니다. "
                                       "sum(y)이나 mean(…)을 써 보십시오")
+
+
+@pytest.mark.parametrize("source, english, korean_text", [
+    ("x = [1.0, 2.0]\ny = x * 2", "the output 'y' has shape (2,); backward needs a scalar output: try sum(y)",
+     "출력 'y'의 shape이 (2,)입니다. Backpropagation에는 scalar 출력이 필요합니다. sum(y)을 써 보십시오"),
+    ("f = 2.0 * 3", "the output 'f' is computed from constants alone",
+     "출력 'f'은(는) 상수만으로 계산되므로 미분할 것이 없습니다"),
+])
+def test_warnings_carry_their_message_for_every_language(source, english, korean_text) -> None:
+    t = trace(source)
+    (m,) = t.to_dict()["messages"]
+    assert m["message"].startswith(english)
+    told_ko = i18n.Msg.from_json(m["msg"]).text("ko")
+    assert told_ko.startswith(korean_text)
+    assert i18n.Msg.from_json(m["msg"]).text("en") == m["message"]
+    with pytest.raises(ProgramError) as info:          # the gradient check says why, in Korean too
+        gradcheck(t)
+    assert told(info.value, "ko") == "gradient check에는 Backpropagation이 필요한데, " + told_ko

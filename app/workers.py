@@ -152,11 +152,11 @@ def _worker_main(conn: Any, settings: Settings) -> None:
         except SpecError as exc:
             conn.send(("spec", exc.field, exc.message.split(": ", 1)[1], getattr(exc, "msg", None)))
         except renderer.StepOutOfRange as exc:
-            conn.send(("step", str(exc)))
+            conn.send(("step", str(exc), getattr(exc, "msg", None)))
         except renderer.GraphvizMissing:
             conn.send(("graphviz",))
         except renderer.RenderError as exc:
-            conn.send(("render", str(exc)))
+            conn.send(("render", str(exc), getattr(exc, "msg", None)))
         except MemoryError:
             conn.send(("memory",))
         except RecursionError:
@@ -177,11 +177,11 @@ def _rebuild(reply: tuple) -> Exception:
             spec.msg = reply[3]
         return spec
     if kind == "step":
-        return renderer.StepOutOfRange(reply[1])
+        return renderer.StepOutOfRange(reply[2] or reply[1])
     if kind == "graphviz":
         return renderer.GraphvizMissing()
     if kind == "render":
-        return renderer.RenderError(reply[1])
+        return renderer.RenderError(reply[2] or reply[1])
     if kind == "too_big":
         return TooLarge(msg("api.too_large", size=f"{reply[1]:,}", limit=f"{reply[2]:,}"))
     if kind == "memory":

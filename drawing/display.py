@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from engine.i18n import msg
 from engine.shapes import fmt_shape
 
 from .errors import StepOutOfRange
@@ -189,7 +190,7 @@ def check_step(trace: dict, step: int | None) -> int:
     if step is None:
         return total
     if isinstance(step, bool) or not isinstance(step, int) or not 0 <= step <= total:
-        raise StepOutOfRange(f"step must be between 0 and {total} for this program, got {step!r}")
+        raise StepOutOfRange(msg("error.draw.step_range", total=str(total), step=repr(step)))
     return step
 
 

@@ -1,13 +1,11 @@
 """Why a graph cannot be drawn (each message says why and what to do), and the size limits."""
 from __future__ import annotations
 
+from engine.i18n import Msg, msg, text
+
 from .cost import trace_cost
 
-INSTALL_HINT = (
-    "Graphviz's `dot` program is not installed, so the graph cannot be drawn. "
-    "Install it with `sudo apt-get install graphviz` (Debian/Ubuntu) or "
-    "`brew install graphviz` (macOS), then restart Backprop Studio."
-)
+INSTALL_HINT = text("error.draw.install_graphviz")
 MAX_RENDER_NODES = 400          # larger graphs are stepped through without a drawing
 # ... as are graphs whose drawing is estimated to cost more (drawing/cost.py): `dot` would
 # run past its time limit on them (a value used all along a long chain: x + x + … + x).
@@ -24,7 +22,16 @@ MAX_COLLAPSED_BOXES = 6_000
 LEVELS = ("nodes", "statements")    # one box per node; one box per statement
 
 
-class RenderError(Exception):
+class _Told:
+    """An error whose text may be a catalogue message: `str(err)` is English, `msg` (when
+    there is one) tells it in any language."""
+
+    def __init__(self, message: str | Msg = "") -> None:
+        self.msg = message if isinstance(message, Msg) else None
+        super().__init__(message.text("en") if isinstance(message, Msg) else message)  # type: ignore[call-arg]
+
+
+class RenderError(_Told, Exception):
     """The graph cannot be drawn; the message says why and what to do."""
 
 
@@ -32,14 +39,14 @@ class GraphvizMissing(RenderError):
     """Graphviz's programs are not on PATH."""
 
     def __init__(self) -> None:
-        super().__init__(INSTALL_HINT)
+        super().__init__(msg("error.draw.install_graphviz"))
 
 
 class GraphTooLarge(RenderError):
     """More nodes than :data:`MAX_RENDER_NODES`, or a drawing costlier than :data:`MAX_DRAW_COST`."""
 
 
-class StepOutOfRange(ValueError):
+class StepOutOfRange(_Told, ValueError):
     """A step number outside 0..len(steps)."""
 
 
@@ -47,15 +54,11 @@ def check_size(trace: dict) -> None:
     """GraphTooLarge if the trace has more nodes than a drawing may have, or would cost
     `dot` too much to draw."""
     if len(trace["nodes"]) > MAX_RENDER_NODES:
-        raise GraphTooLarge(
-            f"This graph has {len(trace['nodes'])} nodes; drawings are limited to "
-            f"{MAX_RENDER_NODES} nodes.")
+        raise GraphTooLarge(msg("error.draw.too_many_nodes", nodes=str(len(trace["nodes"])),
+                                limit=str(MAX_RENDER_NODES)))
     cost = trace_cost(trace)
     if cost > MAX_DRAW_COST:
-        raise GraphTooLarge(
-            f"This graph would take too long for Graphviz to draw: a value used by operations "
-            f"far apart (as in x + x + … + x) makes long edges, an estimated {cost:,} points to "
-            f"place in all; drawings are limited to {MAX_DRAW_COST:,}. Shorter sums draw quickly.")
+        raise GraphTooLarge(msg("error.draw.too_costly", cost=f"{cost:,}", limit=f"{MAX_DRAW_COST:,}"))
 
 
 def check_collapsed_size(model: dict) -> None:
@@ -63,9 +66,8 @@ def check_collapsed_size(model: dict) -> None:
     levels = model["statements"]
     boxes = len(levels["groups"]) + len(levels["copies"])
     if boxes > MAX_COLLAPSED_BOXES:
-        raise GraphTooLarge(
-            f"This graph has {len(levels['groups']):,} statements ({boxes:,} boxes collapsed); "
-            f"collapsed drawings are limited to {MAX_COLLAPSED_BOXES:,} boxes.")
+        raise GraphTooLarge(msg("error.draw.too_many_boxes", statements=f"{len(levels['groups']):,}",
+                                boxes=f"{boxes:,}", limit=f"{MAX_COLLAPSED_BOXES:,}"))
 
 
 def choose_level(trace: dict, level: str = "auto") -> str:

@@ -1,6 +1,8 @@
 """The graph after step k in any format: SVG (the page's and the download), PNG, PDF, DOT."""
 from __future__ import annotations
 
+from engine.i18n import msg
+
 from . import collapsed, dot, svg
 from .direction import choose_direction
 from .display import check_step, current_node, display_model
@@ -95,10 +97,10 @@ def render_inset(trace: dict, group: int, model: dict | None = None, direction: 
         model = display_model(trace)
     groups = model["statements"]["groups"]
     if isinstance(group, bool) or not isinstance(group, int) or not 0 <= group < len(groups):
-        raise StepOutOfRange(f"group must be between 0 and {len(groups) - 1} for this program, got {group!r}")
+        raise StepOutOfRange(msg("error.draw.group_range", last=str(len(groups) - 1), group=repr(group)))
     if len(groups[group]["nodes"]) > MAX_RENDER_NODES:
-        raise GraphTooLarge(f"This statement has {len(groups[group]['nodes']):,} nodes; drawings are "
-                            f"limited to {MAX_RENDER_NODES} nodes.")
+        raise GraphTooLarge(msg("error.draw.statement_too_large", nodes=f"{len(groups[group]['nodes']):,}",
+                                limit=str(MAX_RENDER_NODES)))
     return run_graphviz("dot", ["-Tsvg"], collapsed.inset_dot(trace, model, group, collapsed_direction(direction)))
 
 

@@ -149,3 +149,14 @@ def test_the_page_lists_the_gallery_in_its_language(client):
     for e in examples_in("ko"):
         assert f'data-i18n="gallery.{e["id"]}.title">{e["title"]}</span>' in page.replace("&#39;", "'")
     assert "The lecture&#39;s example" in client.get("/?lang=en").text
+
+
+def test_a_drawing_that_cannot_be_made_is_refused_in_korean(client):
+    r = client.post("/api/render", json={"source": "x = 1.0\nf = x * 2", "format": "svg", "step": 99}, headers=KO)
+    assert r.status_code == 422 and r.json()["message"] == "이 program의 step은 0부터 5까지여야 하는데 99이(가) 주어졌습니다"
+    r = client.post("/api/render", json={"source": "x = 1.0\nf = x * 2", "format": "svg", "step": 99})
+    assert r.json()["message"] == "step must be between 0 and 5 for this program, got 99"
+    big = "x = 1.0\n" + "".join(f"y{i} = x * {i}.0\n" for i in range(450))
+    r = client.post("/api/render", json={"source": big, "format": "svg", "level": "nodes"}, headers=KO)
+    assert r.status_code == 422, r.text[:200]
+    assert r.json()["message"].startswith("이 graph는 node가 ") and "node 400개까지만" in r.json()["message"]

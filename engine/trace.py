@@ -48,6 +48,12 @@ class Trace:
             self.warn(msg("error.warning.not_scalar", what=what, shape=fmt_shape(out.shape), name=out.name or "…"),
                       out.line, out.col)
 
+    def messages_in(self, lang: str = "en") -> list[doc.Message]:
+        """The warnings, their `message` told in `lang`."""
+        if lang == "en":
+            return list(self.messages)
+        return [{**m, "message": Msg.from_json(m["msg"]).text(lang)} for m in self.messages]
+
     def warn(self, message: Msg, line: int, col: int) -> None:
         """Add a warning: its English text and its message for every language."""
         self.messages.append({"level": "warning", "line": line, "col": col,
@@ -101,7 +107,7 @@ class Trace:
             steps: list[doc.Step] = [forward_step_dict(n.id, n._value) for n in self.nodes]
             steps += step_dicts(self._graph, self._records)
             return {"source": self.source, "init": self.init, "output": self.output, "backward": self.backward_ran,
-                    "messages": list(self.messages),
+                    "messages": self.messages_in(lang),
                     "nodes": [node_dict(n, symbols) for n in self.nodes],
                     "steps": steps}
 

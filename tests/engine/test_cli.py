@@ -29,7 +29,7 @@ GRADCHECK_KEYS = {"h", "rtol", "atol", "f", "passed", "kinks", "passed_away_from
                   "leaves"}
 LEAF_KEYS = {"node", "name", "shape", "size", "checked", "sampled", "max_rel_error", "passed", "entries"}
 ENTRY_KEYS = {"index", "analytic", "numeric", "rel_error", "passed", "f_plus", "f_minus", "one_sided",
-              "one_sided_rel_error", "kink", "note"}
+              "one_sided_rel_error", "kink", "note", "note_msg"}
 
 
 def run(*args: str, stdin: str | bytes | None = None) -> subprocess.CompletedProcess:

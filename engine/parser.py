@@ -674,14 +674,40 @@ def parse(source: str) -> ast.Module:
             better = _explain_invalid_syntax(source, e.lineno or 1)
             if better is not None:
                 return _raise(better)
-        # Python's own words stay as Python says them, but for its bare "invalid syntax".
-        told = msg("error.syntax.invalid") if detail == "invalid syntax" else detail
-        return _raise(ProgramError(msg("error.syntax", detail=told), e.lineno or 1, e.offset or 1))
+        return _raise(ProgramError(msg("error.syntax", detail=_python_says(detail)), e.lineno or 1, e.offset or 1))
     except (RecursionError, MemoryError):
         return _raise(ProgramError(msg("error.program.too_deep_to_read", limit=str(MAX_DEPTH)),
                                    *_deepest(source)))
     except ValueError as e:      # e.g. NUL bytes in the source
         return _raise(ProgramError(msg("error.program.unreadable", reason=str(e)), 1, 1))
+
+
+# Python's syntax errors the catalogue tells in every language: the whole text, with the parts
+# that vary as the template's arguments. Any other is shown as Python says it.
+PYTHON_SAYS: list[tuple[re.Pattern, str, tuple[str, ...]]] = [
+    (re.compile(r"invalid syntax"), "error.syntax.invalid", ()),
+    (re.compile(r"'(.)' was never closed"), "error.syntax.never_closed", ("bracket",)),
+    (re.compile(r"unmatched '(.)'"), "error.syntax.unmatched", ("bracket",)),
+    (re.compile(r"closing parenthesis '(.)' does not match opening parenthesis '(.)'"), "error.syntax.mismatched",
+     ("close", "open")),
+    (re.compile(r"unterminated string literal \(detected at line (\d+)\)"), "error.syntax.unterminated_string",
+     ("line",)),
+    (re.compile(r"unexpected indent"), "error.syntax.unexpected_indent", ()),
+    (re.compile(r"invalid syntax\. Perhaps you forgot a comma\?"), "error.syntax.forgot_comma", ()),
+    (re.compile(r"leading zeros in decimal integer literals are not permitted; use an 0o prefix for octal integers"),
+     "error.syntax.leading_zeros", ()),
+    (re.compile(r"cannot assign to function call here\. Maybe you meant '==' instead of '='\?"),
+     "error.syntax.assign_call", ()),
+]
+
+
+def _python_says(detail: str) -> Msg | str:
+    """Python's syntax error as a catalogue message when the catalogue has it, else as it is."""
+    for pattern, key, names in PYTHON_SAYS:
+        m = pattern.fullmatch(detail)
+        if m:
+            return msg(key, **dict(zip(names, m.groups())))
+    return detail
 
 
 # Where a name may stand: after these, or before these (a keyword there was meant as a name).

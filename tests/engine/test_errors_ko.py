@@ -117,3 +117,16 @@ def test_warnings_carry_their_message_for_every_language(source, english, korean
     with pytest.raises(ProgramError) as info:          # the gradient check says why, in Korean too
         gradcheck(t)
     assert told(info.value, "ko") == "gradient check에는 Backpropagation이 필요한데, " + told_ko
+
+
+@pytest.mark.parametrize("source, english", [
+    ("x = (1", "'(' was never closed"), ("x = 1)", "unmatched ')'"), ("x = 'abc", "unterminated string literal"),
+    (" x = 1", "unexpected indent"), ("x = (1]", "does not match opening parenthesis"),
+    ("x = 09", "leading zeros"), ("f(x) = 1", "cannot assign to function call"), ("x = 1 +", "invalid syntax"),
+])
+def test_pythons_usual_syntax_errors_are_told_in_korean_too(source, english) -> None:
+    e = error_of(source)
+    assert e.message.startswith("syntax error: ") and english in e.message
+    ko = told(e, "ko")
+    assert ko.startswith("문법 오류(syntax error): ") and english not in ko
+    assert not re.search(r"[a-z]{4,} [a-z]{4,}", ko.removeprefix("문법 오류(syntax error): ")), ko  # no English left

@@ -43,10 +43,10 @@ def answer(request: Request, body: bytes | Spooled, media_type: str,
     return Answer(body, media_type, request.app.state.answer_budget, s.send_timeout_s, headers)
 
 
-def graphviz_status() -> Status:
-    """Can this server draw graphs?"""
+def graphviz_status(lang: str = "en") -> Status:
+    """Can this server draw graphs? (What to install, if not, in `lang`.)"""
     ok = renderer.graphviz_available()
-    return Status(graphviz=ok, message=None if ok else renderer.INSTALL_HINT)
+    return Status(graphviz=ok, message=None if ok else i18n.text("error.draw.install_graphviz", lang))
 
 
 @router.get("/", response_class=HTMLResponse, include_in_schema=False)
@@ -58,7 +58,7 @@ def page(request: Request) -> Response:
         "lang": lang, "catalogue": i18n.catalogue(lang),
         "t": lambda key, **args: i18n.text(key, lang, **args),
         "examples": examples_in(lang),
-        "status": graphviz_status(),
+        "status": graphviz_status(lang),
         "walkthrough": {"max_pages": renderer.MAX_WALKTHROUGH_PAGES, "frame_ms": renderer.FRAME_MS,
                         "min_frame_ms": renderer.MIN_FRAME_MS, "max_frame_ms": renderer.MAX_FRAME_MS},
     })
@@ -108,9 +108,10 @@ def examples(request: Request) -> list[dict[str, str]]:
 
 
 @router.get("/api/status", response_model=Status, summary="Can the server draw graphs?")
-def status() -> Status:
-    """Whether Graphviz is installed, and the command to install it if not."""
-    return graphviz_status()
+def status(request: Request) -> Status:
+    """Whether Graphviz is installed, and the command to install it if not (in the request's
+    language)."""
+    return graphviz_status(request_lang(request))
 
 
 @router.post("/api/trace", response_model=TraceResponse, responses=ERRORS,

@@ -160,3 +160,13 @@ def test_a_drawing_that_cannot_be_made_is_refused_in_korean(client):
     r = client.post("/api/render", json={"source": big, "format": "svg", "level": "nodes"}, headers=KO)
     assert r.status_code == 422, r.text[:200]
     assert r.json()["message"].startswith("이 graph는 node가 ") and "node 400개까지만" in r.json()["message"]
+
+
+def test_what_to_install_is_said_in_the_requests_language(client, monkeypatch):
+    import drawing
+    monkeypatch.setattr(drawing, "graphviz_available", lambda: False)
+    ko = client.get("/api/status", headers=KO).json()
+    assert ko["graphviz"] is False and ko["message"].startswith("Graphviz의 `dot` 프로그램이 설치되어 있지 않아")
+    assert client.get("/api/status").json()["message"] == drawing.INSTALL_HINT
+    page = client.get("/?lang=ko").text
+    assert 'id="graphviz-banner">Graphviz의 `dot` 프로그램이' in page

@@ -282,7 +282,8 @@ function edgeCard(node, step, edge) {
 
 /** A rule as LaTeX, its words in the title; `kind`: "local", "downstream" or "rule" (not said which). */
 function ruleLine(rule, kind) {
-  return el("div", { class: "rule", "data-rule": kind, title: rule.text }, tex(rule.latex));
+  const label = kind === "rule" ? null : t(`panel.rule.${kind}`);
+  return el("div", { class: "rule", "data-rule": kind, "data-label": label, title: rule.text }, tex(rule.latex));
 }
 
 /** The local Jacobian; beyond 2 dimensions (a vector from a matrix) as the matrix

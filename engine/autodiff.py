@@ -71,13 +71,16 @@ class BackwardStep:
                                   self.intuition, self.sum_rule, lang)
 
 
-Names = dict[str, tuple[str, str]]
+# The symbols a text's placeholders stand for, (text, LaTeX) each, in this order: the node
+# ({o}, {O}), the input ({x}), the other input ({y}), the traced output ({s}); a contribution
+# or a sum rule names the node alone.
+Names = tuple[tuple[str, str], ...]
+NAME_KEYS = ("o", "x", "y", "s")
 
 
 class Said(NamedTuple):
     """A step's text not yet told: its words (a catalogue message) and LaTeX (a string, or a
-    message when it has words), and the symbols its placeholders stand for, each (text, LaTeX):
-    "o" ({o}, {O}) the node, "x" the input, "y" the other input, "s" the traced output."""
+    message when it has words), and the symbols its placeholders stand for (`Names`)."""
     words: Msg
     tex: Tex
     names: Names
@@ -102,7 +105,7 @@ def tell(m: Msg, lang: str, cache: dict | None) -> str:
 
 def name_fill(words: str, tex: str, names: Names) -> tuple[str, str]:
     """Words and LaTeX with the nodes' symbols in place of {o}, {x}… and {O}, {X}…."""
-    for k, (t, latex) in names.items():
+    for k, (t, latex) in zip(NAME_KEYS, names):
         words = words.replace("{" + k + "}", t)
         tex = tex.replace("{" + k.upper() + "}", latex)
     return words, tex
@@ -221,7 +224,7 @@ def fill(text: Text, out: tuple[str, str], x: tuple[str, str],
          y: tuple[str, str] | None, lang: str = DEFAULT_LANG) -> tuple[str, str]:
     """A text of the op table told in `lang`, with its placeholders ({o}, {x}, {y}; {O}, {X},
     {Y} in LaTeX) replaced by the symbols of the node and its inputs."""
-    return Said(text[0], text[1], {"o": out, "x": x, "y": y or NO_OTHER}).told(lang)
+    return Said(text[0], text[1], (out, x, y or NO_OTHER)).told(lang)
 
 
 SKIPPED_WHY: dict[str, Text] = {
@@ -276,7 +279,7 @@ def rule_texts(rule: Rule, at: RuleAt) -> tuple[Text, Text]:
 
 def skipped_texts(why: doc.Skipped, x: tuple[str, str]) -> tuple[Said, Said]:
     """Both texts of an edge that carries no gradient: why."""
-    text = Said(*SKIPPED_WHY[why], {"x": x})
+    text = Said(*SKIPPED_WHY[why], (x, x))
     return text, text
 
 
@@ -676,14 +679,13 @@ def steps_from_records(graph: Graph, records: list[BackwardRecord]) -> Iterator[
                             rules[key] = texts, broadcast
                     else:
                         texts, broadcast = texts
-                    names = {"o": node_sym, "x": symbols(i),
-                             "y": symbols(node.inputs[1 - pos]) if two else NO_OTHER, "s": out_sym}
+                    names = (node_sym, symbols(i), symbols(node.inputs[1 - pos]) if two else NO_OTHER, out_sym)
                     both = Said(*texts[0], names), Said(*texts[1], names)
                 full.append((i, pos, local, node.shape + nodes[i].shape, down, skipped, both[0], both[1]))
                 if skipped is None:
                     what = (msg("contrib.input", expr=expr, nth=ordinal_msg(pos)) if len(node.inputs) > 1
                             else msg("contrib.from", expr=expr))
-                    contributions.setdefault(i, []).append((nid, pos, Said(what, "", {"o": node_sym}), down))
+                    contributions.setdefault(i, []).append((nid, pos, Said(what, "", (node_sym,)), down))
                     if broadcast:
                         copied, summed = broadcast_words(in_shapes[pos], node.shape, symbols(i)[0])
                         intuition = (msg("broadcast.intuition", intuition=intuition, copied=copied, summed=summed)
@@ -694,7 +696,8 @@ def steps_from_records(graph: Graph, records: list[BackwardRecord]) -> Iterator[
             who = ", ".join(symbols(f)[0] for f, _, _, _ in contrib)
             # x * x: one node using x twice is two uses, not two nodes
             uses = "sum.feeds" if len({f for f, _, _, _ in contrib}) == len(contrib) else "sum.used"
-            sum_rule = Said(msg(uses, n=str(len(contrib)), who=who), "", {"o": symbols(nid)})
+            sum_rule = Said(msg(uses, n=str(len(contrib)), who=who), "", (symbols(nid),))
+
 
         is_op = node.kind == "op"
         yield (nid, node.op if is_op else node.kind, up, contrib, full,

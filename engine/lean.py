@@ -110,7 +110,7 @@ def lean_document(t: Trace) -> doc.LeanTraceDocument:
                     e["downstream"] = value(down)
                 lean_edges.append(e)
             steps.append({"phase": "backward", "node": nid, "op": op,
-                          "contributions": [{"from": f, "position": pos, "text": said(text.words)}
+                          "contributions": [{"from": f, "position": pos, "text": text.words.to_json()}
                                             for f, pos, text, _ in contrib],
                           "edges": lean_edges, "intuition": said(intuition) if intuition else None,
                           "sum_rule": said(sum_rule.words) if sum_rule else None})

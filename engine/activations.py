@@ -22,7 +22,7 @@ def _kink(op: Op, x: np.ndarray, attrs: dict) -> doc.Kink | None:
     points = [float(v) for v in x if op.case(0, [np.array([v])], None, attrs) == "kink"]
     if not points:
         return None
-    words = op.rule(RuleAt(0, ((1,),), (1,), attrs, "kink")).local[0]
+    words = op.rule(RuleAt(0, ((1,),), (1,), attrs, "kink")).local[0].text()
     note = words.split(KINK_NOTE, 1)[1] if KINK_NOTE in words else words
     return {"at": points, "text": note.removesuffix(" (the convention applied)")}
 

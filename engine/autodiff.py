@@ -9,6 +9,7 @@ undone in one place, `unbroadcast`. No recursion, so a chain of any length works
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Iterable, Iterator, NamedTuple
 
 import numpy as np
@@ -17,8 +18,9 @@ from . import document as doc
 from .errors import ProgramError
 from .i18n import Msg, msg
 from .graph import Graph, Node
+from .i18n import DEFAULT_LANG, Msg, msg
 from .limits import JACOBIAN_MAX_ENTRIES
-from .ops import INITS, OPS, SCALAR, Rule, RuleAt, Shape
+from .ops import INITS, OPS, SCALAR, Rule, RuleAt, Shape, Tex, Text, cat
 from .shapes import dims
 
 ONE = np.ones(())
@@ -49,11 +51,11 @@ class Edge(NamedTuple):
     local_shape: Shape
     downstream: np.ndarray | None
     skipped: doc.Skipped | None
-    rule: tuple[str, str]                 # the local derivative
-    downstream_rule: tuple[str, str]      # the downstream gradient ∂s/∂input
+    rule: Said                            # the local derivative
+    downstream_rule: Said                 # the downstream gradient ∂s/∂input
 
-    def to_dict(self) -> doc.Edge:
-        return edge_dicts([self])[0]
+    def to_dict(self, lang: str = DEFAULT_LANG) -> doc.Edge:
+        return edge_dicts([self], lang)[0]
 
 
 @dataclass(slots=True)
@@ -63,12 +65,52 @@ class BackwardStep:
     upstream: np.ndarray
     contributions: list[Contribution]
     edges: list[Edge]
-    intuition: str | None
-    sum_rule: str | None = None
+    intuition: Msg | None
+    sum_rule: Said | None = None
 
-    def to_dict(self) -> doc.BackwardStep:
+    def to_dict(self, lang: str = DEFAULT_LANG) -> doc.BackwardStep:
         return backward_step_dict(self.node, self.op, self.upstream, self.contributions, self.edges,
-                                  self.intuition, self.sum_rule)
+                                  self.intuition, self.sum_rule, lang)
+
+
+# The symbols a text's placeholders stand for, (text, LaTeX) each, in this order: the node
+# ({o}, {O}), the input ({x}), the other input ({y}), the traced output ({s}); a contribution
+# or a sum rule names the node alone.
+Names = tuple[tuple[str, str], ...]
+NAME_KEYS = ("o", "x", "y", "s")
+
+
+class Said(NamedTuple):
+    """A step's text not yet told: its words (a catalogue message) and LaTeX (a string, or a
+    message when it has words), and the symbols its placeholders stand for (`Names`)."""
+    words: Msg
+    tex: Tex
+    names: Names
+
+    def told(self, lang: str = DEFAULT_LANG, cache: dict | None = None) -> tuple[str, str]:
+        tex = self.tex if isinstance(self.tex, str) else tell(self.tex, lang, cache)
+        return name_fill(tell(self.words, lang, cache), tex, self.names)
+
+
+def tell(m: Msg, lang: str, cache: dict | None) -> str:
+    """`m` told in `lang`; `cache` (id → (message, text)) keeps the text of a message that
+    many edges share (the rules are made once per shape), for one document."""
+    if cache is None:
+        return m.text(lang)
+    hit = cache.get(id(m))
+    if hit is not None and hit[0] is m:
+        return hit[1]
+    said = m.text(lang)
+    cache[id(m)] = (m, said)
+    return said
+
+
+def name_fill(words: str, tex: str, names: Names) -> tuple[str, str]:
+    """Words and LaTeX with the nodes' symbols in place of {o}, {x}… and {O}, {X}…."""
+    for k, (t, latex) in zip(NAME_KEYS, names):
+        words = words.replace("{" + k + "}", t)
+        tex = tex.replace("{" + k.upper() + "}", latex)
+    return words, tex
 
 
 # The document's step records, each written in one place, for the step objects' `to_dict`
@@ -81,25 +123,33 @@ def forward_step_dict(node: int, value: float | np.ndarray) -> doc.ForwardStep:
     return {"phase": "forward", "node": node, "value": value if type(value) is float else value.tolist()}
 
 
-def edge_dicts(edges: Iterable[FullEdge]) -> list[doc.Edge]:
+def _rule_dict(said: Said, lang: str, cache: dict | None) -> doc.Rule:
+    words, tex = said.told(lang, cache)
+    return {"text": words, "latex": tex}
+
+
+def edge_dicts(edges: Iterable[FullEdge], lang: str = DEFAULT_LANG, cache: dict | None = None) -> list[doc.Edge]:
     return [{"input": i, "position": pos,
              "local": local if local is None or type(local) is float else local.tolist(),
              "local_shape": list(shape),
              "downstream": down if down is None or type(down) is float else down.tolist(),
-             "skipped": skipped, "rule": {"text": rule[0], "latex": rule[1]},
-             "downstream_rule": {"text": drule[0], "latex": drule[1]}}
+             "skipped": skipped, "rule": _rule_dict(rule, lang, cache),
+             "downstream_rule": _rule_dict(drule, lang, cache)}
             for i, pos, local, shape, down, skipped, rule, drule in edges]
 
 
 def backward_step_dict(node: int, op: str, upstream: float | np.ndarray,
                        contributions: list[Contribution], edges: Iterable[FullEdge],
-                       intuition: str | None, sum_rule: str | None) -> doc.BackwardStep:
+                       intuition: Msg | None, sum_rule: Said | None,
+                       lang: str = DEFAULT_LANG, cache: dict | None = None) -> doc.BackwardStep:
     return {"phase": "backward", "node": node, "op": op,
             "upstream": upstream if type(upstream) is float else upstream.tolist(),
-            "contributions": [{"from": f, "position": pos, "text": text,
+            "contributions": [{"from": f, "position": pos, "text": text.told(lang, cache)[0],
                                "downstream": d if type(d) is float else d.tolist()}
                               for f, pos, text, d in contributions],
-            "edges": edge_dicts(edges), "intuition": intuition, "sum_rule": sum_rule}
+            "edges": edge_dicts(edges, lang, cache),
+            "intuition": tell(intuition, lang, cache) if intuition else None,
+            "sum_rule": sum_rule.told(lang, cache)[0] if sum_rule else None}
 
 
 @dataclass
@@ -169,21 +219,19 @@ def _symbol_tex(name: str) -> str:
     return r"\mathrm{" + safe + "}"
 
 
-def fill(text: tuple[str, str], out: tuple[str, str], x: tuple[str, str],
-         y: tuple[str, str] | None) -> tuple[str, str]:
-    """A text of the op table with its placeholders ({o}, {x}, {y}; {O}, {X}, {Y} in LaTeX)
-    replaced by the symbols of the node and its inputs."""
-    y = y or ("·", r"\cdot")
-    words = text[0].replace("{o}", out[0]).replace("{x}", x[0]).replace("{y}", y[0])
-    tex = text[1].replace("{O}", out[1]).replace("{X}", x[1]).replace("{Y}", y[1])
-    return words, tex
+NO_OTHER = ("·", r"\cdot")      # {y} of an op without exactly two inputs
 
 
-SKIPPED_WHY = {
-    "constant": ("{x} is a constant written in the program: no gradient is sent to it",
-                 r"\text{no gradient: } {X} \text{ is a constant}"),
-    "frozen": ("{x} is frozen: it keeps its value, so no gradient is sent to it",
-               r"\text{no gradient: } {X} \text{ is frozen}"),
+def fill(text: Text, out: tuple[str, str], x: tuple[str, str],
+         y: tuple[str, str] | None, lang: str = DEFAULT_LANG) -> tuple[str, str]:
+    """A text of the op table told in `lang`, with its placeholders ({o}, {x}, {y}; {O}, {X},
+    {Y} in LaTeX) replaced by the symbols of the node and its inputs."""
+    return Said(text[0], text[1], (out, x, y or NO_OTHER)).told(lang)
+
+
+SKIPPED_WHY: dict[str, Text] = {
+    "constant": (msg("skipped.constant"), msg("skipped.constant.tex")),
+    "frozen": (msg("skipped.frozen"), msg("skipped.frozen.tex")),
 }
 
 
@@ -194,51 +242,48 @@ def broadcast_axes(in_shape: Shape, out_shape: Shape) -> tuple[int, ...]:
                                       if n == 1 and out_shape[lead + k] != 1)
 
 
-def broadcast_words(x: str, in_shape: Shape, out_shape: Shape) -> tuple[str, str]:
+def broadcast_words(in_shape: Shape, out_shape: Shape, x: str | None = None) -> tuple[Msg, Msg]:
     """How an input was broadcast and what that does to its gradient, with the shapes:
-    (how it was copied, the sum that undoes it)."""
+    (how it was copied, the sum that undoes it). The input is {x}, or `x` when given."""
     axes = broadcast_axes(in_shape, out_shape)
+    named = {} if x is None else {"x": x}
     if not in_shape or len(axes) == len(out_shape):
-        copied = f"{x} (a single number) was broadcast to all {dims(out_shape)} entries"
-        return copied, "summed over every entry"
+        return (msg("broadcast.copied.one", dims=dims(out_shape), **named), msg("broadcast.summed.all"))
     if len(out_shape) == 2 and axes == (0,):
-        copied = f"{x} ({dims(in_shape)}) was broadcast over {out_shape[0]} rows ({dims(out_shape)})"
+        copied = msg("broadcast.copied.rows", n=str(out_shape[0]), shape=dims(in_shape), dims=dims(out_shape), **named)
     elif len(out_shape) == 2 and axes == (1,):
-        copied = f"{x} ({dims(in_shape)}) was broadcast over {out_shape[1]} columns ({dims(out_shape)})"
+        copied = msg("broadcast.copied.cols", n=str(out_shape[1]), shape=dims(in_shape), dims=dims(out_shape), **named)
     else:
-        copied = f"{x} ({dims(in_shape)}) was broadcast to {dims(out_shape)}"
-    return copied, "summed over axis " + ", ".join(str(a) for a in axes)
+        copied = msg("broadcast.copied.other", shape=dims(in_shape), dims=dims(out_shape), **named)
+    return copied, msg("broadcast.summed.axis", axes=", ".join(str(a) for a in axes))
 
 
-def rule_texts(rule: Rule, at: RuleAt, s: tuple[str, str], out: tuple[str, str], x: tuple[str, str],
-               y: tuple[str, str] | None) -> tuple[tuple[str, str], tuple[str, str]]:
-    """An edge's two texts, (local, downstream), each (words, LaTeX): the rule of the op table
-    with the node's symbols, ∂s/∂x = … for the downstream (s the traced output), entry by
-    entry for an elementwise rule, and the sum over the axes an input was broadcast along."""
-    local = fill(rule.local, out, x, y)
-    words, tex = fill(rule.downstream, out, x, y)
+def rule_texts(rule: Rule, at: RuleAt) -> tuple[Text, Text]:
+    """An edge's two texts, (local, downstream), each (words, LaTeX) with the placeholders
+    unfilled: the rule of the op table, ∂{s}/∂{x} = … for the downstream ({s} the traced
+    output), entry by entry for an elementwise rule, and the sum over the axes an input was
+    broadcast along."""
+    local = rule.local
+    words, tex = rule.scalar_down if not at.out_shape and rule.scalar_down else rule.downstream
     in_shape = at.in_shapes[at.pos]
-    if not at.out_shape:                      # one number: ⊙ is a plain product
-        words, tex = words.replace(" ⊙ ", " · "), tex.replace(r"\odot", r"\cdot")
-    elif rule.elementwise:
-        local = (local[0] + ", entry by entry (each entry of " + out[0] + " depends only on the matching entry of "
-                 + x[0] + ")", local[1])
+    if at.out_shape and rule.elementwise:
+        local = (msg("rule.entrywise", rule=local[0]), local[1])
     if rule.elementwise and tuple(in_shape) != tuple(at.out_shape):
-        copied, summed = broadcast_words(x[0], in_shape, at.out_shape)
-        local = (local[0] + f"; {copied}, so every copy has this derivative", local[1])
-        words = f"{words}, {summed}: {copied}, so its gradient is the upstream {summed}"
+        copied, summed = broadcast_words(in_shape, at.out_shape)
+        local = (msg("broadcast.local", rule=local[0], copied=copied), local[1])
+        words = msg("broadcast.down", rule=words, copied=copied, summed=summed)
         axes = broadcast_axes(in_shape, at.out_shape)
-        under = ("all" if not in_shape or len(axes) == len(at.out_shape)
-                 else "axis " + ",".join(str(a) for a in axes))
-        tex = r"\sum_{\text{" + under + r"}} \left(" + tex + r"\right)"
-    lhs = (f"∂{s[0]}/∂{x[0]} = ", r"\frac{\partial " + s[1] + r"}{\partial " + x[1] + "} = ")
-    return local, (lhs[0] + words, lhs[1] + tex)
+        under = (msg("broadcast.tex.all") if not in_shape or len(axes) == len(at.out_shape)
+                 else msg("broadcast.tex.axis", axes=",".join(str(a) for a in axes)))
+        tex = msg("broadcast.sum.tex.same", under=under, f=tex)
+    return local, (msg("rule.down.lhs.same", rule=words), cat(r"\frac{\partial {S}}{\partial {X}} = ", tex))
 
 
-def skipped_texts(why: doc.Skipped, x: tuple[str, str]) -> tuple[tuple[str, str], tuple[str, str]]:
+def skipped_texts(why: doc.Skipped, x: tuple[str, str]) -> tuple[Said, Said]:
     """Both texts of an edge that carries no gradient: why."""
-    text = fill(SKIPPED_WHY[why], x, x, None)
+    text = Said(*SKIPPED_WHY[why], (x, x))
     return text, text
+
 
 
 def numeric_error(node: Node, err: FloatingPointError, phase: str) -> ProgramError:
@@ -569,20 +614,23 @@ def _numpy_edges(node: Node, nodes: list[Node], vals: list, upstream: float | np
 # A backward step with everything the document shows: (node, op name, upstream,
 # contributions [(from, position, text, downstream)], edges [(input, position, local, local
 # shape, downstream, skipped, rule, downstream rule)], intuition, sum rule).
-Contribution = tuple[int, int, str, "float | np.ndarray"]
+Contribution = tuple[int, int, Said, "float | np.ndarray"]
 FullEdge = tuple[int, int, "float | np.ndarray | None", Shape, "float | np.ndarray | None", "doc.Skipped | None",
-                 tuple[str, str], tuple[str, str]]
+                 Said, Said]
 FullStep = tuple[int, str, "float | np.ndarray", "list[Contribution]", list[FullEdge],
-                 "str | None", "str | None"]
+                 "Msg | None", "Said | None"]
 
 
-
-def ordinal(pos: int) -> str:
-    """A 0-based input position as words: 1st, 2nd, 3rd, 4th…"""
+@cache
+def ordinal_msg(pos: int) -> Msg:
+    """A 0-based input position as words: 1st, 2nd, 3rd, 4th… (the suffix is English's)."""
     n = pos + 1
-    if n % 100 in (11, 12, 13):
-        return f"{n}th"
-    return f"{n}{ {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th')}"
+    suffix = "th" if n % 100 in (11, 12, 13) else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return msg("contrib.nth." + suffix, n=str(n))
+
+
+def ordinal(pos: int, lang: str = DEFAULT_LANG) -> str:
+    return ordinal_msg(pos).text(lang)
 
 
 def _short(expr: str) -> str:
@@ -599,7 +647,7 @@ def steps_from_records(graph: Graph, records: list[BackwardRecord]) -> Iterator[
     symbols = Symbols(nodes)
     out_sym = symbols(records[0][0]) if records else ("s", "s")     # the traced output: the first step
     contributions: dict[int, list] = {}
-    rules: dict[tuple, Rule] = {}
+    rules: dict[tuple, tuple[Text, Text]] = {}
     for nid, up, edges in records:
         node = nodes[nid]
         full: list[FullEdge] = []
@@ -609,7 +657,7 @@ def steps_from_records(graph: Graph, records: list[BackwardRecord]) -> Iterator[
             intuition = op.intuition
             in_shapes = tuple(nodes[i].shape for i in node.inputs)
             node_sym = symbols(nid)
-            source = f"from {node_sym[0]} = {_short(node.expr)}"
+            expr = _short(node.expr)
             two = len(node.inputs) == 2
             ins = None
             # Rules that follow from the shapes are kept by shapes; a key of many inputs'
@@ -625,30 +673,36 @@ def steps_from_records(graph: Graph, records: list[BackwardRecord]) -> Iterator[
                     both = skipped_texts(skipped, symbols(i))
                 else:
                     key = (node.op, pos, in_shapes, node.shape, case, repr(node.attrs) if node.attrs else None)
-                    at = RuleAt(pos, in_shapes, node.shape, node.attrs, case)
-                    rule = rules.get(key) if memo else None
-                    if rule is None:
+                    texts = rules.get(key) if memo else None
+                    if texts is None:
+                        at = RuleAt(pos, in_shapes, node.shape, node.attrs, case)
                         rule = op.rule(at)
+                        texts = rule_texts(rule, at)
+                        broadcast = rule.elementwise and in_shapes[pos] != node.shape
                         if memo:
-                            rules[key] = rule
-                    both = rule_texts(rule, at, out_sym, node_sym, symbols(i),
-                                      symbols(node.inputs[1 - pos]) if two else None)
+                            rules[key] = texts, broadcast
+                    else:
+                        texts, broadcast = texts
+                    names = (node_sym, symbols(i), symbols(node.inputs[1 - pos]) if two else NO_OTHER, out_sym)
+                    both = Said(*texts[0], names), Said(*texts[1], names)
                 full.append((i, pos, local, node.shape + nodes[i].shape, down, skipped, both[0], both[1]))
                 if skipped is None:
-                    what = (f"{source}, as its {ordinal(pos)} input" if len(node.inputs) > 1 else source)
-                    contributions.setdefault(i, []).append((nid, pos, what, down))
-                    if rule is not None and rule.elementwise and in_shapes[pos] != node.shape:
-                        copied, summed = broadcast_words(symbols(i)[0], in_shapes[pos], node.shape)
-                        intuition = f"{intuition or ''} Here {copied}, so its gradient is the upstream {summed}.".strip()
+                    what = (msg("contrib.input", expr=expr, nth=ordinal_msg(pos)) if len(node.inputs) > 1
+                            else msg("contrib.from", expr=expr))
+                    contributions.setdefault(i, []).append((nid, pos, Said(what, "", (node_sym,)), down))
+                    if broadcast:
+                        copied, summed = broadcast_words(in_shapes[pos], node.shape, symbols(i)[0])
+                        intuition = (msg("broadcast.intuition", intuition=intuition, copied=copied, summed=summed)
+                                     if intuition else msg("broadcast.intuition.alone", copied=copied, summed=summed))
         contrib = contributions.pop(nid, [])
         sum_rule = None
         if len(contrib) > 1:
             who = ", ".join(symbols(f)[0] for f, _, _, _ in contrib)
             # x * x: one node using x twice is two uses, not two nodes
-            uses = (f"feeds {len(contrib)} nodes" if len({f for f, _, _, _ in contrib}) == len(contrib)
-                    else f"is used {len(contrib)} times")
-            sum_rule = (f"{symbols(nid)[0]} {uses} ({who}); its gradient is the sum "
-                        f"of their contributions: upstream = Σ downstream")
+            uses = "sum.feeds" if len({f for f, _, _, _ in contrib}) == len(contrib) else "sum.used"
+            sum_rule = Said(msg(uses, n=str(len(contrib)), who=who), "", (symbols(nid),))
+
+
         is_op = node.kind == "op"
         yield (nid, node.op if is_op else node.kind, up, contrib, full,
                (intuition or OPS[node.op].intuition) if is_op else None, sum_rule)
@@ -667,10 +721,13 @@ def step_objects(graph: Graph, records: list[BackwardRecord]) -> list[BackwardSt
             for nid, op, up, contrib, edges, intuition, sum_rule in steps_from_records(graph, records)]
 
 
-def step_dicts(graph: Graph, records: list[BackwardRecord]) -> list[doc.BackwardStep]:
-    """The recorded steps as the document's backward steps: what `to_dict` of each of
-    `step_objects` gives, without making the objects."""
-    return [backward_step_dict(*step) for step in steps_from_records(graph, records)]
+def step_dicts(graph: Graph, records: list[BackwardRecord], lang: str = DEFAULT_LANG) -> list[doc.BackwardStep]:
+    """The recorded steps as the document's backward steps, their texts in `lang`: what
+    `to_dict` of each of `step_objects` gives, without making the objects."""
+    cache: dict = {}
+    return [backward_step_dict(*step, lang, cache) for step in steps_from_records(graph, records)]
+
+
 
 
 def backward(graph: Graph, output: int) -> list[BackwardStep]:

@@ -218,14 +218,32 @@ class LeanForwardStep(TypedDict):
     node: int
 
 
+@_closed
+class MessageJSON(TypedDict):
+    """A text not yet told (engine/i18n.py's `Msg`): the catalogue's `key` and its `args`,
+    each a string or a message. The page tells it in the reader's language (i18n.js)."""
+    key: str
+    args: dict[str, Any]
+
+
+@_closed
+class LeanRule(TypedDict):
+    """A rule as messages, its node names unfilled: told, then {o}, {x}, {y}, {s} in `text`
+    ({O}, {X}, {Y}, {S} in `latex`) replaced by the `symbol` (`latex`) of the step's node, the
+    edge's input, the node's other input (when the node has exactly two inputs, else "·" and
+    "\\cdot") and the traced output. `latex` is a plain string when it has no words."""
+    text: MessageJSON
+    latex: Union[str, MessageJSON]
+
+
 class _LeanEdge(TypedDict):
     input: int
     position: int
     local: Value | None
     local_shape: list[int]
     skipped: Skipped | None
-    rule: Rule
-    downstream_rule: Rule
+    rule: LeanRule
+    downstream_rule: LeanRule
 
 
 @_closed
@@ -234,8 +252,9 @@ class LeanEdge(_LeanEdge, total=False):
     downstream: LeanValue | None
 
 
-# A contribution's downstream is the edge's it came through, in the step of node `from`.
-LeanContribution = _closed(TypedDict("LeanContribution", {"from": int, "position": int, "text": str}))
+# A contribution's downstream is the edge's it came through, in the step of node `from`; its
+# text is a message whose {o} is the symbol of node `from`.
+LeanContribution = _closed(TypedDict("LeanContribution", {"from": int, "position": int, "text": MessageJSON}))
 
 
 @_closed
@@ -246,8 +265,9 @@ class LeanBackwardStep(TypedDict):
     op: str
     contributions: list[LeanContribution]
     edges: list[LeanEdge]
-    intuition: str | None
-    sum_rule: str | None
+    intuition: MessageJSON | None       # no placeholders left
+    sum_rule: MessageJSON | None        # {o}: the step's node
+
 
 
 @_closed

@@ -25,8 +25,10 @@ from typing import Any
 import numpy as np
 
 from . import document as doc
-from .autodiff import Symbols, steps_from_records
+from .autodiff import Said, Symbols, steps_from_records
 from .errors import ProgramError
+from .i18n import Msg
+
 from .limits import LEAN_FIRST_ENTRIES, LEAN_MAX_ENTRIES, LEAN_PREVIEW_SIDE, WINDOW_MAX_ENTRIES
 from .trace import Trace, _no_gc, node_dict
 
@@ -98,24 +100,46 @@ def lean_document(t: Trace) -> doc.LeanTraceDocument:
         nodes = t.nodes
         symbols = Symbols(nodes)
         steps: list[Any] = [{"phase": "forward", "node": n.id} for n in nodes]
+        said = _Messages()
         for nid, op, _up, contrib, edges, intuition, sum_rule in steps_from_records(t._graph, t._records):
             lean_edges = []
             for i, pos, local, shape, down, skipped, rule, drule in edges:
                 e: dict[str, Any] = {"input": i, "position": pos, "local": value(local), "local_shape": list(shape),
-                                     "skipped": skipped, "rule": {"text": rule[0], "latex": rule[1]},
-                                     "downstream_rule": {"text": drule[0], "latex": drule[1]}}
+                                     "skipped": skipped, "rule": said.rule(rule), "downstream_rule": said.rule(drule)}
                 if skipped is not None or not _is_grad(down, nodes[i]._grad):
                     e["downstream"] = value(down)
                 lean_edges.append(e)
             steps.append({"phase": "backward", "node": nid, "op": op,
-                          "contributions": [{"from": f, "position": pos, "text": text} for f, pos, text, _ in contrib],
-                          "edges": lean_edges, "intuition": intuition, "sum_rule": sum_rule})
+                          "contributions": [{"from": f, "position": pos, "text": text.words.to_json()}
+                                            for f, pos, text, _ in contrib],
+                          "edges": lean_edges, "intuition": said(intuition) if intuition else None,
+                          "sum_rule": said(sum_rule.words) if sum_rule else None})
         lean_nodes = [node_dict(n, symbols, value) for n in nodes]
         for n in lean_nodes:
             if n["stats"] is not None:
                 n["stats"] = _safe(n["stats"])
         return {"source": t.source, "init": t.init, "output": t.output, "backward": t.backward_ran, "lean": True,
                 "messages": list(t.messages), "nodes": lean_nodes, "steps": steps}
+
+
+class _Messages:
+    """The lean document's texts as messages (`{key, args}`), the nodes' symbols left as
+    placeholders for the page to fill (see `doc.LeanRule`); a message many edges share is
+    written from one JSON object."""
+
+    def __init__(self) -> None:
+        self.seen: dict[int, tuple[Msg, dict]] = {}
+
+    def __call__(self, m: Msg | str) -> doc.MessageJSON | str:
+        if isinstance(m, str):
+            return m
+        hit = self.seen.get(id(m))
+        if hit is None or hit[0] is not m:
+            hit = self.seen[id(m)] = (m, m.to_json())
+        return hit[1]
+
+    def rule(self, said: Said) -> doc.LeanRule:
+        return {"text": self(said.words), "latex": self(said.tex)}
 
 
 def _safe(obj: Any) -> Any:

@@ -22,7 +22,7 @@ from __future__ import annotations
 import math
 import operator
 from dataclasses import KW_ONLY, dataclass
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Sequence, Union
 
 import numpy as np
 
@@ -38,7 +38,10 @@ Vjp = Callable[[int, Array, Array, Sequence[Array], dict], Array]
 Vjps = Callable[[Array, Array, Sequence[Array], dict], Sequence[Array]]
 # Words and LaTeX, with placeholders: {o} the node, {x} this edge's input, {y} the other
 # input; upper case ({O}, {X}, {Y}) in the LaTeX form. δ is the upstream gradient ∂s/∂o.
-Text = tuple[str, str]
+# The words are a catalogue message (engine/catalogue); the LaTeX is a string, or a message
+# when it has words in it (\text{…}). The placeholders stay unfilled in both.
+Tex = Union[str, Msg]
+Text = tuple[Msg, Tex]
 # case(position, input values, output value, attrs) -> which text the numbers call for
 # ("tie", "kink"), or "" for the general one.
 RuleCase = Callable[[int, Sequence[Any], Any, dict], str]
@@ -117,6 +120,7 @@ class Rule:
     local_of: Callable[[Claim], Array]
     downstream_of: Callable[[Claim], Array]
     elementwise: bool = False
+    scalar_down: Text | None = None       # `downstream` where the output is one number (· for ⊙)
 
 
 # An output counts as saturated where the function is this close to its flat parts:
@@ -153,7 +157,7 @@ class Op:
     forward: Callable[[Sequence[Array], dict], Array]
     vjp: Vjp
     rules: Callable[[RuleAt], Rule] | Sequence[Rule]
-    intuition: str | None = None
+    intuition: Msg | None = None
     _: KW_ONLY
     scalar: ScalarOp | None                      # the scalar twin; None: numpy only
     calls: tuple[str, ...] = ()                  # function names a program calls it by
@@ -371,57 +375,53 @@ def matmul_rules(at: RuleAt) -> Rule:
         n, m = a
         if at.pos == 0:
             return Rule(
-                (f"∂{{o}}ᵢ/∂{{x}}ᵢⱼ = {{y}}ⱼ, and 0 for every other row: each {{o}}ᵢ depends only on row i "
-                 f"of {{x}} (the Jacobian is {jac}: {{y}} where the row matches, 0 elsewhere)",
+                (_msg("rule.matmul.wx.w.local", jac=jac),
                  r"\frac{\partial {{O}}_i}{\partial {{X}}_{ij}} = {{Y}}_j,\quad "
                  r"\frac{\partial {{O}}_i}{\partial {{X}}_{kj}} = 0\ (k \neq i)"),
-                (f"δ {{y}}ᵀ: an outer product, {n}×1 times 1×{m} = {n}×{m}, so each weight {{x}}ᵢⱼ gets δᵢ·{{y}}ⱼ",
+                (_msg("rule.matmul.wx.w.down", n=n, m=m),
                  r"\delta\, {{Y}}^{\top}\quad(\delta \otimes {{Y}},\ " + f"{n}\\times 1 \\cdot 1\\times {m})"),
                 lambda c: _eye_blocks(n, c.y, "ik,j->ikj"), lambda c: np.outer(c.d, c.y))
         return Rule(
-            (f"∂{{o}}ᵢ/∂{{x}}ⱼ = {{y}}ᵢⱼ: the Jacobian ({jac}) is {{y}} itself",
+            (_msg("rule.matmul.wx.x.local", jac=jac),
              r"\frac{\partial {{O}}_i}{\partial {{X}}_j} = {{Y}}_{ij}"),
-            (f"{{y}}ᵀ δ: the weights carry the error back to the inputs ({m}×{n} times {n} = {m})",
+            (_msg("rule.matmul.wx.x.down", n=n, m=m),
              r"{{Y}}^{\top} \delta"),
             lambda c: c.y, lambda c: c.y.T @ c.d)
     if len(a) == 1 and len(b) == 1:                      # a dot product
-        return Rule(("∂{o}/∂{x}ᵢ = {y}ᵢ: the gradient of a dot product is the other vector",
+        return Rule((msg("rule.matmul.dot.local"),
                      r"\frac{\partial {O}}{\partial {{X}}_i} = {{Y}}_i"),
-                    ("δ {y}: a dot product switches, like ×", r"\delta\, {Y}"),
+                    (msg("rule.matmul.dot.down"), r"\delta\, {Y}"),
                     lambda c: c.y, lambda c: c.d * c.y)
     if len(a) == 1:                                      # z = x W
         m, n = b
         if at.pos == 0:
             return Rule(
-                (f"∂{{o}}ⱼ/∂{{x}}ᵢ = {{y}}ᵢⱼ: the Jacobian ({jac}) is {{y}}ᵀ",
+                (_msg("rule.matmul.xw.x.local", jac=jac),
                  r"\frac{\partial {{O}}_j}{\partial {{X}}_i} = {{Y}}_{ij}"),
-                (f"{{y}} δ: the weights carry the error back to the inputs ({m}×{n} times {n} = {m})",
+                (_msg("rule.matmul.xw.x.down", n=n, m=m),
                  r"{Y}\, \delta"),
                 lambda c: c.y.T, lambda c: c.y @ c.d)
         return Rule(
-            (f"∂{{o}}ⱼ/∂{{x}}ᵢⱼ = {{y}}ᵢ, and 0 for every other column: each {{o}}ⱼ depends only on column j "
-             f"of {{x}} (the Jacobian is {jac})",
+            (_msg("rule.matmul.xw.w.local", jac=jac),
              r"\frac{\partial {{O}}_j}{\partial {{X}}_{ij}} = {{Y}}_i,\quad "
              r"\frac{\partial {{O}}_j}{\partial {{X}}_{ik}} = 0\ (k \neq j)"),
-            (f"{{y}} δᵀ: an outer product, {m}×1 times 1×{n} = {m}×{n}, so each weight {{x}}ᵢⱼ gets {{y}}ᵢ·δⱼ",
+            (_msg("rule.matmul.xw.w.down", n=n, m=m),
              r"{{Y}}\, \delta^{\top}\quad({{Y}} \otimes \delta)"),
             lambda c: _eye_blocks(n, c.y, "jk,i->jik"), lambda c: np.outer(c.y, c.d))
     rows, m = a
     n = b[1]
     if at.pos == 0:                                      # Z = X W: rows of X
         return Rule(
-            (f"∂{{o}}ᵢₖ/∂{{x}}ᵢⱼ = {{y}}ⱼₖ, and 0 for every other row: row i of {{o}} depends only on row i "
-             f"of {{x}} (the Jacobian is {jac})",
+            (_msg("rule.matmul.mm.x.local", jac=jac),
              r"\frac{\partial {{O}}_{ik}}{\partial {{X}}_{ij}} = {{Y}}_{jk},\quad "
              r"\frac{\partial {{O}}_{ik}}{\partial {{X}}_{lj}} = 0\ (l \neq i)"),
-            (f"δ {{y}}ᵀ: {rows}×{n} times {n}×{m} = {rows}×{m}, the shape of {{x}}", r"\delta\, {{Y}}^{\top}"),
+            (_msg("rule.matmul.mm.x.down", rows=rows, n=n, m=m), r"\delta\, {{Y}}^{\top}"),
             lambda c: _eye_blocks(rows, c.y, "ip,jk->ikpj"), lambda c: c.d @ c.y.T)
     return Rule(
-        (f"∂{{o}}ᵢₖ/∂{{x}}ⱼₖ = {{y}}ᵢⱼ, and 0 for every other column: column k of {{o}} depends only on "
-         f"column k of {{x}} (the Jacobian is {jac})",
+        (_msg("rule.matmul.mm.w.local", jac=jac),
          r"\frac{\partial {{O}}_{ik}}{\partial {{X}}_{jk}} = {{Y}}_{ij},\quad "
          r"\frac{\partial {{O}}_{ik}}{\partial {{X}}_{jl}} = 0\ (l \neq k)"),
-        (f"{{y}}ᵀ δ: {m}×{rows} times {rows}×{n} = {m}×{n}, the shape of {{x}}", r"{{Y}}^{\top} \delta"),
+        (_msg("rule.matmul.mm.w.down", rows=rows, n=n, m=m), r"{{Y}}^{\top} \delta"),
         lambda c: np.einsum("ij,kq->ikjq", c.y, np.eye(n)), lambda c: c.y.T @ c.d)
 
 
@@ -567,18 +567,47 @@ def _silu_slope_scalar(x: float) -> float:
 
 
 # ---------------------------------------------------------------- the rules
-def _factor(tex: str) -> str:
+def cat(*parts: Tex) -> Tex:
+    """Texts joined: a plain string while every part is one, else a message that joins them."""
+    out: list[Tex] = []
+    for p in parts:
+        if isinstance(p, str) and out and isinstance(out[-1], str):
+            out[-1] += p
+        elif not isinstance(p, str) or p:
+            out.append(p)
+    joined = out[0] if out else ""
+    for p in out[1:]:
+        joined = Msg("rule.cat.same", {"a": joined, "b": p})
+    return joined
+
+
+def _factor(tex: Tex) -> Tex:
     """A LaTeX term as a factor of δ ⊙ …: in parentheses when it is a sum or has words."""
+    if isinstance(tex, Msg):
+        return cat(r"\left(", tex, r"\right)")
     return r"\left(" + tex + r"\right)" if any(c in tex for c in "+-, ") else tex
 
 
-def elementwise(words: str, tex: str, of: Callable[[Claim], Any], short: str | None = None,
+def elementwise(words: Msg, tex: Tex, of: Callable[[Claim], Any], short: Msg | None = None,
                 down: Text | None = None) -> Rule:
     """A rule entry by entry: local ∂o/∂x = f′ (`words`, `tex`; `of` its numbers), downstream
     δ ⊙ f′ (`short` is f′ in words when `words` says more; `down` replaces the whole form)."""
-    down = down or ("δ ⊙ " + (short or words), r"\delta \odot " + _factor(tex))
-    return Rule(("∂{o}/∂{x} = " + words, r"\frac{\partial {O}}{\partial {X}} = " + tex), down,
-                of, lambda c: c.d * of(c), elementwise=True)
+    scalar = None
+    if down is None:
+        f = short or words
+        down = (msg("rule.ew.down.same", f=f), cat(r"\delta \odot ", _factor(tex)))
+        scalar = (msg("rule.ew.down.scalar.same", f=f), cat(r"\delta \cdot ", _factor(tex)))
+    return Rule((msg("rule.ew.local.same", f=words), cat(r"\frac{\partial {O}}{\partial {X}} = ", tex)), down,
+                of, lambda c: c.d * of(c), elementwise=True, scalar_down=scalar)
+
+
+def op_text(name: str, part: str, **args: Any) -> Msg:
+    """An op's own text in the catalogue: `op.<name>.<part>`, its numbers as strings."""
+    return Msg(f"op.{name}.{part}", {k: v if isinstance(v, Msg) else str(v) for k, v in args.items()})
+
+
+def _msg(key: str, **args: Any) -> Msg:
+    return Msg(key, {k: v if isinstance(v, Msg) else str(v) for k, v in args.items()})
 
 
 def _ones(c: Claim) -> Array:
@@ -596,23 +625,25 @@ def _ties(pos: int, ins: Sequence[Any], out: Any, at: dict) -> str:
     return ("tie" if eq.all() else "some ties") if eq.any() else ""
 
 
-def _kink(at: RuleAt, note: str) -> str:
-    return f"; at the kink, {note} (the convention applied)" if at.case == "kink" else ""
+def _kink(at: RuleAt, note: Msg) -> Msg | str:
+    """The note on the convention applied at a kink, when an input sits on one."""
+    return msg("rule.kink", note=note) if at.case == "kink" else ""
 
 
 def _routes(at: RuleAt, won: str, cmp: Callable[[Any, Any], Any]) -> Rule:
     """max and min: 1 for the winning input, 0 for the other, ½ each at a tie."""
     if at.case == "tie":
-        return elementwise("½: {x} = {y} is a tie, so each input gets half", r"\tfrac{1}{2}",
-                           lambda c: np.full(np.shape(c.o), 0.5), short="½")
+        return elementwise(msg("rule.routes.tie"), r"\tfrac{1}{2}",
+                           lambda c: np.full(np.shape(c.o), 0.5), short=msg("rule.routes.tie.short.same"))
     tex = r"\mathbb{1}[{X} " + ("> " if won == ">" else "< ") + "{Y}]"
     if at.case == "some ties":
-        return elementwise(f"1 where {{x}} {won} {{y}}, ½ where {{x}} = {{y}} (a tie splits it evenly), else 0",
+        return elementwise(msg("rule.routes.some", won=won),
                            tex + r" + \tfrac{1}{2}\,\mathbb{1}[{X} = {Y}]",
                            lambda c: cmp(c.x, c.y) + 0.5 * (c.x == c.y),
-                           short=f"(1[{{x}} {won} {{y}}] + ½·1[{{x}} = {{y}}])")
-    return elementwise(f"1 where {{x}} {won} {{y}} (it won), else 0", tex, lambda c: cmp(c.x, c.y) * 1.0,
-                       short=f"1[{{x}} {won} {{y}}]")
+                           short=msg("rule.routes.some.short.same", won=won))
+    return elementwise(msg("rule.routes.won", won=won), tex, lambda c: cmp(c.x, c.y) * 1.0,
+                       short=msg("rule.routes.won.short.same", won=won))
+
 
 
 def _reduce_rules(mean: bool) -> Callable[[RuleAt], Rule]:
@@ -622,22 +653,21 @@ def _reduce_rules(mean: bool) -> Callable[[RuleAt], Rule]:
         axis = None if axis is None or len(shape) == 1 else axis % len(shape)
         n = math.prod(shape) if axis is None else shape[axis]
         share, share_tex = (f"1/{n}", r"\frac{1}{" + str(n) + "}") if mean else ("1", "1")
-        what = f"{share} of δ" if mean else "δ"
+        how = "mean" if mean else "sum"
         if axis is None:
-            return Rule((f"∂{{o}}/∂{{x}}ᵢ = {share} for every entry of {{x}} ({n} entries)",
+            return Rule((_msg("rule.reduce.all.local", share=share, n=n),
                          r"\frac{\partial {O}}{\partial {{X}}_i} = " + share_tex),
-                        (f"{what} copied to every entry of {{x}} ({dims(shape)})",
+                        (_msg(f"rule.reduce.all.down.{how}", n=n, dims=dims(shape)),
                          (share_tex + r"\," if mean else "") + r"\delta\,\mathbf{1}_{" + dims(shape).replace("×", r"\times ") + "}"),
                         lambda c: np.full(shape, 1.0 / n if mean else 1.0),
                         lambda c: np.full(shape, c.d * (1.0 / n if mean else 1.0)))
         rows, cols = shape
-        line, k = ("column j", "j") if axis == 0 else ("row i", "i")
+        k = "j" if axis == 0 else "i"
         spec = "jq,i->jiq" if axis == 0 else "ip,j->ipj"
         other = cols if axis == 0 else rows
-        return Rule((f"∂{{o}}{'ⱼ' if axis == 0 else 'ᵢ'}/∂{{x}}ᵢⱼ = {share}: each {{o}}{'ⱼ' if axis == 0 else 'ᵢ'} "
-                     f"{'averages' if mean else 'sums'} {line} of {{x}} ({n} entries), 0 for the others",
+        return Rule((_msg(f"rule.reduce.axis{axis}.local.{how}", share=share, n=n),
                      r"\frac{\partial {{O}}_" + k + r"}{\partial {{X}}_{ij}} = " + share_tex),
-                    (f"{what}{'ⱼ' if axis == 0 else 'ᵢ'} copied along axis {axis} to every entry of {line} ({dims(shape)})",
+                    (_msg(f"rule.reduce.axis{axis}.down.{how}", n=n, dims=dims(shape)),
                      (share_tex + r"\," if mean else "") + r"\delta_" + k),
                     lambda c: _eye_blocks(other, np.full(n, 1.0 / n if mean else 1.0), spec),
                     lambda c: np.broadcast_to(np.expand_dims(c.d, axis), shape) * (1.0 / n if mean else 1.0))
@@ -647,26 +677,26 @@ def _reduce_rules(mean: bool) -> Callable[[RuleAt], Rule]:
 def transpose_rules(at: RuleAt) -> Rule:
     shape = at.in_shapes[0]
     if len(shape) < 2:
-        return Rule(("∂{o}/∂{x} = 1: a vector's transpose is the vector itself (the Jacobian is the identity)",
+        return Rule((msg("rule.transpose.vector.local"),
                      r"\frac{\partial {O}}{\partial {X}} = I"),
-                    ("δ", r"\delta"), lambda c: np.eye(shape[0]) if shape else 1.0, lambda c: c.d)
+                    (msg("rule.down.delta.same"), r"\delta"), lambda c: np.eye(shape[0]) if shape else 1.0, lambda c: c.d)
     m, n = shape
-    return Rule(("∂{o}ⱼᵢ/∂{x}ᵢⱼ = 1: entry (i, j) of {x} moves to (j, i), and nowhere else",
+    return Rule((msg("rule.transpose.matrix.local"),
                  r"\frac{\partial {{O}}_{ji}}{\partial {{X}}_{ij}} = 1"),
-                ("δᵀ: the upstream gradient, transposed back", r"\delta^{\top}"),
+                (msg("rule.transpose.matrix.down"), r"\delta^{\top}"),
                 lambda c: np.einsum("ad,bc->abcd", np.eye(n), np.eye(m)), lambda c: c.d.T)
 
 
 def outer_rules(at: RuleAt) -> Rule:
     n, m = at.out_shape
     if at.pos == 0:
-        return Rule(("∂{o}ᵢⱼ/∂{x}ᵢ = {y}ⱼ: row i of {o} depends only on {x}ᵢ",
+        return Rule((msg("rule.outer.left.local"),
                      r"\frac{\partial {{O}}_{ij}}{\partial {{X}}_i} = {{Y}}_j"),
-                    ("δ {y}: row i of δ dotted with {y}", r"\delta\, {Y}"),
+                    (msg("rule.outer.left.down"), r"\delta\, {Y}"),
                     lambda c: _eye_blocks(n, c.y, "ip,j->ijp"), lambda c: c.d @ c.y)
-    return Rule(("∂{o}ᵢⱼ/∂{x}ⱼ = {y}ᵢ: column j of {o} depends only on {x}ⱼ",
+    return Rule((msg("rule.outer.right.local"),
                  r"\frac{\partial {{O}}_{ij}}{\partial {{X}}_j} = {{Y}}_i"),
-                ("δᵀ {y}: column j of δ dotted with {y}", r"\delta^{\top} {Y}"),
+                (msg("rule.outer.right.down"), r"\delta^{\top} {Y}"),
                 lambda c: np.einsum("i,jq->ijq", c.y, np.eye(m)), lambda c: c.d.T @ c.y)
 
 
@@ -694,9 +724,9 @@ def concat_rules(at: RuleAt) -> Rule:
         j = np.zeros((total, n))
         j[np.arange(start, end), np.arange(n)] = 1.0
         return j
-    return Rule((f"∂{{o}}ₖ/∂{{x}}ⱼ = 1 where k = {start} + j, else 0: {{x}} fills entries {start} to {end - 1} of {{o}}",
+    return Rule((_msg("rule.concat.local", start=start, last=end - 1),
                  r"\frac{\partial {{O}}_k}{\partial {{X}}_j} = \mathbb{1}[k = " + str(start) + " + j]"),
-                (f"δ[{start}:{end}]: the slice of δ where {{x}} sits (entries {start} to {end - 1})",
+                (_msg("rule.concat.down", start=start, end=end, last=end - 1),
                  r"\delta_{[" + f"{start}:{end}" + "]}"),
                 local, lambda c: c.d[start:end])
 
@@ -724,9 +754,9 @@ def index_rules(at: RuleAt) -> Rule:
         z = np.zeros(np.shape(c.x))
         z[index_key(c.attrs)] = c.d
         return z
-    return Rule((f"∂{{o}}/∂{{x}}ₖ = 1 at the entries {{x}}[{key}] selected, 0 elsewhere",
+    return Rule((msg("rule.index.local", index=key),
                  r"\frac{\partial {O}}{\partial {{X}}_k} = \mathbb{1}[k \in [" + key + "]]"),
-                (f"δ placed at {{x}}[{key}], 0 elsewhere", r"\delta \text{ at } [" + key + r"],\ 0 \text{ elsewhere}"),
+                (msg("rule.index.down", index=key), msg("rule.index.down.tex", index=key)),
                 local, down)
 
 
@@ -746,21 +776,25 @@ def _softmax_plain(x: Array) -> Array:
     return e / e.sum(axis=-1, keepdims=True)
 
 
+def _rowwise(words: Msg, at: RuleAt) -> Msg:
+    """A row-wise op's words, saying so for a matrix of rows."""
+    return msg("rule.rowwise", rule=words) if len(at.out_shape) == 2 else words
+
+
 def softmax_rules(at: RuleAt) -> Rule:
-    rows = ", row by row (rows do not mix)" if len(at.out_shape) == 2 else ""
-    return Rule(("∂{o}ᵢ/∂{x}ⱼ = {o}ᵢ(1[i=j] − {o}ⱼ)" + rows,
+    return Rule((_rowwise(msg("rule.softmax.local.same"), at),
                  r"\frac{\partial {{O}}_i}{\partial {{X}}_j} = {{O}}_i(\mathbb{1}[i=j] - {{O}}_j)"),
-                ("{o} ⊙ (δ − Σⱼ δⱼ{o}ⱼ)" + rows,
+                (_rowwise(msg("rule.softmax.down.same"), at),
                  r"{O} \odot \bigl(\delta - \textstyle\sum_j \delta_j {{O}}_j\bigr)"),
                 lambda c: _row_blocks(at.out_shape, lambda p: np.diag(p) - np.outer(p, p), c.o),
                 lambda c: c.o * (c.d - np.sum(c.d * c.o, axis=-1, keepdims=True)))
 
 
 def log_softmax_rules(at: RuleAt) -> Rule:
-    rows = ", row by row (rows do not mix)" if len(at.out_shape) == 2 else ""
-    return Rule(("∂{o}ᵢ/∂{x}ⱼ = 1[i=j] − softmax({x})ⱼ" + rows,
+    return Rule((_rowwise(msg("rule.log_softmax.local.same"), at),
                  r"\frac{\partial {{O}}_i}{\partial {{X}}_j} = \mathbb{1}[i=j] - \mathrm{softmax}({X})_j"),
-                ("δ − softmax({x}) Σᵢ δᵢ" + rows, r"\delta - \mathrm{softmax}({X}) \textstyle\sum_i \delta_i"),
+                (_rowwise(msg("rule.log_softmax.down.same"), at),
+                 r"\delta - \mathrm{softmax}({X}) \textstyle\sum_i \delta_i"),
                 lambda c: _row_blocks(at.out_shape, lambda o: np.eye(len(o)) - np.exp(o)[None, :], c.o),
                 lambda c: c.d - _softmax_plain(c.x) * np.sum(c.d, axis=-1, keepdims=True))
 
@@ -768,20 +802,18 @@ def log_softmax_rules(at: RuleAt) -> Rule:
 def cross_entropy_rules(at: RuleAt) -> Rule:
     target = at.attrs["target"]
     if len(at.in_shapes[0]) == 1:
-        words = (f"∂{{o}}/∂{{x}} = ŷ − y, ŷ = softmax({{x}}), y one-hot at the correct class {target}: "
-                 f"entry {target} gets ŷ_{target} − 1, every other entry ŷⱼ")
+        words = _msg("rule.cross_entropy.vector.local", target=target)
         scale, scale_tex, rows = "", "", 1
     else:
         rows = at.in_shapes[0][0]
-        words = (f"∂{{o}}/∂{{x}} = (ŷ − y)/{rows}, the mean over the {rows} rows: ŷ = softmax of each row, "
-                 f"y one-hot at each row's class {target}; the correct class gets (ŷₜ − 1)/{rows}, "
-                 f"every other (ŷⱼ)/{rows}")
+        words = _msg("rule.cross_entropy.batch.local", rows=rows, target=target)
         scale, scale_tex = f"/{rows}", r"\frac{1}{" + str(rows) + "}"
 
     def local(c: Claim) -> Array:
         return (_softmax_plain(c.x) - _onehot(target, np.shape(c.x))) / rows
     return Rule((words, r"\frac{\partial {O}}{\partial {X}} = " + scale_tex + r"(\hat{y} - y)"),
-                (f"δ (ŷ − y){scale}", r"\delta\, " + scale_tex + r"(\hat{y} - y)"),
+                (msg("rule.cross_entropy.down.same", scale=scale), r"\delta\, " + scale_tex + r"(\hat{y} - y)"),
+
                 local, lambda c: c.d * local(c))
 
 
@@ -792,7 +824,8 @@ def _erf_plain(x: Array) -> Array:
 # ---------------------------------------------------------------- the table
 def unary(name: str, symbol: str, forward: Callable[[Array], Array],
           dlocal: Callable[[Array, Array], Array], rule: Rule | Callable[[RuleAt], Rule],
-          intuition: str | None = None, *, scalar: ScalarOp | None, **more: Any) -> Op:
+          intuition: Msg | None = None, *, scalar: ScalarOp | None, **more: Any) -> Op:
+
     """An elementwise function called by its name: the VJP is upstream × f'(x), given as
     dlocal(x, out)."""
     return Op(name, symbol, 1, same_shape, lambda ins, at: forward(ins[0]),
@@ -806,10 +839,8 @@ def _axis_label(symbol: str) -> Callable[[dict], str]:
 
 AXIS = Param("axis", None, read="axis")
 
-DISTRIBUTES = "+ distributes: every input receives the upstream gradient unchanged."
-SWITCHES = "× switches: each input receives the upstream gradient times the other input's value."
-ROUTES = "max routes: the whole upstream gradient goes to the input that won; the other gets 0 (a tie splits it evenly)."
-ROUTES_MIN = "min routes: the whole upstream gradient goes to the smaller input; the other gets 0 (a tie splits it evenly)."
+ONE, MINUS_ONE = msg("rule.one.same"), msg("rule.minus_one.same")
+DELTA, MINUS_DELTA = (msg("rule.down.delta.same"), r"\delta"), (msg("rule.down.neg.same"), r"-\delta")
 _INF = math.inf
 _TANH_EDGE = math.atanh(SATURATION)                          # |x| > 2.09: |tanh x| > 0.97
 _SIGMOID_EDGE = math.log(SATURATION / (1.0 - SATURATION))    # |x| > 3.48: σ(x) outside [0.03, 0.97]
@@ -838,78 +869,79 @@ _ELU = Activation(_cases("x", r"\alpha\,(e^{x} - 1)"), _cases("1", r"\alpha\,e^{
 _GELU = Activation(r"\operatorname{gelu}(x) = x\,\Phi(x)", r"\Phi(x) + x\,\varphi(x)")
 _SILU = Activation(r"\operatorname{silu}(x) = x\,\sigma(x)", r"\sigma(x)\,\bigl(1 + x\,(1 - \sigma(x))\bigr)")
 
-GATES = "relu gates: the upstream gradient passes where the input was positive and is blocked elsewhere."
 
 OPS: dict[str, Op] = {op.name: op for op in [
     Op("add", "+", 2, broadcast, lambda v, at: v[0] + v[1],
        lambda i, g, out, v, at: g,
-       (elementwise("1", "1", _ones, down=("δ", r"\delta")),), DISTRIBUTES,
+       (elementwise(ONE, "1", _ones, down=DELTA),), op_text("add", "intuition"),
        scalar=_plain(operator.add, lambda i, v, o, at: 1.0)),
     Op("sub", "−", 2, broadcast, lambda v, at: v[0] - v[1],
        lambda i, g, out, v, at: g if i == 0 else -g,
-       (elementwise("1", "1", _ones, down=("δ", r"\delta")),
-        elementwise("−1", "-1", lambda c: -_ones(c), down=("−δ", r"-\delta"))),
-       "− distributes like +, flipping the sign for the input that is subtracted.",
+       (elementwise(ONE, "1", _ones, down=DELTA),
+        elementwise(MINUS_ONE, "-1", lambda c: -_ones(c), down=MINUS_DELTA)),
+       op_text("sub", "intuition"),
        scalar=_plain(operator.sub, lambda i, v, o, at: 1.0 if i == 0 else -1.0)),
     Op("mul", "×", 2, broadcast, lambda v, at: v[0] * v[1],
        lambda i, g, out, v, at: g * v[1 - i],
-       (elementwise("{y}", "{Y}", lambda c: c.y),), SWITCHES,
+       (elementwise(op_text("mul", "local.same"), "{Y}", lambda c: c.y),), op_text("mul", "intuition"),
        scalar=_plain(operator.mul, lambda i, v, o, at: v[1 - i])),
     Op("div", "÷", 2, broadcast, lambda v, at: v[0] / v[1],
        lambda i, g, out, v, at: g / v[1] if i == 0 else -g * out / v[1],
-       (elementwise("1/{y}", r"\frac{1}{{Y}}", lambda c: 1.0 / c.y),
-        elementwise("−{y}/{x}²", r"-\frac{{Y}}{{{X}}^2}", lambda c: -c.y / c.x ** 2)),
+       (elementwise(op_text("div", "local0.same"), r"\frac{1}{{Y}}", lambda c: 1.0 / c.y),
+        elementwise(op_text("div", "local1.same"), r"-\frac{{Y}}{{{X}}^2}", lambda c: -c.y / c.x ** 2)),
        scalar=_plain(operator.truediv, lambda i, v, o, at: 1.0 / v[1] if i == 0 else -o / v[1])),
     Op("pow", "^", 2, broadcast, lambda v, at: v[0] ** v[1],
        lambda i, g, out, v, at: g * v[1] * v[0] ** (v[1] - 1) if i == 0
        else g * out * np.log(np.where(v[0] == 0, 1.0, v[0])),   # d(0^y)/dy = 0 for y > 0 (PyTorch's)
-       (elementwise("{y}·{x}^({y}−1)", r"{Y}\,{{X}}^{{Y}-1}", lambda c: c.y * c.x ** (c.y - 1)),
-        elementwise("{y}^{x}·ln {y} (0 where {y} = 0)", r"{{Y}}^{X}\ln {Y}",
-                    lambda c: c.o * np.log(np.where(c.y == 0, 1.0, c.y)), short="{y}^{x}·ln {y}")),
+       (elementwise(op_text("pow", "local0.same"), r"{Y}\,{{X}}^{{Y}-1}", lambda c: c.y * c.x ** (c.y - 1)),
+        elementwise(op_text("pow", "local1"), r"{{Y}}^{X}\ln {Y}",
+                    lambda c: c.o * np.log(np.where(c.y == 0, 1.0, c.y)), short=op_text("pow", "short1.same"))),
        scalar=_plain(_pow, lambda i, v, o, at: v[1] * _pow(v[0], v[1] - 1) if i == 0
                      else o * _log(1.0 if v[0] == 0 else v[0]))),
     Op("neg", "−", 1, same_shape, lambda v, at: -v[0], lambda i, g, out, v, at: -g,
-       (elementwise("−1", "-1", lambda c: -_ones(c), down=("−δ", r"-\delta")),),
+       (elementwise(MINUS_ONE, "-1", lambda c: -_ones(c), down=MINUS_DELTA),),
        scalar=_plain(operator.neg, lambda i, v, o, at: -1.0)),
     Op("matmul", "@", 2, matmul_shape, lambda v, at: v[0] @ v[1], matmul_vjp, matmul_rules,
-       "@ switches like ×, a matrix at a time: each input's gradient is the upstream gradient times the other input.",
+       op_text("matmul", "intuition"),
        scalar=None, calls=("dot", "matmul"), check=_dot_takes_vectors),
     Op("transpose", "ᵀ", 1, transpose_shape, lambda v, at: v[0].T, lambda i, g, out, v, at: g.T,
        transpose_rules,
        scalar=None),
     unary("exp", "exp", np.exp, lambda x, out: out,
-          elementwise("exp({x}) = {o}", "e^{{X}} = {O}", lambda c: np.exp(c.x), short="{o}"),
+          elementwise(op_text("exp", "local.same"), "e^{{X}} = {O}", lambda c: np.exp(c.x),
+                      short=op_text("exp", "short.same")),
           scalar=_plain(_exp, lambda i, v, o, at: o)),
     unary("log", "log", np.log, lambda x, out: 1.0 / x,
-          elementwise("1/{x}", r"\frac{1}{{X}}", lambda c: 1.0 / c.x),
+          elementwise(op_text("log", "local.same"), r"\frac{1}{{X}}", lambda c: 1.0 / c.x),
           scalar=_plain(_log, lambda i, v, o, at: 1.0 / v[0])),
     unary("sqrt", "√", np.sqrt, lambda x, out: 0.5 / out,
-          elementwise("1/(2√{x})", r"\frac{1}{2\sqrt{{X}}}", lambda c: 1.0 / (2.0 * np.sqrt(c.x))),
+          elementwise(op_text("sqrt", "local.same"), r"\frac{1}{2\sqrt{{X}}}", lambda c: 1.0 / (2.0 * np.sqrt(c.x))),
           scalar=_plain(math.sqrt, lambda i, v, o, at: 0.5 / o)),
     unary("abs", "abs", np.abs, lambda x, out: np.sign(x),
-          lambda at: elementwise("sign({x}) (0 at 0)" + _kink(at, "abs′(0) = 0, as sign(0) = 0"),
-                                 r"\operatorname{sign}({X})", lambda c: np.sign(c.x), short="sign({x})"),
-          "abs routes the gradient through with the sign of its input.",
+          lambda at: elementwise(cat(op_text("abs", "local"), _kink(at, op_text("abs", "kink"))),
+                                 r"\operatorname{sign}({X})", lambda c: np.sign(c.x), short=op_text("abs", "short.same")),
+          op_text("abs", "intuition"),
           case=_at_points(0.0),
           scalar=_plain(abs, lambda i, v, o, at: (v[0] > 0) - (v[0] < 0) + 0.0)),
     unary("sin", "sin", np.sin, lambda x, out: np.cos(x),
-          elementwise("cos({x})", r"\cos {X}", lambda c: np.cos(c.x)),
+          elementwise(op_text("sin", "local.same"), r"\cos {X}", lambda c: np.cos(c.x)),
           scalar=_plain(_sin, lambda i, v, o, at: _cos(v[0]))),
     unary("cos", "cos", np.cos, lambda x, out: -np.sin(x),
-          elementwise("−sin({x})", r"-\sin {X}", lambda c: -np.sin(c.x)),
+          elementwise(op_text("cos", "local.same"), r"-\sin {X}", lambda c: -np.sin(c.x)),
           scalar=_plain(_cos, lambda i, v, o, at: -_sin(v[0]))),
     unary("tanh", "tanh", np.tanh, lambda x, out: 1.0 - out * out,
-          elementwise("1 − tanh²({x}) = 1 − {o}²", "1 - {{O}}^2", lambda c: 1.0 - np.tanh(c.x) ** 2,
-                      short="(1 − {o}²)"),
+          elementwise(op_text("tanh", "local.same"), "1 - {{O}}^2", lambda c: 1.0 - np.tanh(c.x) ** 2,
+                      short=op_text("tanh", "short.same")),
           scalar=_plain(_tanh, lambda i, v, o, at: 1.0 - o * o), activation=_TANH),
     unary("sigmoid", "σ", _sigmoid, lambda x, out: out * (1.0 - out),
-          elementwise("σ({x})(1 − σ({x})) = {o}(1 − {o})", r"\sigma({X})\,(1-\sigma({X}))",
-                      lambda c: c.o * (1.0 - c.o), short="{o}(1 − {o})"),
+          elementwise(op_text("sigmoid", "local.same"), r"\sigma({X})\,(1-\sigma({X}))",
+                      lambda c: c.o * (1.0 - c.o), short=op_text("sigmoid", "short.same")),
           scalar=_plain(_sigmoid_scalar, lambda i, v, o, at: o * (1.0 - o)), activation=_SIGMOID),
     unary("relu", "relu", lambda x: np.maximum(x, 0.0), lambda x, out: (x > 0).astype(float),
-          lambda at: elementwise("1 where {x} > 0, else 0" + _kink(at, "relu′(0) = 0"), r"\mathbb{1}[{X} > 0]",
-                                 lambda c: (c.x > 0) * 1.0, short="1[{x} > 0]"),
-          GATES,
+          lambda at: elementwise(cat(op_text("relu", "local"), _kink(at, op_text("relu", "kink.same"))),
+                                 r"\mathbb{1}[{X} > 0]",
+                                 lambda c: (c.x > 0) * 1.0, short=op_text("relu", "short.same")),
+          op_text("relu", "intuition"),
           case=_at_points(0.0),
           scalar=_plain(lambda x: x if x > 0.0 else 0.0, lambda i, v, o, at: 1.0 if v[0] > 0 else 0.0),
           activation=_RELU),
@@ -917,11 +949,12 @@ OPS: dict[str, Op] = {op.name: op for op in [
        lambda v, at: np.where(v[0] > 0, v[0], at["slope"] * v[0]),
        lambda i, g, out, v, at: g * np.where(v[0] > 0, 1.0, at["slope"]),
        lambda at: elementwise(
-           f"1 where {{x}} > 0, else the slope {at.attrs['slope']:.4g}"
-           + _kink(at, "leaky_relu′(0) = the slope"),
-           r"1 \text{ if } {X}>0 \text{ else } " + f"{at.attrs['slope']:.4g}",
-           lambda c: np.where(c.x > 0, 1.0, c.attrs["slope"]), short=f"(1[{{x}} > 0] or {at.attrs['slope']:.4g})"),
-       "leaky_relu gates like relu, but lets a small fraction (the slope) through where the input is negative.",
+           cat(op_text("leaky_relu", "local", slope=f"{at.attrs['slope']:.4g}"),
+               _kink(at, op_text("leaky_relu", "kink"))),
+           op_text("leaky_relu", "tex", slope=f"{at.attrs['slope']:.4g}"),
+           lambda c: np.where(c.x > 0, 1.0, c.attrs["slope"]),
+           short=op_text("leaky_relu", "short", slope=f"{at.attrs['slope']:.4g}")),
+       op_text("leaky_relu", "intuition"),
        case=_at_points(0.0),
        scalar=ScalarOp(lambda v, at: v[0] if v[0] > 0 else at["slope"] * v[0],
                        lambda i, v, o, at: 1.0 if v[0] > 0 else float(at["slope"])),
@@ -929,72 +962,67 @@ OPS: dict[str, Op] = {op.name: op for op in [
        label=lambda at: f"leaky_relu({at['slope']:.4g})", activation=_LEAKY_RELU),
     unary("hardtanh", "hardtanh", lambda x: np.clip(x, -1.0, 1.0),
           lambda x, out: ((x > -1) & (x < 1)).astype(float),
-          lambda at: elementwise("1 where −1 < {x} < 1, else 0" + _kink(at, "hardtanh′(±1) = 0"),
+          lambda at: elementwise(cat(op_text("hardtanh", "local"), _kink(at, op_text("hardtanh", "kink.same"))),
                                  r"\mathbb{1}[-1 < {X} < 1]", lambda c: ((c.x > -1) & (c.x < 1)) * 1.0,
-                                 short="1[−1 < {x} < 1]"),
-          "hardtanh gates: the gradient passes inside (−1, 1) and is blocked where the output is clipped.",
+                                 short=op_text("hardtanh", "short.same")),
+          op_text("hardtanh", "intuition"),
           case=_at_points(-1.0, 1.0),
           scalar=_plain(lambda x: min(max(x, -1.0), 1.0), lambda i, v, o, at: 1.0 if -1 < v[0] < 1 else 0.0),
           activation=_HARDTANH),
     unary("softplus", "softplus", lambda x: np.logaddexp(0.0, x), lambda x, out: _sigmoid(x),
-          elementwise("σ({x}): softplus is log(1 + exp({x})), a smooth relu", r"\sigma({X}) = \frac{1}{1 + e^{-{X}}}",
-                      lambda c: 1.0 / (1.0 + np.exp(-c.x)), short="σ({x})"),
-          "softplus gates softly, like a smooth relu: the gradient passes scaled by σ(x), near 1 where the "
-          "input is large and near 0 where it is very negative.",
+          elementwise(op_text("softplus", "local"), r"\sigma({X}) = \frac{1}{1 + e^{-{X}}}",
+                      lambda c: 1.0 / (1.0 + np.exp(-c.x)), short=op_text("softplus", "short.same")),
+          op_text("softplus", "intuition"),
           scalar=_plain(_softplus, lambda i, v, o, at: _sigmoid_scalar(v[0])), activation=_SOFTPLUS),
     Op("elu", "elu", 1, same_shape, lambda v, at: _elu(v[0], at["alpha"]),
        lambda i, g, out, v, at: g * _elu_slope(v[0], at["alpha"]),
        lambda at: elementwise(
-           f"1 where {{x}} > 0, else α·exp({{x}}) with α = {at.attrs['alpha']:.4g} (α at 0)"
-           + _kink(at, "elu′(0) = α"),
-           r"1 \text{ if } {X}>0 \text{ else } " + f"{at.attrs['alpha']:.4g}" + r"\, e^{{X}}",
+           cat(op_text("elu", "local", alpha=f"{at.attrs['alpha']:.4g}"), _kink(at, op_text("elu", "kink.same"))),
+           op_text("elu", "tex", alpha=f"{at.attrs['alpha']:.4g}"),
            lambda c: np.where(c.x > 0, 1.0, c.attrs["alpha"] * np.exp(np.minimum(c.x, 0.0))),
-           short="(1[{x} > 0] or α·exp({x}))"),
-       "elu gates like relu where the input is positive; where it is negative the gradient fades "
-       "smoothly, scaled by α·eˣ, instead of stopping.",
+           short=op_text("elu", "short")),
+       op_text("elu", "intuition"),
        case=_at_points(0.0),
        scalar=ScalarOp(lambda v, at: v[0] if v[0] > 0 else at["alpha"] * _expm1(v[0]),
                        lambda i, v, o, at: 1.0 if v[0] > 0 else at["alpha"] * _exp(v[0])),
        calls=("elu",), params=(Param("alpha", 1.0, positional=True),),
        label=lambda at: "elu" if at["alpha"] == 1.0 else f"elu({at['alpha']:.4g})", activation=_ELU),
     unary("gelu", "gelu", _gelu, lambda x, out: _gelu_slope(x),
-          elementwise("Φ({x}) + {x}·φ({x}): gelu is {x}·Φ({x}), Φ and φ the standard normal's CDF and density",
+          elementwise(op_text("gelu", "local"),
                       r"\Phi({X}) + {X}\,\varphi({X})",
                       lambda c: 0.5 * (1.0 + _erf_plain(c.x / math.sqrt(2.0)))
                       + c.x * np.exp(-0.5 * np.minimum(c.x * c.x, 1e4)) / math.sqrt(2.0 * math.pi),
-                      short="(Φ({x}) + {x}·φ({x}))"),
-          "gelu gates softly: it passes the input in proportion Φ(x), the chance that a standard normal falls "
-          "below it, so the gradient is near 1 for large inputs, near 0 for very negative ones, with a bump near 0.",
+                      short=op_text("gelu", "short.same")),
+          op_text("gelu", "intuition"),
           scalar=_plain(_gelu_scalar, lambda i, v, o, at: _gelu_slope_scalar(v[0])), activation=_GELU),
     unary("silu", "silu", lambda x: x * _sigmoid(x), lambda x, out: _silu_slope(x),
-          elementwise("σ({x})(1 + {x}(1 − σ({x}))): silu is {x}·σ({x})",
+          elementwise(op_text("silu", "local"),
                       r"\sigma({X})\bigl(1 + {X}\,(1-\sigma({X}))\bigr)",
                       lambda c: (1.0 / (1.0 + np.exp(-c.x))) * (1.0 + c.x * (1.0 - 1.0 / (1.0 + np.exp(-c.x)))),
-                      short="σ({x})(1 + {x}(1 − σ({x})))"),
-          "silu (swish) gates softly: the input scaled by its own sigmoid, so the gradient is near 1 for "
-          "large inputs and near 0 for very negative ones.",
+                      short=op_text("silu", "short.same")),
+          op_text("silu", "intuition"),
           scalar=_plain(lambda x: x * _sigmoid_scalar(x), lambda i, v, o, at: _silu_slope_scalar(v[0])),
           activation=_SILU),
     Op("maximum", "max", 2, broadcast, lambda v, at: np.maximum(v[0], v[1]),
        lambda i, g, out, v, at: g * _tie_mask(v[0], v[1], v[i] > v[1 - i]),
-       lambda at: _routes(at, ">", np.greater), ROUTES,
+       lambda at: _routes(at, ">", np.greater), op_text("maximum", "intuition"),
        # numpy's maximum and minimum give the second input on a tie (so max(0.0, -0.0) is -0.0)
        scalar=_plain(lambda a, b: a if a > b else b, lambda i, v, o, at: _tie(v[0], v[1], v[i] > v[1 - i])),
        calls=("max",), case=_ties),
     Op("minimum", "min", 2, broadcast, lambda v, at: np.minimum(v[0], v[1]),
        lambda i, g, out, v, at: g * _tie_mask(v[0], v[1], v[i] < v[1 - i]),
-       lambda at: _routes(at, "<", np.less), ROUTES_MIN,
+       lambda at: _routes(at, "<", np.less), op_text("minimum", "intuition"),
        scalar=_plain(lambda a, b: a if a < b else b, lambda i, v, o, at: _tie(v[0], v[1], v[i] < v[1 - i])),
        calls=("min",), case=_ties),
     Op("sum", "Σ", 1, reduce_shape, lambda v, at: np.sum(v[0], axis=at["axis"]),
        lambda i, g, out, v, at: _reduce_vjp(g, v[0].shape, at["axis"]),
        _reduce_rules(mean=False),
-       "sum distributes: every entry receives the upstream gradient unchanged.",
+       op_text("sum", "intuition"),
        scalar=None, calls=("sum",), params=(AXIS,), label=_axis_label("Σ")),
     Op("mean", "mean", 1, reduce_shape, lambda v, at: np.mean(v[0], axis=at["axis"]),
        lambda i, g, out, v, at: _reduce_vjp(g, v[0].shape, at["axis"]) / _count(v[0].shape, at["axis"]),
        _reduce_rules(mean=True),
-       "mean distributes an equal 1/n share of the upstream gradient to every entry.",
+       op_text("mean", "intuition"),
        scalar=None, calls=("mean",), params=(AXIS,), label=_axis_label("mean")),
     Op("outer", "⊗", 2, outer_shape, lambda v, at: np.outer(v[0], v[1]),
        lambda i, g, out, v, at: g @ v[1] if i == 0 else g.T @ v[0],
@@ -1002,11 +1030,11 @@ OPS: dict[str, Op] = {op.name: op for op in [
        scalar=None, calls=("outer",)),
     Op("concat", "concat", -1, concat_shape, lambda v, at: np.concatenate(v), _concat_vjp,
        concat_rules,
-       "concat splits: each input receives the piece of the upstream gradient at its own position.",
+       op_text("concat", "intuition"),
        scalar=None, calls=("concat",), vjps=_concat_vjps),
     Op("index", "[ ]", 1, index_shape, lambda v, at: v[0][index_key(at)], _index_vjp,
        index_rules,
-       "indexing scatters: only the entries (or the embedding row) that were read receive gradient.",
+       op_text("index", "intuition"),
        scalar=None),
     Op("softmax", "softmax", 1, softmax_shape, lambda v, at: _softmax(v[0]),
        lambda i, g, out, v, at: out * (g - np.sum(g * out, axis=-1, keepdims=True)),
@@ -1021,7 +1049,7 @@ OPS: dict[str, Op] = {op.name: op for op in [
        lambda i, g, out, v, at: g * (_softmax(v[0]) - _onehot(at["target"], v[0].shape))
        / (1 if v[0].ndim == 1 else v[0].shape[0]),
        cross_entropy_rules,
-       "cross-entropy pushes the correct class's score up (ŷₜ − 1 < 0) and every other class's down (ŷⱼ > 0).",
+       op_text("cross_entropy", "intuition"),
        scalar=None, calls=("cross_entropy",),
        params=(Param("target", read="target", positional=True,
                      missing=msg("error.call.ce_target")),),

@@ -101,11 +101,12 @@ class Trace:
         return trace_widget(self.to_dict(), first=first, last=last, direction=direction)
 
     def to_dict(self, lang: str = "en") -> doc.TraceDocument:
-        """The trace document; `lang`: the language of its texts (English today)."""
+        """The JSON document, its explanation texts (rules, intuitions, contributions, sum
+        rules, warnings) told in `lang` (a member of `engine.i18n.LANGS`)."""
         with _no_gc():
             symbols = Symbols(self.nodes)
             steps: list[doc.Step] = [forward_step_dict(n.id, n._value) for n in self.nodes]
-            steps += step_dicts(self._graph, self._records)
+            steps += step_dicts(self._graph, self._records, lang)
             return {"source": self.source, "init": self.init, "output": self.output, "backward": self.backward_ran,
                     "messages": self.messages_in(lang),
                     "nodes": [node_dict(n, symbols) for n in self.nodes],

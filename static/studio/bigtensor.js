@@ -5,6 +5,7 @@ import { state } from "./state.js";
 import { el } from "./dom.js";
 import { postWindow } from "./api.js";
 import { fmt, heat, shapeText } from "./format.js";
+import { msgText, t } from "./i18n.js";
 
 const CANVAS_SIDE = 320;        // px: the preview's longer side on screen
 const WINDOW_SIDE = 8;          // rows and columns of exact entries fetched at once
@@ -33,40 +34,42 @@ export function summaryView(s, shape, cls, tensorView) {
   const pv = s.preview;
   const [bh, bw] = pv.block;
   const canvas = el("canvas", { class: "preview", role: "img",
-    "aria-label": `${shapeText(shape)} as ${pv.values.length} × ${pv.values[0].length} block means` });
+    "aria-label": t("tensor.big.aria", { shape: shapeText(shape), rows: pv.values.length, cols: pv.values[0].length }) });
   const cell = drawPreview(canvas, pv);
   const st = s.stats;
   const stats = el("dl", { class: "big-stats" }, ...["mean", "std", "min", "max", "norm"].flatMap((k) =>
     [el("dt", { text: k }), el("dd", { class: `num ${cls}`, "data-stat": k, text: fmt(st[k]) })]));
-  if (st.nonfinite) stats.append(el("dt", { text: "not finite" }), el("dd", { class: "num", text: String(st.nonfinite) }));
+  if (st.nonfinite) stats.append(el("dt", { text: t("tensor.big.nonfinite") }), el("dd", { class: "num", text: String(st.nonfinite) }));
   const exact = el("div", { class: "big-window", "aria-live": "polite" });
   const parts = [
-    el("div", { class: "shape", text: `${shapeText(shape)} · ${s.size.toLocaleString("en")} entries, shown as the means of blocks of ${bh} × ${bw}` }),
+    el("div", { class: "shape", text: t("tensor.big.shape", { shape: shapeText(shape), size: s.size.toLocaleString("en"), bh, bw }) }),
     canvas, stats,
-    el("div", { class: "big-first", text: `first entries: ${s.first.map((v) => fmt(v)).join(", ")}, …` }),
+    el("div", { class: "big-first", text: t("tensor.big.first", { first: s.first.map((v) => fmt(v)).join(", ") }) }),
   ];
   if (s.node !== undefined) {
     const rows = shape.length === 1 ? 1 : shape[0], cols = shape[shape.length - 1];
     const fetchAt = async (r, c) => {
       const r1 = Math.min(rows, r + WINDOW_SIDE), c1 = Math.min(cols, c + WINDOW_SIDE);
-      exact.replaceChildren(el("p", { class: "muted", text: "Fetching…" }));
+      exact.replaceChildren(el("p", { class: "muted", text: t("tensor.big.fetching") }));
       let res;
       try { res = await postWindow(state.doc.source, s.node, s.what, [r, r1], [c, c1]); }
-      catch (_) { res = { ok: false, data: { message: "Cannot reach the server" } }; }
-      if (!res.ok) { exact.replaceChildren(el("p", { class: "error", text: res.data.message || `HTTP ${res.status}` })); return; }
+      catch (_) { res = { ok: false, data: { message: t("tensor.big.unreachable") } }; }
+      if (!res.ok) { exact.replaceChildren(el("p", { class: "error", text: msgText(res.data.message) || `HTTP ${res.status}` })); return; }
       const w = res.data;
-      const label = shape.length === 1 ? `entries ${c}–${c1 - 1}` : `rows ${r}–${r1 - 1}, columns ${c}–${c1 - 1}`;
-      exact.replaceChildren(el("div", { class: "shape", text: `exact ${label}` }),
+      const label = shape.length === 1 ? t("tensor.big.entries", { from: c, to: c1 - 1 })
+        : t("tensor.big.block", { r0: r, r1: r1 - 1, c0: c, c1: c1 - 1 });
+      exact.replaceChildren(el("div", { class: "shape", text: t("tensor.big.exact", { what: label }) }),
         tensorView(shape.length === 1 ? w.values[0] : w.values, shape.length === 1 ? [c1 - c] : [r1 - r, c1 - c], cls));
     };
-    canvas.title = "Click a block to see its exact entries";
+    canvas.title = t("tensor.big.click");
     canvas.addEventListener("click", (e) => {
       const box = canvas.getBoundingClientRect();
       const i = Math.floor((e.clientY - box.top) * canvas.height / box.height / cell);
       const j = Math.floor((e.clientX - box.left) * canvas.width / box.width / cell);
       fetchAt(pv.rows[Math.min(i, pv.rows.length - 1)], pv.cols[Math.min(j, pv.cols.length - 1)]);
     });
-    parts.push(el("button", { class: "btn small big-exact", type: "button", text: "Exact entries (first block)", onclick: () => fetchAt(0, 0) }), exact);
+    parts.push(el("button", { class: "btn small big-exact", type: "button", text: t("tensor.big.first_block"), onclick: () => fetchAt(0, 0) }), exact);
+
   }
   return el("div", { class: "tensor big wide", "data-shape": shape.join("x") }, ...parts);
 }

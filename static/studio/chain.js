@@ -2,15 +2,17 @@
  * its shape, e.g. [0.31, −0.39, 1.7, …]₍₁₀₎ = Jᵀ₍₄ₓ₁₀₎ [1, −0.5, 0.25, …]₍₄₎. Pure: LaTeX text
  * from the document's numbers, nothing computed. */
 import { texNum } from "./format.js";
+import { t } from "./i18n.js";
 
 const ENTRIES = 3;          // entries written of a vector (and of a matrix's first row: 2)
 const DIGITS = 3;           // significant digits of each (the tables above have 4)
 
-/** 1st, 2nd, 3rd, 4th, … 11th, 12th, 13th, 21st. */
+/** 1st, 2nd, 3rd, 4th, … 11th, 12th, 13th, 21st (in the page's language: the catalogue's
+ *  words, as the engine's contributions say them). */
 export function ordinal(n) {
   const teen = n % 100 >= 11 && n % 100 <= 13;
   const suffix = teen ? "th" : ({ 1: "st", 2: "nd", 3: "rd" }[n % 10] || "th");
-  return `${n}${suffix}`;
+  return t(`contrib.nth.${suffix}`, { n });
 }
 
 function shapeTag(shape) {

@@ -9,6 +9,7 @@
 import { el, tex } from "./dom.js";
 import { exactTitle, texNum } from "./format.js";
 import { tensorView } from "./tensor.js";
+import { t as say } from "./i18n.js";
 
 const MAX_TERMS_WRITTEN = 3;    // a longer sum is written as its first two terms, ⋯, its last
 const DIGITS = 3;               // of each factor, so that a sum fits the panel (the entry has 4)
@@ -116,8 +117,8 @@ export function productExplorer(node, step, edge, input, card, { trace, partial,
   const otherView = el("div", { class: "wx-other" });
   const upView = tensorView(step.upstream, node.shape, "grad");
   const otherValue = tensorView(other.value, other.shape, "val", { blocks: blocks(other.id) });
-  deltaView.append(el("div", { class: "meta" }, "δ, the upstream ", tex(partial(node.latex))), upView);
-  otherView.append(el("div", { class: "meta" }, `${other.name || other.symbol}, the other input`), otherValue);
+  deltaView.append(el("div", { class: "meta" }, say("panel.explorer.delta"), tex(partial(node.latex))), upView);
+  otherView.append(el("div", { class: "meta" }, say("panel.explorer.other", { name: other.name || other.symbol })), otherValue);
   const mark = (view, indices) => {
     for (const td of view.querySelectorAll("td.used")) td.classList.remove("used");
     if (view.classList.contains("num")) { view.classList.toggle("used", indices.length > 0); return; }
@@ -139,7 +140,7 @@ export function productExplorer(node, step, edge, input, card, { trace, partial,
     out.replaceChildren(tex(ts.length === 1
       ? `${lhs} = ${symbols} = ${numbers} = ${texNum(value)}`
       : `\\begin{aligned}&${lhs} = ${symbols}\\\\ &\\quad = ${numbers}\\\\ &\\quad = ${texNum(value)}\\end{aligned}`));
-    out.title = `${exactTitle(value)}; ${ts.length} term${ts.length === 1 ? "" : "s"}`;
+    out.title = `${exactTitle(value)}; ${say(ts.length === 1 ? "panel.explorer.term" : "panel.explorer.terms", { n: ts.length })}`;
     out.dataset.index = JSON.stringify(index);
     out.dataset.entry = JSON.stringify(value);
     out.dataset.terms = JSON.stringify(ts.map((t) => [t.u, t.o]));
@@ -149,8 +150,9 @@ export function productExplorer(node, step, edge, input, card, { trace, partial,
     mark(otherValue, ts.map((t) => t.other));
   };
   box.append(
-    el("div", { class: "meta" }, "One entry at a time: ", tex(head),
-      `. Click (or Tab to) an entry of the downstream gradient above to see the ${inner ? "products it sums" : "numbers it is made of"}.`),
+    el("div", { class: "meta" }, say("panel.explorer.one"), tex(head),
+      say(inner ? "panel.explorer.pick.sum" : "panel.explorer.pick.numbers")),
+
     out, el("div", { class: "wx-parts" }, deltaView, otherView));
   const cells = [...card.querySelectorAll('[data-field="downstream"] td')];
   for (const td of cells) {

@@ -3,7 +3,11 @@
  * is copied): a forward step's value is its node's, a backward step's upstream its node's
  * gradient, an edge without `downstream` sends its input's whole gradient, a contribution's
  * downstream is the edge's it came through. A big tensor stays a summary ({summary: true,
- * shape, stats, preview, first}); its exact entries come from /api/window. */
+ * shape, stats, preview, first}); its exact entries come from /api/window.
+ * Its explanation texts are messages ({key, args}) with the nodes' names as placeholders
+ * ({o}, {x}, {y}, {s}; {O}… in LaTeX): `tellTexts` tells them in the page's language and
+ * names the nodes, keeping each message (`said`) to tell it again after a switch. */
+import { msgText } from "./i18n.js";
 
 /** Whether `v` is a big tensor's summary. */
 export function isSummary(v) {
@@ -23,6 +27,7 @@ export function hydrate(doc) {
     const node = nodes[step.node];
     if (step.phase === "forward") { step.value = node.value; continue; }
     step.upstream = node.grad;
+    keepSaid(doc, step);
     for (const e of step.edges) {
       if (!("downstream" in e)) e.downstream = e.skipped ? null : nodes[e.input].grad;
       edgeOf.set(`${step.node}:${e.position}`, e);
@@ -31,6 +36,53 @@ export function hydrate(doc) {
     for (const c of step.contributions) {
       const e = edgeOf.get(`${c.from}:${c.position}`);
       c.downstream = e ? e.downstream : null;
+    }
+  }
+  tellTexts(doc);
+  return doc;
+}
+
+/** The names a step's texts stand for: a (text, LaTeX) pair per placeholder. */
+function symbolOf(doc, id) { const n = doc.nodes[id]; return [n.symbol, n.latex]; }
+
+const NO_OTHER = ["·", "\\cdot"];      // {y} of a node without exactly two inputs
+
+/** Keep a backward step's messages and the names they stand for (`said`), once. */
+function keepSaid(doc, step) {
+  if (step.said) return;
+  const node = doc.nodes[step.node];
+  const o = symbolOf(doc, step.node), s = symbolOf(doc, doc.output);
+  const two = node.inputs.length === 2;
+  step.said = { intuition: step.intuition, sum_rule: step.sum_rule, names: { o } };
+  for (const c of step.contributions) c.said = { text: c.text, names: { o: symbolOf(doc, c.from) } };
+  for (const e of step.edges) {
+    const names = { o, x: symbolOf(doc, e.input), y: two ? symbolOf(doc, node.inputs[1 - e.position]) : NO_OTHER, s };
+    e.said = { rule: e.rule, downstream_rule: e.downstream_rule, names };
+  }
+}
+
+/** A message told by `tell`, then each {k} (words) or {K} (LaTeX) replaced by its name. */
+function named(m, names, latex, tell) {
+  let out = tell(m);
+  for (const [k, pair] of Object.entries(names)) out = out.replaceAll(`{${latex ? k.toUpperCase() : k}}`, pair[latex ? 1 : 0]);
+  return out;
+}
+
+/** Tell every explanation text of a hydrated lean document (`tell`: a message to text in the
+ *  page's language, i18n.js's msgText), as the full document of Trace.to_dict(lang) has them. */
+export function tellTexts(doc, tell = msgText) {
+  if (!doc.lean) return doc;
+  for (const step of doc.steps) {
+    if (step.phase !== "backward" || !step.said) continue;
+    const { said } = step;
+    step.intuition = said.intuition ? tell(said.intuition) : null;
+    step.sum_rule = said.sum_rule ? named(said.sum_rule, said.names, false, tell) : null;
+    for (const c of step.contributions) c.text = named(c.said.text, c.said.names, false, tell);
+    for (const e of step.edges) {
+      for (const k of ["rule", "downstream_rule"]) {
+        const m = e.said[k];
+        e[k] = { text: named(m.text, e.said.names, false, tell), latex: named(m.latex, e.said.names, true, tell) };
+      }
     }
   }
   return doc;

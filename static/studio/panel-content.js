@@ -7,6 +7,7 @@ import { blockColour, tensorView } from "./tensor.js";
 import { productExplorer } from "./explorer.js";
 import { chainNumbers, ordinal } from "./chain.js";
 import { statsBlock } from "./stats.js";
+import { t } from "./i18n.js";
 
 /** What the panel's buttons do: pick a node, go to a step, open the activation explorer
  *  at a node (set once by the entry module). */
@@ -39,32 +40,32 @@ export function* panelParts(id, k) {
   const display = trace.display.nodes[id];
   const hasValue = display.value_at !== null && k >= display.value_at;
   const hasGrad = display.grad_at !== null && k >= display.grad_at;
-  const badges = [el("span", { class: `badge ${node.kind}`, text: node.kind === "op" ? `op: ${node.op}` : node.kind })];
-  if (node.frozen) badges.push(el("span", { class: "badge frozen", text: "frozen" }));
-  if (id === trace.output) badges.push(el("span", { class: "badge output", text: "output" }));
+  const badges = [el("span", { class: `badge ${node.kind}`, text: node.kind === "op" ? t("panel.badge.op", { op: node.op }) : t(`panel.kind.${node.kind}`) })];
+  if (node.frozen) badges.push(el("span", { class: "badge frozen", text: t("panel.badge.frozen") }));
+  if (id === trace.output) badges.push(el("span", { class: "badge output", text: t("panel.badge.output") }));
   const head = [
     el("div", { class: "node-title", id: "panel-title", "data-node": id },
       el("span", { class: "nt-name", text: display.header }), ...badges),
     el("div", { class: "node-expr", "data-field": "expr" }, ...whatIs(node)),
-    el("div", { class: "meta" }, `node #${id} · ${shapeText(node.shape)}`,
-      node.names && node.names.length > 1 ? ` · names: ${node.names.join(", ")}` : "",
-      ` · line ${node.line}, col ${node.col}`),
+    el("div", { class: "meta" }, t("panel.meta.node", { id, shape: shapeText(node.shape) }),
+      node.names && node.names.length > 1 ? t("panel.meta.names", { names: node.names.join(", ") }) : "",
+      t("panel.meta.where", { line: node.line, col: node.col })),
   ];
 
-  head.push(el("h3", { text: "Forward value" }));
+  head.push(el("h3", { text: t("panel.forward") }));
   const valueScale = magnitude(node.value, ...node.inputs.map((i) => trace.nodes[i].value));
   if (hasValue) head.push(el("div", { "data-field": "value" }, tensorView(node.value, node.shape, "val", { scale: valueScale, blocks: blocksOf(id) })));
-  else head.push(waiting(`Computed at step ${display.value_at} (forward).`, display.value_at));
+  else head.push(waiting(t("panel.value.at", { step: display.value_at }), display.value_at));
   if (hasValue) head.push(...statistics(node, display, hasGrad), ...exploreLink(node));
 
-  head.push(el("h3", { text: "Gradient" }));
+  head.push(el("h3", { text: t("panel.gradient") }));
   if (!trace.backward) {
-    head.push(el("div", { class: "waiting", text: "No backward pass: the output is not a scalar. Reduce it (e.g. sum(...)) to get gradients." }));
+    head.push(el("div", { class: "waiting", text: t("panel.no_backward") }));
     yield head;
     return;
   }
   if (!hasGrad) {
-    head.push(waiting(display.grad_at ? `Its gradient arrives at step ${display.grad_at} (backward).` : "No gradient reaches this node.", display.grad_at));
+    head.push(waiting(display.grad_at ? t("panel.grad.at", { step: display.grad_at }) : t("panel.grad.none"), display.grad_at));
     yield head;
     return;
   }
@@ -74,11 +75,11 @@ export function* panelParts(id, k) {
   const upScale = upstreamScale(id, step);
   const out = [];
   out.push(el("dl", { class: "kv" },
-    el("dt", {}, "upstream ", tex(partial(node.latex))),
+    el("dt", {}, t("panel.upstream"), " ", tex(partial(node.latex))),
     el("dd", { "data-field": "upstream" }, tensorView(step.upstream, node.shape, "grad", { scale: upScale, blocks: blocksOf(id) }))));
 
   if (contribs.length > 1) {
-    out.push(el("div", { class: "sumrule", text: step.sum_rule || `${display.header} feeds ${contribs.length} nodes; its gradient is the sum of their contributions.` }));
+    out.push(el("div", { class: "sumrule", text: step.sum_rule || t("panel.sum", { node: display.header, n: contribs.length }) }));
     const scalar = node.shape.length === 0;
     if (scalar) {
       const sumTex = `${partial(node.latex)} = ` + contribs.map((c) => texNum(c.downstream, upScale)).join(" + ").replace(/\+ -/g, "- ") + ` = ${texNum(step.upstream, upScale)}`;
@@ -87,17 +88,17 @@ export function* panelParts(id, k) {
     }
     const ul = el("ul", { class: "contribs" });
     contribs.forEach((c) => ul.append(el("li", { "data-from": c.from, "data-position": c.position },
-      el("span", {}, "from ", nodeLink(c.from), throughPosition(c), ":"),
+      el("span", {}, ...fromParts(c, ":")),
       tensorView(c.downstream, node.shape, "grad", { scale: upScale, blocks: blocksOf(id) }))));
     out.push(ul);
   } else if (contribs.length === 1) {
-    out.push(el("div", { class: "meta", "data-position": contribs[0].position }, "from ", nodeLink(contribs[0].from), throughPosition(contribs[0]), " (its only successor)"));
+    out.push(el("div", { class: "meta", "data-position": contribs[0].position }, ...fromParts(contribs[0], t("panel.from.only"))));
   } else if (id === trace.output) {
-    out.push(el("div", { class: "meta" }, "the output: ", tex(`${partial(node.latex)} = 1`)));
+    out.push(el("div", { class: "meta" }, t("panel.output.is"), tex(`${partial(node.latex)} = 1`)));
   }
   if (step.intuition) out.push(el("div", { class: "intuition", "data-field": "intuition", text: step.intuition }));
 
-  if ((step.edges || []).length) out.push(el("h3", { text: "To each input: downstream = local × upstream" }));
+  if ((step.edges || []).length) out.push(el("h3", { text: t("panel.to_inputs") }));
   yield out;
   for (const edge of step.edges || []) yield [edgeCard(node, step, edge)];
 }
@@ -106,8 +107,8 @@ export function* panelParts(id, k) {
 function statistics(node, display, hasGrad) {
   if (!node.stats) return [];
   const { trace } = state.doc;
-  const gradNote = !trace.backward ? "no backward pass" : display.grad_at ? `after step ${display.grad_at}` : "no gradient reaches it";
-  return [el("h3", { text: "Statistics" }), el("div", { class: "stats", "data-field": "statistics" },
+  const gradNote = !trace.backward ? t("panel.stats.no_backward") : display.grad_at ? t("panel.stats.after", { step: display.grad_at }) : t("panel.stats.no_grad");
+  return [el("h3", { text: t("panel.statistics") }), el("div", { class: "stats", "data-field": "statistics" },
     ...statsBlock(node.stats, { hasGrad: hasGrad && trace.backward && !!node.stats.grad, gradNote }))];
 }
 
@@ -116,16 +117,24 @@ function exploreLink(node) {
   const acts = state.tips.activations;
   if (!links.explore || !acts || !acts.some((a) => a.name === node.op)) return [];
   return [el("button", { class: "btn small explore-link", type: "button", "data-field": "explore",
-    title: `${node.op} and its derivative, with this node's inputs marked on the curve (Tips view)`,
-    onclick: () => links.explore(node.id), text: `Explore ${node.op}: its curve and derivative →` })];
+    title: t("panel.explore.title", { op: node.op }),
+    onclick: () => links.explore(node.id), text: t("panel.explore", { op: node.op }) })];
 }
+
+/** "from z (x * x), as its 2nd input" + `end`: where a contribution came from, the successor
+ *  a link, in the words of the page's language. */
+function fromParts(c, end) {
+  const parts = t("panel.from", { node: "\u0000", through: "\u0001" }).split(/([\u0000\u0001])/);
+  return [...parts.map((p) => (p === "\u0000" ? nodeLink(c.from) : p === "\u0001" ? throughPosition(c) : p)), end];
+}
+
 
 /** Through which input of its successor a contribution came: ", as its 1st input" (when
  *  the document says; a node used twice by one successor sends one contribution per use). */
 function throughPosition(c) {
   if (c.position === undefined || c.position === null) return "";
   const succ = state.doc.trace.nodes[c.from];
-  return el("span", { class: "through", title: nodeTip(succ) }, ` (${succ.expr}), as its ${ordinal(c.position + 1)} input`);
+  return el("span", { class: "through", title: nodeTip(succ) }, t("panel.through", { expr: succ.expr, nth: ordinal(c.position + 1) }));
 }
 
 /** The blocks of node `id`'s vector when it is a concat: one per input, named and coloured,
@@ -198,17 +207,17 @@ function nodeLink(id) {
 
 /** What a node is, in the program's own words: "v3 = x + y — unnamed …". */
 function whatIs(node) {
-  if (node.kind === "const") return [el("code", { text: node.expr }), " — a constant written in the program (it takes no gradient)"];
+  if (node.kind === "const") return [el("code", { text: node.expr }), t("panel.what.const")];
   const parts = [el("code", { text: `${node.symbol} = ${node.expr}` })];
-  if (!node.name) parts.push(` — unnamed in the program, so the graph calls it ${node.symbol}`);
-  else if (node.kind === "leaf") parts.push(node.frozen ? " — a frozen leaf: held fixed, no gradient" : " — a leaf: an input or parameter, it gets a gradient");
+  if (!node.name) parts.push(t("panel.what.unnamed", { symbol: node.symbol }));
+  else if (node.kind === "leaf") parts.push(node.frozen ? t("panel.what.frozen") : t("panel.what.leaf"));
   return parts;
 }
 
 /** What is not there yet, with a button to the step where it arrives. */
 function waiting(text, at) {
   const box = el("div", { class: "waiting", text });
-  if (at) box.append(el("button", { class: "btn small", type: "button", onclick: () => links.goTo(at), text: `Go to step ${at}` }));
+  if (at) box.append(el("button", { class: "btn small", type: "button", onclick: () => links.goTo(at), text: t("panel.goto", { step: at }) }));
   return box;
 }
 
@@ -221,8 +230,8 @@ function edgeCard(node, step, edge) {
   const block = node.op === "concat" ? blockColour(edge.position) : null;
   const card = el("div", { class: `edge-card${edge.skipped ? " skipped" : ""}${block ? " in-block" : ""}`, "data-input": edge.input, "data-position": edge.position },
     el("div", { class: "ec-head" },
-      el("span", {}, "→ ", el("b", { class: block ? "block-name" : null, text: inputShown.header }), ` (input ${edge.position + 1}, ${shapeText(input.shape)})`),
-      el("button", { class: "btn small", type: "button", text: "show", title: "Show this input node", onclick: () => links.select(edge.input) })));
+      el("span", {}, "→ ", el("b", { class: block ? "block-name" : null, text: inputShown.header }), t("panel.input", { n: edge.position + 1, shape: shapeText(input.shape) })),
+      el("button", { class: "btn small", type: "button", text: t("panel.show"), title: t("panel.show.title"), onclick: () => links.select(edge.input) })));
   if (block) card.style.setProperty("--block", block);
   // The local rule (∂z/∂x) and the downstream one (∂s/∂x), when the document names both;
   // a document with one rule per edge has it shown above the values, as it says it.
@@ -231,29 +240,29 @@ function edgeCard(node, step, edge) {
   if (!localRule && !downRule && edge.rule) card.append(ruleLine(edge.rule, "rule"));
   if (edge.skipped) {
     // The document says why (its rule's words, when it names a downstream rule too).
-    const why = edge.downstream_rule && edge.rule ? edge.rule.text : `No gradient: the input is ${edge.skipped}`;
+    const why = edge.downstream_rule && edge.rule ? edge.rule.text : t("panel.skipped", { why: t(`panel.skipped.${edge.skipped}`) });
     card.append(el("div", { class: "waiting", "data-field": "skipped", text: `${why.replace(/\.$/, "")}.` }));
     return card;
   }
   const scale = edgeScale(node, step, edge);
   const scalarLocal = !Array.isArray(edge.local) && edge.local !== null;
   const kv = el("dl", { class: "kv" },
-    el("dt", { text: "local" }),
+    el("dt", { text: t("panel.local") }),
     el("dd", {},
       localRule ? ruleLine(localRule, "local") : null,
       el("div", { "data-field": "local" }, edge.local === null
-        ? el("span", { class: "muted", text: `Jacobian ${edge.local_shape.join("×")} (too large to list; the ${localRule ? "local rule" : "rule above"} gives it)` })
+        ? el("span", { class: "muted", text: t(localRule ? "panel.jacobian.big.local" : "panel.jacobian.big.above", { shape: edge.local_shape.join("×") }) })
         : jacobianView(edge, node, input, scalarLocal, localScale(node, edge)))),
-    el("dt", { text: "downstream" }),
+    el("dt", { text: t("panel.downstream") }),
     el("dd", {},
       downRule ? ruleLine(downRule, "downstream") : null,
       el("div", { "data-field": "downstream" }, tensorView(edge.downstream, input.shape, "grad", { scale, blocks: blocksOf(edge.input) }))));
   card.append(kv);
   const allScalar = node.shape.length === 0 && input.shape.length === 0 && scalarLocal;
-  const down = `\\underbrace{${partial(input.latex)}}_{\\text{downstream}}`;
+  const down = `\\underbrace{${partial(input.latex)}}_{\\text{${t("panel.downstream")}}}`;
   const frac = `\\frac{\\partial ${node.latex}}{\\partial ${input.latex}}`;
-  const loc = (t) => `\\underbrace{${t}}_{\\text{local}}`;
-  const upT = `\\underbrace{${partial(node.latex)}}_{\\text{upstream}}`;
+  const loc = (x) => `\\underbrace{${x}}_{\\text{${t("panel.local")}}}`;
+  const upT = `\\underbrace{${partial(node.latex)}}_{\\text{${t("panel.upstream")}}}`;
   const formula = allScalar
     ? `${down} = ${loc(frac)} \\times ${upT}`
     : `${down} = ${loc(`\\left(${frac}\\right)^{\\!\\top}`)} ${upT}`;
@@ -273,7 +282,8 @@ function edgeCard(node, step, edge) {
 
 /** A rule as LaTeX, its words in the title; `kind`: "local", "downstream" or "rule" (not said which). */
 function ruleLine(rule, kind) {
-  return el("div", { class: "rule", "data-rule": kind, title: rule.text }, tex(rule.latex));
+  const label = kind === "rule" ? null : t(`panel.rule.${kind}`);
+  return el("div", { class: "rule", "data-rule": kind, "data-label": label, title: rule.text }, tex(rule.latex));
 }
 
 /** The local Jacobian; beyond 2 dimensions (a vector from a matrix) as the matrix
@@ -287,7 +297,7 @@ function jacobianView(edge, node, input, scalarLocal, scale) {
   const rows = Array.from({ length: r }, (_, i) => flat.slice(i * c, (i + 1) * c));
   const view = tensorView(rows, [r, c], "", { scale });
   view.dataset.shape = edge.local_shape.join("x");
-  $(".shape", view).textContent = `${edge.local_shape.join("×")}: a row per entry of ${node.symbol}, ` +
-    `a column per entry of ${input.symbol} (row by row)`;
+  $(".shape", view).textContent = t("panel.jacobian.rows", { shape: edge.local_shape.join("×"), o: node.symbol, x: input.symbol });
+
   return view;
 }

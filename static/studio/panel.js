@@ -2,7 +2,9 @@
 import { currentStep, state } from "./state.js";
 import { $, el } from "./dom.js";
 import { panelKey, panelParts } from "./panel-content.js";
-import { adoptPrepared, cancelPreparing, preparePanels, showPane, takePrepared } from "./prepare.js";
+import { adoptPrepared, cancelPreparing, dropPrepared, preparePanels, showPane, takePrepared } from "./prepare.js";
+import { tellTexts } from "./lean.js";
+import { t } from "./i18n.js";
 
 const PANEL_LAG = 150;   // ms: the panel of a held key's steps is built once they pause this long
 
@@ -28,7 +30,7 @@ export function renderPanel(id, { hurry = false } = {}) {
   }
   if (!state.doc.trace) {
     shown.innerHTML = "";
-    shown.append(el("div", { class: "empty-state", text: "Run a program to see its nodes." }));
+    shown.append(el("div", { class: "empty-state", text: t("panel.empty") }));
     return;
   }
   // Rebuild the panel only when what it shows changes.
@@ -55,7 +57,18 @@ export function renderPanel(id, { hurry = false } = {}) {
   preparePanels();
 }
 
+/** Tell the panel again in the page's language (after a switch, i18n.js's onLang): the
+ *  document's rules and texts told anew, the panes prepared in the old language dropped,
+ *  the panel rebuilt. */
+export function retellPanel() {
+  if (state.doc.trace) tellTexts(state.doc.trace);
+  dropPrepared();
+  state.panel.key = null;
+  renderPanel(state.doc.trace ? panelNode() : null);
+}
+
 /** Build the panel a held key left behind (the key was let go, or its steps paused). */
+
 export function catchUpPanel() {
   if (state.doc.trace) renderPanel(panelNode());
 }

@@ -2,6 +2,7 @@
 import { el } from "./dom.js";
 import { exactTitle, fmt, heat, isNoise, shapeText } from "./format.js";
 import { summaryView } from "./bigtensor.js";
+import { t } from "./i18n.js";
 
 const MAX_CELLS_SHOWN = 60;   // rows and columns shown of a big tensor
 
@@ -54,7 +55,7 @@ export function tensorView(value, shape, cls = "", { scale = 0, blocks = null } 
   const clipped = rows.length > MAX_CELLS_SHOWN || (rows[0] && rows[0].length > MAX_CELLS_SHOWN);
   const wide = shape.length === 2 || cols > 3;     // takes the panel's whole width
   return el("div", { class: `tensor${dense ? " dense" : ""}${wide ? " wide" : ""}${inBlock ? " blocked" : ""}`, "data-shape": shape.join("x") },
-    el("div", { class: "shape", text: shapeText(shape) + (clipped ? " (first 60×60 shown)" : "") }), table);
+    el("div", { class: "shape", text: shapeText(shape) + (clipped ? t("tensor.clipped") : "") }), table);
 }
 
 /** Which block holds entry j. */
@@ -69,7 +70,8 @@ function blockRow(blocks) {
     const span = Math.min(b.size, Math.max(0, MAX_CELLS_SHOWN - b.start));
     if (!span) break;
     const name = b.onclick
-      ? el("button", { class: "block-name", type: "button", title: `${b.name}: entries ${b.start + 1}–${b.start + b.size}; show ${b.name}`, onclick: b.onclick, text: b.name })
+      ? el("button", { class: "block-name", type: "button", title: t("tensor.block", { name: b.name, from: b.start + 1, to: b.start + b.size }), onclick: b.onclick, text: b.name })
+
       : el("span", { class: "block-name", text: b.name });
     const th = el("th", { colspan: String(span), "data-block": b.name, "data-start": b.start, "data-size": b.size }, name);
     th.style.setProperty("--block", blockColour(b.position));

@@ -10,7 +10,7 @@ import copy
 
 import numpy as np
 
-from engine import trace
+from engine import i18n, trace
 
 
 def literal(a: np.ndarray | float) -> str:
@@ -61,12 +61,28 @@ def assert_close(actual, expected, rtol: float = 1e-6, atol: float = 1e-7, what:
     np.testing.assert_allclose(actual, expected, rtol=rtol, atol=atol, err_msg=what)
 
 
-def read_back(lean: dict) -> dict:
-    """The full document from the lean one, by the module's rules."""
+def told(m: dict | str, lang: str) -> str:
+    """A message of the lean document (`{key, args}`, or a plain string) in `lang`."""
+    if isinstance(m, str):
+        return m
+    return i18n.fill(i18n.catalogue(lang)[m["key"]], {k: told(v, lang) for k, v in m["args"].items()})
+
+
+def named(text: str, names: dict[str, str]) -> str:
+    for k, v in names.items():
+        text = text.replace("{" + k + "}", v)
+    return text
+
+
+def read_back(lean: dict, lang: str = "en") -> dict:
+    """The full document from the lean one, by the module's rules, its texts told in `lang`."""
     d = copy.deepcopy(lean)
     assert d.pop("lean") is True
     nodes = d["nodes"]
     edges = {}
+    words = {n["id"]: n["symbol"] for n in nodes}
+    tex = {n["id"]: n["latex"] for n in nodes}
+    out = d["output"]
     for step in d["steps"]:
         node = nodes[step["node"]]
         if step["phase"] == "forward":
@@ -75,7 +91,21 @@ def read_back(lean: dict) -> dict:
             continue
         assert "upstream" not in step
         step["upstream"] = node["grad"]
+        two = len(node["inputs"]) == 2
         for e in step["edges"]:
+            other = node["inputs"][1 - e["position"]] if two else None
+            w = {"o": words[node["id"]], "x": words[e["input"]], "y": words[other] if two else "·", "s": words[out]}
+            t = {"O": tex[node["id"]], "X": tex[e["input"]], "Y": tex[other] if two else r"\cdot", "S": tex[out]}
+            for k in ("rule", "downstream_rule"):
+                e[k] = {"text": named(told(e[k]["text"], lang), w), "latex": named(told(e[k]["latex"], lang), t)}
+        for c in step["contributions"]:
+            c["text"] = named(told(c["text"], lang), {"o": words[c["from"]]})
+        if step["intuition"] is not None:
+            step["intuition"] = told(step["intuition"], lang)
+        if step["sum_rule"] is not None:
+            step["sum_rule"] = named(told(step["sum_rule"], lang), {"o": words[node["id"]]})
+        for e in step["edges"]:
+
             if "downstream" not in e:
                 assert e["skipped"] is None
                 e["downstream"] = nodes[e["input"]]["grad"]

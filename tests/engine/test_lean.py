@@ -33,6 +33,16 @@ def test_read_back_it_is_the_full_document(source):
     assert read_back(lean_document(t)) == t.to_dict()
 
 
+@pytest.mark.parametrize("example", [e["id"] for e in EXAMPLES])
+def test_read_back_in_korean_it_is_the_full_document_in_korean(example):
+    """The lean document's texts are messages with the nodes' names unfilled: told in Korean
+    and named, they are the full document's Korean texts."""
+    t = trace(next(e["source"] for e in EXAMPLES if e["id"] == example))
+    ko = t.to_dict("ko")
+    assert read_back(lean_document(t), "ko") == ko
+    assert ko != t.to_dict("en")
+
+
 def numbers(o) -> int:
     """The numbers a document writes (its statistics, the same in both, left out)."""
     if isinstance(o, float):

@@ -146,7 +146,7 @@ def _worker_main(conn: Any, settings: Settings) -> None:
         except ProgramError as exc:
             conn.send(("program", exc.message, exc.line, exc.col))
         except SpecError as exc:
-            conn.send(("spec", exc.field, exc.message.split(": ", 1)[1]))
+            conn.send(("spec", exc.field, exc.problem))      # a Msg (or text): told in the request's language
         except renderer.StepOutOfRange as exc:
             conn.send(("step", str(exc)))
         except renderer.GraphvizMissing:

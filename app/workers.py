@@ -146,7 +146,7 @@ def _worker_main(conn: Any, settings: Settings) -> None:
         except ProgramError as exc:
             conn.send(("program", exc.message, exc.line, exc.col))
         except SpecError as exc:
-            conn.send(("spec", exc.field, exc.problem))      # a Msg (or text): told in the request's language
+            conn.send(("spec", exc.field, exc.message.split(": ", 1)[1], getattr(exc, "msg", None)))
         except renderer.StepOutOfRange as exc:
             conn.send(("step", str(exc)))
         except renderer.GraphvizMissing:
@@ -168,7 +168,10 @@ def _rebuild(reply: tuple) -> Exception:
     if kind == "program":
         return ProgramError(reply[1], reply[2], reply[3])
     if kind == "spec":
-        return SpecError(reply[1], reply[2])
+        spec = SpecError(reply[1], reply[2])
+        if reply[3] is not None:
+            spec.msg = reply[3]
+        return spec
     if kind == "step":
         return renderer.StepOutOfRange(reply[1])
     if kind == "graphviz":

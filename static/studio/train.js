@@ -14,7 +14,7 @@ import { drawCurves, markIteration, RUN_COLOURS } from "./train-plots.js";
 import { buildUpdate, inspectLater, renderUpdate } from "./train-update.js";
 import { buildSlice, renderPickers, renderSlice, requestSlice, buildVectors, renderVectors } from "./train-slice.js";
 import { buildLrmap, clearLrmap, renderLrmap } from "./train-lrmap.js";
-import { msgText, onLang, t as tr } from "./i18n.js";
+import { has, msgText, onLang, t as tr } from "./i18n.js";
 
 /* The optimizers in the order the form offers them; their hyperparameters and PyTorch's
  * defaults come from the server (GET /api/train/options), so the form shows what it runs. */
@@ -24,6 +24,8 @@ const LABEL_KEYS = { weight_decay: "optim.hyper.weight_decay.same", initial_accu
 /** A hyperparameter's label: a symbol, a word from the catalogue, or PyTorch's name. */
 const hyperLabel = (name) => SYMBOLS[name] || (LABEL_KEYS[name] ? tr(LABEL_KEYS[name]) : name);
 const runName = (r, i) => r.spec.label || tr("train.run.name", { n: i + 1 });
+/** A lab example's title or description: the catalogue's (`gallery.train.<id>.<field>`), else the server's. */
+const exampleText = (ex, field) => (has(`gallery.train.${ex.id}.${field}`) ? tr(`gallery.train.${ex.id}.${field}`) : ex[field]);
 const unreachable = () => ({ ok: false, data: { message: tr("train.unreachable") } });
 /* What a schedule's parameters start with where PyTorch has no default. */
 const SCHEDULE_START = { step: { step_size: "10" }, exponential: { gamma: "0.95" }, cosine: { t_max: "100" },
@@ -344,7 +346,7 @@ function build() {
         el("span", { class: "hint", text: tr("train.setup.hint") }),
         el("select", { id: "train-example", "aria-label": tr("train.examples.aria"), onchange: (e) => loadExample(e.target) },
           el("option", { value: "", text: tr("train.examples.choose") }),
-          ...t.options.examples.map((ex) => el("option", { value: ex.id, title: ex.description, text: ex.title })))),
+          ...t.options.examples.map((ex) => el("option", { value: ex.id, title: exampleText(ex, "description"), text: exampleText(ex, "title") })))),
       el("div", { id: "train-runs", class: "tr-runs" }),
       el("div", { class: "tr-bar" },
         el("button", { id: "train-add", class: "btn small", onclick: () => { t.runs.push({ optimizer: "sgd", hyper: { lr: "0.1", momentum: "0.9" } }); renderRuns(); } }, tr("train.add")),

@@ -3,7 +3,6 @@ are messages the page tells from /i18n/ko.json, and a refused request's message 
 a worker whole, so the API can answer it in the language the request asks for."""
 from __future__ import annotations
 
-import asyncio
 import re
 
 import httpx
@@ -64,8 +63,8 @@ def test_a_refusal_comes_back_from_a_worker_with_its_message():
     pool = WorkerPool(settings(small_workers=1, large_workers=1))
     try:
         with pytest.raises(SpecError) as info:
-            asyncio.run(pool.run("train", source=VALLEY, steps=10, inspect=None,
-                                 runs=[{"optimizer": "adam", "betas": [0.9, 2]}]))
+            pool.submit("train", source=VALLEY, steps=10, inspect=None,
+                        runs=[{"optimizer": "adam", "betas": [0.9, 2]}]).future.result(timeout=120)
     finally:
         pool.close()
     err = info.value

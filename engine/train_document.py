@@ -10,9 +10,9 @@ from .document import Number, TraceDocument, Value, _closed
 
 
 @_closed
-class Message(TypedDict):
-    """A text for the page to tell in its language: a catalogue key and its arguments
-    (engine/i18n.py's `Msg.to_json`)."""
+class MessageJSON(TypedDict):
+    """A text not yet told (engine/i18n.py's `Msg`): the catalogue's `key` and its `args`,
+    each a string or a message. The page tells it in the reader's language (i18n.js)."""
     key: str
     args: dict[str, Any]
 
@@ -105,7 +105,7 @@ class LossSlice(TypedDict):
     y: SliceAxis
     loss: list[list[float | None]]
     held: str
-    held_msg: Message
+    held_msg: MessageJSON
     exact: bool
     paths: list[list[list[float]]]
 
@@ -129,4 +129,4 @@ class LrMap(TypedDict):
     momentum_name: str
     cells: list[list[LrCell]]
     definitions: dict[str, str]
-    definitions_msg: dict[str, Message]
+    definitions_msg: dict[str, MessageJSON]

@@ -157,8 +157,10 @@ async def window(req: WindowRequest, request: Request) -> Response:
 
 @router.get("/api/train/options", response_model=TrainOptions, summary="The training lab's choices")
 def train_options() -> Response:
-    """The lab's examples and default run, the optimizers and schedules with their defaults, the limits."""
+    """The lab's examples and default run, the optimizers and schedules with their defaults, the limits,
+    and what each optimizer does and each schedule's rate, as messages the page tells."""
     from engine import limits
+    from engine.i18n import msg
     from engine.optimizers import OPTIMIZERS
     from engine.schedules import REQUIRED, SCHEDULES
     from engine.train import DEFAULT_RUN, DEFAULT_STEPS
@@ -167,6 +169,8 @@ def train_options() -> Response:
         "optimizers": {name: dict(o.defaults) for name, o in OPTIMIZERS.items()},
         "schedules": {name: {k: (None if v is REQUIRED else v) for k, v in s.params.items()}
                       for name, s in SCHEDULES.items()},
+        "texts": {"optimizers": {name: msg(f"optim.{name}.description").to_json() for name in OPTIMIZERS},
+                  "schedules": {name: s.formula.to_json() for name, s in SCHEDULES.items()}},
         "limits": {"steps": limits.MAX_TRAIN_STEPS, "runs": limits.MAX_TRAIN_RUNS, "work": limits.MAX_TRAIN_WORK,
                    "grid": limits.MAX_SLICE_GRID, "lrmap_cells": limits.MAX_LRMAP_CELLS,
                    "lrmap_steps": limits.MAX_LRMAP_STEPS}})

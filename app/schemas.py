@@ -323,7 +323,8 @@ RenderRequest.model_rebuild()
 class TrainOptions(BaseModel):
     """What the training lab offers: its examples, its default run, every optimizer's
     hyperparameters with PyTorch's defaults, and every schedule's parameters (null: required,
-    or for cosine's t_max and cyclic's base_lr: the run's steps and lr)."""
+    or for cosine's t_max and cyclic's base_lr: the run's steps and lr); `texts`: each
+    optimizer's description and each schedule's formula as `{key, args}` messages."""
 
     examples: list[Example]
     steps: int
@@ -331,3 +332,4 @@ class TrainOptions(BaseModel):
     optimizers: dict[str, dict[str, Any]]
     schedules: dict[str, dict[str, Any]]
     limits: dict[str, int]
+    texts: dict[str, dict[str, Any]]

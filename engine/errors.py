@@ -59,9 +59,14 @@ class ShapeError(ValueError):
 
 
 class SpecError(ValueError):
-    """A bad training request: which field (`runs[0].betas`, `steps`) and what is wrong with it."""
+    """A bad training request: which field (`runs[0].betas`, `steps`) and what is wrong with it.
+    `problem` is a catalogue message (or English text); `message` and `str(err)` are English,
+    `msg` is the whole message as a `Msg`, to be told in the language a request asks for."""
 
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(f"{field}: {message}")
+    def __init__(self, field: str, problem: str | Msg) -> None:
+        english = problem.text("en") if isinstance(problem, Msg) else problem
+        super().__init__(f"{field}: {english}")
         self.field = field
-        self.message = f"{field}: {message}"
+        self.problem = problem
+        self.message = f"{field}: {english}"
+        self.msg = Msg("train.error.field", {"field": field, "problem": problem})

@@ -10,38 +10,34 @@ import numpy as np
 from . import train_document as tdoc
 from .compiled import Compiled
 from .errors import SpecError
+from .i18n import Msg, msg
 from .limits import MAX_LRMAP_CELLS, MAX_LRMAP_STEPS, MAX_SLICE_GRID, MAX_TRAIN_WORK
-from .optimizers import OPTIMIZERS
-from .train import check_iteration, check_run_index, check_run, check_steps, prepare, run, run_until
+from .optimizers import OPTIMIZERS, unknown_optimizer
+from .train import check_iteration, check_run_index, check_run, check_steps, entry_problem, prepare, run, run_until
 
 SLICE_MARGIN = 0.15          # the slice's ranges reach this fraction of their span past every path
 CONVERGED_GAP = 0.01         # converged: within 1% of the map's best loss (of the way from the start)
 OSCILLATING_RISES = 0.25     # oscillating: the loss rose at this share of the second half's updates
 
-DEFINITIONS: dict[str, str] = {
-    "converged": "the final loss closed at least 99% of the gap between the starting loss and the lowest "
-                 "loss any run of the map reached",
-    "slow": "the loss fell, but the final loss closed less than 99% of that gap, and it did not oscillate",
-    "oscillating": "not converged and not diverged, and the loss rose at a quarter or more of the updates "
-                   "in the second half of the run",
-    "diverged": "the loss or the gradient became infinite or NaN, or the run ended above its starting loss",
-}
+CLASSES = ("converged", "slow", "oscillating", "diverged")
+# What each class means, as the catalogue words it (`train.lrmap.class.<name>.definition`).
+DEFINITION_MSGS: dict[str, Msg] = {k: msg(f"train.lrmap.class.{k}.definition") for k in CLASSES}
+DEFINITIONS: dict[str, str] = {k: m.text("en") for k, m in DEFINITION_MSGS.items()}
 
 
 def _coordinate(compiled: Compiled, spec: Any, field: str) -> tuple[int, int, list[int]]:
     """(parameter index, flat index, entry) of {"name", "entry"}."""
     if not isinstance(spec, dict) or not isinstance(spec.get("name"), str):
-        raise SpecError(field, f"must be {{\"name\": a parameter, \"entry\": [indices]}}, got {spec!r}")
+        raise SpecError(field, msg("train.error.coordinate", got=repr(spec)))
     names = [p.name for p in compiled.parameters]
     if spec["name"] not in names:
-        raise SpecError(f"{field}.name", f"there is no parameter {spec['name']!r} (parameters: {', '.join(names)})")
+        raise SpecError(f"{field}.name", msg("train.error.no_parameter", name=repr(spec["name"]), names=", ".join(names)))
     k = names.index(spec["name"])
     shape = compiled.parameters[k].shape
     entry = spec.get("entry", [0] * len(shape))
     if (not isinstance(entry, list) or len(entry) != len(shape)
             or not all(isinstance(i, int) and not isinstance(i, bool) and 0 <= i < n for i, n in zip(entry, shape))):
-        raise SpecError(f"{field}.entry", f"must be {len(shape)} index{'es' if len(shape) != 1 else ''} within "
-                                          f"the shape {list(shape)} of {spec['name']}, got {entry!r}")
+        raise SpecError(f"{field}.entry", entry_problem(len(shape), list(shape), entry, spec["name"]))
     flat = int(np.ravel_multi_index(tuple(entry), shape)) if shape else 0
     return k, flat, entry
 
@@ -61,18 +57,18 @@ def loss_slice(source: str, runs: Any, steps: Any, run_index: Any, iteration: An
     other parameter held at run i's iteration t, and each run's path projected on it."""
     compiled, steps, specs = prepare(source, runs, steps)
     if isinstance(grid, bool) or not isinstance(grid, int) or not 3 <= grid <= MAX_SLICE_GRID:
-        raise SpecError("grid", f"must be a whole number from 3 to {MAX_SLICE_GRID}, got {grid!r}")
+        raise SpecError("grid", msg("train.error.whole_from_to", low="3", high=str(MAX_SLICE_GRID), got=repr(grid)))
     size = compiled.work_size
     work = steps * len(specs) * size + grid * grid * size
     if work > MAX_TRAIN_WORK:
-        raise SpecError("grid", f"the runs and a {grid}×{grid} grid on a graph of size {size:,} are "
-                                f"{work:,} units of work; the limit is {MAX_TRAIN_WORK:,}")
+        raise SpecError("grid", msg("train.error.grid_work", grid=str(grid), size=f"{size:,}", work=f"{work:,}",
+                                    limit=f"{MAX_TRAIN_WORK:,}"))
     i = check_run_index(specs, run_index, "run")
     t = check_iteration(iteration, steps, "iteration")
     kx, fx, ex = _coordinate(compiled, x, "x")
     ky, fy, ey = _coordinate(compiled, y, "y")
     if (kx, fx) == (ky, fy):
-        raise SpecError("y", "must be another coordinate than x")
+        raise SpecError("y", msg("train.error.same_coordinate"))
     held = run_until(compiled, specs[i], steps, t, "iteration").params
     watch = [np.array(sorted({f for k, f in ((kx, fx), (ky, fy)) if k == j}), int)
              for j in range(len(compiled.parameters))]
@@ -104,15 +100,11 @@ def loss_slice(source: str, runs: Any, steps: Any, run_index: Any, iteration: An
     names = [p.name for p in compiled.parameters]
     exact = (len(names) == 2 and all(p.shape == () for p in compiled.parameters) and kx != ky)
     label = specs[i]["label"]
-    if exact:
-        sentence = (f"The program has exactly these two scalar parameters, so this is the true loss surface; "
-                    f"the paths are every run's, iteration by iteration.")
-    else:
-        sentence = (f"Every other parameter is held at its value at iteration {t} of run {i} ({label}); the paths "
-                    f"are every run's two coordinates, iteration by iteration, projected on this slice.")
+    told = (msg("train.slice.held.exact") if exact
+            else msg("train.slice.held.others", iteration=str(t), run=str(i), label=label))
     return {"x": {"name": names[kx], "entry": ex, "values": gx.tolist()},
             "y": {"name": names[ky], "entry": ey, "values": gy.tolist()},
-            "loss": loss, "held": sentence, "exact": exact, "paths": paths}
+            "loss": loss, "held": told.text("en"), "held_msg": told.to_json(), "exact": exact, "paths": paths}
 
 
 # What the map varies beside the rate: the momentum of SGD and RMSprop, β₁ of Adam and AdamW.
@@ -140,27 +132,27 @@ def lr_map(source: str, steps: Any, optimizer: Any, lrs: Any, momenta: Any = Non
     """Short runs over learning rates (log-spaced) × momenta, each classed."""
     steps = check_steps(steps, most=MAX_LRMAP_STEPS)
     if optimizer not in OPTIMIZERS:
-        raise SpecError("optimizer", f"unknown optimizer {optimizer!r}; choose from {', '.join(OPTIMIZERS)}")
+        raise SpecError("optimizer", unknown_optimizer(optimizer))
     if not isinstance(lrs, dict):
-        raise SpecError("lrs", f"must be {{\"min\", \"max\", \"count\"}}, got {lrs!r}")
+        raise SpecError("lrs", msg("train.error.lrs_object", got=repr(lrs)))
     lo, hi, count = lrs.get("min"), lrs.get("max"), lrs.get("count", 9)
     for key, v in (("min", lo), ("max", hi)):
         if isinstance(v, bool) or not isinstance(v, (int, float)) or not (math.isfinite(v) and v > 0):
-            raise SpecError(f"lrs.{key}", f"must be a number > 0, got {v!r}")
+            raise SpecError(f"lrs.{key}", msg("train.error.positive", got=repr(v)))
     if hi < lo:
-        raise SpecError("lrs.max", f"must be ≥ lrs.min ({lo:g}), got {hi:g}")
+        raise SpecError("lrs.max", msg("train.error.lrs_max", low=f"{lo:g}", got=f"{hi:g}"))
     if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= MAX_LRMAP_CELLS:
-        raise SpecError("lrs.count", f"must be a whole number from 1 to {MAX_LRMAP_CELLS}, got {count!r}")
+        raise SpecError("lrs.count", msg("train.error.whole_from_to", low="1", high=str(MAX_LRMAP_CELLS), got=repr(count)))
     key = MOMENTUM_OF.get(optimizer)
     if momenta is None:
         momenta = DEFAULT_MOMENTA[optimizer]
     if not isinstance(momenta, list) or not momenta:
-        raise SpecError("momenta", f"must be a list of at least one number, got {momenta!r}")
+        raise SpecError("momenta", msg("train.error.momenta_list", got=repr(momenta)))
     if key is None and any(m != 0 for m in momenta):
-        raise SpecError("momenta", f"{optimizer} has no momentum: give [0] or leave momenta out")
+        raise SpecError("momenta", msg("train.error.no_momentum", name=optimizer))
     if len(momenta) * count > MAX_LRMAP_CELLS:
-        raise SpecError("lrs.count", f"{count} rates × {len(momenta)} momenta is {count * len(momenta)} runs; "
-                                     f"the limit is {MAX_LRMAP_CELLS}")
+        raise SpecError("lrs.count", msg("train.error.map_cells", count=str(count), momenta=str(len(momenta)),
+                                         runs=str(count * len(momenta)), limit=str(MAX_LRMAP_CELLS)))
     rates = [lo] if count == 1 else [float(v) for v in np.geomspace(lo, hi, count)]
     specs = []
     for j, m in enumerate(momenta):
@@ -174,14 +166,14 @@ def lr_map(source: str, steps: Any, optimizer: Any, lrs: Any, momenta: Any = Non
             try:
                 row.append(check_run(spec, steps, "map"))
             except SpecError as e:
-                raise SpecError(f"momenta[{j}]", e.message.split(": ", 1)[1]) from None
+                raise SpecError(f"momenta[{j}]", e.problem) from None
         specs.append(row)
     compiled = Compiled(source)
     size = compiled.work_size
     work = steps * len(momenta) * count * size
     if work > MAX_TRAIN_WORK:
-        raise SpecError("steps", f"{steps} steps × {len(momenta) * count} runs × the graph's size {size:,} is "
-                                 f"{work:,}; the limit is {MAX_TRAIN_WORK:,}")
+        raise SpecError("steps", msg("train.error.map_work", steps=str(steps), runs=str(len(momenta) * count),
+                                     size=f"{size:,}", work=f"{work:,}", limit=f"{MAX_TRAIN_WORK:,}"))
     done = [[run(compiled, s, steps) for s in row] for row in specs]
     finite = [loss for row in done for r in row for loss in r.losses]
     best = min(finite) if finite else math.inf
@@ -190,4 +182,5 @@ def lr_map(source: str, steps: Any, optimizer: Any, lrs: Any, momenta: Any = Non
               for r in row] for row in done]
     return {"optimizer": optimizer, "steps": steps, "lrs": rates, "momenta": [float(m) for m in momenta],
             "momentum_name": {"momentum": "momentum", "betas": "β₁", None: "none"}[key],
-            "cells": cells, "definitions": dict(DEFINITIONS)}
+            "cells": cells, "definitions": dict(DEFINITIONS),
+            "definitions_msg": {k: m.to_json() for k, m in DEFINITION_MSGS.items()}}

@@ -15,6 +15,7 @@ from typing import Any, Callable
 import numpy as np
 
 from .errors import SpecError
+from .i18n import msg
 
 Array = np.ndarray
 
@@ -59,8 +60,10 @@ class Optimizer:
 
 def _range(field: str, v: float, low: float, high: float | None = None, *, closed_high: bool = False) -> None:
     if v < low or (high is not None and (v > high if closed_high else v >= high)):
-        bound = f"[{low:g}, {high:g}{']' if closed_high else ')'}" if high is not None else f"≥ {low:g}"
-        raise SpecError(field, f"must be {'in ' if high is not None else ''}{bound}, got {v:g}")
+        if high is None:
+            raise SpecError(field, msg("train.error.ge", low=f"{low:g}", got=f"{v:g}"))
+        bound = f"[{low:g}, {high:g}{']' if closed_high else ')'}"
+        raise SpecError(field, msg("train.error.in", bound=bound, got=f"{v:g}"))
 
 
 # ---------------------------------------------------------------- SGD
@@ -92,7 +95,7 @@ def _sgd_check(hp: dict, where: str) -> None:
     _range(f"{where}.dampening", hp["dampening"], 0)
     _range(f"{where}.weight_decay", hp["weight_decay"], 0)
     if hp["nesterov"] and (hp["momentum"] <= 0 or hp["dampening"] != 0):
-        raise SpecError(f"{where}.nesterov", "Nesterov momentum needs momentum > 0 and dampening = 0")
+        raise SpecError(f"{where}.nesterov", msg("optim.error.nesterov"))
 
 
 def _sgd_rule(hp: dict, k: int) -> list[Line]:
@@ -258,10 +261,10 @@ def _adam_check(hp: dict, where: str) -> None:
     betas = hp["betas"]
     if (not isinstance(betas, (list, tuple)) or len(betas) != 2
             or not all(isinstance(b, (int, float)) and not isinstance(b, bool) for b in betas)):
-        raise SpecError(f"{where}.betas", f"must be two numbers [β₁, β₂], got {betas!r}")
+        raise SpecError(f"{where}.betas", msg("optim.error.betas", got=repr(betas)))
     for i, b in enumerate(betas):
         if not (math.isfinite(b) and 0 <= b < 1):
-            raise SpecError(f"{where}.betas", f"β{'₁₂'[i]} must be in [0, 1), got {b:g}")
+            raise SpecError(f"{where}.betas", msg("optim.error.beta", beta=f"β{'₁₂'[i]}", got=f"{b:g}"))
     hp["betas"] = [float(betas[0]), float(betas[1])]
     _range(f"{where}.eps", hp["eps"], 0)
     _range(f"{where}.weight_decay", hp["weight_decay"], 0)
@@ -315,11 +318,16 @@ OPTIMIZERS: dict[str, Optimizer] = {o.name: o for o in [
 FLAGS = {"nesterov", "centered", "amsgrad"}
 
 
+def unknown_optimizer(name: Any):
+    """Why `name` is not an optimizer, and which are."""
+    return msg("optim.error.unknown", name=repr(name), names=", ".join(OPTIMIZERS))
+
+
 def check_optimizer(spec: dict, where: str) -> dict:
     """The optimizer's hyperparameters from a run spec, every default filled in (SpecError if bad)."""
     name = spec.get("optimizer")
     if name not in OPTIMIZERS:
-        raise SpecError(f"{where}.optimizer", f"unknown optimizer {name!r}; choose from {', '.join(OPTIMIZERS)}")
+        raise SpecError(f"{where}.optimizer", unknown_optimizer(name))
     opt = OPTIMIZERS[name]
     hp: dict[str, Any] = {}
     for key, default in opt.defaults.items():
@@ -327,10 +335,10 @@ def check_optimizer(spec: dict, where: str) -> dict:
         field = f"{where}.{key}"
         if key in FLAGS:
             if not isinstance(v, bool):
-                raise SpecError(field, f"must be true or false, got {v!r}")
+                raise SpecError(field, msg("train.error.flag", got=repr(v)))
         elif key != "betas":
             if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
-                raise SpecError(field, f"must be a finite number, got {v!r}")
+                raise SpecError(field, msg("train.error.finite", got=repr(v)))
             v = float(v)
         hp[key] = list(v) if key == "betas" and isinstance(v, (list, tuple)) else v
     _range(f"{where}.lr", hp["lr"], 0)

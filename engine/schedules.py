@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from .errors import SpecError
+from .i18n import Msg, catalogue, msg
 
 REQUIRED: Any = object()
 
@@ -24,7 +25,12 @@ class Schedule:
     params: dict[str, Any]
     first: Callable[[float, dict], float]                   # the rate of update 0
     next: Callable[[float, int, float, dict], float]        # the rate of update t from update t − 1's
-    formula: str                                            # in words, for the README and the page
+
+    @property
+    def formula(self) -> Msg:
+        """The rate of update t, as a formula or in words (the catalogue's `sched.<name>.formula`)."""
+        key = f"sched.{self.name}.formula"
+        return msg(key if key in catalogue("en") else f"{key}.same")
 
 
 def _step_next(lr: float, t: int, base: float, p: dict) -> float:
@@ -57,33 +63,28 @@ def _cyclic(t: int, p: dict) -> float:
 
 
 SCHEDULES: dict[str, Schedule] = {s.name: s for s in [
-    Schedule("constant", {}, lambda lr, p: lr, lambda lr, t, base, p: lr, "α_t = α"),
-    Schedule("step", {"step_size": REQUIRED, "gamma": 0.1}, lambda lr, p: lr, _step_next,
-             "α_t = α · γ^⌊t / step_size⌋"),
-    Schedule("exponential", {"gamma": REQUIRED}, lambda lr, p: lr, lambda lr, t, base, p: lr * p["gamma"],
-             "α_t = α · γ^t"),
-    Schedule("cosine", {"t_max": None, "eta_min": 0.0}, lambda lr, p: lr, _cosine_next,
-             "α_t = η_min + (α − η_min)(1 + cos(π t / T_max)) / 2"),
+    Schedule("constant", {}, lambda lr, p: lr, lambda lr, t, base, p: lr),
+    Schedule("step", {"step_size": REQUIRED, "gamma": 0.1}, lambda lr, p: lr, _step_next),
+    Schedule("exponential", {"gamma": REQUIRED}, lambda lr, p: lr, lambda lr, t, base, p: lr * p["gamma"]),
+    Schedule("cosine", {"t_max": None, "eta_min": 0.0}, lambda lr, p: lr, _cosine_next),
     Schedule("warmup", {"start_factor": 1 / 3, "end_factor": 1.0, "total_iters": 5},
-             lambda lr, p: lr * p["start_factor"], _warmup_next,
-             "α_t = α · (start + (end − start) · min(t, total_iters) / total_iters)"),
+             lambda lr, p: lr * p["start_factor"], _warmup_next),
     Schedule("cyclic", {"base_lr": None, "max_lr": REQUIRED, "step_size_up": 2000, "step_size_down": None},
-             lambda lr, p: _cyclic(0, p), lambda lr, t, base, p: _cyclic(t, p),
-             "α_t rises linearly from base_lr to max_lr over step_size_up updates, then falls back"),
+             lambda lr, p: _cyclic(0, p), lambda lr, t, base, p: _cyclic(t, p)),
 ]}
 
 
 def _number(field: str, v: Any) -> float:
     if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
-        raise SpecError(field, f"must be a finite number, got {v!r}")
+        raise SpecError(field, msg("train.error.finite", got=repr(v)))
     return float(v)
 
 
 def _whole(field: str, v: Any, least: int) -> int:
     if isinstance(v, bool) or not (isinstance(v, int) or (isinstance(v, float) and v.is_integer())):
-        raise SpecError(field, f"must be a whole number, got {v!r}")
+        raise SpecError(field, msg("train.error.whole", got=repr(v)))
     if v < least:
-        raise SpecError(field, f"must be at least {least}, got {int(v)}")
+        raise SpecError(field, msg("train.error.at_least", least=str(least), got=str(int(v))))
     return int(v)
 
 
@@ -94,20 +95,21 @@ def check_schedule(spec: Any, lr: float, steps: int, where: str) -> dict:
     if isinstance(spec, str):
         spec = {"name": spec}
     if not isinstance(spec, dict):
-        raise SpecError(where, f"must be an object with a name, got {spec!r}")
+        raise SpecError(where, msg("sched.error.object", got=repr(spec)))
     name = spec.get("name", "constant")
     if name not in SCHEDULES:
-        raise SpecError(f"{where}.name", f"unknown schedule {name!r}; choose from {', '.join(SCHEDULES)}")
+        raise SpecError(f"{where}.name", msg("sched.error.unknown", name=repr(name), names=", ".join(SCHEDULES)))
     s = SCHEDULES[name]
     for key in spec:
         if key != "name" and key not in s.params:
-            known = ", ".join(s.params) or "none"
-            raise SpecError(f"{where}.{key}", f"the {name} schedule has no parameter {key!r} (its parameters: {known})")
+            problem = (msg("sched.error.no_param", name=name, param=repr(key), known=", ".join(s.params)) if s.params
+                       else msg("sched.error.no_params", name=name, param=repr(key)))
+            raise SpecError(f"{where}.{key}", problem)
     out: dict[str, Any] = {"name": name}
     for key, default in s.params.items():
         v = spec.get(key, default)
         if v is REQUIRED:
-            raise SpecError(f"{where}.{key}", f"the {name} schedule needs {key}")
+            raise SpecError(f"{where}.{key}", msg("sched.error.needs", name=name, param=key))
         out[key] = v
     f = lambda k: f"{where}.{k}"                                   # noqa: E731
     if name == "step":
@@ -119,22 +121,22 @@ def check_schedule(spec: Any, lr: float, steps: int, where: str) -> dict:
         out["t_max"] = _whole(f("t_max"), steps if out["t_max"] is None else out["t_max"], 1)
         out["eta_min"] = _number(f("eta_min"), out["eta_min"])
         if out["eta_min"] < 0:
-            raise SpecError(f("eta_min"), f"must be ≥ 0, got {out['eta_min']:g}")
+            raise SpecError(f("eta_min"), msg("train.error.ge", low="0", got=f"{out['eta_min']:g}"))
     elif name == "warmup":
         out["start_factor"] = _number(f("start_factor"), out["start_factor"])
         out["end_factor"] = _number(f("end_factor"), out["end_factor"])
         if not 0 < out["start_factor"] <= 1:
-            raise SpecError(f("start_factor"), f"must be in (0, 1], got {out['start_factor']:g}")
+            raise SpecError(f("start_factor"), msg("train.error.in", bound="(0, 1]", got=f"{out['start_factor']:g}"))
         if not 0 <= out["end_factor"] <= 1:
-            raise SpecError(f("end_factor"), f"must be in [0, 1], got {out['end_factor']:g}")
+            raise SpecError(f("end_factor"), msg("train.error.in", bound="[0, 1]", got=f"{out['end_factor']:g}"))
         out["total_iters"] = _whole(f("total_iters"), out["total_iters"], 1)
     elif name == "cyclic":
         out["base_lr"] = lr if out["base_lr"] is None else _number(f("base_lr"), out["base_lr"])
         out["max_lr"] = _number(f("max_lr"), out["max_lr"])
         if out["base_lr"] < 0:
-            raise SpecError(f("base_lr"), f"must be ≥ 0, got {out['base_lr']:g}")
+            raise SpecError(f("base_lr"), msg("train.error.ge", low="0", got=f"{out['base_lr']:g}"))
         if out["max_lr"] < out["base_lr"]:
-            raise SpecError(f("max_lr"), f"must be ≥ base_lr ({out['base_lr']:g}), got {out['max_lr']:g}")
+            raise SpecError(f("max_lr"), msg("sched.error.max_lr", base=f"{out['base_lr']:g}", got=f"{out['max_lr']:g}"))
         out["step_size_up"] = _whole(f("step_size_up"), out["step_size_up"], 1)
         if out["step_size_down"] is not None:
             out["step_size_down"] = _whole(f("step_size_down"), out["step_size_down"], 1)
@@ -144,7 +146,7 @@ def check_schedule(spec: Any, lr: float, steps: int, where: str) -> dict:
 def _positive(field: str, v: Any) -> float:
     x = _number(field, v)
     if x <= 0:
-        raise SpecError(field, f"must be > 0, got {x:g}")
+        raise SpecError(field, msg("train.error.gt", low="0", got=f"{x:g}"))
     return x
 
 

@@ -20,8 +20,9 @@ import numpy as np
 from . import train_document as tdoc
 from .compiled import Compiled, Parameter, with_parameters
 from .errors import SpecError
+from .i18n import msg
 from .limits import MAX_TRAIN_RUNS, MAX_TRAIN_STEPS, MAX_TRAIN_WORK, TRAJECTORY_ENTRIES, WORK_PER_NODE
-from .optimizers import OPTIMIZERS, Explained, check_optimizer, fill_rule
+from .optimizers import OPTIMIZERS, Explained, check_optimizer, fill_rule, unknown_optimizer
 from .parser import build
 from .schedules import check_schedule, rates
 from .trace import Trace
@@ -33,30 +34,29 @@ DEFAULT_RUN: dict[str, Any] = {"optimizer": "adam", "lr": 0.05}
 
 def check_steps(steps: Any, field: str = "steps", most: int = MAX_TRAIN_STEPS) -> int:
     if isinstance(steps, bool) or not isinstance(steps, int):
-        raise SpecError(field, f"must be a whole number, got {steps!r}")
+        raise SpecError(field, msg("train.error.whole", got=repr(steps)))
     if not 1 <= steps <= most:
-        raise SpecError(field, f"must be from 1 to {most:,}, got {steps:,}")
+        raise SpecError(field, msg("train.error.from_to", low="1", high=f"{most:,}", got=f"{steps:,}"))
     return steps
 
 
 def check_run(spec: Any, steps: int, where: str) -> dict:
     """A run spec with every default filled in: optimizer, hyperparameters, schedule, label."""
     if not isinstance(spec, dict):
-        raise SpecError(where, f"must be an object such as {{\"optimizer\": \"adam\", \"lr\": 0.01}}, got {spec!r}")
+        raise SpecError(where, msg("train.error.run_object", got=repr(spec)))
     name = spec.get("optimizer")
     if name not in OPTIMIZERS:
-        raise SpecError(f"{where}.optimizer",
-                        f"unknown optimizer {name!r}; choose from {', '.join(OPTIMIZERS)}")
+        raise SpecError(f"{where}.optimizer", unknown_optimizer(name))
     known = set(OPTIMIZERS[name].defaults) | {"optimizer", "schedule", "label"}
     for key in spec:
         if key not in known:
-            raise SpecError(f"{where}.{key}", f"{name} has no hyperparameter {key!r} (it has: "
-                                              f"{', '.join(OPTIMIZERS[name].defaults)})")
+            raise SpecError(f"{where}.{key}", msg("optim.error.no_hyper", name=name, param=repr(key),
+                                                  known=", ".join(OPTIMIZERS[name].defaults)))
     hp = check_optimizer(spec, where)
     schedule = check_schedule(spec.get("schedule"), hp["lr"], steps, f"{where}.schedule")
     label = spec.get("label")
     if label is not None and not isinstance(label, str):
-        raise SpecError(f"{where}.label", f"must be text, got {label!r}")
+        raise SpecError(f"{where}.label", msg("train.error.text", got=repr(label)))
     if label is None:
         label = f"{name} lr={hp['lr']:g}" + ("" if schedule["name"] == "constant" else f" {schedule['name']}")
     return {"optimizer": name, **hp, "schedule": schedule, "label": label[:80]}
@@ -64,9 +64,9 @@ def check_run(spec: Any, steps: int, where: str) -> dict:
 
 def check_runs(runs: Any, steps: int, field: str = "runs") -> list[dict]:
     if not isinstance(runs, list) or not runs:
-        raise SpecError(field, "must be a list of at least one run spec")
+        raise SpecError(field, msg("train.error.runs_empty"))
     if len(runs) > MAX_TRAIN_RUNS:
-        raise SpecError(field, f"at most {MAX_TRAIN_RUNS} runs per request, got {len(runs)}")
+        raise SpecError(field, msg("train.error.runs_most", most=str(MAX_TRAIN_RUNS), got=str(len(runs))))
     return [check_run(r, steps, f"{field}[{i}]") for i, r in enumerate(runs)]
 
 
@@ -75,9 +75,9 @@ def check_work(compiled: Compiled, steps: int, runs: int, field: str = "steps") 
     size = compiled.work_size
     work = steps * runs * size
     if work > MAX_TRAIN_WORK:
-        raise SpecError(field, f"{steps:,} steps × {runs} run{'s' if runs > 1 else ''} × the graph's size {size:,} "
-                               f"(its numbers plus {WORK_PER_NODE} per node) is {work:,}; the limit is "
-                               f"{MAX_TRAIN_WORK:,}: take fewer steps or runs, or a smaller program")
+        raise SpecError(field, msg("train.error.work_run" if runs == 1 else "train.error.work_runs",
+                                   steps=f"{steps:,}", runs=str(runs), size=f"{size:,}", per_node=str(WORK_PER_NODE),
+                                   work=f"{work:,}", limit=f"{MAX_TRAIN_WORK:,}"))
 
 
 def sample_entries(size: int, most: int = TRAJECTORY_ENTRIES) -> np.ndarray:
@@ -197,13 +197,13 @@ def train(source: str, runs: Any, steps: Any) -> TrainResult:
 
 def check_run_index(specs: list[dict], i: Any, field: str) -> int:
     if isinstance(i, bool) or not isinstance(i, int) or not 0 <= i < len(specs):
-        raise SpecError(field, f"must be a run index from 0 to {len(specs) - 1}, got {i!r}")
+        raise SpecError(field, msg("train.error.run_index", last=str(len(specs) - 1), got=repr(i)))
     return i
 
 
 def check_iteration(t: Any, steps: int, field: str) -> int:
     if isinstance(t, bool) or not isinstance(t, int) or not 0 <= t <= steps:
-        raise SpecError(field, f"must be an iteration from 0 to {steps}, got {t!r}")
+        raise SpecError(field, msg("train.error.iteration", last=str(steps), got=repr(t)))
     return t
 
 
@@ -211,10 +211,15 @@ def run_until(compiled: Compiled, spec: dict, steps: int, t: int, field: str) ->
     """Run `spec` up to iteration t, explaining its update there; SpecError if it diverged before."""
     r = run(compiled, spec, steps, inspect_at=t)
     if r.diverged_at is not None:
-        raise SpecError(field, f"the run diverged at iteration {r.diverged_at}: choose an iteration "
-                               f"before it (0 to {r.diverged_at - 1})" if r.diverged_at else
-                        "the run diverged at iteration 0: it has no finite iteration")
+        raise SpecError(field, msg("train.error.diverged_before", at=str(r.diverged_at), last=str(r.diverged_at - 1))
+                        if r.diverged_at else msg("train.error.diverged_at_0"))
     return r
+
+
+def entry_problem(dims: int, shape: list[int], got: Any, of: str | None = None):
+    """Why `got` is not an entry of a tensor of `shape` (named `of`, if given)."""
+    key = ("train.error.entry_one" if dims == 1 else "train.error.entry_many") + ("_of" if of is not None else "")
+    return msg(key, count=str(dims), shape=str(shape), got=repr(got), **({"name": of} if of is not None else {}))
 
 
 def _entry(p: Parameter, chosen: Any, field: str) -> list[int]:
@@ -222,8 +227,7 @@ def _entry(p: Parameter, chosen: Any, field: str) -> list[int]:
         return [0] * len(p.shape)
     if (not isinstance(chosen, list) or len(chosen) != len(p.shape)
             or not all(isinstance(i, int) and not isinstance(i, bool) and 0 <= i < n for i, n in zip(chosen, p.shape))):
-        raise SpecError(field, f"must be {len(p.shape)} index{'es' if len(p.shape) != 1 else ''} within the shape "
-                               f"{list(p.shape)}, got {chosen!r}")
+        raise SpecError(field, entry_problem(len(p.shape), list(p.shape), chosen))
     return chosen
 
 
@@ -236,12 +240,12 @@ def inspect(source: str, runs: Any, steps: Any, run_index: Any, iteration: Any,
     t = check_iteration(iteration, steps, "inspect.iteration")
     entry = entry or {}
     if not isinstance(entry, dict):
-        raise SpecError("inspect.entry", f"must map parameter names to indices, got {entry!r}")
+        raise SpecError("inspect.entry", msg("train.error.entry_map", got=repr(entry)))
     names = {p.name for p in compiled.parameters}
     for name in entry:
         if name not in names:
-            raise SpecError(f"inspect.entry.{name}", f"there is no parameter {name!r} (parameters: "
-                                                     f"{', '.join(sorted(names))})")
+            raise SpecError(f"inspect.entry.{name}", msg("train.error.no_parameter", name=repr(name),
+                                                         names=", ".join(sorted(names))))
     spec = specs[i]
     r = run_until(compiled, spec, steps, t, "inspect.iteration")
     opt = OPTIMIZERS[spec["optimizer"]]
@@ -279,8 +283,7 @@ def trace_at(source: str, runs: Any, steps: Any, run_index: Any, iteration: Any,
     t = check_iteration(iteration, steps, f"{field}.iteration")
     r = run(compiled, specs[i], steps, inspect_at=t)
     if r.diverged_at is not None and r.diverged_at <= t:
-        raise SpecError(f"{field}.iteration", f"the run diverged at iteration {r.diverged_at}: choose an "
-                                              "iteration before it")
+        raise SpecError(f"{field}.iteration", msg("train.error.diverged_choose", at=str(r.diverged_at)))
     graph, output = build(compiled.source)
     with_parameters(graph, compiled, r.params)
     return Trace(compiled.source, graph, output)

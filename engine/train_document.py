@@ -10,6 +10,14 @@ from .document import Number, TraceDocument, Value, _closed
 
 
 @_closed
+class MessageJSON(TypedDict):
+    """A text not yet told (engine/i18n.py's `Msg`): the catalogue's `key` and its `args`,
+    each a string or a message. The page tells it in the reader's language (i18n.js)."""
+    key: str
+    args: dict[str, Any]
+
+
+@_closed
 class TrainParameter(TypedDict):
     """A leaf that gets a gradient, so the optimizers update it."""
     node: int
@@ -91,11 +99,13 @@ class SliceAxis(TypedDict):
 
 @_closed
 class LossSlice(TypedDict):
-    """The loss over two coordinates, every other parameter held; each run's path on it."""
+    """The loss over two coordinates, every other parameter held; each run's path on it.
+    `held` says in English what is held, `held_msg` the same as a message."""
     x: SliceAxis
     y: SliceAxis
     loss: list[list[float | None]]
     held: str
+    held_msg: MessageJSON
     exact: bool
     paths: list[list[list[float]]]
 
@@ -110,7 +120,8 @@ LrCell = _closed(TypedDict("LrCell", {"class": LrClass, "final_loss": "Number | 
 
 @_closed
 class LrMap(TypedDict):
-    """A grid of short runs over learning rate × momentum (or β₁), each classed."""
+    """A grid of short runs over learning rate × momentum (or β₁), each classed; what each class
+    means in English (`definitions`) and as messages (`definitions_msg`)."""
     optimizer: str
     steps: int
     lrs: list[float]
@@ -118,3 +129,4 @@ class LrMap(TypedDict):
     momentum_name: str
     cells: list[list[LrCell]]
     definitions: dict[str, str]
+    definitions_msg: dict[str, MessageJSON]

@@ -90,3 +90,6 @@ export function applyStatic(root) {
     for (const el of root.querySelectorAll(sel)) el.setAttribute(attr, t(el.dataset[data]));
   }
 }
+
+/** Whether the current language's catalogue has `key` (for texts that may come from elsewhere). */
+export function has(key) { return Object.prototype.hasOwnProperty.call(catalogues.get(current) || {}, key); }

@@ -5,6 +5,7 @@ import { state } from "./state.js";
 import { $, el } from "./dom.js";
 import { postTrainLrmap } from "./api.js";
 import { fmt } from "./format.js";
+import { msgText, t as tr } from "./i18n.js";
 
 const CLASSES = ["converged", "slow", "oscillating", "diverged"];
 const SECOND = { sgd: "momentum", rmsprop: "momentum", adam: "β₁", adamw: "β₁" };
@@ -15,17 +16,17 @@ export function buildLrmap() {
     el("input", { type: "text", value: String(m[key]), id: `train-map-${key}`, spellcheck: "false", autocomplete: "off",
       onchange: (e) => { m[key] = e.target.value; }, ...attrs }));
   return el("div", { class: "card train-lrmap" },
-    el("div", { class: "card-head" }, el("h2", { text: "Learning-rate map" }),
-      el("span", { class: "hint", text: "short runs from the same start, one per cell" })),
+    el("div", { class: "card-head" }, el("h2", { text: tr("train.lrmap.heading") }),
+      el("span", { class: "hint", text: tr("train.lrmap.hint") })),
     el("div", { class: "tr-bar" },
-      el("label", { class: "tr-field" }, el("span", { text: "optimizer" }),
-        el("select", { id: "train-map-optimizer", "aria-label": "Optimizer of the map", onchange: (e) => { m.optimizer = e.target.value; $("#train-map-second").textContent = SECOND[m.optimizer]; } },
+      el("label", { class: "tr-field" }, el("span", { text: tr("train.lrmap.optimizer") }),
+        el("select", { id: "train-map-optimizer", "aria-label": tr("train.lrmap.optimizer_aria"), onchange: (e) => { m.optimizer = e.target.value; $("#train-map-second").textContent = SECOND[m.optimizer]; } },
           ...Object.keys(SECOND).map((k) => el("option", { value: k, selected: k === m.optimizer, text: k })))),
-      field("min", "lr from"), field("max", "to"), field("count", "count", { inputmode: "numeric" }),
+      field("min", tr("train.lrmap.min")), field("max", tr("train.lrmap.max")), field("count", tr("train.lrmap.count"), { inputmode: "numeric" }),
       el("label", { class: "tr-field" }, el("span", { id: "train-map-second", text: SECOND[m.optimizer] }),
-        el("input", { type: "text", value: m.momenta, id: "train-map-momenta", spellcheck: "false", "aria-label": "Momenta, comma-separated",
+        el("input", { type: "text", value: m.momenta, id: "train-map-momenta", spellcheck: "false", "aria-label": tr("train.lrmap.momenta_aria"),
           onchange: (e) => { m.momenta = e.target.value; } })),
-      el("button", { id: "train-map-run", class: "btn primary", onclick: drawLrmap }, "Draw the map")),
+      el("button", { id: "train-map-run", class: "btn primary", onclick: drawLrmap }, tr("train.lrmap.draw"))),
     el("div", { id: "train-map", class: "tr-map" }),
     el("dl", { id: "train-map-legend", class: "tr-map-legend" }));
 }
@@ -45,14 +46,15 @@ export async function drawLrmap() {
   $("#train-map-run").disabled = true;
   let res;
   try { res = await postTrainLrmap(body); }
-  catch (_) { res = { ok: false, data: { message: "Cannot reach the Backprop Studio server" } }; }
+  catch (_) { res = { ok: false, data: { message: tr("train.unreachable") } }; }
   finally { $("#train-map-run").disabled = false; }
   if (!res.ok) { m.answer = null; $("#train-map").replaceChildren(el("p", { class: "error", text: (res.data && res.data.message) || `HTTP ${res.status}` })); return; }
   m.answer = res.data;
   renderLrmap();
 }
 
-function renderLrmap() {
+/** Draw the map kept (the last answer), its legend the server's definitions. */
+export function renderLrmap() {
   const a = state.train.lrmap.answer;
   const second = a.momentum_name || SECOND[state.train.lrmap.optimizer];
   const cols = a.lrs.length;
@@ -62,16 +64,18 @@ function renderLrmap() {
   for (const [mu, cells] of rows) {
     grid.append(el("div", { class: "tr-map-axis", text: `${second} ${fmt(mu, 3)}` }));
     cells.forEach((c, i) => {
-      const ended = c.class === "diverged" && c.diverged_at !== null && c.diverged_at !== undefined ? `diverged at iteration ${c.diverged_at}` : `final loss ${fmt(c.final_loss)}`;
-      grid.append(el("div", { class: `tr-cell tr-${c.class}`, "data-class": c.class, title: `lr ${fmt(a.lrs[i], 3)}, ${second} ${fmt(mu, 3)}: ${c.class}, ${ended}` }));
+      const ended = c.class === "diverged" && c.diverged_at !== null && c.diverged_at !== undefined
+        ? tr("train.lrmap.ended_diverged", { at: c.diverged_at }) : tr("train.lrmap.ended_final", { loss: fmt(c.final_loss) });
+      const title = tr("train.lrmap.cell", { lr: fmt(a.lrs[i], 3), second, mu: fmt(mu, 3), class: tr(`train.lrmap.class.${c.class}.name`), ended });
+      grid.append(el("div", { class: `tr-cell tr-${c.class}`, "data-class": c.class, title }));
     });
   }
   grid.append(el("div", {}), ...a.lrs.map((lr) => el("div", { class: "tr-map-axis tr-map-lr", text: fmt(lr, 2) })));
-  $("#train-map").replaceChildren(grid, el("div", { class: "tr-caption", text: "learning rate (log scale) →" }));
+  $("#train-map").replaceChildren(grid, el("div", { class: "tr-caption", text: tr("train.lrmap.caption") }));
   $("#train-map").dataset.cells = String(a.cells.reduce((s, r) => s + r.length, 0));
   $("#train-map-legend").replaceChildren(...CLASSES.map((k) => [
-    el("dt", {}, el("i", { class: `swatch tr-${k}` }), k),
-    el("dd", { text: (a.definitions && a.definitions[k]) || "" })]).flat());
+    el("dt", {}, el("i", { class: `swatch tr-${k}` }), tr(`train.lrmap.class.${k}.name`)),
+    el("dd", { text: a.definitions_msg && a.definitions_msg[k] ? msgText(a.definitions_msg[k]) : (a.definitions && a.definitions[k]) || "" })]).flat());
 }
 
 /** Forget the map (it belongs to another program or another number of steps). */

@@ -5,17 +5,19 @@ import uPlot from "../vendor/uplot/uPlot.esm.js";
 import { state } from "./state.js";
 import { $ } from "./dom.js";
 import { fmt } from "./format.js";
+import { t as tr } from "./i18n.js";
 
 export const RUN_COLOURS = ["#4f46e5", "#e11d48", "#059669", "#ea580c", "#0891b2", "#a21caf"];
 
 const PLOTS = [
-  { id: "#train-loss", key: "losses", label: "loss", height: 210, legend: true },
-  { id: "#train-lr", key: "lrs", label: "lr", height: 100, legend: false },
-  { id: "#train-gn", key: "grad_norms", label: "‖g‖", height: 130, legend: false },
+  { id: "#train-loss", key: "losses", label: () => tr("train.plot.loss.same"), height: 210, legend: true },
+  { id: "#train-lr", key: "lrs", label: () => tr("train.plot.lr.same"), height: 100, legend: false },
+  { id: "#train-gn", key: "grad_norms", label: () => "‖g‖", height: 130, legend: false },
 ];
 
 let pick = () => {};
 let observer = null;
+let observed = null;
 
 /** A series as uPlot draws it: numbers kept, anything else (a non-finite "inf", a missing
  *  iteration after divergence) a gap; as long as the iteration axis. */
@@ -75,11 +77,11 @@ export function drawCurves(onPick) {
       width: width(), height: p.height,
       scales: { x: { time: false }, y: log ? { distr: 3 } : {} },
       axes: [
-        { label: p.key === "grad_norms" ? "iteration" : null, size: p.key === "grad_norms" ? 40 : 22 },
-        { label: p.label, size: 62, values: (_, ticks) => ticks.map((v) => (!log || isPowerOfTen(v) ? fmt(v, 3) : "")) },
+        { label: p.key === "grad_norms" ? tr("train.plot.iteration") : null, size: p.key === "grad_norms" ? 40 : 22 },
+        { label: p.label(), size: 62, values: (_, ticks) => ticks.map((v) => (!log || isPowerOfTen(v) ? fmt(v, 3) : "")) },
       ],
-      series: [{ label: "iteration" }, ...runs.map((r, i) => ({
-        label: r.spec.label || `run ${i + 1}`, stroke: RUN_COLOURS[i % RUN_COLOURS.length], width: 1.6,
+      series: [{ label: tr("train.plot.iteration") }, ...runs.map((r, i) => ({
+        label: r.spec.label || tr("train.run.name", { n: i + 1 }), stroke: RUN_COLOURS[i % RUN_COLOURS.length], width: 1.6,
         value: (_, v) => fmt(v), points: { show: false },
       }))],
       legend: { show: p.legend },
@@ -89,11 +91,14 @@ export function drawCurves(onPick) {
     u.over.addEventListener("click", () => { if (u.cursor.idx !== null && u.cursor.idx !== undefined) pick(u.cursor.idx); });
     t.plots.push(u);
   }
-  const note = $("#train-loss").dataset.scale === "linear" && t.logScale ? "a log axis needs positive losses: drawn linear" : "";
+  const note = $("#train-loss").dataset.scale === "linear" && t.logScale ? tr("train.plot.log_linear") : "";
   $("#train-loss").title = note;
-  if (!observer) {
-    observer = new ResizeObserver(() => { for (const u of state.train.plots) u.setSize({ width: width(), height: u.height }); });
-    observer.observe($(".train-curves"));
+  const card = $(".train-curves");
+  if (observed !== card) {          // the card is new when the view was built again (a switch of language)
+    if (!observer) observer = new ResizeObserver(() => { for (const u of state.train.plots) u.setSize({ width: width(), height: u.height }); });
+    if (observed) observer.unobserve(observed);
+    observer.observe(card);
+    observed = card;
   }
 }
 

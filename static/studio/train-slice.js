@@ -10,6 +10,7 @@ import { postTrainSlice } from "./api.js";
 import { fmt } from "./format.js";
 import { RUN_COLOURS } from "./train-plots.js";
 import { indicesOf } from "./train-update.js";
+import { msgText, t as tr } from "./i18n.js";
 
 const GRID = 41;             // points per side of the loss slice
 const LEVELS = 14;           // contour levels, spread over the slice's losses
@@ -38,10 +39,10 @@ function sameCoord(a, b) { return a && b && a.name === b.name && a.entry.join() 
 /* ---------------------------------------------------------------- the slice */
 
 export function buildSlice() {
-  const pick = (axis) => el("select", { id: `train-slice-${axis}`, "aria-label": `Slice ${axis} coordinate`,
+  const pick = (axis) => el("select", { id: `train-slice-${axis}`, "aria-label": tr("train.slice.axis_aria", { axis }),
     onchange: (e) => { state.train.slice[axis] = JSON.parse(e.target.value); state.train.slice.answer = null; requestSlice(0); } });
   return el("div", { class: "card train-slice" },
-    el("div", { class: "card-head" }, el("h2", { text: "Paths on a loss slice" }),
+    el("div", { class: "card-head" }, el("h2", { text: tr("train.slice.heading") }),
       el("span", { class: "tr-pickers" },
         el("label", { class: "tr-field" }, el("span", { text: "x" }), pick("x")),
         el("label", { class: "tr-field" }, el("span", { text: "y" }), pick("y")))),
@@ -56,26 +57,34 @@ export function requestSlice(delay = 0) {
   s.timer = setTimeout(fetchSlice, delay);
 }
 
-async function fetchSlice() {
-  const t = state.train;
-  const s = t.slice;
-  if (!t.result || !t.body) return;
+/** The coordinate pickers, with the coordinates kept chosen (or the first two); false when the
+ *  program has fewer than two trained numbers. */
+export function renderPickers() {
+  const s = state.train.slice;
   const coords = coordinates();
-  if (coords.length < 2) {
-    $("#train-slice-plot").replaceChildren(el("p", { class: "muted", text: "A slice needs two coordinates: this program has fewer than two trained numbers." }));
-    return;
-  }
+  if (coords.length < 2) return false;
   if (!coords.some((c) => sameCoord(c, s.x))) s.x = coords[0];
   if (!coords.some((c) => sameCoord(c, s.y)) || sameCoord(s.x, s.y)) s.y = coords.find((c) => !sameCoord(c, s.x));
   for (const axis of ["x", "y"]) {
     $(`#train-slice-${axis}`).replaceChildren(...coords.map((c) => el("option", { value: JSON.stringify(c), selected: sameCoord(c, s[axis]), text: coordText(c) })));
+  }
+  return true;
+}
+
+async function fetchSlice() {
+  const t = state.train;
+  const s = t.slice;
+  if (!t.result || !t.body) return;
+  if (!renderPickers()) {
+    $("#train-slice-plot").replaceChildren(el("p", { class: "muted", text: tr("train.slice.too_few") }));
+    return;
   }
   const seq = ++s.seq;
   const run = Math.min(t.openRun, t.result.runs.length - 1);
   let res;
   try {
     res = await postTrainSlice({ ...t.body, run, iteration: t.iteration, x: s.x, y: s.y, grid: GRID });
-  } catch (_) { res = { ok: false, data: { message: "Cannot reach the Backprop Studio server" } }; }
+  } catch (_) { res = { ok: false, data: { message: tr("train.unreachable") } }; }
   if (seq !== s.seq) return;
   if (!res.ok) { s.answer = null; $("#train-slice-plot").replaceChildren(el("p", { class: "error", text: (res.data && res.data.message) || `HTTP ${res.status}` })); return; }
   s.answer = { ...res.data, run, iteration: t.iteration };
@@ -107,13 +116,14 @@ function axes(svg, sx, sy, [x0, x1], [y0, y1], xLabel, yLabel) {
   svg.append(g);
 }
 
-function newPlot(label) {
+/** An empty plot: `name` makes its clip path's id, `label` is what a screen reader hears. */
+function newPlot(name, label) {
   const svg = svgEl("svg");
   svg.setAttribute("viewBox", `0 0 ${W} ${H}`);
   svg.setAttribute("role", "img");
   svg.setAttribute("aria-label", label);
   const clip = svgEl("clipPath");
-  clip.id = `${label.replace(/\W+/g, "-")}-clip`;
+  clip.id = `${name.replace(/\W+/g, "-")}-clip`;
   const r = svgEl("rect");
   for (const [k, v] of Object.entries({ x: M.l, y: M.t, width: W - M.l - M.r, height: H - M.t - M.b })) r.setAttribute(k, v);
   clip.append(r);
@@ -149,7 +159,7 @@ export function renderSlice() {
   const flat = a.loss.flat().map((v) => (typeof v === "number" ? v : Number.NaN));
   const finiteMax = Math.max(...flat.filter(Number.isFinite));
   const grid = flat.map((v) => (Number.isFinite(v) ? v : finiteMax));
-  const { svg, clipId } = newPlot("loss slice");
+  const { svg, clipId } = newPlot("loss slice", tr("train.slice.plot_aria"));
   const body = svgEl("g");
   body.setAttribute("clip-path", `url(#${clipId})`);
   const lv = levels(grid);
@@ -208,12 +218,11 @@ export function renderSlice() {
   box.dataset.contours = String(body.querySelectorAll(".tr-contour").length);
   box.dataset.paths = String(a.paths.length);
   box.dataset.exact = String(!!a.exact);
-  $("#train-slice-held").textContent = a.exact
-    ? "This program has exactly these two scalar parameters: the contours are the true loss surface. ■ marks the start."
-    : `${a.held} ■ marks the start.`;
+  $("#train-slice-held").textContent = a.exact ? tr("train.slice.exact")
+    : tr("train.slice.caption", { held: a.held_msg ? msgText(a.held_msg) : a.held });
   // the slice's range follows the runs that did not diverge; a diverged run's path runs off it
   const off = t.result.runs.filter((r) => r.diverged_at !== null && r.diverged_at !== undefined);
-  if (off.length) $("#train-slice-held").textContent += ` ${off.map((r) => r.spec.label).join(", ")} diverged: ${off.length > 1 ? "their paths run" : "its path runs"} off the plot.`;
+  if (off.length) $("#train-slice-held").textContent += ` ${tr(off.length > 1 ? "train.slice.off_many" : "train.slice.off_one", { labels: off.map((r) => r.spec.label).join(", ") })}`;
 }
 
 /* ---------------------------------------------------------------- word vectors */
@@ -223,13 +232,13 @@ export function buildVectors() {
   const num = (key, label) => el("label", { class: "tr-field" }, el("span", { text: label }),
     el("input", { type: "number", min: "0", value: String(v[key]), id: `train-vec-${key}`, onchange: (e) => { v[key] = Math.max(0, Number.parseInt(e.target.value, 10) || 0); renderVectors(); } }));
   return el("div", { class: "card train-vectors" },
-    el("div", { class: "card-head" }, el("h2", { text: "Vectors moving" }),
+    el("div", { class: "card-head" }, el("h2", { text: tr("train.vectors.heading") }),
       el("span", { class: "tr-pickers" },
-        el("label", { class: "tr-field" }, el("span", { text: "run" }),
-          el("select", { id: "train-vec-run", "aria-label": "Run drawn", onchange: (e) => { v.run = Number(e.target.value); renderVectors(); } })),
-        num("a", "entry →"), num("b", "entry ↑"))),
+        el("label", { class: "tr-field" }, el("span", { text: tr("train.vectors.run") }),
+          el("select", { id: "train-vec-run", "aria-label": tr("train.vectors.run_aria"), onchange: (e) => { v.run = Number(e.target.value); renderVectors(); } })),
+        num("a", tr("train.vectors.entry_x")), num("b", tr("train.vectors.entry_y")))),
     el("div", { id: "train-vec-plot", class: "tr-svgbox" }),
-    el("p", { class: "tr-caption", text: "Each vector (a word vector in the window classifier) drawn by two of its entries, from the start (○) to the slider's iteration (●). A frozen vector gets no gradient and stays put (◇)." }));
+    el("p", { class: "tr-caption", text: tr("train.vectors.caption") }));
 }
 
 /** Each trainable vector's path over two entries in one run, and the frozen vectors' fixed points. */
@@ -238,7 +247,7 @@ export function renderVectors() {
   const v = t.vectors;
   if (!t.result) return;
   v.run = Math.min(v.run, t.result.runs.length - 1);
-  $("#train-vec-run").replaceChildren(...t.result.runs.map((r, i) => el("option", { value: String(i), selected: i === v.run, text: r.spec.label || `run ${i + 1}` })));
+  $("#train-vec-run").replaceChildren(...t.result.runs.map((r, i) => el("option", { value: String(i), selected: i === v.run, text: r.spec.label || tr("train.run.name", { n: i + 1 }) })));
   const traj = t.result.runs[v.run].trajectories || {};
   const moving = [];
   for (const p of t.result.parameters) {
@@ -255,7 +264,7 @@ export function renderVectors() {
   box.dataset.moving = String(moving.length);
   box.dataset.frozen = String(still.length);
   if (!moving.length && !still.length) {
-    box.replaceChildren(el("p", { class: "muted", text: "No vector parameter with these two entries (the window classifier's word vectors are vectors of 2)." }));
+    box.replaceChildren(el("p", { class: "muted", text: tr("train.vectors.none") }));
     return;
   }
   const it = t.iteration;
@@ -263,7 +272,7 @@ export function renderVectors() {
   const ext = (k) => { const vs = every.map((q) => q[k]); const lo = Math.min(...vs), hi = Math.max(...vs), pad = (hi - lo || 1) * 0.12; return [lo - pad, hi + pad]; };
   const xr = ext(0), yr = ext(1);
   const sx = linear(xr[0], xr[1], M.l, W - M.r), sy = linear(yr[0], yr[1], H - M.b, M.t);
-  const { svg, clipId } = newPlot("vectors moving");
+  const { svg, clipId } = newPlot("vectors moving", tr("train.vectors.plot_aria"));
   const body = svgEl("g");
   body.setAttribute("clip-path", `url(#${clipId})`);
   const label = (x, y, s) => { const e = svgEl("text"); e.setAttribute("x", x + 7); e.setAttribute("y", y - 6); e.setAttribute("class", "tr-vec-label"); e.textContent = s; body.append(e); };
@@ -290,9 +299,9 @@ export function renderVectors() {
     d.setAttribute("d", `M${x},${y - 6}L${x + 6},${y}L${x},${y + 6}L${x - 6},${y}Z`);
     d.setAttribute("class", "tr-frozen");
     body.append(d);
-    label(x, y, `${q.name} (frozen)`);
+    label(x, y, tr("train.vectors.frozen", { name: q.name }));
   }
   svg.append(body);
-  axes(svg, sx, sy, xr, yr, `entry ${v.a}`, `entry ${v.b}`);
+  axes(svg, sx, sy, xr, yr, tr("train.vectors.axis", { n: v.a }), tr("train.vectors.axis", { n: v.b }));
   box.replaceChildren(svg);
 }

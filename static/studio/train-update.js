@@ -7,6 +7,7 @@ import { $, el, tex } from "./dom.js";
 import { postTrain } from "./api.js";
 import { exactTitle, fmt, shapeText } from "./format.js";
 import { RUN_COLOURS } from "./train-plots.js";
+import { t as tr } from "./i18n.js";
 
 const INSPECT_DELAY = 150;   // ms: a dragged slider asks once it rests
 const MAX_ENTRIES = 400;     // entries listed in the entry picker (the first ones of a large tensor)
@@ -15,12 +16,12 @@ const MAX_ENTRIES = 400;     // entries listed in the entry picker (the first on
 export function buildUpdate() {
   const t = state.train;
   return el("div", { class: "card train-update" },
-    el("div", { class: "card-head" }, el("h2", { text: "The update, with numbers" }),
+    el("div", { class: "card-head" }, el("h2", { text: tr("train.update.heading") }),
       el("span", { class: "tr-pickers" },
-        el("label", { class: "tr-field" }, el("span", { text: "parameter" }),
-          el("select", { id: "train-param", "aria-label": "Parameter", onchange: (e) => { t.param = e.target.value; t.entry = 0; renderUpdate(); inspectLater(0); } })),
-        el("label", { class: "tr-field" }, el("span", { text: "entry" }),
-          el("select", { id: "train-entry", "aria-label": "Entry", onchange: (e) => { t.entry = Number(e.target.value); inspectLater(0); } })))),
+        el("label", { class: "tr-field" }, el("span", { text: tr("train.update.parameter") }),
+          el("select", { id: "train-param", "aria-label": tr("train.update.parameter_aria"), onchange: (e) => { t.param = e.target.value; t.entry = 0; renderUpdate(); inspectLater(0); } })),
+        el("label", { class: "tr-field" }, el("span", { text: tr("train.update.entry") }),
+          el("select", { id: "train-entry", "aria-label": tr("train.update.entry_aria"), onchange: (e) => { t.entry = Number(e.target.value); inspectLater(0); } })))),
     el("div", { id: "train-update-cols", class: "tr-update-cols" }));
 }
 
@@ -36,7 +37,7 @@ export function indicesOf(flat, shape) {
   return idx;
 }
 
-function entryText(idx) { return idx.length ? `[${idx.join(", ")}]` : "scalar"; }
+function entryText(idx) { return idx.length ? `[${idx.join(", ")}]` : tr("train.update.scalar"); }
 
 /** The entry `idx` of a value given as nested lists (a number stays itself). */
 export function entryOf(v, idx) {
@@ -48,7 +49,7 @@ export function entryOf(v, idx) {
 export function renderUpdate() {
   const t = state.train;
   const p = parameter();
-  if (!t.result || !p) { $("#train-update-cols").replaceChildren(el("p", { class: "muted", text: "No parameter gets a gradient: nothing to train." })); return; }
+  if (!t.result || !p) { $("#train-update-cols").replaceChildren(el("p", { class: "muted", text: tr("train.update.none") })); return; }
   $("#train-param").replaceChildren(...t.result.parameters.map((q) => el("option", { value: q.name, selected: q.name === t.param, text: `${q.name} (${shapeText(q.shape)})` })));
   const size = p.shape.reduce((a, b) => a * b, 1);
   t.entry = Math.min(t.entry, size - 1);
@@ -70,27 +71,28 @@ const BUFFER_SYMBOLS = {
 
 function column(run, i, answer, p) {
   const head = el("div", { class: "tr-col-head" }, el("i", { class: "swatch", style: `background:${RUN_COLOURS[i % RUN_COLOURS.length]}` }),
-    el("b", { text: run.spec.label || `run ${i + 1}` }));
+    el("b", { text: run.spec.label || tr("train.run.name", { n: i + 1 }) }));
   const col = el("div", { class: "tr-col", "data-run": String(i) }, head);
   if (!answer) { col.append(el("p", { class: "muted", text: "…" })); return col; }
   if (answer.error) { col.append(el("p", { class: "error", text: answer.error })); return col; }
   const q = answer.parameters.find((x) => x.name === p.name);
-  if (!q) { col.append(el("p", { class: "muted", text: `${p.name} is not trained by this run` })); return col; }
+  if (!q) { col.append(el("p", { class: "muted", text: tr("train.update.not_trained", { name: p.name }) })); return col; }
   col.dataset.iteration = String(answer.iteration);
   const idx = indicesOf(state.train.entry, p.shape);
   const tail = p.shape.length ? `_{${idx.join(",")}}` : "";
-  head.append(el("span", { class: "hint", text: ` at iteration ${answer.iteration}${answer.iteration !== state.train.iteration ? " (its last)" : ""}` }));
+  const at = answer.iteration !== state.train.iteration ? "train.update.at_last" : "train.update.at";
+  head.append(el("span", { class: "hint", text: ` ${tr(at, { it: answer.iteration })}` }));
   const rows = [
-    row("value", `\\theta${tail}`, entryOf(q.value, idx), "value"),
-    row("gradient", `g${tail}`, entryOf(q.grad, idx), "grad"),
-    ...Object.entries(q.state || {}).map(([k, v]) => row(k.replace(/_/g, " "), `${BUFFER_SYMBOLS[k] || `\\text{${k.replace(/_/g, "\\_")}}`}${tail}`, entryOf(v, idx), `state-${k}`)),
-    row("step size", "\\eta_{\\text{eff}}", entryOf(q.step_size, idx), "step_size"),
-    row("update", `\\Delta\\theta${tail}`, entryOf(q.update, idx), "update"),
+    row(tr("train.update.row.value"), `\\theta${tail}`, entryOf(q.value, idx), "value"),
+    row(tr("train.update.row.grad"), `g${tail}`, entryOf(q.grad, idx), "grad"),
+    ...Object.entries(q.state || {}).map(([k, v]) => row(BUFFER_SYMBOLS[k] ? tr(`train.update.buffer.${k}`) : k.replace(/_/g, " "), `${BUFFER_SYMBOLS[k] || `\\text{${k.replace(/_/g, "\\_")}}`}${tail}`, entryOf(v, idx), `state-${k}`)),
+    row(tr("train.update.row.step_size"), "\\eta_{\\text{eff}}", entryOf(q.step_size, idx), "step_size"),
+    row(tr("train.update.row.update"), `\\Delta\\theta${tail}`, entryOf(q.update, idx), "update"),
   ];
   col.append(el("table", { class: "tr-numbers" }, el("tbody", {}, ...rows)));
   if (q.rule) col.append(el("div", { class: "tr-rule", "data-field": "rule" }, tex(q.rule.tex, true)));
   if (q.rule && q.rule.numbers) col.append(el("div", { class: "tr-rule tr-rule-numbers", "data-field": "rule-numbers" }, tex(q.rule.numbers, true)));
-  else col.append(el("p", { class: "hint", text: "The last iteration: no update follows it." }));
+  else col.append(el("p", { class: "hint", text: tr("train.update.last") }));
   return col;
 }
 
@@ -119,7 +121,7 @@ async function inspectAll() {
     try {
       const res = await postTrain({ ...t.body, inspect: { run: i, iteration: inspectable(r, t.iteration), entry } });
       return res.ok ? res.data : { error: (res.data && res.data.message) || `HTTP ${res.status}` };
-    } catch (_) { return { error: "Cannot reach the Backprop Studio server" }; }
+    } catch (_) { return { error: tr("train.unreachable") }; }
   }));
   if (seq !== t.inspectSeq) return;      // the slider moved on meanwhile
   t.inspected = answers;

@@ -12,13 +12,21 @@ import { addressPart, writeHash } from "./share.js";
 import { onView } from "./views.js";
 import { drawCurves, markIteration, RUN_COLOURS } from "./train-plots.js";
 import { buildUpdate, inspectLater, renderUpdate } from "./train-update.js";
-import { buildSlice, renderSlice, requestSlice, buildVectors, renderVectors } from "./train-slice.js";
-import { buildLrmap, clearLrmap } from "./train-lrmap.js";
+import { buildSlice, renderPickers, renderSlice, requestSlice, buildVectors, renderVectors } from "./train-slice.js";
+import { buildLrmap, clearLrmap, renderLrmap } from "./train-lrmap.js";
+import { has, msgText, onLang, t as tr } from "./i18n.js";
 
 /* The optimizers in the order the form offers them; their hyperparameters and PyTorch's
  * defaults come from the server (GET /api/train/options), so the form shows what it runs. */
 const TITLES = { sgd: "SGD", adagrad: "Adagrad", rmsprop: "RMSprop", adam: "Adam", adamw: "AdamW" };
-const LABELS = { weight_decay: "L2 weight_decay", initial_accumulator_value: "initial acc.", beta1: "β₁", beta2: "β₂", eps: "ε", alpha: "α" };
+const SYMBOLS = { beta1: "β₁", beta2: "β₂", eps: "ε", alpha: "α" };
+const LABEL_KEYS = { weight_decay: "optim.hyper.weight_decay.same", initial_accumulator_value: "optim.hyper.initial_accumulator_value" };
+/** A hyperparameter's label: a symbol, a word from the catalogue, or PyTorch's name. */
+const hyperLabel = (name) => SYMBOLS[name] || (LABEL_KEYS[name] ? tr(LABEL_KEYS[name]) : name);
+const runName = (r, i) => r.spec.label || tr("train.run.name", { n: i + 1 });
+/** A lab example's title or description: the catalogue's (`gallery.train.<id>.<field>`), else the server's. */
+const exampleText = (ex, field) => (has(`gallery.train.${ex.id}.${field}`) ? tr(`gallery.train.${ex.id}.${field}`) : ex[field]);
+const unreachable = () => ({ ok: false, data: { message: tr("train.unreachable") } });
 /* What a schedule's parameters start with where PyTorch has no default. */
 const SCHEDULE_START = { step: { step_size: "10" }, exponential: { gamma: "0.95" }, cosine: { t_max: "100" },
   cyclic: { base_lr: "0.001", max_lr: "0.01", step_size_up: "10" } };
@@ -54,6 +62,21 @@ export function initTrain(callbacks) {
   if (!state.train.runs.length) state.train.runs = DEFAULT_RUNS.map((r) => ({ optimizer: r.optimizer, hyper: { ...r.hyper } }));
   onView("train", showTrain);
   addressPart("train", trainAddress);
+  onLang(retell);
+}
+
+/** Tell the view again in the language just chosen: rebuilt from the settings and the
+ *  answers kept, nothing asked of the server. */
+function retell() {
+  const t = state.train;
+  if (!t.built || !t.options) return;
+  build();
+  if (t.error) { $("#train-error").textContent = t.error; $("#train-error").hidden = false; }
+  if (t.result) {
+    $("#train-open").disabled = false;
+    redraw();
+  }
+  if (t.lrmap.answer) renderLrmap();
 }
 
 /* ---------------------------------------------------------------- the address */
@@ -167,7 +190,7 @@ export async function runTraining() {
   $("#train-run").disabled = true;
   let res;
   try { res = await postTrain(body); }
-  catch (_) { res = { ok: false, data: { message: "Cannot reach the Backprop Studio server" } }; }
+  catch (_) { res = unreachable(); }
   finally { $("#train-run").disabled = false; }
   const box = $("#train-error");
   if (!res.ok) {
@@ -202,6 +225,13 @@ export async function runTraining() {
 /* ---------------------------------------------------------------- rendering */
 
 function renderResult() {
+  redraw();
+  inspectLater(0);
+  requestSlice();
+}
+
+/** Every part from the answers kept (the update's inspections, the slice). */
+function redraw() {
   const t = state.train;
   const slider = $("#train-iter");
   slider.max = String(t.result.steps);
@@ -209,12 +239,11 @@ function renderResult() {
   t.openRun = Math.min(t.openRun, t.result.runs.length - 1);
   const finite = (i) => t.result.runs[i].diverged_at === null || t.result.runs[i].diverged_at === undefined;
   if (!finite(t.openRun)) t.openRun = Math.max(0, t.result.runs.findIndex((_, i) => finite(i)));     // a run that did not diverge
-  $("#train-open-run").replaceChildren(...t.result.runs.map((r, i) => el("option", { value: String(i), selected: i === t.openRun, text: r.spec.label || `run ${i + 1}` })));
+  $("#train-open-run").replaceChildren(...t.result.runs.map((r, i) => el("option", { value: String(i), selected: i === t.openRun, text: runName(r, i) })));
   renderIterationLabel();
   drawCurves(setIteration);
   renderUpdate();
-  inspectLater(0);
-  requestSlice();
+  if (t.slice.answer) { renderPickers(); renderSlice(); }
   renderVectors();
   renderDiverged();
 }
@@ -222,15 +251,15 @@ function renderResult() {
 function renderDiverged() {
   const notes = state.train.result.runs.map((r, i) => (r.diverged_at === null || r.diverged_at === undefined ? null
     : el("li", { class: "train-diverged", "data-run": String(i) }, el("i", { class: "swatch", style: `background:${RUN_COLOURS[i % RUN_COLOURS.length]}` }),
-      `${r.spec.label || `run ${i + 1}`} diverged at iteration ${r.diverged_at}: its loss or gradient stopped being finite, so the run stops there.`)))
+      tr("train.diverged", { label: runName(r, i), at: r.diverged_at }))))
     .filter(Boolean);
   $("#train-notes").replaceChildren(...notes);
 }
 
 function renderIterationLabel() {
   const t = state.train;
-  $("#train-iter-label").textContent = `iteration ${t.iteration} of ${t.result ? t.result.steps : t.steps}`;
-  $("#train-open").textContent = `Open iteration ${t.iteration} in the graph`;
+  $("#train-iter-label").textContent = tr("train.iteration.of", { it: t.iteration, steps: t.result ? t.result.steps : t.steps });
+  $("#train-open").textContent = tr("train.open.iteration", { it: t.iteration });
 }
 
 /** Show iteration `it` everywhere in the view (curves' mark, the update, the slice's points). */
@@ -249,25 +278,26 @@ export function setIteration(it) {
 function field(label, value, placeholder, onchange, attrs = {}) {
   return el("label", { class: "tr-field" }, el("span", { text: label }),
     el("input", { type: "text", value, placeholder, spellcheck: "false", autocomplete: "off", inputmode: "decimal",
-      title: placeholder ? `PyTorch's default: ${placeholder}` : null, onchange: (e) => onchange(e.target.value), ...attrs }));
+      title: placeholder ? tr("train.default", { value: placeholder }) : null, onchange: (e) => onchange(e.target.value), ...attrs }));
 }
 
 function runCard(run, i) {
   const o = state.train.options.optimizers[run.optimizer];
-  const select = el("select", { "aria-label": `Run ${i + 1}: optimizer`, "data-field": "optimizer",
+  const select = el("select", { "aria-label": tr("train.run.optimizer_aria", { n: i + 1 }), "data-field": "optimizer",
+    title: msgText(state.train.options.texts && state.train.options.texts.optimizers[run.optimizer]) || null,
     onchange: (e) => { state.train.runs[i] = { optimizer: e.target.value, hyper: { lr: run.hyper.lr || "" } }; renderRuns(); } },
   ...Object.entries(TITLES).map(([k, v]) => el("option", { value: k, selected: k === run.optimizer, text: v })));
   const fields = [field("lr", run.hyper.lr || "", shown(o.lr), (v) => { run.hyper.lr = v; renderRuns(); }, { "data-hyper": "lr" })];
   for (const [name, dflt] of hyperOf(run.optimizer)) {
     if (typeof dflt === "boolean") {
-      fields.push(el("label", { class: "tr-field tr-check", title: `PyTorch's default: ${dflt}` },
+      fields.push(el("label", { class: "tr-field tr-check", title: tr("train.default", { value: dflt }) },
         el("input", { type: "checkbox", checked: !!run.hyper[name], "data-hyper": name, onchange: (e) => { run.hyper[name] = e.target.checked; } }),
         el("span", { text: name })));
-    } else fields.push(field(LABELS[name] || name, run.hyper[name] || "", dflt, (v) => { run.hyper[name] = v; }, { "data-hyper": name }));
+    } else fields.push(field(hyperLabel(name), run.hyper[name] || "", dflt, (v) => { run.hyper[name] = v; }, { "data-hyper": name }));
   }
   return el("div", { class: "tr-run", "data-run": String(i) },
     el("div", { class: "tr-run-head" }, el("i", { class: "swatch", style: `background:${RUN_COLOURS[i % RUN_COLOURS.length]}` }), select,
-      el("button", { class: "btn icon", title: "Remove this run", "aria-label": `Remove run ${i + 1}`, disabled: state.train.runs.length < 2,
+      el("button", { class: "btn icon", title: tr("train.run.remove_title"), "aria-label": tr("train.run.remove_aria", { n: i + 1 }), disabled: state.train.runs.length < 2,
         onclick: () => { state.train.runs.splice(i, 1); renderRuns(); } }, "✕")),
     el("div", { class: "tr-fields" }, ...fields));
 }
@@ -281,6 +311,8 @@ function renderRuns() {
 function renderSchedule() {
   const s = state.train.schedule;
   $("#train-schedule").value = s.name;
+  const texts = state.train.options.texts;
+  $("#train-schedule").title = (texts && msgText(texts.schedules[s.name])) || "";
   $("#train-schedule-params").replaceChildren(...scheduleParams(s.name).map(([name, dflt, start]) => {
     if (s.params[name] === undefined) s.params[name] = start;
     return field(name, s.params[name], dflt, (v) => { s.params[name] = v; }, { "data-schedule": name });
@@ -306,39 +338,39 @@ function renderSettings() {
 function build() {
   const t = state.train;
   const root = $("#view-train");
-  const slider = el("input", { type: "range", id: "train-iter", min: "0", max: String(t.steps), value: String(t.iteration), "aria-label": "Iteration",
+  const slider = el("input", { type: "range", id: "train-iter", min: "0", max: String(t.steps), value: String(t.iteration), "aria-label": tr("train.slider.aria"),
     oninput: (e) => setIteration(Number(e.target.value)), onchange: () => writeHash() });
   root.replaceChildren(
     el("div", { class: "card train-setup" },
-      el("div", { class: "card-head" }, el("h2", { text: "Training runs" }),
-        el("span", { class: "hint", text: "every run starts from the program's own values; an empty field takes PyTorch's default" }),
-        el("select", { id: "train-example", "aria-label": "Load a lab example", onchange: (e) => loadExample(e.target) },
-          el("option", { value: "", text: "Lab examples…" }),
-          ...t.options.examples.map((ex) => el("option", { value: ex.id, title: ex.description, text: ex.title })))),
+      el("div", { class: "card-head" }, el("h2", { text: tr("train.setup.heading") }),
+        el("span", { class: "hint", text: tr("train.setup.hint") }),
+        el("select", { id: "train-example", "aria-label": tr("train.examples.aria"), onchange: (e) => loadExample(e.target) },
+          el("option", { value: "", text: tr("train.examples.choose") }),
+          ...t.options.examples.map((ex) => el("option", { value: ex.id, title: exampleText(ex, "description"), text: exampleText(ex, "title") })))),
       el("div", { id: "train-runs", class: "tr-runs" }),
       el("div", { class: "tr-bar" },
-        el("button", { id: "train-add", class: "btn small", onclick: () => { t.runs.push({ optimizer: "sgd", hyper: { lr: "0.1", momentum: "0.9" } }); renderRuns(); } }, "+ Add a run"),
-        el("label", { class: "tr-field" }, el("span", { text: "schedule" }),
-          el("select", { id: "train-schedule", "aria-label": "Learning-rate schedule", onchange: (e) => { t.schedule = { name: e.target.value, params: {} }; renderSchedule(); } },
-            ...Object.keys(t.options.schedules).map((k) => el("option", { value: k, text: k })))),
+        el("button", { id: "train-add", class: "btn small", onclick: () => { t.runs.push({ optimizer: "sgd", hyper: { lr: "0.1", momentum: "0.9" } }); renderRuns(); } }, tr("train.add")),
+        el("label", { class: "tr-field" }, el("span", { text: tr("train.schedule.label") }),
+          el("select", { id: "train-schedule", "aria-label": tr("train.schedule.aria"), onchange: (e) => { t.schedule = { name: e.target.value, params: {} }; renderSchedule(); } },
+            ...Object.keys(t.options.schedules).map((k) => el("option", { value: k, text: tr(`sched.${k}.title`) })))),
         el("span", { id: "train-schedule-params", class: "tr-fields" }),
-        el("label", { class: "tr-field" }, el("span", { text: "steps" }),
+        el("label", { class: "tr-field" }, el("span", { text: tr("train.steps.label") }),
           el("input", { id: "train-steps", type: "number", min: "1", max: String(t.options.limits.steps), value: String(t.steps), onchange: (e) => { t.steps = Math.max(1, Number.parseInt(e.target.value, 10) || 1); } })),
-        el("button", { id: "train-run", class: "btn primary", onclick: runTraining }, "Run all")),
+        el("button", { id: "train-run", class: "btn primary", onclick: runTraining }, tr("train.run_all"))),
       el("div", { id: "train-error", class: "error", role: "alert", hidden: true }),
       el("ul", { id: "train-notes", class: "tr-notes" })),
     el("div", { class: "card train-curves" },
-      el("div", { class: "card-head" }, el("h2", { text: "Loss, learning rate and gradient norm per iteration" }),
+      el("div", { class: "card-head" }, el("h2", { text: tr("train.curves.heading") }),
         el("label", { class: "tr-check" }, el("input", { type: "checkbox", id: "train-log", checked: t.logScale,
-          onchange: (e) => { t.logScale = e.target.checked; drawCurves(); writeHash(); } }), el("span", { text: "log scale" }))),
+          onchange: (e) => { t.logScale = e.target.checked; drawCurves(); writeHash(); } }), el("span", { text: tr("train.log_scale") }))),
       el("div", { id: "train-legend", class: "tr-legend" }),
       el("div", { id: "train-loss", class: "tr-plot", "data-plot": "loss" }),
       el("div", { id: "train-lr", class: "tr-plot", "data-plot": "lr" }),
       el("div", { id: "train-gn", class: "tr-plot", "data-plot": "grad_norm" }),
       el("div", { class: "tr-slider" }, slider, el("span", { id: "train-iter-label", class: "hint", "aria-live": "polite" }),
-        el("select", { id: "train-open-run", "aria-label": "The run opened in the graph, and held in the slice", title: "The run whose iteration opens in the graph, and whose other parameters the slice holds", onchange: (e) => { t.openRun = Number(e.target.value); requestSlice(0); } }),
-        el("button", { id: "train-open", class: "btn small", disabled: true, title: "Trace the program with the parameters of this iteration and step through its forward and backward pass",
-          onclick: openIteration }, "Open in the graph"))),
+        el("select", { id: "train-open-run", "aria-label": tr("train.open_run.aria"), title: tr("train.open_run.title"), onchange: (e) => { t.openRun = Number(e.target.value); requestSlice(0); } }),
+        el("button", { id: "train-open", class: "btn small", disabled: true, title: tr("train.open.title"),
+          onclick: openIteration }, tr("train.open.button")))),
     buildUpdate(), buildSlice(), buildVectors(), buildLrmap());
   renderRuns();
   renderSchedule();
@@ -351,7 +383,7 @@ async function loadOptions() {
   const t = state.train;
   if (!t.options) {
     const res = await getTrainOptions();
-    if (!res.ok) return (res.data && res.data.message) || "Cannot reach the Backprop Studio server";
+    if (!res.ok) return (res.data && res.data.message) || tr("train.unreachable");
     t.options = res.data;
   }
   if (!t.options.schedules[t.schedule.name]) t.schedule = { name: "constant", params: {} };     // a link's unknown schedule
@@ -375,7 +407,7 @@ function openIteration() {
   if (!t.result) return;
   const run = Math.min(t.openRun, t.result.runs.length - 1);
   const body = trainBody();
-  const label = t.result.runs[run].spec.label || `run ${run + 1}`;
+  const label = runName(t.result.runs[run], run);
   t.at = { steps: body.steps, runs: body.runs, run, iteration: t.iteration, label };
-  hooks.openInGraph(t.at).then((ok) => { if (!ok) toast("Cannot open this iteration in the graph"); });
+  hooks.openInGraph(t.at).then((ok) => { if (!ok) toast(tr("train.open.failed")); });
 }

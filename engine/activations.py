@@ -23,6 +23,8 @@ def _kink(op: Op, x: np.ndarray, attrs: dict) -> doc.Kink | None:
     if not points:
         return None
     words = op.rule(RuleAt(0, ((1,),), (1,), attrs, "kink")).local[0]
+    if not isinstance(words, str):           # a message of the catalogue: its English words
+        words = words.text("en")
     note = words.split(KINK_NOTE, 1)[1] if KINK_NOTE in words else words
     return {"at": points, "text": note.removesuffix(" (the convention applied)")}
 

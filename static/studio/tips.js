@@ -5,7 +5,7 @@
 import { state } from "./state.js";
 import { $, $$, el } from "./dom.js";
 import { getActivations, postLayers } from "./api.js";
-import { lang, msgText, onLang, t } from "./i18n.js";
+import { msgText, onLang, t } from "./i18n.js";
 import { addressPart, writeHash } from "./share.js";
 import { onView, showView } from "./views.js";
 import { INITS, initName, renderLayers } from "./tips-layers.js";
@@ -34,7 +34,12 @@ export function initTips({ openTraced, loadExample }) {
   addressPart("act-node", () => (state.tips.part === "activations" && state.tips.actNode !== null ? String(state.tips.actNode) : null));
   addressPart("init", () => state.doc.init);
   $$("[data-tip]").forEach((b) => { b.onclick = () => { showPart(b.dataset.tip); writeHash(); }; });
-  onLang(() => { showGraphInit(); if (state.page.view === "tips") renderTips(); });
+  onLang(() => {
+    // a column's error was told by the server in the language it was asked in: ask again
+    for (const [key, inits] of [...state.tips.layers]) if (inits.some((e) => e.error)) state.tips.layers.delete(key);
+    showGraphInit();
+    if (state.page.view === "tips") renderTips();
+  });
   return loadActivations();
 }
 
@@ -102,7 +107,7 @@ function showLayers() {
   const { tips, doc } = state;
   if (!doc.trace) { box.replaceChildren(el("div", { class: "empty-state", text: t("tips.layers.empty") })); return; }
   const inits = tips.init === "compare" ? COMPARED : [tips.init === "written" ? null : tips.init];
-  const key = `${lang()}\n${inits.join(",")}\n${doc.source}`;     // a column's error is told in the language asked in
+  const key = `${inits.join(",")}\n${doc.source}`;
   const bar = switchBar();
   const known = tips.layers.get(key);
   if (known) {

@@ -17,6 +17,7 @@ import drawing as renderer
 from engine import trace as run_trace
 from engine.lean import lean_document, window as lean_window
 from engine.unroll import compare as compare_unrolled, unroll as run_unroll
+from engine import ProgramError
 from engine.layer_view import layer_views
 from engine.parser import build
 from engine.compiled import graph_size
@@ -165,9 +166,21 @@ def walkthrough_body(source: str, format: str = "pdf", first: int | None = None,
     return renderer.render_walkthrough(doc, format, first, last, frame_ms, direction, time_limit)
 
 
-def layers_body(source: str, inits: list[str | None]) -> bytes:
-    """The /api/layers answer: the layer view under each initialization."""
-    return json_bytes({"inits": layer_views(source, inits)})
+def told_in(lang: str, make: Callable[[], bytes]) -> bytes:
+    """`make()`, its ProgramError told in `lang` when the error carries its message (`msg`):
+    what crosses to the server is the error's text, line and column."""
+    try:
+        return make()
+    except ProgramError as exc:
+        m = getattr(exc, "msg", None)
+        if lang == "en" or m is None:
+            raise
+        raise ProgramError(m.text(lang), exc.line, exc.col) from None
+
+
+def layers_body(source: str, inits: list[str | None], lang: str = "en") -> bytes:
+    """The /api/layers answer: the layer view under each initialization, its messages in `lang`."""
+    return told_in(lang, lambda: json_bytes({"inits": layer_views(source, inits, lang)}))
 
 
 def size(source: str) -> tuple[int, int, int]:
@@ -178,9 +191,10 @@ def size(source: str) -> tuple[int, int, int]:
             renderer.drawing_cost([node.inputs for node in graph.nodes]))
 
 
-def vectorize_body(source: str) -> bytes:
-    """The /api/vectorize answer: the program as written and unrolled, side by side."""
-    return json_bytes(compare_unrolled(source))
+def vectorize_body(source: str, lang: str = "en") -> bytes:
+    """The /api/vectorize answer: the program as written and unrolled, side by side (a
+    refusal told in `lang`)."""
+    return told_in(lang, lambda: json_bytes(compare_unrolled(source)))
 
 
 JOBS: dict[str, Callable[..., bytes]] = {"trace": trace_body, "render": render_body, "train": train_body,

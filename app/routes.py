@@ -83,6 +83,11 @@ def request_lang(request: Request) -> str:
     return i18n.lang_of(request.query_params.get("lang") or request.headers.get("accept-language"))
 
 
+def answer_lang(request: Request, asked: str | None) -> str:
+    """The language an answer's messages are told in: the body's `lang`, else as a page's."""
+    return i18n.lang_of(asked) if asked else page_lang(request)
+
+
 @router.get("/i18n/{lang}.json", include_in_schema=False)
 def catalogue(lang: str) -> Response:
     """One language's catalogue: every text of the page, key → template."""
@@ -141,7 +146,7 @@ async def expand_statement(req: ExpandRequest, request: Request) -> Response:
 async def vectorize_program(req: VectorizeRequest, request: Request) -> Response:
     """Node counts, step counts and the engine's time for the program's graph and for its
     unrolled scalar graph, and the largest difference between their values and gradients."""
-    body = await request.app.state.workers.run("vectorize", source=req.source)
+    body = await request.app.state.workers.run("vectorize", source=req.source, lang=answer_lang(request, req.lang))
     return answer(request, body, "application/json")
 
 
@@ -213,7 +218,8 @@ async def layers_of_program(req: LayersRequest, request: Request) -> Response:
     """One row per layer (each nonlinearity's output, else each tensor statement): value and
     gradient histograms, gradient norm, saturated and dead shares, and whether every unit got
     the same gradient, for each initialization asked for."""
-    body = await request.app.state.workers.run("layers", source=req.source, inits=list(req.inits))
+    body = await request.app.state.workers.run("layers", source=req.source, inits=list(req.inits),
+                                                 lang=answer_lang(request, req.lang))
     return answer(request, body, "application/json")
 
 

@@ -110,6 +110,8 @@ class LayersRequest(BaseModel):
         [None], min_length=1, max_length=MAX_LAYER_INITS,
         description="The initializations to compare, each traced on its own (null: the program's "
                     f"constructors as written); at most {MAX_LAYER_INITS}. " + INIT_HELP)
+    lang: str | None = Field(None, description="The language of the answer's messages (en, ko); "
+                                               "omitted: the request's Accept-Language.")
 
 
 class LayersResponse(BaseModel):
@@ -208,6 +210,8 @@ class VectorizeRequest(BaseModel):
 
     model_config = ConfigDict(strict=True)
     source: str = Field(description="The program, as for /api/trace.", examples=[LECTURE_SOURCE])
+    lang: str | None = Field(None, description="The language of a refusal's message (en, ko); "
+                                               "omitted: the request's Accept-Language.")
 
 
 class GraphSize(BaseModel):

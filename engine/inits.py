@@ -11,6 +11,7 @@ from typing import Any, get_args
 
 from .document import InitName
 from .graph import Graph
+from .i18n import msg
 
 INIT_NAMES: tuple[str, ...] = get_args(InitName)
 
@@ -27,7 +28,10 @@ SWITCHED = ("randn", "xavier", "kaiming", "zeros")      # the constructors the s
 def check_init(init: str | None) -> InitName | None:
     """`init` itself when it names a choice; a ValueError naming the choices otherwise."""
     if init is not None and init not in INIT_NAMES:
-        raise ValueError(f"unknown initialization {init!r}: choose one of {', '.join(INIT_NAMES)}")
+        m = msg("init.unknown", init=repr(init), names=", ".join(INIT_NAMES))
+        err = ValueError(m.text("en"))
+        err.msg = m  # type: ignore[attr-defined]     # the message in other languages
+        raise err
     return init  # type: ignore[return-value]
 
 

@@ -16,6 +16,7 @@ import numpy as np
 from . import document as doc
 from .errors import ProgramError
 from .graph import Graph, Node
+from .i18n import msg, text
 from .inits import check_init
 from .limits import MAX_LAYER_INITS, MAX_LAYERS
 from .ops import OPS
@@ -36,8 +37,10 @@ def layer_nodes(graph: Graph) -> list[Node]:
         nodes = [n for n in graph.nodes if n.kind == "op" and n.size > 1 and n.names]
     if len(nodes) > MAX_LAYERS:
         extra = nodes[MAX_LAYERS]
-        raise ProgramError(f"the layer view shows at most {MAX_LAYERS} layers; this program has {len(nodes)}",
-                           extra.line, extra.col)
+        m = msg("tips.layers.too_many", max=str(MAX_LAYERS), count=str(len(nodes)))
+        err = ProgramError(m.text("en"), extra.line, extra.col)
+        err.msg = m  # type: ignore[attr-defined]     # the refusal in other languages
+        raise err
     return nodes
 
 
@@ -105,12 +108,23 @@ def layers(source: str, init: str | None = None) -> list[doc.Layer]:
     return layer_rows(trace(source, init))
 
 
-def layer_views(source: str, inits: Sequence[str | None]) -> list[doc.LayerView]:
+def told(exc: ProgramError, lang: str) -> str:
+    """`str(exc)` (where, then what is wrong) in `lang`, when its message can be told there."""
+    m = getattr(exc, "msg", None)
+    if lang == "en" or m is None:
+        return str(exc)
+    return text("tips.layers.error_at", lang, line=str(exc.line), col=str(exc.col), message=m.text(lang))
+
+
+def layer_views(source: str, inits: Sequence[str | None], lang: str = "en") -> list[doc.LayerView]:
     """The layer view under each of `inits` (at most MAX_LAYER_INITS). A bad program, or one
     past MAX_LAYERS, raises ProgramError; a pass that fails under one initialization only
-    (log(0) under zeros) is that view's `error`."""
+    (log(0) under zeros) is that view's `error`, told in `lang`."""
     if not 1 <= len(inits) <= MAX_LAYER_INITS:
-        raise ValueError(f"the layer view compares 1 to {MAX_LAYER_INITS} initializations, got {len(inits)}")
+        m = msg("tips.layers.inits_count", max=str(MAX_LAYER_INITS), count=str(len(inits)))
+        err = ValueError(m.text("en"))
+        err.msg = m  # type: ignore[attr-defined]
+        raise err
     for init in inits:
         check_init(init)
     layer_nodes(build(one_line_break(source))[0])
@@ -119,5 +133,5 @@ def layer_views(source: str, inits: Sequence[str | None]) -> list[doc.LayerView]
         try:
             views.append({"init": init, "layers": layers(source, init), "error": None})  # type: ignore[typeddict-item]
         except ProgramError as exc:
-            views.append({"init": init, "layers": [], "error": str(exc)})  # type: ignore[typeddict-item]
+            views.append({"init": init, "layers": [], "error": told(exc, lang)})  # type: ignore[typeddict-item]
     return views

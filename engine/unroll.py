@@ -19,6 +19,7 @@ import numpy as np
 from .autodiff import leaf_value
 from .errors import ProgramError
 from .graph import Graph, Node
+from .i18n import Msg, msg
 from .limits import UNROLL_MAX_ENTRIES, UNROLL_MAX_NODES
 from .ops import OPS, SCALAR, index_key
 from .parser import build
@@ -28,8 +29,13 @@ from .trace import Trace, _no_gc
 
 # Ops that only pick or move entries: no scalar node of their own.
 _REWIRE = ("index", "transpose", "concat")
-# What unroll expands, said in its refusal.
-_EXPANDS = "products (@, dot, outer), sums and means, indexing, transposes and elementwise operations"
+
+
+def _refused(m: Msg, line: int, col: int) -> ProgramError:
+    """A refusal told in English, carrying its message for other languages (`msg`)."""
+    err = ProgramError(m.text("en"), line, col)
+    err.msg = m  # type: ignore[attr-defined]
+    return err
 
 
 def entry_name(name: str, index: tuple[int, ...]) -> str:
@@ -49,17 +55,15 @@ class _Unroller:
     def add(self, n: Node, op: str, kind: str, inputs: list[int], label: str,
             literal: float | None = None) -> int:
         if len(self.out.nodes) >= UNROLL_MAX_NODES:
-            raise ProgramError(f"unrolled, the program would make more than {UNROLL_MAX_NODES:,} nodes; "
-                               "unroll smaller tensors", n.line, n.col)
+            raise _refused(msg("unroll.too_many_nodes", max=f"{UNROLL_MAX_NODES:,}"), n.line, n.col)
         attrs = dict(n.attrs) if kind == "op" and op == n.op else {}
         return self.out.add_scalar(op, kind, inputs, attrs, label, literal, self.span(n)).id
 
     def run(self) -> None:
         for n in self.src.nodes:
             if n.size > UNROLL_MAX_ENTRIES:
-                raise ProgramError(
-                    f"{n.name or n.expr} has shape {fmt_shape(n.shape)}, {n.size} entries; unroll expands "
-                    f"tensors of at most {UNROLL_MAX_ENTRIES} entries", n.line, n.col)
+                raise _refused(msg("unroll.too_big", name=n.name or n.expr, shape=fmt_shape(n.shape),
+                                   size=str(n.size), max=str(UNROLL_MAX_ENTRIES)), n.line, n.col)
             ids = self.node(n)
             if n.names and n.kind == "op":
                 for index in np.ndindex(*n.shape):
@@ -75,7 +79,7 @@ class _Unroller:
             return self.elementwise(n)
         make: Callable[[Node], np.ndarray] | None = getattr(self, "op_" + n.op, None)
         if make is None:
-            raise ProgramError(f"unroll expands {_EXPANDS}; {n.op} is not one of them", n.line, n.col)
+            raise _refused(msg("unroll.not_expanded", expands=msg("unroll.expands"), op=n.op), n.line, n.col)
         return make(n)
 
     def leaf(self, n: Node) -> np.ndarray:
@@ -169,8 +173,8 @@ def unrolled_graph(source: str) -> tuple[Graph, int, Graph, int]:
     out_ids = u.ids[output]
     if out_ids.ndim:
         n = graph.nodes[output]
-        raise ProgramError(f"unroll needs a single-number output; {n.name or 'the output'} has shape "
-                           f"{fmt_shape(n.shape)}: try sum({n.name or '…'})", n.line, n.col)
+        raise _refused(msg("unroll.not_scalar", name=n.name or msg("unroll.the_output"), shape=fmt_shape(n.shape),
+                           arg=n.name or "…"), n.line, n.col)
     return graph, output, u.out, int(out_ids)
 
 

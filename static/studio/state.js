@@ -115,6 +115,7 @@ export const state = {
     activations: null,    // /api/activations' nonlinearities, fetched once (null: not yet, [] when it failed)
     act: null,            // the nonlinearity the explorer shows (an op name)
     actNode: null,        // the node whose inputs the explorer marks (null: none)
+    vectorized: null,     // the vectorization card's last answer: {source, res} (studio/vectorize.js)
     built: false,         // whether the view's frame is built
   },
 

@@ -5,7 +5,8 @@
 import { state } from "./state.js";
 import { el, svgEl, tex } from "./dom.js";
 import { fmt } from "./format.js";
-import { percent } from "./stats.js";
+import { t } from "./i18n.js";
+import { percent, ruleText, told } from "./stats.js";
 
 const W = 600, H = 300;                   // the plot in SVG units
 const PAD = { l: 36, r: 12, t: 12, b: 24 };
@@ -17,6 +18,13 @@ function svg(tag, attrs = {}, ...children) {
   for (const [k, v] of Object.entries(attrs)) if (v !== null && v !== undefined) e.setAttribute(k, String(v));
   for (const c of children) if (c) e.append(c);
   return e;
+}
+
+// the words inside a formula's LaTeX (leaky_relu's "a: the slope"), in the reader's language
+const TEX_WORDS = [["\\text{: the slope}", "act.slope"]];
+
+function texWords(latex) {
+  return TEX_WORDS.reduce((s, [words, key]) => s.split(words).join(`\\text{: ${t(key)}}`), latex || "");
 }
 
 function text(x, y, s, attrs = {}) {
@@ -68,12 +76,12 @@ function plot(act, points) {
   const py = (y) => H - PAD.b - ((y - y0) / (y1 - y0)) * (H - PAD.t - PAD.b);
   const sx = (x) => px(Math.min(x1, Math.max(x0, x)));        // a mark beyond the plot sits at its edge
   const sy = (y) => py(Math.min(y1, Math.max(y0, y)));
-  const box = svg("svg", { class: "act-plot", viewBox: `0 0 ${W} ${H}`, role: "img", "aria-label": `${act.name} and its derivative` },
+  const box = svg("svg", { class: "act-plot", viewBox: `0 0 ${W} ${H}`, role: "img", "aria-label": t("act.plot_label", { name: act.name }) },
     svg("defs", {}, svg("clipPath", { id: "act-plot-area" }, svg("rect", { x: PAD.l, y: PAD.t, width: W - PAD.l - PAD.r, height: H - PAD.t - PAD.b }))));
   for (const r of regions(act)) {
     const a = sx(num(r.from, x0)), b = sx(num(r.to, x1));
     if (b - a > 0.5) box.append(svg("rect", { class: `sat-region ${r.kind}`, x: a.toFixed(1), y: PAD.t, width: (b - a).toFixed(1), height: H - PAD.t - PAD.b, "data-from": r.from, "data-to": r.to },
-      svg("title", {}, document.createTextNode(`${r.kind}${r.rule ? `: ${r.rule}` : ""}`))));
+      svg("title", {}, document.createTextNode(`${t(`act.kind.${r.kind}`)}${r.rule ? `: ${ruleText(r.rule)}` : ""}`))));
   }
   // the grid: every whole number on the x axis, the y axis's whole numbers (or halves)
   const ystep = y1 - y0 > 4 ? 1 : 0.5;
@@ -87,7 +95,7 @@ function plot(act, points) {
   }
   for (const k of (act.kink && act.kink.at) || []) {
     box.append(svg("path", { class: "kink-mark", d: `M${sx(k).toFixed(1)},${(H - PAD.b - 7).toFixed(1)} l5,7 l-5,7 l-5,-7 z`, "data-at": k },
-      svg("title", {}, document.createTextNode(`kink at ${fmt(k)}: ${act.kink.text}`))));
+      svg("title", {}, document.createTextNode(t("act.kink_at", { x: fmt(k), text: kinkText(act) })))));
   }
   const line = (vals, cls) => svg("polyline", { class: cls, "clip-path": "url(#act-plot-area)",
     points: xs.flatMap((x, i) => (typeof vals[i] === "number" && Number.isFinite(vals[i]) ? [`${px(x).toFixed(1)},${py(vals[i]).toFixed(1)}`] : [])).join(" ") });
@@ -98,7 +106,8 @@ function plot(act, points) {
       if (typeof x !== "number") return;
       const out = (v) => typeof v === "number" && (v < y0 || v > y1);
       const beyond = x < x0 || x > x1 || out(points.ys[k]) || (points.ds && out(points.ds[k]));
-      const tip = `input ${fmt(x)} → ${act.name} = ${fmt(points.ys[k])}${points.ds ? `, derivative ${fmt(points.ds[k])}` : ""}${beyond ? " (beyond the plot: shown at its edge)" : ""}`;
+      const tip = t("act.mark", { x: fmt(x), name: act.name, y: fmt(points.ys[k]),
+        derivative: points.ds ? t("act.mark_derivative", { d: fmt(points.ds[k]) }) : "", beyond: beyond ? t("act.mark_beyond") : "" });
       marks.append(svg("circle", { class: `mark-f${beyond ? " beyond" : ""}`, cx: sx(x).toFixed(1), cy: sy(points.ys[k]).toFixed(1), r: 4, "data-x": x },
         svg("title", {}, document.createTextNode(tip))));
       if (points.ds) marks.append(svg("circle", { class: `mark-d${beyond ? " beyond" : ""}`, cx: sx(x).toFixed(1), cy: sy(points.ds[k]).toFixed(1), r: 3.2 },
@@ -113,37 +122,38 @@ function plot(act, points) {
  *  the node whose inputs are marked. `select(op, node)` changes the choice. */
 export function renderExplorer(box, { select }) {
   const acts = state.tips.activations || [];
-  if (!acts.length) { box.replaceChildren(el("div", { class: "empty-state", text: "The server sent no nonlinearities." })); return; }
+  if (!acts.length) { box.replaceChildren(el("div", { class: "empty-state", text: t("act.none") })); return; }
   const { trace } = state.doc;
   const act = acts.find((a) => a.name === state.tips.act) || acts.find((a) => a.name === "tanh") || acts[0];
-  const list = el("div", { class: "act-list", role: "listbox", "aria-label": "Nonlinearities" });
+  const list = el("div", { class: "act-list", role: "listbox", "aria-label": t("act.list") });
   for (const a of acts) {
     const count = trace ? Object.values(trace.nodes).filter((n) => n.op === a.name).length : 0;
     list.append(el("button", { type: "button", role: "option", "aria-selected": String(a === act), "data-act": a.name,
-      onclick: () => select(a.name, firstNodeOf(a.name)) }, el("span", { text: a.name }), count ? el("span", { class: "act-count", title: `${count} node${count === 1 ? "" : "s"} of the program`, text: String(count) }) : null));
+      onclick: () => select(a.name, firstNodeOf(a.name)) }, el("span", { text: a.name }), count ? el("span", { class: "act-count", title: t(count === 1 ? "act.count.one" : "act.count.many", { count }), text: String(count) }) : null));
   }
   const nodes = trace ? Object.values(trace.nodes).filter((n) => n.op === act.name) : [];
   // the node asked for, else (the explorer opened from its list) the program's first such node
   const asked = state.tips.act === act.name ? state.tips.actNode : (nodes.length ? nodes[0].id : null);
   const marked = nodes.some((n) => n.id === asked) ? asked : null;
   const points = marked !== null ? nodePoints(marked) : null;
-  const picker = el("select", { "aria-label": "Mark the inputs of", "data-field": "act-node", onchange: (e) => select(act.name, e.target.value === "" ? null : Number(e.target.value)) },
-    el("option", { value: "", text: nodes.length ? "no node" : `no ${act.name} node in the program` }),
+  const picker = el("select", { "aria-label": t("act.pick_label"), "data-field": "act-node", onchange: (e) => select(act.name, e.target.value === "" ? null : Number(e.target.value)) },
+    el("option", { value: "", text: nodes.length ? t("act.no_node") : t("act.no_node_of", { name: act.name }) }),
     ...nodes.map((n) => el("option", { value: String(n.id), selected: n.id === marked, text: `${n.symbol} = ${n.expr}` })));
   const info = el("div", { class: "act-info" },
-    el("div", { class: "act-formula", "data-field": "formula" }, el("span", { class: "act-label", text: "the function" }), tex(act.formula || act.name, true)),
-    el("div", { class: "act-formula d", "data-field": "derivative" }, el("span", { class: "act-label", text: "its derivative" }), tex(act.derivative || "", true)),
+    el("div", { class: "act-formula", "data-field": "formula" }, el("span", { class: "act-label", text: t("act.function") }), tex(texWords(act.formula) || act.name, true)),
+    el("div", { class: "act-formula d", "data-field": "derivative" }, el("span", { class: "act-label", text: t("act.derivative") }), tex(texWords(act.derivative), true)),
     ...regions(act).filter((r, i, all) => r.rule && all.findIndex((q) => q.rule === r.rule) === i)
       .map((r) => el("div", { class: `unit-fact ${r.kind === "dead" ? "dead" : "sat"}`, "data-field": `${r.kind}-rule` },
-        el("b", { text: `shaded: ${r.kind}` }), ` where ${r.rule}${r.kind === "dead" ? ": no gradient passes" : ": the gradient nearly vanishes"}`)),
+        el("b", { text: t("act.shaded", { kind: t(`act.kind.${r.kind}`) }) }), t(r.kind === "dead" ? "act.where_dead" : "act.where_saturated", { rule: ruleText(r.rule) }))),
     act.kink ? el("div", { class: "act-kink", "data-field": "kink" },
-      el("b", { text: `At the kink (x = ${act.kink.at.map((k) => fmt(k)).join(", ")}): ` }), act.kink.text) : null,
-    el("label", { class: "act-pick" }, "Mark the inputs of ", picker),
+      el("b", { text: t("act.kink_head", { at: act.kink.at.map((k) => fmt(k)).join(", ") }) }), kinkText(act)) : null,
+    el("label", { class: "act-pick" }, told("act.pick", {}, { picker })),
     points ? markedText(act, points) : null);
   const legend = el("div", { class: "act-legend" },
-    el("span", { class: "lg-f", text: `— ${act.name}(x)` }), el("span", { class: "lg-d", text: `– – its derivative` }),
-    regions(act).some((r) => r.kind === "saturated") ? el("span", { class: "lg-s", text: "▮ saturated" }) : null,
-    regions(act).some((r) => r.kind === "dead") ? el("span", { class: "lg-dead", text: "▮ dead" }) : null, points ? el("span", { class: "lg-m", text: "● this node's inputs" }) : null);
+    el("span", { class: "lg-f", text: `— ${act.name}(x)` }), el("span", { class: "lg-d", text: t("act.legend.derivative") }),
+    regions(act).some((r) => r.kind === "saturated") ? el("span", { class: "lg-s", text: t("act.legend.saturated") }) : null,
+    regions(act).some((r) => r.kind === "dead") ? el("span", { class: "lg-dead", text: t("act.legend.dead") }) : null,
+    points ? el("span", { class: "lg-m", text: t("act.legend.marks") }) : null);
   box.replaceChildren(el("div", { class: "act-explorer", "data-act": act.name },
     list, el("div", { class: "act-main" }, plot(act, points), legend), info));
 }
@@ -153,15 +163,21 @@ function markedText(act, points) {
   const { node, xs } = points;
   const value = node.stats && node.stats.value;
   const facts = [];
-  if (value && value.saturated) facts.push(`${percent(value.saturated.fraction)} of its outputs are saturated (${value.saturated.rule})`);
-  if (value && value.dead) facts.push(`${percent(value.dead.fraction)} are dead (${value.dead.rule})`);
+  if (value && value.saturated) facts.push(t("act.marked_saturated", { percent: percent(value.saturated.fraction), rule: ruleText(value.saturated.rule) }));
+  if (value && value.dead) facts.push(t("act.marked_dead", { percent: percent(value.dead.fraction), rule: ruleText(value.dead.rule) }));
   // a node called with other parameters (leaky_relu(x, 0.1)) sits off the curve drawn at the defaults
   const other = Object.entries(act.params || {}).filter(([k, v]) => node.attrs && node.attrs[k] !== undefined && node.attrs[k] !== v);
-  if (other.length) facts.push(`the curve is drawn at ${other.map(([k, v]) => `${k} = ${fmt(v)}`).join(", ")}, this node has ${other.map(([k]) => `${k} = ${fmt(node.attrs[k])}`).join(", ")}`);
-  return el("div", { class: "act-marked", "data-field": "marked" },
-    `${xs.length} input value${xs.length === 1 ? "" : "s"} of `, el("code", { text: node.symbol }), " marked",
-    points.ds ? " on both curves" : " on the curve (its local derivatives are not listed: too large)",
-    facts.length ? `; ${facts.join(", ")}.` : ".");
+  if (other.length) facts.push(t("act.marked_params", { curve: other.map(([k, v]) => `${k} = ${fmt(v)}`).join(", "),
+    node: other.map(([k]) => `${k} = ${fmt(node.attrs[k])}`).join(", ") }));
+  return el("div", { class: "act-marked", "data-field": "marked" }, told(xs.length === 1 ? "act.marked.one" : "act.marked.many", {
+    count: xs.length, where: t(points.ds ? "act.marked_both" : "act.marked_curve"),
+    facts: facts.length ? t("act.marked_facts", { facts: facts.join(", ") }) : t("act.marked_end"),
+  }, { node: el("code", { text: node.symbol }) }));
+}
+
+/** The convention at a nonlinearity's kink ("relu′(0) = 0") in the reader's language. */
+function kinkText(act) {
+  return act.kink ? t(`act.kink.${act.name}`) : "";
 }
 
 function firstNodeOf(op) {

@@ -4,16 +4,16 @@
  * as bars that shrink or grow from layer to layer. Several columns: the initialization switch. */
 import { el, tex } from "./dom.js";
 import { fmt, shapeText } from "./format.js";
-import { histFigure, percent } from "./stats.js";
+import { t } from "./i18n.js";
+import { histFigure, unitFact } from "./stats.js";
 
 /** The initializations the switch offers, in its order. */
 export const INITS = ["naive", "xavier", "he", "zeros"];
 
-const NAMES = { naive: "naive", xavier: "Xavier", he: "He", zeros: "zeros" };
-
 /** An initialization's name as the page writes it (null: the program as written). */
 export function initName(init) {
-  return init === null || init === undefined ? "as written" : (NAMES[init] || init);
+  if (init === null || init === undefined) return t("init.name.written");
+  return INITS.includes(init) ? t(`init.name.${init}.same`) : init;
 }
 
 const FORMULAS = {
@@ -49,7 +49,7 @@ function normBar(norm, scale) {
   } else {
     bar.classList.add(finite ? "zero" : "bad");
   }
-  bar.append(fill, el("span", { text: finite && norm === 0 ? "0: every entry is 0" : fmt(norm, 3) }));
+  bar.append(fill, el("span", { text: finite && norm === 0 ? t("tips.layers.norm_zero") : fmt(norm, 3) }));
   return bar;
 }
 
@@ -60,9 +60,9 @@ function decade(e) { return `10${String(e).split("").map((c) => SUPERSCRIPT[c] |
 
 /** The scale's decades, written above the bars. */
 function scaleAxis(scale) {
-  if (!scale) return el("div", { class: "norm-axis" }, el("span", { text: "gradient norm" }));
-  return el("div", { class: "norm-axis", "data-field": "norm-scale", title: "Gradient norms on a log scale: each step of the scale is a factor of 10" },
-    el("b", { text: decade(scale.lo) }), el("span", { text: "gradient norm ‖∂s/∂h‖, log scale" }), el("b", { text: decade(scale.hi) }));
+  if (!scale) return el("div", { class: "norm-axis" }, el("span", { text: t("tips.layers.norm") }));
+  return el("div", { class: "norm-axis", "data-field": "norm-scale", title: t("tips.layers.scale_title") },
+    el("b", { text: decade(scale.lo) }), el("span", { text: t("tips.layers.scale") }), el("b", { text: decade(scale.hi) }));
 }
 
 /** How a layer's units fare: saturated or dead fraction (its rule stated), and under zeros the symmetry. */
@@ -72,15 +72,13 @@ function layerFacts(layer) {
   const band = (key) => (layer.value && layer.value[key]) || (layer[key] && typeof layer[key] === "object" ? layer[key] : null);
   const sat = band("saturated");
   const dead = band("dead");
-  if (sat) out.push(el("div", { class: "unit-fact sat", "data-field": "saturated", title: sat.rule },
-    el("b", { text: `${percent(sat.fraction)} saturated` }), ` (${sat.rule})`));
-  if (dead) out.push(el("div", { class: "unit-fact dead", "data-field": "dead", title: dead.rule },
-    el("b", { text: `${percent(dead.fraction)} dead` }), ` (${dead.rule})`));
+  if (sat) out.push(unitFact("saturated", sat, { title: true }));
+  if (dead) out.push(unitFact("dead", dead, { title: true }));
   const sym = layer.symmetric;
   if (sym && sym.same) out.push(el("div", { class: "unit-fact sym", "data-field": "symmetric" },
-    el("b", { text: "symmetric" }), `: every unit of layer ${layer.name} gets the same gradient`));
+    el("b", { text: t("tips.layers.symmetric") }), t("tips.layers.symmetric_fact", { layer: layer.name })));
   else if (sym && sym.units > 1) out.push(el("div", { class: "unit-fact muted", "data-field": "distinct",
-    title: "How many different gradients the units get at the layer's input (δ = ∂s/∂z)", text: `${sym.units} units, ${sym.distinct_gradients} different gradients` }));
+    title: t("tips.layers.distinct_title"), text: t("tips.layers.distinct", { units: sym.units, distinct: sym.distinct_gradients }) }));
   return out;
 }
 
@@ -89,8 +87,9 @@ function layerRow(layer, scale, compact) {
   const head = el("div", { class: "layer-name" },
     el("code", { text: layer.name }), el("span", { class: "muted", text: ` ${layer.op ? layer.op + " · " : ""}${shapeText(layer.shape)}` }));
   const hists = el("div", { class: "hist-pair" },
-    histFigure(layer.value, "val", "activations", "value-hist"),
-    layer.grad ? histFigure(layer.grad, "grad", "gradients", "grad-hist") : el("figure", { class: "hist-fig grad waiting-fig" }, el("figcaption", { text: "gradients" }), el("div", { class: "muted", text: "none" })));
+    histFigure(layer.value, "val", t("tips.layers.activations"), "value-hist"),
+    layer.grad ? histFigure(layer.grad, "grad", t("tips.layers.gradients"), "grad-hist")
+      : el("figure", { class: "hist-fig grad waiting-fig" }, el("figcaption", { text: t("tips.layers.gradients") }), el("div", { class: "muted", text: t("tips.layers.none") })));
   const facts = el("div", { class: "layer-facts" }, ...layerFacts(layer));
   const row = el("div", { class: `layer-row${compact ? " compact" : ""}${layer.symmetric && layer.symmetric.same ? " symmetric" : ""}`,
     "data-layer": layer.name, "data-node": layer.node });
@@ -103,22 +102,22 @@ function layerRow(layer, scale, compact) {
 function initHead(init, open) {
   return el("div", { class: "init-head", "data-init": init === null ? "written" : init },
     el("h3", { text: initName(init) }),
-    el("div", { class: "init-formula" }, init && FORMULAS[init] ? tex(FORMULAS[init]) : "the program's own constructors"),
+    el("div", { class: "init-formula" }, init && FORMULAS[init] ? tex(FORMULAS[init]) : t("init.own")),
     el("button", { class: "btn small", type: "button", "data-field": "open-graph", onclick: () => open(init),
-      title: `Open this program in the Graph view, traced with ${initName(init)} initialization`, text: "Open in Graph" }));
+      title: t("tips.layers.open_title", { init: initName(init) }), text: t("tips.layers.open") }));
 }
 
 /** What an initialization's column says above its rows: its error, no layers, or the symmetry it leaves. */
 function initNote(entry) {
   if (entry.error) return el("div", { class: "error", "data-field": "layers-error", text: entry.error });
   const layers = entry.layers || [];
-  if (!layers.length) return el("div", { class: "waiting", "data-field": "no-layers", text: "No layers: the program makes no tensor of more than one number." });
+  if (!layers.length) return el("div", { class: "waiting", "data-field": "no-layers", text: t("tips.layers.no_layers") });
   const same = layers.filter((l) => l.symmetric && l.symmetric.same).map((l) => l.name);
   if (!same.length) return null;
   const rest = same.slice(1);
   return el("div", { class: "symmetry-callout", "data-field": "symmetry" },
-    el("b", { text: "Symmetric: " }), `every unit of layer ${same[0]} gets the same gradient`,
-    rest.length ? ` (and so in ${rest.join(", ")})` : "", ": the units start equal and stay equal, so training cannot tell them apart.");
+    el("b", { text: t("tips.layers.symmetry_head") }),
+    t("tips.layers.symmetry", { layer: same[0], rest: rest.length ? t("tips.layers.symmetry_rest", { layers: rest.join(", ") }) : "" }));
 }
 
 /** The layer view of /api/layers' `inits`: one column per initialization, side by side, a
@@ -127,10 +126,7 @@ function initNote(entry) {
 export function renderLayers(inits, { compare, open }) {
   const scale = normScale(inits);
   const box = el("div", { class: `layer-view${compare ? " compare" : ""}`, "data-columns": inits.length });
-  box.append(el("p", { class: "muted layer-intro", text: compare
-    ? "Each column is the same program traced with every parameter constructor swapped for one initialization; each row is a layer, from the input down to the output. Gradient norms share one log scale."
-    : "One row per layer, from the input down to the output. Backpropagation runs from the bottom up: a gradient norm " +
-      "shrinking row after row is a vanishing gradient, one growing is an exploding gradient." }));
+  box.append(el("p", { class: "muted layer-intro", text: t(compare ? "tips.layers.intro_compare" : "tips.layers.intro") }));
   const grid = el("div", { class: "init-grid" });
   grid.style.setProperty("--cols", String(inits.length));
   const cell = (entry, child) => el("div", { class: "init-cell", "data-init": entry.init === null || entry.init === undefined ? "written" : entry.init }, child);
@@ -146,8 +142,8 @@ export function renderLayers(inits, { compare, open }) {
   const rows = Math.max(0, ...inits.map((e) => (e.error ? 0 : (e.layers || []).length)));
   if (!rows) { box.append(grid); return box; }
   if (!compare) {
-    grid.append(el("div", { class: "layer-row layer-labels" }, el("span", { text: "layer" }),
-      el("span", { text: "activations · gradients (histograms)" }), el("span", { text: "units" }), scaleAxis(scale)));
+    grid.append(el("div", { class: "layer-row layer-labels" }, el("span", { text: t("tips.layers.layer.same") }),
+      el("span", { text: t("tips.layers.hists") }), el("span", { text: t("tips.layers.units") }), scaleAxis(scale)));
   } else for (const entry of inits) grid.append(cell(entry, scaleAxis(scale)));
   for (let i = 0; i < rows; i++) {
     for (const entry of inits) {

@@ -5,6 +5,7 @@
 import { state } from "./state.js";
 import { $, $$, el } from "./dom.js";
 import { getActivations, postLayers } from "./api.js";
+import { msgText, onLang, t } from "./i18n.js";
 import { addressPart, writeHash } from "./share.js";
 import { onView, showView } from "./views.js";
 import { INITS, initName, renderLayers } from "./tips-layers.js";
@@ -33,6 +34,12 @@ export function initTips({ openTraced, loadExample }) {
   addressPart("act-node", () => (state.tips.part === "activations" && state.tips.actNode !== null ? String(state.tips.actNode) : null));
   addressPart("init", () => state.doc.init);
   $$("[data-tip]").forEach((b) => { b.onclick = () => { showPart(b.dataset.tip); writeHash(); }; });
+  onLang(() => {
+    // a column's error was told by the server in the language it was asked in: ask again
+    for (const [key, inits] of [...state.tips.layers]) if (inits.some((e) => e.error)) state.tips.layers.delete(key);
+    showGraphInit();
+    if (state.page.view === "tips") renderTips();
+  });
   return loadActivations();
 }
 
@@ -82,7 +89,7 @@ export function renderTips() {
   const { tips } = state;
   for (const b of $$("[data-tip]")) b.setAttribute("aria-selected", String(b.dataset.tip === tips.part));
   for (const name of PARTS) $(`#tips-${name}`).hidden = name !== tips.part;
-  $("#tips-program").textContent = state.doc.trace ? "on the program last run" : "run a program first";
+  $("#tips-program").textContent = t(state.doc.trace ? "tips.program.shown" : "tips.program.none");
   if (tips.part === "layers") showLayers();
   else if (tips.part === "activations") renderExplorer($("#tips-activations"), { select: selectAct });
 }
@@ -98,7 +105,7 @@ function selectAct(op, node) {
 function showLayers() {
   const box = $("#tips-layers");
   const { tips, doc } = state;
-  if (!doc.trace) { box.replaceChildren(el("div", { class: "empty-state", text: "Run a program to see its layers." })); return; }
+  if (!doc.trace) { box.replaceChildren(el("div", { class: "empty-state", text: t("tips.layers.empty") })); return; }
   const inits = tips.init === "compare" ? COMPARED : [tips.init === "written" ? null : tips.init];
   const key = `${inits.join(",")}\n${doc.source}`;
   const bar = switchBar();
@@ -107,12 +114,12 @@ function showLayers() {
     box.replaceChildren(bar, renderLayers(known, { compare: tips.init === "compare", open: openTraced }));
     const few = known.every((e) => !e.layers || e.layers.length < 2);
     if (few && links.loadExample && doc.examples.some((e) => e.id === DEEP_EXAMPLE)) {
-      box.append(el("div", { class: "waiting", "data-field": "try-deep" }, "A deep program shows more: ",
-        el("button", { class: "btn small", type: "button", onclick: () => links.loadExample(DEEP_EXAMPLE), text: "load the six tanh layers" })));
+      box.append(el("div", { class: "waiting", "data-field": "try-deep" }, t("tips.layers.try_deep"),
+        el("button", { class: "btn small", type: "button", onclick: () => links.loadExample(DEEP_EXAMPLE), text: t("tips.layers.load_deep") })));
     }
     return;
   }
-  box.replaceChildren(bar, el("div", { class: "empty-state", "data-field": "layers-busy", text: "Computing each layer's statistics…" }));
+  box.replaceChildren(bar, el("div", { class: "empty-state", "data-field": "layers-busy", text: t("tips.layers.busy") }));
   fetchLayers(key, doc.source, inits);
 }
 
@@ -121,11 +128,11 @@ async function fetchLayers(key, source, inits) {
   if (tips.asked === key) return;
   tips.asked = key;
   let res;
-  try { res = await postLayers(source, inits); } catch (_) { res = { ok: false, data: { message: "Cannot reach the Backprop Studio server" } }; }
+  try { res = await postLayers(source, inits); } catch (_) { res = { ok: false, data: { message: { key: "tips.unreachable", args: {} } } }; }
   if (tips.asked !== key) return;        // a newer question was asked meanwhile
   tips.asked = null;
   if (!res.ok) {
-    const msg = (res.data && res.data.message) || `HTTP ${res.status}`;
+    const msg = (res.data && msgText(res.data.message)) || `HTTP ${res.status}`;
     if (state.page.view === "tips" && tips.part === "layers") $("#tips-layers").replaceChildren(switchBar(), el("div", { class: "error", "data-field": "layers-error", text: msg }));
     return;
   }
@@ -138,25 +145,16 @@ function openTraced(init) {
   if (links.openTraced) links.openTraced(init);
 }
 
-const MODE_TITLES = {
-  written: "The program's own constructors, as written",
-  naive: "randn with scale 1: every weight from N(0, 1), whatever the layer's size",
-  xavier: "Xavier (Glorot): Var(W) = 2 / (n_in + n_out)",
-  he: "He (kaiming): a normal draw with Var(W) = 2 / n_in",
-  zeros: "Every weight 0: the units of a layer start the same",
-  compare: "Naive, Xavier, He and zeros side by side",
-};
-
 /** The initialization switch: one layer view (as written, or one init), or four side by side. */
 function switchBar() {
-  const bar = el("div", { class: "init-switch", role: "radiogroup", "aria-label": "Initialization" },
-    el("span", { class: "group-label", text: "Initialization" }));
+  const bar = el("div", { class: "init-switch", role: "radiogroup", "aria-label": t("init.switch") },
+    el("span", { class: "group-label", text: t("init.switch") }));
   for (const mode of MODES) {
     const on = state.tips.init === mode;
     bar.append(el("button", { type: "button", role: "radio", "aria-checked": String(on), "data-init": mode,
-      class: mode === "compare" ? "compare" : null, title: MODE_TITLES[mode],
+      class: mode === "compare" ? "compare" : null, title: t(`init.title.${mode}`),
       onclick: () => { state.tips.init = mode; showLayers(); writeHash(); },
-      text: mode === "compare" ? "All four side by side" : initName(mode === "written" ? null : mode) }));
+      text: mode === "compare" ? t("init.compare") : initName(mode === "written" ? null : mode) }));
   }
   return bar;
 }
@@ -168,9 +166,9 @@ export function showGraphInit() {
   const init = state.doc.init;
   chip.hidden = !init;
   if (!init) { chip.replaceChildren(); return; }
-  chip.replaceChildren(`traced with ${initName(init)} initialization `,
-    el("button", { type: "button", class: "node-link", "data-field": "as-written", title: "Trace the program as written",
-      onclick: () => openTraced(null), text: "as written" }));
+  chip.replaceChildren(t("init.chip", { init: initName(init) }),
+    el("button", { type: "button", class: "node-link", "data-field": "as-written", title: t("init.chip_title"),
+      onclick: () => openTraced(null), text: t("init.name.written") }));
 }
 
 /** A new program ran: the Tips view, when shown, follows it. */

@@ -5,6 +5,7 @@ import { state } from "./state.js";
 import { $, el } from "./dom.js";
 import { postVectorize } from "./api.js";
 import { fmt } from "./format.js";
+import { msgText, onLang, t } from "./i18n.js";
 
 let openGraph = null;   // (variant) => void: show the program in the Graph view (set by the entry module)
 
@@ -24,27 +25,48 @@ function result(data) {
   const agree = Math.max(data.max_value_difference, data.max_gradient_difference);
   return [
     el("table", { class: "vec-table" }, [
-      el("thead", {}, [el("tr", {}, [el("th", { text: "" }), el("th", { text: "nodes" }), el("th", { text: "steps" }), el("th", { text: "engine time" })])]),
+      el("thead", {}, [el("tr", {}, [el("th", { text: "" }), el("th", { text: t("vec.nodes") }), el("th", { text: t("vec.steps") }), el("th", { text: t("vec.time") })])]),
       el("tbody", {}, [
-        sizeRow("As written", "(matrix ops)", v),
-        sizeRow("Unrolled", "(one node per number)", u),
+        sizeRow(t("vec.written"), t("vec.written_what"), v),
+        sizeRow(t("vec.unrolled"), t("vec.unrolled_what"), u),
       ]),
     ]),
-    el("p", { class: "vec-ratio", text:
-      `Unrolled, the same program has ${fmt(u.nodes / v.nodes)}× the nodes and ${fmt(u.steps / v.steps)}× the steps, `
-      + `and the engine takes ${fmt(u.seconds / v.seconds)}× as long. `
-      + `Values and gradients agree to ${agree === 0 ? "the last bit" : fmt(agree)}.`
-      + (u.seconds < 2 * v.seconds ? " At this size both are quick; the unrolled graph grows with every entry "
-        + "(a product of an n × m matrix by a vector is n·m multiplications and n·(m − 1) additions), "
-        + "the matrix op stays one node: try 8 × 8 weights." : "") }),
+    el("p", { class: "vec-ratio", text: t("vec.ratio", {
+      nodes: fmt(u.nodes / v.nodes), steps: fmt(u.steps / v.steps), time: fmt(u.seconds / v.seconds),
+      agree: agree === 0 ? t("vec.agree_exact") : t("vec.agree", { diff: fmt(agree) }),
+      small: u.seconds < 2 * v.seconds ? t("vec.small") : "" }) }),
     el("div", { class: "vec-actions" }, [
-      el("button", { class: "btn primary small", id: "vec-open-unrolled", text: "Step through the unrolled graph",
-        title: "Show the unrolled graph in the Graph view: ∂z_i/∂W_ij = x_j, weight by weight",
+      el("button", { class: "btn primary small", id: "vec-open-unrolled", text: t("vec.open_unrolled"),
+        title: t("vec.open_unrolled_title"),
         onclick: () => openGraph && openGraph({ unroll: true }) }),
-      el("button", { class: "btn small", id: "vec-open-written", text: "The graph as written",
+      el("button", { class: "btn small", id: "vec-open-written", text: t("vec.open_written"),
         onclick: () => openGraph && openGraph(null) }),
     ]),
   ];
+}
+
+/** Why the server would not unroll the program (its refusal names the line and column). */
+function refusal(res) {
+  const d = res.data || {};
+  const where = d.line ? t("vec.where", { line: d.line, col: d.col }) : "";
+  return el("p", { class: "vec-refused", text: t("vec.refused", { where, message: msgText(d.message) || `HTTP ${res.status}` }) });
+}
+
+/** Draw the card from the last answer (`state.tips.vectorized`), in the current language. */
+function renderVectorize() {
+  const box = $("#tips-vectorize");
+  if (!box || box.dataset.source === undefined) return;     // not shown yet
+  const shown = state.tips.vectorized;
+  const head = [
+    el("h2", { text: t("vec.title") }),
+    el("p", { class: "muted", text: t("vec.intro") }),
+  ];
+  let body;
+  if (!state.doc.source) body = [el("p", { class: "muted", text: t("vec.no_program") })];
+  else if (!shown || shown.source !== state.doc.source) body = [el("p", { class: "muted", text: t("vec.busy") })];
+  else body = shown.res.ok ? result(shown.res.data) : [refusal(shown.res)];
+  box.classList.add("vec-card");
+  box.replaceChildren(...head, el("div", { class: "vec-body", "aria-live": "polite" }, body));
 }
 
 /** Fill the vectorization card for the program shown (one request per program). */
@@ -54,27 +76,18 @@ export async function showVectorize() {
   const source = state.doc.source;
   if (box.dataset.source === source && box.childElementCount) return;
   box.dataset.source = source;
-  const head = [
-    el("h2", { text: "Vectorization: matrix ops, not loops" }),
-    el("p", { class: "muted", text: "The same program as the engine runs it (one node per matrix operation) and "
-      + "unrolled into one node per scalar multiplication, addition and nonlinearity, as a loop would compute it." }),
-  ];
-  const body = el("div", { class: "vec-body", "aria-live": "polite" }, [el("p", { class: "muted", text: "Comparing…" })]);
-  box.classList.add("vec-card");
-  box.replaceChildren(...head, body);
-  if (!source) { body.replaceChildren(el("p", { class: "muted", text: "Run a program first." })); return; }
+  renderVectorize();
+  if (!source) return;
   let res;
   try { res = await postVectorize(source); }
-  catch (_) { res = { ok: false, data: { message: "Cannot reach the Backprop Studio server" } }; }
+  catch (_) { res = { ok: false, data: { message: { key: "tips.unreachable", args: {} } } }; }
   if (box.dataset.source !== source) return;           // another program was run meanwhile
-  if (!res.ok) {
-    const d = res.data || {};
-    const where = d.line ? `line ${d.line}, col ${d.col}: ` : "";
-    body.replaceChildren(el("p", { class: "vec-refused", text: `This program cannot be unrolled: ${where}${d.message || `HTTP ${res.status}`}` }));
-    return;
-  }
-  body.replaceChildren(...result(res.data));
+  state.tips.vectorized = { source, res };
+  renderVectorize();
 }
 
 /** `open(variant)` shows the program in the Graph view, as written (null) or unrolled. */
-export function initVectorize(open) { openGraph = open; }
+export function initVectorize(open) {
+  openGraph = open;
+  onLang(renderVectorize);
+}

@@ -55,6 +55,7 @@ def page(request: Request) -> Response:
     return templates.TemplateResponse(request, "index.html", {
         "lang": lang, "catalogue": i18n.catalogue(lang),
         "t": lambda key, **args: i18n.text(key, lang, **args),
+        "lang_names": lang_names(),
         "examples": EXAMPLES,
         "status": graphviz_status(),
         "walkthrough": {"max_pages": renderer.MAX_WALKTHROUGH_PAGES, "frame_ms": renderer.FRAME_MS,
@@ -65,6 +66,11 @@ def page(request: Request) -> Response:
 def page_lang(request: Request) -> str:
     """The language a page is served in: `?lang=`, else the browser's Accept-Language."""
     return i18n.lang_of(request.query_params.get("lang") or request.headers.get("accept-language"))
+
+
+def lang_names() -> list[tuple[str, str]]:
+    """Each language the studio speaks, named in itself (the page's switch)."""
+    return [(lang, i18n.text("lang.short", lang)) for lang in i18n.LANGS]
 
 
 @router.get("/i18n/{lang}.json", include_in_schema=False)

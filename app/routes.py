@@ -14,6 +14,7 @@ from engine import i18n
 from engine.activations import activations
 
 from .answers import Answer
+from . import glossary as terms
 from .examples import EXAMPLES, TRAIN_EXAMPLES
 from .jsondoc import json_bytes, json_response
 from .schemas import (ErrorResponse, Example, ExpandRequest, ExpandResponse, LayersRequest, LayersResponse, LrMapRequest, RenderRequest,
@@ -71,6 +72,16 @@ def page_lang(request: Request) -> str:
 def lang_names() -> list[tuple[str, str]]:
     """Each language the studio speaks, named in itself (the page's switch)."""
     return [(lang, i18n.text("lang.short", lang)) for lang in i18n.LANGS]
+
+
+@router.get("/glossary", response_class=HTMLResponse, include_in_schema=False)
+def glossary(request: Request) -> Response:
+    """The lecture's terms, each with its Korean gloss, its meaning and a link to the studio showing it."""
+    lang = page_lang(request)
+    return request.app.state.templates.TemplateResponse(request, "glossary.html", {
+        "lang": lang, "t": lambda key, **args: i18n.text(key, lang, **args),
+        "lang_names": lang_names(), "terms": terms.entries(lang),
+    })
 
 
 @router.get("/i18n/{lang}.json", include_in_schema=False)

@@ -156,6 +156,7 @@ async function init() {
       editor.value = st.source;
       runProgram(st.step, variant, addressLevel(st)).then(() => showView(st.params.get("view")));
     } else showView(st.params.get("view"));
+    if (st.params.get("tab") === "gradcheck") showTab("gradcheck");
     setPresenting(st.params.get("present") === "1");
   });
   await initLanguage(readHash()?.params);
@@ -169,6 +170,7 @@ async function init() {
     const at = await atFromAddress(st.params);
     await runProgram(st.step, at ? { at } : variantOf(st.params), addressLevel(st));
     showView(st.params.get("view"));
+    if (st.params.get("tab") === "gradcheck") showTab("gradcheck");      // a glossary link's tab
     if (st.params.get("present") === "1") setPresenting(true);
   }
   else { editor.value = state.doc.examples[0].source.replace(/\n$/, ""); await runProgram(0); }

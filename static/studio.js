@@ -4,7 +4,7 @@
  * request. The modules under studio/ each own one part of the page (see state.js for
  * everything the page keeps); this one wires them to the page's controls and starts it. */
 import { counters, state } from "./studio/state.js";
-import { initI18n, missingKeys, onLang } from "./studio/i18n.js";
+import { initI18n, lang, missingKeys, onLang } from "./studio/i18n.js";
 import { addressLang, initLanguage, langAddress, switchLang } from "./studio/language.js";
 import { $, $$, tex } from "./studio/dom.js";
 import { initControls, stopPlay } from "./studio/controls.js";
@@ -147,7 +147,7 @@ async function init() {
     const st = readHash();
     if (!st) return;
     const l = addressLang(st.params);
-    if (l) switchLang(l);
+    if (l && l !== lang()) switchLang(l, { write: false });
     restoreTrain(st.params);
     restoreTips(st.params);
     const variant = variantOf(st.params);

@@ -28,8 +28,9 @@ function mark(l) {
   if (g) g.href = `/glossary?lang=${l}`;
 }
 
-/** Show the page in `l`; `remember`: the reader chose it (kept for the next visit). */
-export async function switchLang(l, { remember = false } = {}) {
+/** Show the page in `l`; `remember`: the reader chose it (kept for the next visit); `write`:
+ *  the address follows (not when the address itself asked for `l`). */
+export async function switchLang(l, { remember = false, write = true } = {}) {
   if (!(await setLang(l))) return false;
   mark(l);
   if (remember) { try { localStorage.setItem(STORE_KEY, l); } catch (_) { /* not remembered */ } }
@@ -39,7 +40,7 @@ export async function switchLang(l, { remember = false } = {}) {
     url.searchParams.delete("lang");
     history.replaceState(null, "", url.pathname + url.search + url.hash);
   }
-  writeHash();
+  if (write) writeHash();
   return true;
 }
 
@@ -49,6 +50,6 @@ export async function initLanguage(params) {
   for (const b of $$(".lang-switch [data-lang]")) b.onclick = () => switchLang(b.dataset.lang, { remember: true });
   const asked = new URL(location.href).searchParams.get("lang");
   const wanted = addressLang(params) || (asked ? null : remembered());
-  if (wanted && wanted !== lang()) await switchLang(wanted);
+  if (wanted && wanted !== lang()) await switchLang(wanted, { write: false });
   mark(lang());
 }

@@ -8,8 +8,9 @@ import { writeHash } from "./share.js";
 
 const STORE_KEY = "backprop-studio.lang";
 
-/** The language as the address carries it. */
-export function langAddress() { return lang(); }
+/** The language as the address carries it: left out for English, the default (a link without
+ *  it opens in the reader's language). */
+export function langAddress() { return lang() === "en" ? null : lang(); }
 
 /** The language a link asks for (`params`: the address's parts), or null. */
 export function addressLang(params) {

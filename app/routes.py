@@ -16,6 +16,7 @@ from engine import i18n
 from engine.activations import activations
 
 from .answers import Answer
+from . import glossary as terms
 from .examples import TRAIN_EXAMPLES, examples_in
 from .jsondoc import json_bytes, json_response
 from .schemas import (ErrorResponse, Example, ExpandRequest, ExpandResponse, LayersRequest, LayersResponse, LrMapRequest, RenderRequest,
@@ -57,6 +58,7 @@ def page(request: Request) -> Response:
     return templates.TemplateResponse(request, "index.html", {
         "lang": lang, "catalogue": i18n.catalogue(lang),
         "t": lambda key, **args: i18n.text(key, lang, **args),
+        "lang_names": lang_names(),
         "examples": examples_in(lang),
         "status": graphviz_status(lang),
         "walkthrough": {"max_pages": renderer.MAX_WALKTHROUGH_PAGES, "frame_ms": renderer.FRAME_MS,
@@ -67,6 +69,21 @@ def page(request: Request) -> Response:
 def page_lang(request: Request) -> str:
     """The language a page is served in: `?lang=`, else the browser's Accept-Language."""
     return i18n.lang_of(request.query_params.get("lang") or request.headers.get("accept-language"))
+
+
+def lang_names() -> list[tuple[str, str]]:
+    """Each language the studio speaks, named in itself (the page's switch)."""
+    return [(lang, i18n.text("lang.short", lang)) for lang in i18n.LANGS]
+
+
+@router.get("/glossary", response_class=HTMLResponse, include_in_schema=False)
+def glossary(request: Request) -> Response:
+    """The lecture's terms, each with its Korean gloss, its meaning and a link to the studio showing it."""
+    lang = page_lang(request)
+    return request.app.state.templates.TemplateResponse(request, "glossary.html", {
+        "lang": lang, "t": lambda key, **args: i18n.text(key, lang, **args),
+        "lang_names": lang_names(), "terms": terms.entries(lang),
+    })
 
 
 def request_lang(request: Request) -> str:

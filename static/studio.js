@@ -4,7 +4,8 @@
  * request. The modules under studio/ each own one part of the page (see state.js for
  * everything the page keeps); this one wires them to the page's controls and starts it. */
 import { counters, state } from "./studio/state.js";
-import { initI18n } from "./studio/i18n.js";
+import { initI18n, lang, missingKeys, onLang } from "./studio/i18n.js";
+import { addressLang, initLanguage, langAddress, switchLang } from "./studio/language.js";
 import { $, $$, tex } from "./studio/dom.js";
 import { initControls, stopPlay } from "./studio/controls.js";
 import { editor } from "./studio/editor.js";
@@ -18,6 +19,7 @@ import { bindPanelLinks } from "./studio/panel-content.js";
 import { dropPrepared, preparing } from "./studio/prepare.js";
 import { presentAddress, setPresenting, togglePresenting } from "./studio/present.js";
 import { afterRun, redraw, runProgram } from "./studio/run.js";
+import { retellOrder } from "./studio/order.js";
 import { addressPart, copyLink, forgetHash, readHash, writeHash } from "./studio/share.js";
 import { selectNode, setStep } from "./studio/steps.js";
 import { initTheme } from "./studio/theme.js";
@@ -36,7 +38,7 @@ function variantOf(params) {
 
 /** The one handle on the page's internals, for the browser tests and the benchmark:
  *  the state and counters (read them; the page owns them), and the few calls they make. */
-window.studio = Object.freeze({ state, counters, setStep, writeHash, dropPrepared, preparing });
+window.studio = Object.freeze({ state, counters, setStep, writeHash, dropPrepared, preparing, missingKeys, switchLang });
 
 function loadExample(id) {
   const ex = state.doc.examples.find((x) => x.id === id);
@@ -67,6 +69,17 @@ async function openTraced(init) {
   showView("graph");
   await runProgram(0, { init });
   writeHash();
+}
+
+/** A switch of language: the step shown is told again (label, order list, panel, statement
+ *  box) from the trace the page has; nothing is run again. */
+function retellStep() {
+  retellOrder();
+  if (!state.doc.trace) { renderPanel(null); return; }
+  dropPrepared();
+  state.panel.key = null;
+  state.view.shown = null;
+  setStep(state.view.step, { keepSelection: true });
 }
 
 /** The level a link asks for (one box per node or per statement), "auto" if none. */
@@ -110,6 +123,8 @@ async function init() {
   $("#btn-share").onclick = copyLink;
   $$(".views [data-view]").forEach((b) => { b.onclick = () => { showView(b.dataset.view); writeHash(); }; });
   addressPart("view", viewAddress);
+  addressPart("lang", langAddress);
+  onLang(retellStep);
   addressPart("unroll", () => (state.doc.variant && state.doc.variant.unroll ? "1" : null));
   $("#variant-back").onclick = () => runProgram(0);
   initVectorize(async (variant) => { showView("graph"); await runProgram(0, variant); writeHash(); });
@@ -131,6 +146,8 @@ async function init() {
     forgetHash();
     const st = readHash();
     if (!st) return;
+    const l = addressLang(st.params);
+    if (l && l !== lang()) switchLang(l, { write: false });
     restoreTrain(st.params);
     restoreTips(st.params);
     const variant = variantOf(st.params);
@@ -139,8 +156,10 @@ async function init() {
       editor.value = st.source;
       runProgram(st.step, variant, addressLevel(st)).then(() => showView(st.params.get("view")));
     } else showView(st.params.get("view"));
+    if (st.params.get("tab") === "gradcheck") showTab("gradcheck");
     setPresenting(st.params.get("present") === "1");
   });
+  await initLanguage(readHash()?.params);
   renderPanel(null);
   await tipsReady;         // the node panel offers the explorer for the nonlinearities it lists
   const st = readHash();
@@ -151,6 +170,7 @@ async function init() {
     const at = await atFromAddress(st.params);
     await runProgram(st.step, at ? { at } : variantOf(st.params), addressLevel(st));
     showView(st.params.get("view"));
+    if (st.params.get("tab") === "gradcheck") showTab("gradcheck");      // a glossary link's tab
     if (st.params.get("present") === "1") setPresenting(true);
   }
   else { editor.value = state.doc.examples[0].source.replace(/\n$/, ""); await runProgram(0); }

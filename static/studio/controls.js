@@ -2,6 +2,7 @@
  * End, Play, the step buttons and the slider; P and Esc for presentation mode. */
 import { state } from "./state.js";
 import { $ } from "./dom.js";
+import { onLang, t } from "./i18n.js";
 import { toggleCurrentGroup } from "./groups.js";
 import { catchUpPanel } from "./panel.js";
 import { setPresenting, togglePresenting } from "./present.js";
@@ -15,7 +16,7 @@ export function stopPlay() {
   if (!timers.play) return;        // not playing: the button already says Play
   clearInterval(timers.play); timers.play = null;
   const b = $("#step-play");
-  b.innerHTML = ICON_PLAY; b.classList.remove("playing"); b.setAttribute("aria-label", "Play");
+  b.innerHTML = ICON_PLAY; b.classList.remove("playing"); b.setAttribute("aria-label", t("page.step.play"));
 }
 
 export function togglePlay() {
@@ -24,12 +25,14 @@ export function togglePlay() {
   if (state.timers.play) { stopPlay(); return; }
   if (state.view.step >= trace.steps.length) setStep(0);
   const b = $("#step-play");
-  b.innerHTML = ICON_PAUSE; b.classList.add("playing"); b.setAttribute("aria-label", "Pause");
+  b.innerHTML = ICON_PAUSE; b.classList.add("playing"); b.setAttribute("aria-label", t("page.step.pause"));
   state.timers.play = setInterval(() => {
     if (state.view.step >= state.doc.trace.steps.length) { stopPlay(); return; }
     setStep(state.view.step + 1);
   }, Number($("#speed").value));
 }
+
+onLang(() => $("#step-play").setAttribute("aria-label", t(state.timers.play ? "page.step.pause" : "page.step.play")));
 
 function lastStep() { return state.doc.trace ? state.doc.trace.steps.length : 0; }
 

@@ -3,6 +3,7 @@
  * a step only shows or hides them, so stepping never needs a request. */
 import { state } from "./state.js";
 import { $, $$, el, svgEl } from "./dom.js";
+import { msgText, onLang, t } from "./i18n.js";
 import { nodeTip } from "./format.js";
 import { enableExports } from "./export.js";
 import { buildMinimap, updateMinimap } from "./minimap.js";
@@ -30,11 +31,7 @@ export function installGraph(doc) {
     installGroups(doc, null, null);
     buildMinimap(null);
     updateMinimap(null);
-    msg.hidden = false;
-    msg.innerHTML = "";
-    const parts = (doc.svg_error || "").split("`").map((t, i) => (i % 2 ? el("code", { text: t }) : t));
-    msg.append(el("b", { text: "The graph cannot be drawn here. " }), ...parts,
-      el("div", { class: "muted", text: "Stepping, the topological order, the node panel and the DOT and JSON exports still work." }));
+    showNoDrawing(doc);
     return;
   }
   msg.hidden = true;
@@ -117,15 +114,33 @@ function splitDrawing(live, byId, doc) {
   return svgs;
 }
 
+/** Why there is no drawing (the server's reason), and what still works. */
+function showNoDrawing(doc) {
+  const msg = $("#graph-message");
+  msg.hidden = false;
+  msg.innerHTML = "";
+  const parts = msgText(doc.svg_error).split("`").map((s, i) => (i % 2 ? el("code", { text: s }) : s));
+  msg.append(el("b", { text: t("page.nodrawing") }), ...parts,
+    el("div", { class: "muted", text: t("page.nodrawing.still") }));
+}
+
+// A switch of language: the toggles and the no-drawing message say it again.
+onLang(() => {
+  const doc = state.doc.trace;
+  if (!doc) return;
+  showDirection(doc);
+  if (!doc.svg) showNoDrawing(doc);
+});
+
 /** The layout toggle says how the drawing is laid out, and offers the other way. */
 function showDirection(doc) {
   const b = $("#btn-direction");
   const tb = doc.direction === "TB";
   b.disabled = !doc.svg;
   b.textContent = tb ? "↓ TB" : "→ LR";
-  b.title = tb ? "Laid out top to bottom: click to lay it out left to right" : "Laid out left to right: click to lay it out top to bottom";
+  b.title = t(tb ? "page.direction.tb.title" : "page.direction.lr.title");
   // The name starts with the button's own text (what a speech user says to press it).
-  b.setAttribute("aria-label", tb ? "↓ TB: laid out top to bottom (switch to left to right)" : "→ LR: laid out left to right (switch to top to bottom)");
+  b.setAttribute("aria-label", t(tb ? "page.direction.tb.label" : "page.direction.lr.label"));
   $("#graph").dataset.direction = doc.direction || "";
 }
 

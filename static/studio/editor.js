@@ -2,6 +2,7 @@
  * node the step is at, with line numbers; and the error and warning boxes under it. */
 import { state } from "./state.js";
 import { $, el } from "./dom.js";
+import { msgText, onLang, t } from "./i18n.js";
 
 const LINE_PX = 20;       // the editor's line height (studio.css)
 
@@ -107,19 +108,21 @@ export function showError(err) {
   // A program error has a line and column to mark; a server error (busy, too large) has none.
   const located = Number.isInteger(err.line) && Number.isInteger(err.col);
   state.doc.error = located ? { line: err.line, col: err.col, message: err.message } : null;
+  state.doc.errorShown = err;
   const box = $("#error");
   box.classList.remove("stale");
   box.hidden = false;
   box.innerHTML = "";
-  box.append(located ? el("b", { text: `Line ${err.line}, col ${err.col}` }) : "", located ? " — " : "", err.message || "Something went wrong.");
-  if (state.doc.trace) box.append(el("div", { class: "error-kept", text: "The graph still shows the last program that ran." }));
-  box.title = located ? "Go to the error" : "";
+  box.append(located ? el("b", { text: t("page.error.at", { line: err.line, col: err.col }) }) : "", located ? " — " : "", msgText(err.message) || t("page.error.unknown"));
+  if (state.doc.trace) box.append(el("div", { class: "error-kept", text: t("page.error.kept") }));
+  box.title = located ? t("page.error.goto") : "";
   box.onclick = located ? () => editor.goTo(err.line, err.col) : null;
   editor.refresh();
 }
 
 export function clearError() {
   state.doc.error = null;
+  state.doc.errorShown = null;
   $("#error").hidden = true;
   editor.refresh();
 }
@@ -127,6 +130,15 @@ export function clearError() {
 export function showWarnings(messages) {
   const ul = $("#warnings");
   ul.innerHTML = "";
-  (messages || []).forEach((m) => ul.append(el("li", { text: `Line ${m.line}, col ${m.col}: ${m.message}` })));
+  state.doc.warningsShown = messages || [];
+  (messages || []).forEach((m) => ul.append(el("li", { text: t("page.warning", { line: m.line, col: m.col, message: msgText(m.message) }) })));
   ul.hidden = !(messages && messages.length);
 }
+
+// A switch of language: the error and warnings shown are told again (a server message in its
+// catalogue form is told in the new language; a plain one stays as it came).
+onLang(() => {
+  const stale = $("#error").classList.contains("stale");
+  if (state.doc.errorShown && !$("#error").hidden) { showError(state.doc.errorShown); $("#error").classList.toggle("stale", stale); }
+  if (state.doc.warningsShown.length) showWarnings(state.doc.warningsShown);
+});

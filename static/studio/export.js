@@ -1,6 +1,7 @@
 /* Exports: the drawing at the step shown (SVG, PNG, PDF, DOT, drawn by the server) and the trace as JSON. */
 import { state } from "./state.js";
 import { $, el, toast } from "./dom.js";
+import { msgText, onLang, t } from "./i18n.js";
 import { postRender, variantKeys } from "./api.js";
 
 /** Pictures need a drawing; DOT (unpinned when there is no drawing) and JSON always work. */
@@ -8,12 +9,15 @@ export function enableExports(hasDrawing) {
   for (const format of ["svg", "png", "pdf"]) {
     const b = $(`[data-export="${format}"]`);
     b.disabled = !hasDrawing;
-    b.title = hasDrawing ? `Download the graph at this step as ${format.toUpperCase()}` : "No drawing for this graph (see the message on the graph)";
+    b.title = t(hasDrawing ? `page.export.${format}.title` : "page.export.nodrawing");
   }
   const walk = $("#btn-walkthrough");
   walk.disabled = !hasDrawing;
-  walk.title = hasDrawing ? "Download every step as PDF pages, slides, a GIF, a video or an HTML player" : "No drawing for this graph (see the message on the graph)";
+  walk.title = t(hasDrawing ? "page.export.walkthrough.title" : "page.export.nodrawing");
 }
+
+// A switch of language re-tells the titles from the catalogue; a graph without a drawing says so again.
+onLang(() => { if (state.doc.trace) enableExports(!!state.doc.trace.svg); });
 
 /** Save ``blob`` as ``filename`` (the browser's download). */
 export function download(blob, filename) {
@@ -35,8 +39,8 @@ export async function exportAs(format) {
   const res = await postRender(source, format, step, trace.direction || "auto", trace.level || "auto", variantKeys(state.doc.variant));   // as on the page
   if (!res.ok) {
     let m = `HTTP ${res.status}`;
-    try { m = (await res.json()).message; } catch (_) { /* keep status */ }
-    toast(`Export failed: ${m}`);
+    try { m = msgText((await res.json()).message); } catch (_) { /* keep status */ }
+    toast(t("page.export.failed", { why: m }));
     return;
   }
   const cd = res.headers.get("Content-Disposition") || "";

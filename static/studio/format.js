@@ -1,4 +1,5 @@
-/* Numbers and texts as the page writes them. Pure functions: no DOM, no state. */
+/* Numbers and texts as the page writes them. Pure functions: no DOM, no state (words from the catalogue). */
+import { t } from "./i18n.js";
 
 /** A number as Python's format(x, ".4g") writes it (so page and images agree); fewer digits on request. */
 export function fmt(x, digits = 4) {
@@ -15,8 +16,8 @@ export function fmt(x, digits = 4) {
 
 /** A shape in words: "scalar", "vector 3", "2×3". */
 export function shapeText(shape) {
-  if (!shape || shape.length === 0) return "scalar";
-  if (shape.length === 1) return `vector ${shape[0]}`;
+  if (!shape || shape.length === 0) return t("page.shape.scalar");
+  if (shape.length === 1) return t("page.shape.vector", { n: shape[0] });
   return shape.join("×");
 }
 
@@ -52,7 +53,7 @@ export function shownNum(x, scale = 0, digits = 4) {
 
 /** The exact number behind a shown one, for its title: every digit JavaScript keeps. */
 export function exactTitle(x) {
-  return typeof x === "number" ? `exact: ${String(x)}` : fmt(x);
+  return typeof x === "number" ? t("page.exact", { x: String(x) }) : fmt(x);
 }
 
 /** A number ready to sit inside LaTeX (`digits` significant); float noise at `scale` as ≈ 0. */
@@ -72,6 +73,6 @@ export function heat(v, maxAbs) {
 
 /** A node's tooltip: the program text it stands for. */
 export function nodeTip(node) {
-  const what = node.kind === "const" ? `constant ${node.expr}` : `${node.symbol} = ${node.expr}`;
-  return `${what}  (line ${node.line}, col ${node.col})`;
+  const what = node.kind === "const" ? t("page.tip.const", { expr: node.expr }) : `${node.symbol} = ${node.expr}`;
+  return t("page.tip.node", { what, line: node.line, col: node.col });
 }

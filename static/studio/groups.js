@@ -7,6 +7,31 @@
 import { state } from "./state.js";
 import { $, $$, el, svgEl, toast } from "./dom.js";
 import { postExpand } from "./api.js";
+import { msgText, onLang, t } from "./i18n.js";
+
+/** A statement's size in words: "3 nodes, 5 steps". */
+function groupSize(d) {
+  return t(d.nodes.length === 1 ? "page.group.size.one" : "page.group.size", { nodes: d.nodes.length, steps: d.steps.length });
+}
+
+function groupTip(d) { return t("page.group.tip", { header: d.header, size: groupSize(d) }); }
+function copyTip(d) { return t("page.group.copy.tip", { header: d.header }); }
+
+// A switch of language: the boxes' tooltips, the level button and mark, and the statement box (built again).
+onLang(() => {
+  const trace = state.doc.trace;
+  if (!trace) return;
+  showLevel(trace);
+  state.groups.panel = null;
+  if (trace.level !== "statements") return;
+  const groups = trace.display.statements.groups;
+  for (const rec of state.groups.records.values()) {
+    for (const tip of [rec.g, ...rec.copies].map((g) => g.querySelector(":scope > title"))) {
+      if (tip && tip.dataset.group) tip.textContent = groupTip(groups[Number(tip.dataset.group)]);
+      else if (tip && tip.dataset.copyOf) tip.textContent = copyTip(groups[Number(tip.dataset.copyOf)]);
+    }
+  }
+});
 
 let hooks = { goTo: () => {}, repaint: () => {}, select: () => {} };
 
@@ -47,7 +72,8 @@ export function installGroups(doc, byId, matrix) {
     box.dataset.group = d.id;
     box.setAttribute("tabindex", "-1");
     const tip = svgEl("title");
-    tip.textContent = `${d.header} — ${d.nodes.length} node${d.nodes.length === 1 ? "" : "s"}, ${d.steps.length} steps: double-click (or E) to expand`;
+    tip.dataset.group = d.id;
+    tip.textContent = groupTip(d);
     box.prepend(tip);
     box.addEventListener("dblclick", () => toggleGroup(d.id));
     g.records.set(d.id, { g: box, texts: $$("text", box), copies: [], key: -1 });
@@ -57,7 +83,8 @@ export function installGroups(doc, byId, matrix) {
     if (!copy || !rec) continue;
     copy.dataset.node = levels.groups[c.group].head;
     const tip = svgEl("title");
-    tip.textContent = `${levels.groups[c.group].header}: a copy, beside this use (it lights up with its statement)`;
+    tip.dataset.copyOf = c.group;
+    tip.textContent = copyTip(levels.groups[c.group]);
     copy.prepend(tip);
     rec.copies.push(copy);
   }
@@ -143,14 +170,14 @@ function showGroupPanel(id) {
     const step = trace.steps[s - 1];
     const node = trace.display.nodes[step.node];
     return el("li", { class: s === k ? "current" : (s < k ? "done" : "") },
-      el("button", { class: "link", "data-step": String(s), text: `step ${s} · ${step.phase} · ${node.header}` }));
+      el("button", { class: "link", "data-step": String(s), text: t("page.group.step", { k: s, phase: t(`page.step.${step.phase}`), node: node.header }) }));
   });
   box.replaceChildren(
     el("div", { class: "group-head" },
-      el("b", { text: `Statement ${d.name}` }),
-      el("span", { class: "muted", text: ` · ${d.nodes.length} node${d.nodes.length === 1 ? "" : "s"}, ${d.steps.length} steps` }),
-      el("button", { class: "btn small", "data-expand": String(id), id: "btn-expand-group", text: open ? "Collapse" : "Expand", title: "Draw its nodes in place (E)" })),
-    el("ol", { class: "group-steps", "aria-label": `Steps of statement ${d.name}` }, steps));
+      el("b", { text: t("page.group.statement", { name: d.name }) }),
+      el("span", { class: "muted", text: ` · ${groupSize(d)}` }),
+      el("button", { class: "btn small", "data-expand": String(id), id: "btn-expand-group", text: t(open ? "page.group.collapse" : "page.group.expand"), title: t("page.group.expand.title") })),
+    el("ol", { class: "group-steps", "aria-label": t("page.group.steps.label", { name: d.name }) }, steps));
 }
 
 /** Expand statement `id` in place (its nodes drawn over its box), or collapse it again. */
@@ -161,7 +188,7 @@ export async function toggleGroup(id) {
   const { trace, source } = state.doc;
   const res = await postExpand(source, id, trace.direction);
   if (state.doc.trace !== trace || insets.has(id)) return;       // another program, or twice
-  if (!res.ok) { toast(`Cannot expand this statement: ${res.data.message || `HTTP ${res.status}`}`); return; }
+  if (!res.ok) { toast(t("page.group.expand.failed", { why: msgText(res.data.message) || `HTTP ${res.status}` })); return; }
   addInset(id, res.data.svg);
   hooks.repaint();
 }
@@ -243,15 +270,13 @@ export function showLevel(doc) {
   const statements = doc.level === "statements";
   b.hidden = !doc.svg && !statements;
   b.disabled = !statements && !doc.svg;
-  b.textContent = statements ? "▦ statements" : "• nodes";
+  b.textContent = t(statements ? "page.level.statements" : "page.level.nodes");
   const canExpand = statements && doc.nodes_fit;
-  b.title = statements
-    ? (canExpand ? "One box per statement: click to draw every node (expand all)" : "One box per statement (the graph is too large to draw every node); double-click a box or press E to expand it")
-    : "One box per node: click to collapse the graph to one box per statement";
+  b.title = t(statements ? (canExpand ? "page.level.statements.title" : "page.level.statements.big.title") : "page.level.nodes.title");
   b.setAttribute("aria-label", `${b.textContent}: ${b.title}`);      // the visible text first, as screen readers expect
   b.disabled = statements && !canExpand;
   $("#graph").dataset.level = doc.svg ? doc.level : "";
   const mark = $("#level-mark");
   mark.hidden = !statements || !doc.svg;
-  mark.textContent = statements ? `Collapsed: ${doc.display.statements.groups.length.toLocaleString("en")} statements of ${doc.nodes.length.toLocaleString("en")} nodes · double-click a box or press E to expand it` : "";
+  mark.textContent = statements ? t("page.level.mark", { statements: doc.display.statements.groups.length.toLocaleString("en"), nodes: doc.nodes.length.toLocaleString("en") }) : "";
 }

@@ -1,6 +1,7 @@
 /* The topological order: one row per node, marked as the steps give it a value and a gradient. */
 import { state } from "./state.js";
 import { $, el } from "./dom.js";
+import { t } from "./i18n.js";
 import { nodeTip } from "./format.js";
 
 const MAX_ORDER_ITEMS = 3000;   // a longer list would slow every step; the rest is summarized
@@ -24,7 +25,7 @@ export function buildOrder(doc, onPick) {
     frag.append(li);
   }
   const more = doc.display.nodes.length - MAX_ORDER_ITEMS;
-  if (more > 0) frag.append(el("li", { class: "muted", text: `… and ${more} more nodes` }));
+  if (more > 0) frag.append(el("li", { class: "muted", "data-more": String(more), text: t("page.order.more", { n: more }) }));
   ol.append(frag);
   measureOrder();
 }
@@ -85,8 +86,15 @@ export function paintRow(id, key, hasValue, hasGrad, isCurrent, isSelected) {
 function rowText(id, hasValue, hasGrad, isCurrent) {
   const { nodes, display } = state.doc.trace;
   const node = nodes[id], shown = display.nodes[id];
-  const op = node.kind === "op" ? `op ${node.op}` : node.kind === "const" ? "constant" : (node.frozen ? "frozen leaf" : "leaf");
+  const op = node.kind === "op" ? t("page.order.op", { op: node.op }) : t(node.kind === "const" ? "page.order.const" : (node.frozen ? "page.order.frozen" : "page.order.leaf"));
   return `— ${op}, ` +
-    `${hasValue ? shown.value : "no value yet"}, ${hasGrad ? shown.grad.replace(/^grad/, "gradient") : "no gradient yet"}` +
-    (isCurrent ? " (the current step)" : "");
+    `${hasValue ? shown.value : t("page.order.novalue")}, ${hasGrad ? shown.grad.replace(/^grad/, "gradient") : t("page.order.nograd")}` +
+    (isCurrent ? t("page.order.current") : "");
+}
+
+/** A switch of language: every row is told again at the next step shown, and the summary line now. */
+export function retellOrder() {
+  for (const r of state.order.rows.values()) r.key = -1;
+  const more = $("#order [data-more]");
+  if (more) more.textContent = t("page.order.more", { n: Number(more.dataset.more) });
 }

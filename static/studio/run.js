@@ -1,6 +1,7 @@
 /* Running a program: one /api/trace call, then the drawing, the order list and step k. */
 import { state } from "./state.js";
 import { $, toast } from "./dom.js";
+import { msgText, onLang, t } from "./i18n.js";
 import { postJSON, variantKeys } from "./api.js";
 import { stopPlay } from "./controls.js";
 import { installGraph } from "./drawing.js";
@@ -37,8 +38,8 @@ export async function redraw({ direction = state.doc.trace?.direction, level = s
   if (!doc.trace) return false;
   let res;
   try { res = await postJSON("/api/trace", { source: doc.source, gradcheck: false, direction, level, ...variantKeys(doc.variant) }); }
-  catch (e) { res = { ok: false, data: { message: "Cannot reach the Backprop Studio server" } }; }
-  if (!res.ok || !res.data.svg) { toast(`Cannot lay the graph out again: ${(res.data && (res.data.message || res.data.svg_error)) || "no drawing"}`); return false; }
+  catch (e) { res = { ok: false, data: { message: t("page.run.unreachable") } }; }
+  if (!res.ok || !res.data.svg) { toast(t("page.redraw.failed", { why: msgText(res.data && (res.data.message || res.data.svg_error)) || t("page.redraw.nodrawing") })); return false; }
   state.groups.level = res.data.level;
   Object.assign(doc.trace, { svg: res.data.svg, svg_error: res.data.svg_error, direction: res.data.direction,
     level: res.data.level, nodes_fit: res.data.nodes_fit });
@@ -52,12 +53,15 @@ function showVariant(variant, trace) {
   const unroll = !!(variant && variant.unroll);
   $("#variant-banner").hidden = !unroll;
   $("#variant-text").textContent = unroll
-    ? `The unrolled graph: every product, sum and elementwise operation of the program's tensors as one node per number (${trace.nodes.length} nodes).`
+    ? t("page.variant.unrolled", { nodes: trace.nodes.length })
     : "";
   const at = variant && variant.at;
   $("#graph-at").hidden = !at;
-  if (at) $("#graph-at-text").textContent = `Iteration ${at.iteration} of ${at.label}: the program traced with its parameters after ${at.iteration} update${at.iteration === 1 ? "" : "s"}.`;
+  if (at) $("#graph-at-text").textContent = t(at.iteration === 1 ? "page.at.text.one" : "page.at.text", { iteration: at.iteration, label: at.label });
 }
+
+// A switch of language: the graph view's bars say which graph they show again.
+onLang(() => { if (state.doc.trace) showVariant(state.doc.variant, state.doc.trace); });
 
 async function runAndShow(step, variant) {
   stopPlay();
@@ -65,7 +69,7 @@ async function runAndShow(step, variant) {
   $("#btn-run").disabled = true;
   let res;
   try { res = await postJSON("/api/trace", { source, gradcheck: false, level: state.groups.level, ...variantKeys(variant) }); }
-  catch (e) { showError({ message: "Cannot reach the Backprop Studio server: is it still running?" }); return false; }
+  catch (e) { showError({ message: t("page.run.unreachable.running") }); return false; }
   finally { $("#btn-run").disabled = false; }
   if (!res.ok) { showError(res.data || { message: `HTTP ${res.status}` }); return false; }
   clearError();

@@ -2,6 +2,7 @@
  * parts added by other modules (the view, a lab's settings) follow, so a link restores them. */
 import { state } from "./state.js";
 import { toast } from "./dom.js";
+import { t } from "./i18n.js";
 
 const ADDRESS_DELAY = 250;   // ms: the address follows the step once stepping pauses
 
@@ -64,6 +65,6 @@ export function readHash() {
 export async function copyLink() {
   writeHash();
   const url = location.href;
-  try { await navigator.clipboard.writeText(url); toast("Link copied: it opens this program at this step"); }
-  catch (_) { toast("Copy this page's address to share it"); }
+  try { await navigator.clipboard.writeText(url); toast(t("page.share.copied")); }
+  catch (_) { toast(t("page.share.failed")); }
 }

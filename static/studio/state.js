@@ -10,6 +10,8 @@ export const state = {
     variant: null,        // what else /api/trace was asked (e.g. {unroll: true}); null: the program as written
     encodedSource: "",    // that program URI-encoded, once per run (for the address)
     error: null,          // {line, col, message} of the last failed run, marked in the editor
+    errorShown: null,     // the error the error box shows (told again after a switch of language)
+    warningsShown: [],    // the warnings shown under the editor (likewise)
     examples: [],         // the worked examples, read from the page's JSON
     runs: 0,              // finished runs, shown as body[data-runs] so tests and tools can wait on it
     stepIndex: null,      // per-step change lists (see indexSteps in steps.js)

@@ -2,6 +2,7 @@
  * shown and the new one, then the step label, the panel and (later) the address follow. */
 import { state, currentStep } from "./state.js";
 import { $, el } from "./dom.js";
+import { t } from "./i18n.js";
 import { paintEdge, paintNode, showFlow } from "./drawing.js";
 import { editor } from "./editor.js";
 import { showGroups } from "./groups.js";
@@ -127,9 +128,9 @@ function stepText() {
   const { trace } = state.doc;
   const total = trace.steps.length;
   const step = currentStep();
-  if (!step) return `Step 0 of ${total}: nothing computed yet`;
+  if (!step) return t("page.step.text.start", { total });
   const display = trace.display.nodes[step.node];
-  return `Step ${state.view.step} of ${total}: ${step.phase} at ${display.header}`;
+  return t(`page.step.text.${step.phase}`, { k: state.view.step, total, node: display.header });
 }
 
 function stepLabel() {
@@ -137,13 +138,13 @@ function stepLabel() {
   const k = state.view.step;
   const total = trace.steps.length;
   const step = currentStep();
-  const count = el("b", { text: `Step ${k} / ${total}` });
-  if (!step) return [count, " · nothing computed yet — press → to start the forward pass"];
+  const count = el("b", { text: t("page.step.count", { k, total }) });
+  if (!step) return [count, t("page.step.start")];
   const display = trace.display.nodes[step.node];
   const phase = step.phase === "forward"
-    ? el("span", { class: "ph-f", text: "forward" }) : el("span", { class: "ph-b", text: "backward" });
+    ? el("span", { class: "ph-f", text: t("page.step.forward") }) : el("span", { class: "ph-b", text: t("page.step.backward") });
   const what = step.phase === "forward" ? ` · ${display.header}: ${display.value}`
-    : (trace.nodes[step.node].inputs.length ? ` · from ${display.header} to its inputs` : ` · ${display.header} receives its gradient`);
-  const done = k === total ? (trace.backward ? " · done" : " · done (no backward pass: the output is not a scalar)") : "";
+    : t(trace.nodes[step.node].inputs.length ? "page.step.to.inputs" : "page.step.receives", { node: display.header });
+  const done = k === total ? t(trace.backward ? "page.step.done" : "page.step.done.nobackward") : "";
   return [count, " · ", phase, what, done];
 }

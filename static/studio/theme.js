@@ -3,6 +3,7 @@
  * and the panels take their colours from CSS variables (studio.css); exports stay light. */
 import { state } from "./state.js";
 import { $ } from "./dom.js";
+import { onLang, t } from "./i18n.js";
 
 const STORE_KEY = "backprop-studio.theme";
 const SYSTEM_DARK = "(prefers-color-scheme: dark)";
@@ -19,8 +20,10 @@ function apply(theme) {
   document.documentElement.dataset.theme = theme;
   const b = $("#btn-theme");
   b.setAttribute("aria-pressed", String(theme === "dark"));
-  b.title = theme === "dark" ? "Dark theme: on (click for the light one)" : "Dark theme: off (click for it)";
+  b.title = t(theme === "dark" ? "page.theme.on" : "page.theme.off");
 }
+
+onLang(() => apply(state.page.theme));
 
 /** Set the theme from the reader's choice or the system's, follow the system's changes
  *  until a choice is made, and wire the switch. */

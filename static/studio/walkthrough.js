@@ -2,10 +2,14 @@
  * HTML player, made by the server (/api/walkthrough) and downloaded. */
 import { state } from "./state.js";
 import { $, toast } from "./dom.js";
+import { msgText, onLang, t } from "./i18n.js";
 import { postWalkthrough } from "./api.js";
 import { download } from "./export.js";
 
-const NOUNS = { pdf: "page", pptx: "slide", gif: "frame", mp4: "frame", html: "step" };
+/** `n` pages, slides, frames or steps, as the format makes them. */
+function count(format, n) {
+  return t(`page.wt.count.${format}${n === 1 ? ".one" : ""}`, { n });
+}
 
 function lastStep() { return state.doc.trace ? state.doc.trace.steps.length : 0; }
 
@@ -28,11 +32,11 @@ function choices() {
 function problem(c) {
   const last = lastStep();
   const { maxPages, minFrame, maxFrame } = limits();
-  if (![c.from, c.to].every((k) => Number.isInteger(k) && k >= 0 && k <= last)) return `Steps go from 0 to ${last}.`;
-  if (c.from > c.to) return "'From' must not be after 'to'.";
-  if (c.to - c.from + 1 > maxPages) return `At most ${maxPages} ${NOUNS[c.format]}s: choose a shorter range.`;
+  if (![c.from, c.to].every((k) => Number.isInteger(k) && k >= 0 && k <= last)) return t("page.wt.bad.range", { last });
+  if (c.from > c.to) return t("page.wt.bad.order");
+  if (c.to - c.from + 1 > maxPages) return t("page.wt.bad.long", { most: count(c.format, maxPages) });
   if ((c.format === "gif" || c.format === "mp4") && !(Number.isInteger(c.frameMs) && c.frameMs >= minFrame && c.frameMs <= maxFrame))
-    return `The frame time goes from ${minFrame} to ${maxFrame} ms.`;
+    return t("page.wt.bad.frame", { min: minFrame, max: maxFrame });
   return null;
 }
 
@@ -43,7 +47,7 @@ function update() {
   for (const e of document.querySelectorAll("#walkthrough-dialog [data-frames]")) e.hidden = !frames;
   const why = problem(c);
   const n = c.to - c.from + 1;
-  $("#wt-summary").textContent = why || `${n} ${NOUNS[c.format]}${n === 1 ? "" : "s"}: steps ${c.from} to ${c.to}.`;
+  $("#wt-summary").textContent = why || t("page.wt.summary", { count: count(c.format, n), from: c.from, to: c.to });
   $("#wt-summary").classList.toggle("bad", Boolean(why));
   $("#wt-download").disabled = Boolean(why) || state.walkthrough.busy;
 }
@@ -59,7 +63,7 @@ export function openWalkthrough() {
   if (!state.doc.trace) return;
   const last = lastStep();
   for (const id of ["#wt-from", "#wt-to"]) $(id).max = String(last);
-  $("#wt-upto").textContent = `Steps 0 to ${state.view.step}`;
+  $("#wt-upto").textContent = t("page.wt.upto", { k: state.view.step });
   setRange(0, last);
   $("#walkthrough-dialog").showModal();
 }
@@ -69,14 +73,14 @@ async function make() {
   if (problem(c) || state.walkthrough.busy) return;
   state.walkthrough.busy = true;
   const button = $("#wt-download");
-  button.textContent = "Making…";
+  button.textContent = t("page.wt.making");
   update();
   try {
     const res = await postWalkthrough(state.doc.source, c.format, c.from, c.to, c.frameMs, state.doc.trace.direction || "auto");
     if (!res.ok) {
       let m = `HTTP ${res.status}`;
-      try { m = (await res.json()).message; } catch (_) { /* keep the status */ }
-      toast(`Walkthrough failed: ${m}`);
+      try { m = msgText((await res.json()).message); } catch (_) { /* keep the status */ }
+      toast(t("page.wt.failed", { why: m }));
       return;
     }
     const cd = res.headers.get("Content-Disposition") || "";
@@ -85,10 +89,18 @@ async function make() {
     $("#walkthrough-dialog").close();
   } finally {
     state.walkthrough.busy = false;
-    button.textContent = "Download";
+    button.textContent = t("page.wt.download");
     update();
   }
 }
+
+// A switch of language while the dialog is open: its summary and buttons say it again.
+onLang(() => {
+  if (!$("#walkthrough-dialog").open) return;
+  $("#wt-upto").textContent = t("page.wt.upto", { k: state.view.step });
+  $("#wt-download").textContent = t(state.walkthrough.busy ? "page.wt.making" : "page.wt.download");
+  update();
+});
 
 /** Wire the dialog's fields and buttons. */
 export function initWalkthrough() {

@@ -33,9 +33,13 @@ NUMERIC_TROUBLE = {
 class ForwardStep:
     node: int
     value: np.ndarray
+    narration: dict[str, str] | None = None      # the step told in each language (a trace's steps)
 
     def to_dict(self) -> doc.ForwardStep:
-        return forward_step_dict(self.node, self.value)
+        d = forward_step_dict(self.node, self.value)
+        if self.narration is not None:
+            d["narration"] = self.narration  # type: ignore[typeddict-item]
+        return d
 
 
 class Edge(NamedTuple):
@@ -63,10 +67,14 @@ class BackwardStep:
     edges: list[Edge]
     intuition: str | None
     sum_rule: str | None = None
+    narration: dict[str, str] | None = None      # the step told in each language (a trace's steps)
 
     def to_dict(self) -> doc.BackwardStep:
-        return backward_step_dict(self.node, self.op, self.upstream, self.contributions, self.edges,
-                                  self.intuition, self.sum_rule)
+        d = backward_step_dict(self.node, self.op, self.upstream, self.contributions, self.edges,
+                               self.intuition, self.sum_rule)
+        if self.narration is not None:
+            d["narration"] = self.narration  # type: ignore[typeddict-item]
+        return d
 
 
 # The document's step records, each written in one place, for the step objects' `to_dict`

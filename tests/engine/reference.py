@@ -11,6 +11,7 @@ import copy
 import numpy as np
 
 from engine import trace
+from engine.narration import narrations
 
 
 def literal(a: np.ndarray | float) -> str:
@@ -91,4 +92,7 @@ def read_back(lean: dict) -> dict:
                     "edges": [{k: e[k] for k in ("input", "position", "local", "local_shape", "downstream",
                                                   "skipped", "rule", "downstream_rule")} for e in s["edges"]],
                     "intuition": s["intuition"], "sum_rule": s["sum_rule"]}) for s in d["steps"]]
+    # the narration is not sent: it is told from the records read back (the page's narration.js)
+    for step, told in zip(d["steps"], narrations(d)):
+        step["narration"] = told
     return d

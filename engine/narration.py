@@ -17,6 +17,7 @@ from typing import Any, Union
 import numpy as np
 
 from .i18n import LANGS, Msg, msg
+from .limits import LEAN_MAX_ENTRIES
 
 # Ops written between their two inputs ("x + y"); the others as calls ("max(y, z)").
 INFIX = ("add", "sub", "mul", "div", "pow", "matmul")
@@ -46,6 +47,10 @@ def operand(x: Any) -> str:
     """A number as an operand of a written-out formula: a negative one in parentheses."""
     s = num(x)
     return f"({s})" if s.startswith("-") else s
+
+
+def _size(shape: list[int]) -> int:
+    return math.prod(shape)
 
 
 def _entries(v: Any) -> str:
@@ -139,6 +144,11 @@ def _clause(doc: dict, step: dict, node: dict, edge: dict) -> tuple[str, Msg]:
         return "skip", msg(f"narration.skip.{edge['skipped']}", x=xs)
     local, down = edge["local"], edge["downstream"]
     if edge["local_shape"] or local is None:
+        if node["op"] == "relu" and isinstance(x["value"], list) and _size(x["shape"]) <= LEAN_MAX_ENTRIES:
+            # which entries pass: counted where the lean document has every entry too
+            flat = np.asarray(x["value"], dtype=float).ravel()
+            return "route", msg("narration.clause.relu_tensor", x=xs, n=str(int((flat > 0).sum())),
+                                total=str(flat.size), down=value(down, x["shape"]))
         return "tensor", msg("narration.clause.tensor", x=xs, down=value(down, x["shape"]))
     op, up = node["op"], step["upstream"]
     two = len(node["inputs"]) == 2

@@ -83,6 +83,11 @@ function clause(doc, step, node, edge) {
   if (edge.skipped) return ["skip", t(`narration.skip.${edge.skipped}`, { x: xs })];
   const { local, downstream: down } = edge;
   if (edge.local_shape.length || local === null || local === undefined) {
+    if (node.op === "relu" && Array.isArray(x.value)) {      // every entry is here (not a summary)
+      const flat = x.value.flat(Infinity);
+      const n = flat.filter((v) => v === "inf" || (isNum(v) && v > 0)).length;
+      return ["route", t("narration.clause.relu_tensor", { x: xs, n: String(n), total: String(flat.length), down: value(down, x.shape) })];
+    }
     return ["tensor", t("narration.clause.tensor", { x: xs, down: value(down, x.shape) })];
   }
   const op = node.op, up = step.upstream, two = node.inputs.length === 2;

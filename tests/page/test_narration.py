@@ -21,7 +21,7 @@ EXTRA = [
     "x = frozen(2.0)\ny = 3.0\nf = x * y - y / 4.0",                   # frozen, sub, div, a constant
     "a = -1.5\nb = 2.0\nf = min(a, b) + relu(a) + relu(b) + max(a, a)",  # min, relu blocks and passes, a tie
     "x = [1.0, -2.0, 3.0]\nf = sum(relu(x) * x) + x[0] ** 2",          # tensors, index, pow
-    "W = randn(70, 70, seed=1)\nf = sum(W * W)",                        # past the lean size: summaries
+    "W = randn(70, 70, seed=1)\nf = sum(W * W) + sum(relu(W))",          # past the lean size: summaries
     "v = [2.0, 2.0, 2.0, 2.0, 2.0]\nf = sum(-v)",                       # every entry the same
 ]
 PROGRAMS = [e["source"] for e in EXAMPLES] + EXTRA

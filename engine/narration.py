@@ -16,7 +16,7 @@ from typing import Any, Union
 
 import numpy as np
 
-from .i18n import LANGS, Msg, msg
+from .i18n import LANGS, PLACEHOLDER, Msg, catalogue, msg
 from .limits import LEAN_MAX_ENTRIES
 
 # Ops written between their two inputs ("x + y"); the others as calls ("max(y, z)").
@@ -209,9 +209,34 @@ def narration(doc: dict, i: int) -> Msg:
 
 
 def narrations(doc: dict) -> list[dict[str, str]]:
-    """Every step's narration in every language: `[{"en": …, "ko": …}, …]`."""
+    """Every step's narration in every language: `[{"en": …, "ko": …}, …]`, each the
+    `Msg`'s `text(lang)`, told with templates split once (a big document has many steps)."""
+    splits = {lang: _Split(catalogue(lang)) for lang in LANGS}
     out = []
     for i in range(len(doc["steps"])):
         m = narration(doc, i)
-        out.append({lang: m.text(lang) for lang in LANGS})
+        out.append({lang: split.tell(m) for lang, split in splits.items()})
     return out
+
+
+class _Split(dict):
+    """A catalogue's templates, each split at its placeholders once: `fill` as a join."""
+
+    def __init__(self, texts: dict[str, str]) -> None:
+        super().__init__()
+        self.texts = texts
+
+    def __missing__(self, key: str) -> list[str]:
+        parts = self[key] = PLACEHOLDER.split(self.texts[key])   # literal, name, literal, …
+        return parts
+
+    def tell(self, m: Msg) -> str:
+        parts = self[m.key]
+        args = m.args
+        out = [parts[0]]
+        for j in range(1, len(parts), 2):
+            name = parts[j]
+            v = args.get(name)
+            out.append(("{" + name + "}") if v is None else self.tell(v) if isinstance(v, Msg) else str(v))
+            out.append(parts[j + 1])
+        return "".join(out)

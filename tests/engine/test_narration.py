@@ -96,3 +96,12 @@ def test_the_numbers_told_are_the_documents(source: str) -> None:
                 assert c == pytest.approx(a * b, rel=2e-3, abs=1e-9)
                 assert product[3] == num(down)
                 assert num(up) in (product[1].strip("()"), product[2].strip("()"))
+
+
+@pytest.mark.parametrize("source", PROGRAMS[:3])
+def test_the_documents_narration_is_each_steps_message_told(source: str) -> None:
+    from engine.i18n import LANGS
+    from engine.narration import narration
+    d = trace(source).to_dict()
+    assert [s["narration"] for s in d["steps"]] == [{lang: narration(d, i).text(lang) for lang in LANGS}
+                                                    for i in range(len(d["steps"]))]

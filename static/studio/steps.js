@@ -95,7 +95,7 @@ export function setStep(k, { keepSelection = false, hurry = false } = {}) {
   updateHash();
 }
 
-/** The step shown told in a sentence, under the step bar (an ARIA live region). */
+/** The step shown told in a sentence, just above the step bar (an ARIA live region). */
 function showNarration() {
   $("#narration").textContent = state.view.step > 0 ? narrate(state.doc.trace, state.view.step - 1) : "";
 }

@@ -1,4 +1,4 @@
-"""The step told in a sentence under the step bar, in Chromium: it follows every step, says
+"""The step told in a sentence just above the step bar, in Chromium: it follows every step, says
 what the engine's narration says, in English and after a switch to Korean, and is an ARIA live
 region; presentation mode keeps it in view."""
 from __future__ import annotations
@@ -24,12 +24,14 @@ def test_the_narration_follows_each_step_in_english_and_korean(page):
     assert page.get_attribute("#narration", "aria-live") == "polite"
     keys(page, "Home")
     assert told(page) == ""
+    graph_box = page.locator("#graph").bounding_box()
     seen = []
     for k in range(1, len(steps) + 1):
         keys(page, "ArrowRight")
         assert told(page) == steps[k - 1]["narration"]["en"], k
         seen.append(told(page))
     assert len(set(seen)) == len(steps)             # a new sentence at every step
+    assert page.locator("#graph").bounding_box() == graph_box     # told over the graph's edge: no resize
     assert "y is used by 2 nodes, so its gradient is the sum 3 + 2 = 5." in seen[10]
 
     page.evaluate("async () => { const i18n = await import('/static/studio/i18n.js'); await i18n.setLang('ko'); }")

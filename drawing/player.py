@@ -22,6 +22,7 @@ from . import svg
 from .display import PLACEHOLDER_GRAD, check_step, current_node, display_model, fmt_number
 from .errors import StepOutOfRange
 from .export import render, resolve_direction
+from .steptext import narration_line
 
 PLAYER_DIR = Path(__file__).resolve().parents[1] / "static" / "player"
 PANEL_ITEMS = 6                 # vector entries the panel writes out before "…"
@@ -169,19 +170,21 @@ def _ordinal(n: int) -> str:
 
 
 def panel_at(doc: dict, model: dict, k: int) -> dict:
-    """What the panel says after step ``k``: the step's node, a few rows (label, text, and
+    """What the panel says after step ``k``: the step told in a sentence, the step's node, a few rows (label, text, and
     whether the text is a value or a gradient), the sum rule and the intuition, and for a
     backward step each input edge's local and downstream gradient."""
     total = len(doc["steps"])
     if k == 0:
         return {"step": 0, "phase": "start", "label": f"Step 0 of {total} · nothing computed yet",
-                "node": None, "rows": [["", "Step forward (→) to compute the first node.", ""]],
+                "narration": None, "node": None, "rows": [["", "Step forward (→) to compute the first node.", ""]],
                 "note": None, "edges": [], "intuition": None}
     step = doc["steps"][k - 1]
     node = doc["nodes"][step["node"]]
     header = model["nodes"][node["id"]]["header"]
     label = f"Step {k} of {total} · {step['phase']}: {header}"
-    base = {"step": k, "phase": step["phase"], "label": label, "node": node["id"],
+    told = narration_line(doc, k)
+    base = {"step": k, "phase": step["phase"], "label": label, "narration": told.text if told else None,
+            "node": node["id"],
             "note": None, "edges": [], "intuition": None}
     if step["phase"] == "forward":
         if node["kind"] == "const":

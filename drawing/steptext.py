@@ -3,7 +3,8 @@
 Each line has a kind, which says how a format shows it: ``title`` (the step), ``head`` (a
 part of the panel), ``text``, ``value`` (forward numbers), ``grad`` (gradient numbers, red as
 on the page), ``rule`` (a formula, with its LaTeX where the document has one) and
-``intuition``. The words follow the page's panel: upstream, then for each input the local
+``intuition``; ``narration`` is the step told in a sentence (the document's ``narration``).
+The words follow the page's panel: upstream, then for each input the local
 derivative and ``downstream = local × upstream`` in numbers, the rule and the intuition.
 """
 from __future__ import annotations
@@ -97,6 +98,14 @@ def _backward(doc: dict, step: dict, k: int, total: int) -> list[Line]:
     return lines
 
 
+def narration_line(doc: dict, k: int, lang: str = "en") -> Line | None:
+    """Step k told in a sentence, in `lang` (the document's `narration`), or None at step 0."""
+    if k == 0:
+        return None
+    told = doc["steps"][k - 1].get("narration")
+    return Line("narration", told[lang]) if told else None
+
+
 def step_lines(doc: dict, k: int) -> list[Line]:
     """What the panel says after ``k`` steps of ``doc`` (0: nothing computed yet)."""
     total = len(doc["steps"])
@@ -106,4 +115,6 @@ def step_lines(doc: dict, k: int) -> list[Line]:
                 Line("text", f"The forward pass computes every value up to {out['symbol']}; "
                              "the backward pass then sends the gradient back, node by node.")]
     step = doc["steps"][k - 1]
-    return (_forward if step["phase"] == "forward" else _backward)(doc, step, k, total)
+    lines = (_forward if step["phase"] == "forward" else _backward)(doc, step, k, total)
+    told = narration_line(doc, k)
+    return [lines[0], told, *lines[1:]] if told else lines

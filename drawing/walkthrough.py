@@ -39,7 +39,7 @@ STEPS_PER_RUN = 12              # steps Graphviz draws in one run at most ...
 NODES_PER_RUN = 600             # ... and nodes over those steps (a run stays within its time limit)
 # The page's colour for each kind of line (static/studio.css).
 INK = {"title": COLORS["text"], "head": "#475569", "text": COLORS["text"], "value": COLORS["text"],
-       "grad": COLORS["grad"], "rule": "#334155", "intuition": "#0f766e"}
+       "grad": COLORS["grad"], "rule": "#334155", "intuition": "#0f766e", "narration": COLORS["text"]}
 FONT_DIRS = ("/usr/share/fonts/truetype/dejavu", "/usr/share/fonts/dejavu", "/usr/share/fonts/TTF",
              "/usr/local/share/fonts", "/opt/homebrew/share/fonts", "/Library/Fonts",
              os.path.expanduser("~/Library/Fonts"), os.path.expanduser("~/.fonts"))
@@ -290,16 +290,40 @@ def frames(doc: dict, steps: range, direction: str, clock: _Clock) -> list:
     size = 16
     bold, regular = ImageFont.truetype(font_file(bold=True), size), ImageFont.truetype(font_file(), size - 2)
     out = []
-    for k, graph in zip(steps, graphs):
-        lines = step_lines(doc, k)
+    texts = [step_lines(doc, k) for k in steps]
+    told = _told_rows(texts, regular, width - 24)
+    rows = max(map(len, told))              # every frame the same size
+    for k, graph, lines, said in zip(steps, graphs, texts, told):
         numbers = [line for line in lines[1:] if line.kind in ("grad", "value")][:2]
-        frame = Image.new("RGB", (width, height + 4 * size + 20), "white")
+        frame = Image.new("RGB", (width, height + (4 + rows) * size + 20), "white")
         frame.paste(graph, ((width - graph.width) // 2, 0))
         draw = ImageDraw.Draw(frame)
         draw.text((12, height + 4), lines[0].text, font=bold, fill=INK["title"])
-        for i, line in enumerate(numbers):
+        for i, line in enumerate([*(Line("narration", r) for r in said), *numbers]):
             draw.text((12, height + 12 + (i + 1) * (size + 2)), line.text, font=regular, fill=INK[line.kind])
         out.append(frame)
+    return out
+
+
+FRAME_NARRATION_ROWS = 4        # a frame shows the step's narration in at most this many rows
+
+
+def _told_rows(texts: list[list[Line]], font, width: int) -> list[list[str]]:
+    """Each step's narration wrapped to `width` pixels in `font` (at most FRAME_NARRATION_ROWS
+    rows, the last ending in … when cut)."""
+    out = []
+    for lines in texts:
+        said = next((line.text for line in lines if line.kind == "narration"), "")
+        rows: list[str] = []
+        for word in said.split():
+            if rows and font.getlength(rows[-1] + " " + word) <= width:
+                rows[-1] += " " + word
+            else:
+                rows.append(word)
+        if len(rows) > FRAME_NARRATION_ROWS:
+            rows = rows[:FRAME_NARRATION_ROWS]
+            rows[-1] += " …"
+        out.append(rows)
     return out
 
 

@@ -37,9 +37,13 @@ NUMERIC_TROUBLE: dict[str, Msg] = {
 class ForwardStep:
     node: int
     value: np.ndarray
+    narration: dict[str, str] | None = None      # the step told in each language (a trace's steps)
 
     def to_dict(self) -> doc.ForwardStep:
-        return forward_step_dict(self.node, self.value)
+        d = forward_step_dict(self.node, self.value)
+        if self.narration is not None:
+            d["narration"] = self.narration  # type: ignore[typeddict-item]
+        return d
 
 
 class Edge(NamedTuple):
@@ -67,10 +71,14 @@ class BackwardStep:
     edges: list[Edge]
     intuition: Msg | None
     sum_rule: Said | None = None
+    narration: dict[str, str] | None = None      # the step told in each language (a trace's steps)
 
     def to_dict(self, lang: str = DEFAULT_LANG) -> doc.BackwardStep:
-        return backward_step_dict(self.node, self.op, self.upstream, self.contributions, self.edges,
-                                  self.intuition, self.sum_rule, lang)
+        d = backward_step_dict(self.node, self.op, self.upstream, self.contributions, self.edges,
+                               self.intuition, self.sum_rule, lang)
+        if self.narration is not None:
+            d["narration"] = self.narration  # type: ignore[typeddict-item]
+        return d
 
 
 # The symbols a text's placeholders stand for, (text, LaTeX) each, in this order: the node

@@ -108,11 +108,19 @@ class Node(TypedDict):
 
 
 @_closed
+class Narration(TypedDict):
+    """A step told in a plain sentence with its numbers, in each language (engine/narration.py)."""
+    en: str
+    ko: str
+
+
+@_closed
 class ForwardStep(TypedDict):
     """One node computed: its value."""
     phase: Literal["forward"]
     node: int
     value: Value
+    narration: Narration
 
 
 @_closed
@@ -160,6 +168,7 @@ class BackwardStep(TypedDict):
     edges: list[Edge]
     intuition: str | None
     sum_rule: str | None
+    narration: Narration
 
 
 Step = Union[ForwardStep, BackwardStep]

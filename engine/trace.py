@@ -14,6 +14,7 @@ from .autodiff import (BackwardRecord, BackwardStep, ForwardStep, Symbols, forwa
 from .graph import Graph, Node
 from .i18n import Msg, msg
 from .inits import InitName, check_init, switch_inits
+from .narration import narrations
 from .shapes import fmt_shape
 from .parser import build
 from .source import one_line_break
@@ -62,12 +63,20 @@ class Trace:
     @cached_property
     def forward_steps(self) -> list[ForwardStep]:
         """One step per node, in id order (a topological order)."""
-        return [ForwardStep(n.id, n.value) for n in self.nodes]
+        told = self._narrations
+        return [ForwardStep(n.id, n.value, told[n.id]) for n in self.nodes]
 
     @cached_property
     def backward_steps(self) -> list[BackwardStep]:
         """One step per node the output depends on that takes a gradient, in reverse order."""
-        return step_objects(self._graph, self._records)
+        steps = step_objects(self._graph, self._records)
+        for s, told in zip(steps, self._narrations[len(self.nodes):]):
+            s.narration = told
+        return steps
+
+    @cached_property
+    def _narrations(self) -> list[doc.Narration]:
+        return [s["narration"] for s in self.to_dict()["steps"]]
 
     @property
     def steps(self) -> list[ForwardStep | BackwardStep]:
@@ -107,10 +116,13 @@ class Trace:
             symbols = Symbols(self.nodes)
             steps: list[doc.Step] = [forward_step_dict(n.id, n._value) for n in self.nodes]
             steps += step_dicts(self._graph, self._records, lang)
-            return {"source": self.source, "init": self.init, "output": self.output, "backward": self.backward_ran,
-                    "messages": self.messages_in(lang),
-                    "nodes": [node_dict(n, symbols) for n in self.nodes],
-                    "steps": steps}
+            document: doc.TraceDocument = {
+                "source": self.source, "init": self.init, "output": self.output, "backward": self.backward_ran,
+                "messages": self.messages_in(lang), "nodes": [node_dict(n, symbols) for n in self.nodes],
+                "steps": steps}
+            for step, told in zip(steps, narrations(document)):
+                step["narration"] = told  # type: ignore[typeddict-unknown-key]
+            return document
 
 
 def node_dict(n: Node, symbols: Symbols, number: Callable[[Any], Any] | None = None) -> doc.Node:

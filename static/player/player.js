@@ -133,6 +133,7 @@ function render({ model, el: root }, { keys = root } = {}) {
   const graph = el("div", { class: "bp-graph fit" });
   const drawAt = graphView(graph, data);
   const panel = el("div", { class: "bp-panel", "aria-live": "polite" });
+  const told = el("p", { class: "bp-narration", "aria-live": "polite" });     // the step in a sentence
   fit.addEventListener("click", () => { fit.textContent = graph.classList.toggle("fit") ? "1:1" : "Fit"; reveal(graph); });
   const bar = el("div", { class: "bp-bar" },
     button("|◀", "First step (Home)", () => first),
@@ -142,7 +143,7 @@ function render({ model, el: root }, { keys = root } = {}) {
     slider, stepText, fit);
   root.classList.add("bp-player");
   if (!root.hasAttribute("tabindex")) root.setAttribute("tabindex", "0");
-  root.replaceChildren(bar, el("div", { class: "bp-body" }, graph, panel));
+  root.replaceChildren(bar, told, el("div", { class: "bp-body" }, graph, panel));
   if (data.source && root.classList.contains("standalone")) {
     root.append(el("details", { class: "bp-source" }, el("summary", { text: "The program" }), el("pre", { text: data.source })));
   }
@@ -151,6 +152,7 @@ function render({ model, el: root }, { keys = root } = {}) {
     const k = clamp(model.get("step"));
     drawAt(k);
     panel.replaceChildren(...panelView(data.panels[k - first]));
+    told.textContent = data.panels[k - first].narration || "";
     slider.value = String(k);
     stepText.textContent = `${k} / ${data.total}`;
     root.dataset.step = String(k);

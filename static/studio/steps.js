@@ -7,6 +7,8 @@ import { paintEdge, paintNode, showFlow } from "./drawing.js";
 import { editor } from "./editor.js";
 import { showGroups } from "./groups.js";
 import { markCurrent } from "./minimap.js";
+import { onLang } from "./i18n.js";
+import { narrate } from "./narration.js";
 import { paintRow, scrollToRow, scrollToRowByLayout } from "./order.js";
 import { panelNode, renderPanel, showTab } from "./panel.js";
 import { updateHash } from "./share.js";
@@ -87,11 +89,18 @@ export function setStep(k, { keepSelection = false, hurry = false } = {}) {
   $("#step-label").innerHTML = "";
   $("#step-label").append(...stepLabel());
   $("#step-label").title = stepText();       // the label shows two lines; the whole text on hover
+  showNarration();
   $("#step-prev").disabled = $("#step-first").disabled = view.step === 0;
   $("#step-next").disabled = $("#step-last").disabled = view.step === total;
   renderPanel(panelNode(), { hurry });
   updateHash();
 }
+
+/** The step shown told in a sentence, just above the step bar (an ARIA live region). */
+function showNarration() {
+  $("#narration").textContent = state.view.step > 0 ? narrate(state.doc.trace, state.view.step - 1) : "";
+}
+onLang(() => { if (state.doc.trace) showNarration(); });
 
 /** Node `display` as of the step shown, in the drawing and in the order list. */
 function showNode(display, current, selected) {

@@ -11,6 +11,7 @@ import copy
 import numpy as np
 
 from engine import i18n, trace
+from engine.narration import narrations
 
 
 def literal(a: np.ndarray | float) -> str:
@@ -105,7 +106,6 @@ def read_back(lean: dict, lang: str = "en") -> dict:
         if step["sum_rule"] is not None:
             step["sum_rule"] = named(told(step["sum_rule"], lang), {"o": words[node["id"]]})
         for e in step["edges"]:
-
             if "downstream" not in e:
                 assert e["skipped"] is None
                 e["downstream"] = nodes[e["input"]]["grad"]
@@ -121,4 +121,7 @@ def read_back(lean: dict, lang: str = "en") -> dict:
                     "edges": [{k: e[k] for k in ("input", "position", "local", "local_shape", "downstream",
                                                   "skipped", "rule", "downstream_rule")} for e in s["edges"]],
                     "intuition": s["intuition"], "sum_rule": s["sum_rule"]}) for s in d["steps"]]
+    # the narration is not sent: it is told from the records read back (the page's narration.js)
+    for step, said in zip(d["steps"], narrations(d)):
+        step["narration"] = said
     return d

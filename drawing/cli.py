@@ -2,16 +2,18 @@
 
 `backprop-studio render FILE -o out.svg|png|pdf|dot [--step K] [--direction LR|TB] [--unroll]` writes the
 graph as a file; `backprop-studio walkthrough FILE -o out.pdf|pptx|gif|mp4|html [--from K]
-[--to K] [--frame-ms N]` writes every step of a range, one page (slide, frame) per step.
+[--to K] [--frame-ms N] [--lang en|ko]` writes every step of a range, one page (slide, frame) per step.
 """
 from __future__ import annotations
 
 import argparse
+import inspect
 import os
 import sys
 from typing import Callable, Sequence
 
 from engine import cli as engine_cli
+from engine.i18n import DEFAULT_LANG, LANGS
 from engine.source import read_source
 
 from .errors import FRAME_MS, RenderError, StepOutOfRange
@@ -80,6 +82,14 @@ def add_render_command(subparsers: argparse._SubParsersAction) -> argparse.Argum
     return p
 
 
+def told_in(traced, lang: str) -> dict:
+    """A trace's document with its texts (rules, intuitions) in ``lang``, where the engine
+    writes them in more than one language."""
+    if "lang" in inspect.signature(traced.to_dict).parameters:
+        return traced.to_dict(lang=lang)
+    return traced.to_dict()
+
+
 def cmd_walkthrough(args: argparse.Namespace) -> int:
     """Trace FILE and write steps --from..--to to -o, one page (slide, frame) per step."""
     from engine.trace import trace
@@ -87,10 +97,11 @@ def cmd_walkthrough(args: argparse.Namespace) -> int:
     fmt = format_of(args.output, WALKTHROUGH_FORMATS)
     if fmt is None:
         return 2
-    doc = trace(read_source(args.file)).to_dict()
+    lang = getattr(args, "lang", None) or DEFAULT_LANG
+    doc = told_in(trace(read_source(args.file)), lang)
     # No time limit here: the command runs as long as the range takes.
     return write_file(args.output, lambda: walkthrough(doc, fmt, args.first, args.last, args.frame_ms,
-                                                       args.direction, time_limit=float("inf")))
+                                                       args.direction, time_limit=float("inf"), lang=lang))
 
 
 def add_walkthrough_command(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -113,6 +124,9 @@ def add_walkthrough_command(subparsers: argparse._SubParsersAction) -> argparse.
     p.add_argument("--direction", choices=["auto", "LR", "TB"], default="auto",
                    help="lay the graph out left to right (LR) or top to bottom (TB); default: "
                         "chosen from the graph's shape")
+    # No default here, so a --lang given before the command (the frame's) is kept.
+    p.add_argument("--lang", choices=LANGS, default=argparse.SUPPRESS,
+                   help="the language of the pages' texts (default en)")
     p.set_defaults(func=cmd_walkthrough)
     return p
 

@@ -7,7 +7,6 @@ graph as a file; `backprop-studio walkthrough FILE -o out.pdf|pptx|gif|mp4|html 
 from __future__ import annotations
 
 import argparse
-import inspect
 import os
 import sys
 from typing import Callable, Sequence
@@ -18,7 +17,7 @@ from engine.source import read_source
 
 from .errors import FRAME_MS, RenderError, StepOutOfRange
 from .export import FORMATS, render
-from .walkthrough import WALKTHROUGH_FORMATS, walkthrough
+from .walkthrough import WALKTHROUGH_FORMATS, told_in, walkthrough
 
 
 def format_of(output: str, formats) -> str | None:
@@ -80,14 +79,6 @@ def add_render_command(subparsers: argparse._SubParsersAction) -> argparse.Argum
                    help="draw the program's scalar graph (one node per scalar operation of its tensors)")
     p.set_defaults(func=cmd_render)
     return p
-
-
-def told_in(traced, lang: str) -> dict:
-    """A trace's document with its texts (rules, intuitions) in ``lang``, where the engine
-    writes them in more than one language."""
-    if "lang" in inspect.signature(traced.to_dict).parameters:
-        return traced.to_dict(lang=lang)
-    return traced.to_dict()
 
 
 def cmd_walkthrough(args: argparse.Namespace) -> int:

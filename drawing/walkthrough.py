@@ -8,6 +8,7 @@ frames are PNGs drawn by Graphviz (several steps per run).
 """
 from __future__ import annotations
 
+import inspect
 import io
 import logging
 import os
@@ -44,6 +45,14 @@ INK = {"title": COLORS["text"], "head": "#475569", "text": COLORS["text"], "valu
        "grad": COLORS["grad"], "rule": "#334155", "intuition": "#0f766e"}
 # fpdf2's font subsetter names each TrueType table it drops (NanumGothic has several).
 logging.getLogger("fontTools.subset").setLevel(logging.ERROR)
+
+
+def told_in(traced, lang: str) -> dict:
+    """A trace's document with its texts (rules, intuitions) in ``lang``, where the engine
+    writes them in more than one language."""
+    if "lang" in inspect.signature(traced.to_dict).parameters:
+        return traced.to_dict(lang=lang)
+    return traced.to_dict()
 
 
 def _korean(doc: dict, texts: list[list[Line]]) -> bool:

@@ -4,6 +4,7 @@ import { state } from "./state.js";
 import { $, toast } from "./dom.js";
 import { postWalkthrough } from "./api.js";
 import { download } from "./export.js";
+import { lang } from "./i18n.js";
 
 const NOUNS = { pdf: "page", pptx: "slide", gif: "frame", mp4: "frame", html: "step" };
 
@@ -72,7 +73,7 @@ async function make() {
   button.textContent = "Making…";
   update();
   try {
-    const res = await postWalkthrough(state.doc.source, c.format, c.from, c.to, c.frameMs, state.doc.trace.direction || "auto");
+    const res = await postWalkthrough(state.doc.source, c.format, c.from, c.to, c.frameMs, state.doc.trace.direction || "auto", lang());
     if (!res.ok) {
       let m = `HTTP ${res.status}`;
       try { m = (await res.json()).message; } catch (_) { /* keep the status */ }

@@ -308,9 +308,10 @@ def _pptx(doc: dict, steps: range, direction: str, clock: _Clock, lang: str) -> 
 def _draw_text(draw, xy: tuple[int, int], text: str, latin, korean, fill: str) -> None:
     """``text`` at ``xy``, each run in the font that has its glyphs (Hangul in ``korean``)."""
     x, y = xy
+    baseline = y + latin.getmetrics()[0]        # the runs share the Latin font's baseline
     for part, wide in runs(text):
         font = korean if wide and korean is not None else latin
-        draw.text((x, y), part, font=font, fill=fill)
+        draw.text((x, baseline), part, font=font, fill=fill, anchor="ls")
         x += draw.textlength(part, font=font)
 
 

@@ -195,3 +195,13 @@ def test_cli_walkthrough_in_korean(tmp_path, capsys):
     assert "6단계 중 2단계 · forward: 입력값, leaf" in text
     assert cli_main(["walkthrough", str(src), "-o", str(out), "--to", "1"]) == 0
     assert "Step 1 of 6 · forward: 가중치, a leaf" in pdf_text(out.read_bytes(), tmp_path)
+
+
+def test_the_notebook_widget_in_korean():
+    w = trace(KOREAN).widget(lang="ko")
+    state = w.get_state()
+    assert state["data"]["ui"]["program"] == "프로그램"
+    assert state["data"]["panels"][5]["label"] == "6단계 중 5단계 · backward: 입력값"
+    bundle, _ = w._repr_mimebundle_()
+    assert bundle["text/plain"] == "<단계별 widget: 6단계 중 0단계 (0–6단계)>" and "입력값" in bundle["image/svg+xml"]
+    assert repr(trace(KOREAN).widget()) == "<stepping widget at step 0 of 6>"

@@ -5,10 +5,11 @@ import unicodedata
 
 from .display import shows
 
-# Graphviz gives the list to fontconfig (DejaVu Sans for Latin text and its measures,
-# NanumGothic for Hangul) and writes it as the SVG's font-family (kept short: it is on every
-# text); a browser without them takes its sans-serif, and its own Korean font for Hangul.
-FONT = "DejaVu Sans,NanumGothic,sans-serif"
+# Graphviz draws "Helvetica" with fontconfig's sans-serif (DejaVu Sans), and Hangul, which it
+# lacks, with fontconfig's Korean sans-serif (NanumGothic, from fonts-nanum); the SVG says
+# "Helvetica,sans-Serif", so a browser sets Latin text a little narrower than Graphviz measured
+# it (labels keep clear of each other) and Hangul in the system's Korean font.
+FONT = "Helvetica"
 FONT_SIZE = 11                  # points, node labels
 EDGE_FONT_SIZE = 10             # points, edge labels
 CHAR_WIDTH = 0.62               # average glyph width as a fraction of the font size

@@ -88,7 +88,7 @@ def cmd_walkthrough(args: argparse.Namespace) -> int:
     fmt = format_of(args.output, WALKTHROUGH_FORMATS)
     if fmt is None:
         return 2
-    lang = getattr(args, "lang", None) or DEFAULT_LANG
+    lang = args.lang
     doc = told_in(trace(read_source(args.file)), lang)
     # No time limit here: the command runs as long as the range takes.
     return write_file(args.output, lambda: walkthrough(doc, fmt, args.first, args.last, args.frame_ms,
@@ -102,7 +102,8 @@ def add_walkthrough_command(subparsers: argparse._SubParsersAction) -> argparse.
         description="Write the steps of FILE from --from to --to (default: all, from 0, nothing "
                     "computed) as one page, slide or frame per step: the graph on its fixed "
                     "layout with the current node highlighted, and what the node panel says. "
-                    "The format comes from the output's extension; MP4 needs ffmpeg.")
+                    "The format comes from the output's extension; MP4 needs ffmpeg.",
+        conflict_handler="resolve")         # the frame may give every command its --lang: it wins
     p.add_argument("file", help="the program file, or - for standard input")
     p.add_argument("-o", "--output", required=True,
                    help="out.pdf, out.pptx, out.gif, out.mp4 or out.html")
@@ -115,8 +116,7 @@ def add_walkthrough_command(subparsers: argparse._SubParsersAction) -> argparse.
     p.add_argument("--direction", choices=["auto", "LR", "TB"], default="auto",
                    help="lay the graph out left to right (LR) or top to bottom (TB); default: "
                         "chosen from the graph's shape")
-    # No default here, so a --lang given before the command (the frame's) is kept.
-    p.add_argument("--lang", choices=LANGS, default=argparse.SUPPRESS,
+    p.add_argument("--lang", choices=LANGS, default=DEFAULT_LANG,
                    help="the language of the pages' texts (default en)")
     p.set_defaults(func=cmd_walkthrough)
     return p

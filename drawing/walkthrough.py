@@ -305,6 +305,11 @@ def _pptx(doc: dict, steps: range, direction: str, clock: _Clock, lang: str) -> 
 
 # ---------------------------------------------------------------- GIF and MP4 frames
 
+def _text_length(text: str, latin, korean) -> float:
+    """How wide ``_draw_text`` draws ``text``, in pixels (to wrap a line)."""
+    return sum((korean if wide and korean is not None else latin).getlength(part) for part, wide in runs(text))
+
+
 def _draw_text(draw, xy: tuple[int, int], text: str, latin, korean, fill: str) -> None:
     """``text`` at ``xy``, each run in the font that has its glyphs (Hangul in ``korean``)."""
     x, y = xy

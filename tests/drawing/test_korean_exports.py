@@ -168,6 +168,9 @@ def test_gif_frames_draw_hangul_with_its_glyphs(korean):
     W._draw_text(ImageDraw.Draw(drawn), (0, 4), title, latin, korean_font, 0)
     W._draw_text(ImageDraw.Draw(boxes), (0, 4), title, latin, None, 0)
     assert ImageChops.difference(drawn, boxes).getbbox() is not None
+    # the drawn line is as wide as measured (a caption wraps by that measure)
+    right = ImageChops.invert(drawn).getbbox()[2]
+    assert abs(right - W._text_length(title, latin, korean_font)) < 3
 
 
 def test_gif_in_korean_is_a_gif_of_every_step(korean):

@@ -106,6 +106,12 @@ def test_the_drawing_of_a_korean_node_has_its_glyphs(korean):
     assert diff[3] - diff[1] < 30 and diff[2] - diff[0] < drawn.width / 2
 
 
+def test_the_single_pdf_export_embeds_the_korean_font(korean, tmp_path):
+    data = R.render(korean, "pdf")
+    assert "가중치" in pdf_text(data, tmp_path) and "입력값" in pdf_text(data, tmp_path)
+    assert "NanumGothic" in pdf_fonts(data, tmp_path)
+
+
 # ---------------------------------------------------------------- the walkthrough's words
 
 def test_step_texts_in_korean_and_english_unchanged(korean):

@@ -27,6 +27,7 @@ from engine import i18n, trace
 
 KOREAN = "가중치 = 2.0\n입력값 = 3.0\n출력 = 가중치 * 입력값"       # 6 steps, nodes named in Hangul
 TOFU = "\U000F0000"                                                # no font has it: the missing-glyph box
+NO_LIMIT = float("inf")         # what is tested here is the text, not the time (the suite runs under load)
 
 
 @pytest.fixture(scope="module")
@@ -127,7 +128,7 @@ def test_step_texts_in_korean_and_english_unchanged(korean):
 def test_pdf_in_korean_embeds_the_korean_font_and_reads_back(korean, tmp_path):
     with warnings.catch_warnings():
         warnings.simplefilter("error")              # fpdf2 warns of a glyph its fonts lack
-        data = R.render_walkthrough(korean, "pdf", lang="ko")
+        data = R.render_walkthrough(korean, "pdf", lang="ko", time_limit=NO_LIMIT)
     text = pdf_text(data, tmp_path)
     for words in ("6단계 중 0단계", "Forward Propagation이 출력까지", "6단계 중 1단계 · forward: 가중치, leaf",
                   "값 가중치 = 2", "upstream gradient ∂출력/∂입력값 = 2", "가중치(으)로 (1번째 입력)"):
@@ -138,7 +139,7 @@ def test_pdf_in_korean_embeds_the_korean_font_and_reads_back(korean, tmp_path):
 
 
 def test_an_english_walkthrough_of_latin_names_loads_no_korean_font(tmp_path):
-    data = R.render_walkthrough(trace("x = 2.0\ny = x * 3").to_dict(), "pdf", 0, 1)
+    data = R.render_walkthrough(trace("x = 2.0\ny = x * 3").to_dict(), "pdf", 0, 1, time_limit=NO_LIMIT)
     assert "Nanum" not in pdf_fonts(data, tmp_path)
 
 
@@ -146,7 +147,7 @@ def test_pptx_runs_carry_korean_and_an_east_asian_typeface(korean):
     from pptx import Presentation
     from pptx.oxml.ns import qn
 
-    deck = Presentation(io.BytesIO(R.render_walkthrough(korean, "pptx", 4, 6, lang="ko")))
+    deck = Presentation(io.BytesIO(R.render_walkthrough(korean, "pptx", 4, 6, lang="ko", time_limit=NO_LIMIT)))
     runs_ = [r for slide in deck.slides for shape in slide.shapes if shape.has_text_frame
              for p in shape.text_frame.paragraphs for r in p.runs]
     texts = [r.text for r in runs_]
@@ -180,7 +181,7 @@ def test_gif_frames_draw_hangul_with_its_glyphs(korean):
 
 
 def test_gif_in_korean_is_a_gif_of_every_step(korean):
-    img = Image.open(io.BytesIO(R.render_walkthrough(korean, "gif", lang="ko")))
+    img = Image.open(io.BytesIO(R.render_walkthrough(korean, "gif", lang="ko", time_limit=NO_LIMIT)))
     assert img.n_frames == 7
 
 

@@ -16,8 +16,9 @@ FONT_DIRS = ("/usr/share/fonts/truetype/dejavu", "/usr/share/fonts/dejavu", "/us
              "/usr/share/fonts/nanum", "/usr/share/fonts/TTF", "/usr/local/share/fonts",
              "/opt/homebrew/share/fonts", "/Library/Fonts", os.path.expanduser("~/Library/Fonts"),
              os.path.expanduser("~/.fonts"), os.path.expanduser("~/.local/share/fonts"))
-LATIN = ("DejaVuSans.ttf", "DejaVuSans-Bold.ttf")
-KOREAN = ("NanumGothic.ttf", "NanumGothicBold.ttf")
+LATIN = (("DejaVuSans.ttf",), ("DejaVuSans-Bold.ttf",))
+# Debian's fonts-nanum names, then Google Fonts' (Homebrew's font-nanum-gothic cask)
+KOREAN = (("NanumGothic.ttf", "NanumGothic-Regular.ttf"), ("NanumGothicBold.ttf", "NanumGothic-Bold.ttf"))
 KOREAN_FAMILY = "NanumGothic"
 FONT_HINT = ("The walkthrough writes its text in DejaVu Sans, which is not installed here: "
              "`sudo apt-get install fonts-dejavu-core` (Debian/Ubuntu) or "
@@ -27,11 +28,12 @@ KOREAN_FONT_HINT = ("Korean text needs the NanumGothic font, which is not instal
                     "`brew install --cask font-nanum-gothic` (macOS).")
 
 
-def _find(name: str, hint: str) -> str:
-    for folder in FONT_DIRS:
-        path = os.path.join(folder, name)
-        if os.path.isfile(path):
-            return path
+def _find(names: tuple[str, ...], hint: str) -> str:
+    for name in names:
+        for folder in FONT_DIRS:
+            path = os.path.join(folder, name)
+            if os.path.isfile(path):
+                return path
     raise RenderError(hint)
 
 

@@ -63,7 +63,7 @@ install_pkg dot "graphviz fonts-dejavu-core" graphviz || dot_ok=0
 korean_font() {
   command -v fc-list >/dev/null 2>&1 && [ -n "$(fc-list :lang=ko family 2>/dev/null)" ] && return 0
   for f in /usr/share/fonts/truetype/nanum/NanumGothic.ttf /usr/share/fonts/nanum/NanumGothic.ttf \
-           /Library/Fonts/NanumGothic.ttf "$HOME/Library/Fonts/NanumGothic.ttf"; do
+           /Library/Fonts/NanumGothic-Regular.ttf "$HOME/Library/Fonts/NanumGothic-Regular.ttf"; do
     [ -f "$f" ] && return 0
   done
   return 1

@@ -217,3 +217,13 @@ def test_the_notebook_widget_in_korean():
     bundle, _ = w._repr_mimebundle_()
     assert bundle["text/plain"] == "<단계별 widget: 6단계 중 0단계 (0–6단계)>" and "입력값" in bundle["image/svg+xml"]
     assert repr(trace(KOREAN).widget()) == "<stepping widget at step 0 of 6>"
+
+
+def test_without_a_korean_font_a_korean_export_says_what_to_install(korean, monkeypatch):
+    from drawing import fonts
+
+    monkeypatch.setattr(fonts, "KOREAN", (("NoSuchFont.ttf",), ("NoSuchFont-Bold.ttf",)))
+    with pytest.raises(R.RenderError, match="fonts-nanum"):
+        R.render_walkthrough(korean, "pdf", 0, 1, lang="ko", time_limit=NO_LIMIT)
+    # an English walkthrough of Latin names needs no Korean font
+    assert R.render_walkthrough(trace("x = 2.0").to_dict(), "pdf", 0, 1, time_limit=NO_LIMIT)[:5] == b"%PDF-"

@@ -17,6 +17,8 @@ import tempfile
 import time
 from typing import Callable
 
+from engine import i18n
+
 from .display import check_step, display_model
 from .dot import dot_source
 from .errors import (FRAME_MS, MAX_FRAME_MS, MAX_WALKTHROUGH_PAGES, MIN_FRAME_MS, WALKTHROUGH_TIME_S,
@@ -184,7 +186,7 @@ def _pdf(doc: dict, steps: range, direction: str, clock: _Clock, lang: str) -> b
     pdf.set_auto_page_break(False)
     pdf.set_margins(MARGIN, MARGIN, MARGIN)
     pdf.add_font("dejavu", "", font_file())     # one face: reading a font file is most of a short export
-    pdf.set_title("Backprop Studio walkthrough")
+    pdf.set_title(i18n.text("export.title", lang))
     pdf.set_creator("Backprop Studio")
     pdf.set_lang(lang)
     model = display_model(doc)

@@ -227,3 +227,9 @@ def test_without_a_korean_font_a_korean_export_says_what_to_install(korean, monk
         R.render_walkthrough(korean, "pdf", 0, 1, lang="ko", time_limit=NO_LIMIT)
     # an English walkthrough of Latin names needs no Korean font
     assert R.render_walkthrough(trace("x = 2.0").to_dict(), "pdf", 0, 1, time_limit=NO_LIMIT)[:5] == b"%PDF-"
+
+
+def test_the_korean_pdf_is_titled_in_korean(korean, tmp_path):
+    (tmp_path / "w.pdf").write_bytes(R.render_walkthrough(korean, "pdf", 0, 0, lang="ko", time_limit=NO_LIMIT))
+    info = subprocess.run(["pdfinfo", str(tmp_path / "w.pdf")], capture_output=True, check=True).stdout.decode()
+    assert "Backprop Studio 단계별 보기" in info

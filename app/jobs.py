@@ -160,10 +160,11 @@ def work(kind: str, args: dict, nodes: int, elements: int) -> int:
 
 def walkthrough_body(source: str, format: str = "pdf", first: int | None = None, last: int | None = None,
                      frame_ms: int | None = None, direction: str = "auto",
-                     time_limit: float = renderer.WALKTHROUGH_TIME_S) -> bytes:
-    """The /api/walkthrough answer: steps ``first``..``last`` as a file of ``format``."""
-    doc = run_trace(source).to_dict()
-    return renderer.render_walkthrough(doc, format, first, last, frame_ms, direction, time_limit)
+                     time_limit: float = renderer.WALKTHROUGH_TIME_S, lang: str = "en") -> bytes:
+    """The /api/walkthrough answer: steps ``first``..``last`` as a file of ``format``, its
+    texts in ``lang``."""
+    doc = renderer.told_in(run_trace(source), lang)
+    return renderer.render_walkthrough(doc, format, first, last, frame_ms, direction, time_limit, lang)
 
 
 def told_in(lang: str, make: Callable[[], bytes]) -> bytes:

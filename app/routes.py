@@ -290,7 +290,8 @@ async def walkthrough_program(req: WalkthroughRequest, request: Request) -> Resp
     data = await request.app.state.workers.run(
         "walkthrough", source=req.source, format=req.format, first=req.first, last=req.last,
         frame_ms=req.frame_ms, direction=req.direction,
-        time_limit=request.app.state.settings.walkthrough_time_s)
+        time_limit=request.app.state.settings.walkthrough_time_s,
+        lang=req.lang or i18n.lang_of(request.headers.get("accept-language")))
     steps = f"-steps-{req.first or 0}-{'end' if req.last is None else req.last}"
     return answer(request, data, renderer.WALKTHROUGH_FORMATS[req.format], {
         "Content-Disposition": f'attachment; filename="backprop-walkthrough{steps}.{req.format}"'})

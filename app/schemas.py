@@ -98,6 +98,9 @@ class WalkthroughRequest(BaseModel):
     frame_ms: int = Field(FRAME_MS, ge=MIN_FRAME_MS, le=MAX_FRAME_MS,
                           description="How long each GIF or MP4 frame shows, in milliseconds.")
     direction: Direction = Field("auto", description=DIRECTION_HELP)
+    lang: Literal["en", "ko"] | None = Field(
+        None, description="The language of the pages' texts. Omitted: the request's Accept-Language "
+                          "(English unless it prefers Korean).")
 
 
 class LayersRequest(BaseModel):

@@ -23,7 +23,7 @@ from .export import (FORMATS, PNG_DPI, clear_caches, collapsed_direction, comput
 from .groups import group_model, shown_at_groups
 from .runner import graphviz_available, set_timeout
 from .svg import svg_node_boxes
-from .walkthrough import WALKTHROUGH_FORMATS, walkthrough as render_walkthrough
+from .walkthrough import WALKTHROUGH_FORMATS, told_in, walkthrough as render_walkthrough
 
 __all__ = [
     "DIRECTIONS", "FORMATS", "FRAME_MS", "INSTALL_HINT", "MAX_DRAW_COST", "MAX_FRAME_MS",
@@ -31,7 +31,7 @@ __all__ = [
     "PLACEHOLDER_GRAD", "PLACEHOLDER_VALUE", "PNG_DPI", "WALKTHROUGH_FORMATS", "WALKTHROUGH_TIME_S",
     "GraphTooLarge", "GraphvizMissing", "RenderError", "StepOutOfRange", "build_dot",
     "choose_direction", "clear_caches", "compute_layout", "display_model", "drawing_cost", "edge_id",
-    "graphviz_available", "node_id", "render", "render_walkthrough", "resolve_direction",
+    "graphviz_available", "node_id", "render", "render_walkthrough", "resolve_direction", "told_in",
     "set_max_draw_cost", "set_timeout", "shown_at", "svg_node_boxes", "trace_cost",
     "LEVELS", "MAX_COLLAPSED_BOXES", "choose_level", "collapsed_direction", "group_model",
     "render_inset", "shown_at_groups", "too_large",

@@ -2,7 +2,7 @@
 
 `backprop-studio render FILE -o out.svg|png|pdf|dot [--step K] [--direction LR|TB] [--unroll]` writes the
 graph as a file; `backprop-studio walkthrough FILE -o out.pdf|pptx|gif|mp4|html [--from K]
-[--to K] [--frame-ms N]` writes every step of a range, one page (slide, frame) per step.
+[--to K] [--frame-ms N] [--lang en|ko]` writes every step of a range, one page (slide, frame) per step.
 """
 from __future__ import annotations
 
@@ -12,11 +12,12 @@ import sys
 from typing import Callable, Sequence
 
 from engine import cli as engine_cli
+from engine.i18n import DEFAULT_LANG, LANGS
 from engine.source import read_source
 
 from .errors import FRAME_MS, RenderError, StepOutOfRange
 from .export import FORMATS, render
-from .walkthrough import WALKTHROUGH_FORMATS, walkthrough
+from .walkthrough import WALKTHROUGH_FORMATS, told_in, walkthrough
 
 
 def format_of(output: str, formats) -> str | None:
@@ -87,10 +88,11 @@ def cmd_walkthrough(args: argparse.Namespace) -> int:
     fmt = format_of(args.output, WALKTHROUGH_FORMATS)
     if fmt is None:
         return 2
-    doc = trace(read_source(args.file)).to_dict()
+    lang = args.lang
+    doc = told_in(trace(read_source(args.file)), lang)
     # No time limit here: the command runs as long as the range takes.
     return write_file(args.output, lambda: walkthrough(doc, fmt, args.first, args.last, args.frame_ms,
-                                                       args.direction, time_limit=float("inf")))
+                                                       args.direction, time_limit=float("inf"), lang=lang))
 
 
 def add_walkthrough_command(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -100,7 +102,8 @@ def add_walkthrough_command(subparsers: argparse._SubParsersAction) -> argparse.
         description="Write the steps of FILE from --from to --to (default: all, from 0, nothing "
                     "computed) as one page, slide or frame per step: the graph on its fixed "
                     "layout with the current node highlighted, and what the node panel says. "
-                    "The format comes from the output's extension; MP4 needs ffmpeg.")
+                    "The format comes from the output's extension; MP4 needs ffmpeg.",
+        conflict_handler="resolve")         # the frame may give every command its --lang: it wins
     p.add_argument("file", help="the program file, or - for standard input")
     p.add_argument("-o", "--output", required=True,
                    help="out.pdf, out.pptx, out.gif, out.mp4 or out.html")
@@ -113,6 +116,8 @@ def add_walkthrough_command(subparsers: argparse._SubParsersAction) -> argparse.
     p.add_argument("--direction", choices=["auto", "LR", "TB"], default="auto",
                    help="lay the graph out left to right (LR) or top to bottom (TB); default: "
                         "chosen from the graph's shape")
+    p.add_argument("--lang", choices=LANGS, default=DEFAULT_LANG,
+                   help="the language of the pages' texts (default en)")
     p.set_defaults(func=cmd_walkthrough)
     return p
 

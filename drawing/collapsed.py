@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from .dot import (_SPACING, DIRECTIONS, PAD, _attr_list, _label, dot_source, node_size)
 from .groups import current_group, group_lines
-from .style import CHAR_WIDTH, COLORS, EDGE_PENWIDTH, FONT, FONT_SIZE, HOT_PENWIDTH, NODE_PENWIDTH, node_look
+from .style import (CHAR_WIDTH, COLORS, EDGE_PENWIDTH, FONT, FONT_SIZE, HOT_PENWIDTH, NODE_PENWIDTH, node_look,
+                    text_ems)
 
 COPY_FONT_SIZE = 9              # points, the name on a copy
 # Limits on dot's searches (network simplex for positions, its crossing minimization), per
@@ -89,7 +90,7 @@ def collapsed_dot(trace: dict, model: dict, k: int, layout: dict | None, highlig
     for c in levels["copies"]:
         g = levels["groups"][c["group"]]
         look = group_look(g, k, current)
-        width = max(len(c["header"]), 3) * COPY_FONT_SIZE * CHAR_WIDTH / 72 + 0.2
+        width = max(text_ems(c["header"]), 3 * CHAR_WIDTH) * COPY_FONT_SIZE / 72 + 0.2
         attrs = {"id": c["svg_id"], "class": look["class"].replace("bp-group", "bp-copy"),
                  "fillcolor": look["fill"], "color": look["pen"], "fontcolor": COLORS["text"],
                  "penwidth": NODE_PENWIDTH, "fontsize": str(COPY_FONT_SIZE),
@@ -125,7 +126,7 @@ def inset_dot(trace: dict, model: dict, group: int, direction: str = "LR") -> st
     extra = []
     for i in outside:                   # an input from another statement: a small box, its name
         d = model["nodes"][i]
-        width = max(len(d["header"]), 3) * COPY_FONT_SIZE * CHAR_WIDTH / 72 + 0.2
+        width = max(text_ems(d["header"]), 3 * CHAR_WIDTH) * COPY_FONT_SIZE / 72 + 0.2
         attrs = {"id": f"outside-{i}", "class": "bp-outside", "fontsize": str(COPY_FONT_SIZE),
                  "width": f"{width:.3f}", "height": "0.250", "fillcolor": COLORS["const"][0],
                  "color": COLORS["const"][1], "style": "rounded,filled,dashed"}

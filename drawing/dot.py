@@ -13,7 +13,7 @@ import graphviz
 from .display import (PLACEHOLDER_GRAD, PLACEHOLDER_VALUE, check_step, current_node, display_model,
                       edge_lines, node_lines)
 from .style import (COLORS, CHAR_WIDTH, EDGE_FONT_SIZE, EDGE_PENWIDTH, FONT, FONT_SIZE, NODE_PENWIDTH,
-                    edge_look, node_look)
+                    edge_look, node_look, text_ems)
 
 DIRECTIONS = ("LR", "TB")       # left to right, top to bottom (Graphviz's rankdir)
 # Top to bottom, the edge labels sit in the gaps between ranks: closer ranks keep it short.
@@ -52,9 +52,9 @@ def _label(lines: list[str]) -> str:
 
 def node_size(d: dict) -> tuple[str, str]:
     """Fixed width and height (inches) that fit the node's text at every step."""
-    longest = max(len(d["header"]), len(d["shape"]), len(d["value"]), len(d["grad"]),
-                  len(PLACEHOLDER_VALUE), len(PLACEHOLDER_GRAD), 8)
-    width = longest * FONT_SIZE * CHAR_WIDTH / 72 + 0.3
+    longest = max(text_ems(d["header"]), text_ems(d["shape"]), text_ems(d["value"]), text_ems(d["grad"]),
+                  text_ems(PLACEHOLDER_VALUE), text_ems(PLACEHOLDER_GRAD), 8 * CHAR_WIDTH)
+    width = longest * FONT_SIZE / 72 + 0.3
     height = 4 * FONT_SIZE * 1.2 / 72 + 0.16
     return f"{width:.3f}", f"{height:.3f}"
 
@@ -154,7 +154,7 @@ def dot_source(trace: dict, model: dict, k: int, layout: dict | None, highlight:
         if layout:
             attrs["pos"], attrs["lp"] = layout["edges"][e["id"]]
             if coloured and len(lines) == 2 and lines[1] != " ":
-                width = len(lines[1]) * EDGE_FONT_SIZE * CHAR_WIDTH / 72 + 0.1
+                width = text_ems(lines[1]) * EDGE_FONT_SIZE / 72 + 0.1
                 out.append(_overlay(f"{e['id']}-grad", [" ", lines[1]], look["grad_ink"], EDGE_FONT_SIZE,
                                     attrs["lp"], f"{width:.3f}", f"{2 * EDGE_FONT_SIZE * 1.2 / 72:.3f}"))
                 lines = [lines[0], " "]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 
+from engine.i18n import DEFAULT_LANG, text
 from engine.shapes import fmt_shape
 
 from .display import check_step, fmt_number
@@ -59,9 +60,11 @@ class StepView:
         return describe(self.doc, self.k)
 
 
-def trace_widget(doc: dict, *, first: int = 0, last: int | None = None, direction: str | None = None):
-    """The stepping widget over steps ``first``..``last`` of a trace document, at ``first``."""
-    data = player_data(doc, first=first, last=last, direction=direction)
+def trace_widget(doc: dict, *, first: int = 0, last: int | None = None, direction: str | None = None,
+                 lang: str = DEFAULT_LANG):
+    """The stepping widget over steps ``first``..``last`` of a trace document, at ``first``,
+    its words in ``lang``."""
+    data = player_data(doc, first=first, last=last, direction=direction, lang=lang)
     return _widget_class()(data=data, step=data["first"])
 
 
@@ -94,11 +97,13 @@ def _widget_class() -> type:
             # Where widgets do not run (a static view of the notebook), the graph at its step.
             bundle, metadata = super()._repr_mimebundle_(**kwargs)
             bundle["image/svg+xml"] = svg_of(self.data, self.step)
-            bundle["text/plain"] = (f"<stepping widget at step {self.step} of {self.data['total']} "
-                                    f"(steps {self.data['first']}–{self.data['last']})>")
+            bundle["text/plain"] = text("notebook.widget_range", self.data.get("lang", DEFAULT_LANG),
+                                        k=self.step, total=self.data["total"], first=self.data["first"],
+                                        last=self.data["last"])
             return bundle, metadata
 
         def __repr__(self) -> str:
-            return f"<stepping widget at step {self.step} of {self.data.get('total', 0)}>"
+            return text("notebook.widget", self.data.get("lang", DEFAULT_LANG), k=self.step,
+                        total=self.data.get("total", 0))
 
     return PlayerWidget

@@ -16,6 +16,7 @@ import html
 import json
 from pathlib import Path
 
+from engine.i18n import DEFAULT_LANG, text
 from engine.shapes import fmt_shape
 
 from . import svg
@@ -143,7 +144,7 @@ def svg_of(data: dict, k: int) -> str:
 
 # ---------------------------------------------------------------- what the panel says
 
-def value_text(value, shape: list[int]) -> str:
+def value_text(value, shape: list[int], lang: str = DEFAULT_LANG) -> str:
     """A value for the panel: a number, a short vector or matrix written out, a larger one
     by its first entries or its norm."""
     if value is None:
@@ -152,77 +153,83 @@ def value_text(value, shape: list[int]) -> str:
         return fmt_number(value)
     if len(shape) == 1:
         items = [fmt_number(v) for v in value[:PANEL_ITEMS]]
-        more = f", … ({shape[0]} entries)" if shape[0] > PANEL_ITEMS else ""
+        more = text("player.more", lang, n=shape[0]) if shape[0] > PANEL_ITEMS else ""
         return "[" + ", ".join(items) + more + "]"
     if len(shape) == 2 and shape[0] <= PANEL_MATRIX and shape[1] <= PANEL_MATRIX:
         return "[" + ", ".join("[" + ", ".join(fmt_number(v) for v in row) + "]" for row in value) + "]"
     flat = _flatten(value)
     norm = sum(float(v) * float(v) for v in flat) ** 0.5
-    return f"{fmt_shape(shape, 'words')}, norm {fmt_number(norm)}"
+    return text("player.norm", lang, shape=fmt_shape(shape, "words"), norm=fmt_number(norm))
 
 
 def _flatten(value) -> list:
     return [x for v in value for x in _flatten(v)] if isinstance(value, list) else [value]
 
 
-def _ordinal(n: int) -> str:
-    return f"{n}{'th' if 10 <= n % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th')}"
+def _ordinal(n: int, lang: str) -> str:
+    """``n`` as an ordinal ("2nd"); the catalogue holds each language's forms."""
+    form = "th" if 10 <= n % 100 <= 20 else {1: "1", 2: "2", 3: "3"}.get(n % 10, "th")
+    return text(f"player.ordinal.{form}", lang, n=n)
 
 
-def panel_at(doc: dict, model: dict, k: int) -> dict:
+def panel_at(doc: dict, model: dict, k: int, lang: str = DEFAULT_LANG) -> dict:
     """What the panel says after step ``k``: the step told in a sentence, the step's node, a few rows (label, text, and
     whether the text is a value or a gradient), the sum rule and the intuition, and for a
-    backward step each input edge's local and downstream gradient."""
+    backward step each input edge's local and downstream gradient; its own words in ``lang``."""
+    def t(key: str, **args) -> str:
+        return text("player." + key, lang, **args)
+
     total = len(doc["steps"])
     if k == 0:
-        return {"step": 0, "phase": "start", "label": f"Step 0 of {total} · nothing computed yet",
-                "narration": None, "node": None, "rows": [["", "Step forward (→) to compute the first node.", ""]],
+        return {"step": 0, "phase": "start", "label": text("export.step.start", lang, total=total),
+                "narration": None, "node": None, "rows": [["", t("start_row"), ""]],
                 "note": None, "edges": [], "intuition": None}
     step = doc["steps"][k - 1]
     node = doc["nodes"][step["node"]]
     header = model["nodes"][node["id"]]["header"]
-    label = f"Step {k} of {total} · {step['phase']}: {header}"
-    told = narration_line(doc, k)
+    label = t("label", k=k, total=total, phase=step["phase"], header=header)
+    told = narration_line(doc, k, lang)
     base = {"step": k, "phase": step["phase"], "label": label, "narration": told.text if told else None,
             "node": node["id"],
             "note": None, "edges": [], "intuition": None}
     if step["phase"] == "forward":
         if node["kind"] == "const":
-            what = f"the constant {node['expr']}"
+            what = t("constant", expr=node["expr"])
         elif node["kind"] == "leaf":
-            what = f"{node['symbol']} = {node['expr']}" + ("  (a frozen leaf: no gradient)" if node["frozen"] else "  (a leaf)")
+            what = f"{node['symbol']} = {node['expr']}  " + t("frozen_leaf" if node["frozen"] else "leaf")
         else:
             what = f"{node['symbol']} = {node['expr']}"
         # the last step of a trace without a backward pass says why there is none
         note = "; ".join(m["message"] for m in doc["messages"]) if k == total and not doc["backward"] else None
-        rows = [["computes", what, ""], ["shape", fmt_shape(node["shape"], "words"), ""],
-                ["value", value_text(step["value"], node["shape"]), "val"]]
+        rows = [[t("computes"), what, ""], [t("shape"), fmt_shape(node["shape"], "words"), ""],
+                [t("value"), value_text(step["value"], node["shape"], lang), "val"]]
         return {**base, "rows": rows, "note": note or None}
     out = doc["nodes"][doc["output"]]["symbol"]
-    up = value_text(step["upstream"], node["shape"])
-    rows = [[f"upstream ∂{out}/∂{node['symbol']}", up + ("  (the output)" if node["id"] == doc["output"] else ""), "grad"]]
+    up = value_text(step["upstream"], node["shape"], lang)
+    rows = [[t("upstream", partial=f"∂{out}/∂{node['symbol']}"),
+             up + ("  " + t("the_output") if node["id"] == doc["output"] else ""), "grad"]]
     contributions = step["contributions"]
     if len(contributions) > 1:
-        rows += [[c["text"], value_text(c["downstream"], node["shape"]), "grad"] for c in contributions]
+        rows += [[c["text"], value_text(c["downstream"], node["shape"], lang), "grad"] for c in contributions]
         if not node["shape"]:
             parts = " + ".join(fmt_number(c["downstream"]) for c in contributions).replace("+ -", "- ")
-            rows.append(["sum", f"{up} = {parts}", "grad"])
+            rows.append([t("sum"), f"{up} = {parts}", "grad"])
     elif contributions:
         rows.append(["", contributions[0]["text"], ""])
     edges = []
     for e in step["edges"]:
         inp = doc["nodes"][e["input"]]
-        title = f"to {model['nodes'][inp['id']]['header']} ({_ordinal(e['position'] + 1)} input)"
+        title = t("to_input", header=model["nodes"][inp["id"]]["header"], ordinal=_ordinal(e["position"] + 1, lang))
         if e["skipped"]:
             edges.append({"title": title, "skipped": True,
-                          "rows": [["no gradient", e["rule"]["text"], ""]]})
+                          "rows": [[t("no_gradient"), e["rule"]["text"], ""]]})
             continue
-        down = value_text(e["downstream"], inp["shape"])
-        erows = [["local", e["rule"]["text"], ""],
-                 ["", value_text(e["local"], e["local_shape"]), "val"],
-                 ["downstream", e["downstream_rule"]["text"], ""]]
+        down = value_text(e["downstream"], inp["shape"], lang)
+        erows = [[t("local"), e["rule"]["text"], ""],
+                 ["", value_text(e["local"], e["local_shape"], lang), "val"],
+                 [t("downstream"), e["downstream_rule"]["text"], ""]]
         if not inp["shape"] and not node["shape"] and not e["local_shape"]:
-            erows.append(["= local × upstream", f"{down} = {fmt_number(e['local'])} × {up}", "grad"])
+            erows.append([t("chain.same"), f"{down} = {fmt_number(e['local'])} × {up}", "grad"])
         else:
             erows.append(["", down, "grad"])
         edges.append({"title": title, "skipped": False, "rows": erows})
@@ -232,10 +239,14 @@ def panel_at(doc: dict, model: dict, k: int) -> dict:
 
 # ---------------------------------------------------------------- the player
 
-def player_data(doc: dict, *, first: int = 0, last: int | None = None, direction: str | None = None) -> dict:
+UI_KEYS = ("to_each", "step", "fit", "fit_short", "first", "previous", "next", "last", "program")
+
+
+def player_data(doc: dict, *, first: int = 0, last: int | None = None, direction: str | None = None,
+                lang: str = DEFAULT_LANG) -> dict:
     """Everything the player shows for steps ``first``..``last`` of a trace document: the
-    graph at each step (``frames``) and the panel's texts (``panels``). Strings and
-    integers only, so it is JSON as it is."""
+    graph at each step (``frames``), the panel's texts (``panels``) and the player's own
+    words (``ui``), in ``lang``. Strings and integers only, so it is JSON as it is."""
     total = len(doc["steps"])
     first = check_step(doc, first)
     last = check_step(doc, last)
@@ -248,7 +259,8 @@ def player_data(doc: dict, *, first: int = 0, last: int | None = None, direction
             "title": source_lines[-1].strip() if source_lines else "",
             "source": doc["source"],
             "frames": _frames(doc, model, direction, first, last),
-            "panels": [panel_at(doc, model, k) for k in range(first, last + 1)]}
+            "panels": [panel_at(doc, model, k, lang) for k in range(first, last + 1)],
+            "lang": lang, "ui": {key: text(f"player.ui.{key}", lang) for key in UI_KEYS}}
 
 
 def _csp_hash(text: str) -> str:
@@ -261,12 +273,13 @@ def _json_in_html(data: dict) -> str:
     return text.replace("<", "\\u003c").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
 
 
-def player_html(doc: dict, *, first: int = 0, last: int | None = None, direction: str | None = None) -> str:
+def player_html(doc: dict, *, first: int = 0, last: int | None = None, direction: str | None = None,
+                lang: str = DEFAULT_LANG) -> str:
     """The player as one self-contained HTML file: steps ``first``..``last`` of a trace
     document (``Trace.to_dict()``), drawn ``direction`` ("LR", "TB"; None: chosen from the
     graph's shape). It opens from disk and requests nothing: its script and style are
-    inline, allowed by their hashes alone."""
-    data = player_data(doc, first=first, last=last, direction=direction)
+    inline, allowed by their hashes alone. Its own words are in ``lang``."""
+    data = player_data(doc, first=first, last=last, direction=direction, lang=lang)
     script = player_script()
     if "</script" in script.lower():
         raise ValueError("the player's script cannot be inlined: it contains </script")
@@ -274,9 +287,10 @@ def player_html(doc: dict, *, first: int = 0, last: int | None = None, direction
     css = player_css()
     csp = (f"default-src 'none'; script-src {_csp_hash(script)}; style-src {_csp_hash(css)}; "
            "base-uri 'none'; form-action 'none'")
-    title = html.escape(f"Backprop Studio walkthrough: {data['title']}" if data["title"] else "Backprop Studio walkthrough")
+    title = html.escape(text("player.title", lang, program=data["title"]) if data["title"]
+                        else text("player.title_plain", lang))
     return (
-        "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+        f"<!doctype html>\n<html lang=\"{lang}\">\n<head>\n<meta charset=\"utf-8\">\n"
         f"<meta http-equiv=\"Content-Security-Policy\" content=\"{csp}\">\n"
         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
         f"<title>{title}</title>\n<style>{css}</style>\n</head>\n<body>\n"

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
+from engine.i18n import DEFAULT_LANG, text
 from engine.shapes import fmt_shape
 
 from .display import fmt_number, short_value
@@ -32,69 +33,74 @@ def _partial(out: dict, node: dict) -> str:
     return f"∂{out['symbol']}/∂{node['symbol']}"
 
 
-def _forward(doc: dict, step: dict, k: int, total: int) -> list[Line]:
+def _forward(doc: dict, step: dict, k: int, total: int, lang: str) -> list[Line]:
     nodes = doc["nodes"]
     node = nodes[step["node"]]
-    shape = fmt_shape(node["shape"], "words")
+    where = text("export.step.line", lang, line=node["line"], shape=fmt_shape(node["shape"], "words"))
     if node["kind"] == "op":
-        lines = [Line("title", f"Step {k} of {total} · forward: {node['symbol']} = {node['expr']}"),
-                 Line("text", f"line {node['line']}, {shape}")]
+        lines = [Line("title", text("export.step.forward_op", lang, k=k, total=total, symbol=node["symbol"],
+                                    expr=node["expr"])),
+                 Line("text", where)]
         ins = ", ".join(f"{nodes[i]['symbol']} = {_value(nodes[i]['value'], nodes[i]['shape'])}"
                         for i in node["inputs"])
         if ins:
-            lines.append(Line("value", "inputs: " + ins))
+            lines.append(Line("value", text("export.step.inputs", lang, inputs=ins)))
     else:
-        what = "a constant" if node["kind"] == "const" else ("a frozen leaf" if node["frozen"] else "a leaf")
-        lines = [Line("title", f"Step {k} of {total} · forward: {node['symbol']}, {what}"),
-                 Line("text", f"line {node['line']}, {shape}")]
-    lines.append(Line("value", f"value {node['symbol']} = {_value(step['value'], node['shape'])}"))
+        what = "const" if node["kind"] == "const" else ("frozen" if node["frozen"] else "leaf")
+        lines = [Line("title", text("export.step.forward_leaf", lang, k=k, total=total, symbol=node["symbol"],
+                                    what=text(f"export.step.{what}", lang))),
+                 Line("text", where)]
+    lines.append(Line("value", text("export.step.value", lang, symbol=node["symbol"],
+                                    value=_value(step["value"], node["shape"]))))
     return lines
 
 
-def _edge_lines(doc: dict, step: dict, node: dict, edge: dict) -> list[Line]:
+def _edge_lines(doc: dict, step: dict, node: dict, edge: dict, lang: str) -> list[Line]:
     nodes = doc["nodes"]
     out = nodes[doc["output"]]
     inp = nodes[edge["input"]]
-    lines = [Line("head", f"to {inp['symbol']} (input {edge['position'] + 1})")]
+    lines = [Line("head", text("export.step.to_input", lang, symbol=inp["symbol"], n=edge["position"] + 1))]
     if edge["skipped"]:
-        lines.append(Line("text", f"no gradient: {edge['rule']['text']}"))
+        lines.append(Line("text", text("export.step.no_gradient", lang, why=edge["rule"]["text"])))
         return lines
-    lines.append(Line("rule", "local " + edge["rule"]["text"], edge["rule"]["latex"]))
-    lines.append(Line("rule", "downstream " + edge["downstream_rule"]["text"], edge["downstream_rule"]["latex"]))
+    lines.append(Line("rule", text("export.step.local", lang, rule=edge["rule"]["text"]), edge["rule"]["latex"]))
+    lines.append(Line("rule", text("export.step.downstream", lang, rule=edge["downstream_rule"]["text"]),
+                      edge["downstream_rule"]["latex"]))
     if not inp["shape"] and not node["shape"] and edge["local"] is not None:
-        lines.append(Line("grad", f"downstream = local × upstream: {fmt_number(edge['downstream'])} = "
-                                  f"{fmt_number(edge['local'])} × {fmt_number(step['upstream'])}"))
+        lines.append(Line("grad", text("export.step.chain_scalar.same", lang, down=fmt_number(edge["downstream"]),
+                                       local=fmt_number(edge["local"]), up=fmt_number(step["upstream"]))))
     else:
         # A tensor's local derivative is named by its shape (the panel lists its entries).
         shape = edge["local_shape"]
-        local = (fmt_number(edge["local"]) if not shape else
-                 fmt_shape(shape, "words") if len(shape) == 1 else "Jacobian " + "×".join(map(str, shape)))
-        lines.append(Line("grad", f"downstream = local × upstream: {_partial(out, inp)} = "
-                                  f"{_value(edge['downstream'], inp['shape'])} "
-                                  f"(local {local}, upstream {_value(step['upstream'], node['shape'])})"))
+        local = (fmt_number(edge["local"]) if not shape else fmt_shape(shape, "words") if len(shape) == 1 else
+                 text("export.step.jacobian.same", lang, dims="×".join(map(str, shape))))
+        lines.append(Line("grad", text("export.step.chain_tensor.same", lang, partial=_partial(out, inp),
+                                       down=_value(edge["downstream"], inp["shape"]), local=local,
+                                       up=_value(step["upstream"], node["shape"]))))
     return lines
 
 
-def _backward(doc: dict, step: dict, k: int, total: int) -> list[Line]:
+def _backward(doc: dict, step: dict, k: int, total: int, lang: str) -> list[Line]:
     nodes = doc["nodes"]
     node = nodes[step["node"]]
     out = nodes[doc["output"]]
-    lines = [Line("title", f"Step {k} of {total} · backward at {node['symbol']}"
-                           + (f" = {node['expr']}" if node["kind"] == "op" else "")),
-             Line("grad", f"upstream {_partial(out, node)} = {_value(step['upstream'], node['shape'])}")]
+    title = "export.step.backward_op" if node["kind"] == "op" else "export.step.backward_leaf"
+    lines = [Line("title", text(title, lang, k=k, total=total, symbol=node["symbol"], expr=node["expr"])),
+             Line("grad", text("export.step.upstream", lang, partial=_partial(out, node),
+                               value=_value(step["upstream"], node["shape"])))]
     contributions = step["contributions"]
     if len(contributions) > 1:
-        lines.append(Line("text", step["sum_rule"] or "the sum of its contributions"))
+        lines.append(Line("text", step["sum_rule"] or text("export.step.sum", lang)))
         lines.extend(Line("grad", f"  {c['text']}: {_value(c['downstream'], node['shape'])}")
                      for c in contributions)
     if step["intuition"]:
         lines.append(Line("intuition", step["intuition"]))
     if step["edges"]:
-        lines.append(Line("head", "To each input: downstream = local × upstream"))
+        lines.append(Line("head", text("export.step.to_each", lang)))
         for edge in step["edges"]:
-            lines.extend(_edge_lines(doc, step, node, edge))
+            lines.extend(_edge_lines(doc, step, node, edge, lang))
     elif node["kind"] != "op":
-        lines.append(Line("text", f"{node['symbol']} has no inputs: its gradient is complete."))
+        lines.append(Line("text", text("export.step.no_inputs", lang, symbol=node["symbol"])))
     return lines
 
 
@@ -106,15 +112,15 @@ def narration_line(doc: dict, k: int, lang: str = "en") -> Line | None:
     return Line("narration", told[lang]) if told else None
 
 
-def step_lines(doc: dict, k: int) -> list[Line]:
-    """What the panel says after ``k`` steps of ``doc`` (0: nothing computed yet)."""
+def step_lines(doc: dict, k: int, lang: str = DEFAULT_LANG) -> list[Line]:
+    """What the panel says after ``k`` steps of ``doc`` (0: nothing computed yet), in ``lang``
+    (the document's own texts, rules and intuitions, are in the language it was written in)."""
     total = len(doc["steps"])
     if k == 0:
         out = doc["nodes"][doc["output"]]
-        return [Line("title", f"Step 0 of {total} · nothing computed yet"),
-                Line("text", f"The forward pass computes every value up to {out['symbol']}; "
-                             "the backward pass then sends the gradient back, node by node.")]
+        return [Line("title", text("export.step.start", lang, total=total)),
+                Line("text", text("export.step.start_text", lang, out=out["symbol"]))]
     step = doc["steps"][k - 1]
-    lines = (_forward if step["phase"] == "forward" else _backward)(doc, step, k, total)
-    told = narration_line(doc, k)
+    lines = (_forward if step["phase"] == "forward" else _backward)(doc, step, k, total, lang)
+    told = narration_line(doc, k, lang)
     return [lines[0], told, *lines[1:]] if told else lines

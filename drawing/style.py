@@ -1,12 +1,19 @@
 """How a node or edge looks after step k: fonts, colours, pens and the classes the page styles."""
 from __future__ import annotations
 
+import unicodedata
+
 from .display import shows
 
+# Graphviz draws "Helvetica" with fontconfig's sans-serif (DejaVu Sans), and Hangul, which it
+# lacks, with fontconfig's Korean sans-serif (NanumGothic, from fonts-nanum); the SVG says
+# "Helvetica,sans-Serif", so a browser sets Latin text a little narrower than Graphviz measured
+# it (labels keep clear of each other) and Hangul in the system's Korean font.
 FONT = "Helvetica"
 FONT_SIZE = 11                  # points, node labels
 EDGE_FONT_SIZE = 10             # points, edge labels
 CHAR_WIDTH = 0.62               # average glyph width as a fraction of the font size
+WIDE_WIDTH = 1.0                # a Hangul (or CJK) glyph's width: a full em
 NODE_PENWIDTH = "1.2"           # points, node outlines
 EDGE_PENWIDTH = "1.1"           # points, edges
 HOT_PENWIDTH = "2.4"            # the output's outline; the current node and its input edges
@@ -28,6 +35,12 @@ COLORS = {
     "grad": "#e11d48",                      # a gradient line, as the page shows it (--grad)
     "grad_pending": "#cbd5e1",              # a node's gradient line before its backward step
 }
+
+
+def text_ems(text: str) -> float:
+    """How wide ``text`` is drawn, in ems: Hangul and other wide characters take a full em."""
+    wide = sum(unicodedata.east_asian_width(ch) in ("W", "F") for ch in text)
+    return (len(text) - wide) * CHAR_WIDTH + wide * WIDE_WIDTH
 
 
 def node_look(d: dict, k: int, current: int | None) -> dict:

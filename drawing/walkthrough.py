@@ -8,18 +8,23 @@ frames are PNGs drawn by Graphviz (several steps per run).
 """
 from __future__ import annotations
 
+import inspect
 import io
+import logging
 import os
 import re
 import tempfile
 import time
 from typing import Callable
 
+from engine import i18n
+
 from .display import check_step, display_model
 from .dot import dot_source
 from .errors import (FRAME_MS, MAX_FRAME_MS, MAX_WALKTHROUGH_PAGES, MIN_FRAME_MS, WALKTHROUGH_TIME_S,
                      RenderError, StepOutOfRange, check_size)
 from .export import render, resolve_direction
+from .fonts import KOREAN_FAMILY, font_file, korean_font_file, needs_korean, runs
 from .runner import run_ffmpeg, run_graphviz
 from .steptext import Line, step_lines
 from .style import COLORS
@@ -40,22 +45,22 @@ NODES_PER_RUN = 600             # ... and nodes over those steps (a run stays wi
 # The page's colour for each kind of line (static/studio.css).
 INK = {"title": COLORS["text"], "head": "#475569", "text": COLORS["text"], "value": COLORS["text"],
        "grad": COLORS["grad"], "rule": "#334155", "intuition": "#0f766e", "narration": COLORS["text"]}
-FONT_DIRS = ("/usr/share/fonts/truetype/dejavu", "/usr/share/fonts/dejavu", "/usr/share/fonts/TTF",
-             "/usr/local/share/fonts", "/opt/homebrew/share/fonts", "/Library/Fonts",
-             os.path.expanduser("~/Library/Fonts"), os.path.expanduser("~/.fonts"))
-FONT_HINT = ("The walkthrough writes its text in DejaVu Sans, which is not installed here: "
-             "`sudo apt-get install fonts-dejavu-core` (Debian/Ubuntu) or "
-             "`brew install --cask font-dejavu` (macOS).")
+# fpdf2's font subsetter names each TrueType table it drops (NanumGothic has several).
+logging.getLogger("fontTools.subset").setLevel(logging.ERROR)
 
 
-def font_file(bold: bool = False) -> str:
-    """The path of DejaVu Sans (or its bold): it has every symbol the texts use (∂, ×, Σ, δ)."""
-    name = "DejaVuSans-Bold.ttf" if bold else "DejaVuSans.ttf"
-    for folder in FONT_DIRS:
-        path = os.path.join(folder, name)
-        if os.path.isfile(path):
-            return path
-    raise RenderError(FONT_HINT)
+def told_in(traced, lang: str) -> dict:
+    """A trace's document with its texts (rules, intuitions) in ``lang``, where the engine
+    writes them in more than one language."""
+    if "lang" in inspect.signature(traced.to_dict).parameters:
+        return traced.to_dict(lang=lang)
+    return traced.to_dict()
+
+
+def _korean(doc: dict, texts: list[list[Line]]) -> bool:
+    """Whether a walkthrough has Hangul to draw: in its texts or its nodes' names."""
+    return needs_korean(*(line.text for lines in texts for line in lines),
+                        *(n["symbol"] + n["expr"] for n in doc["nodes"]))
 
 
 def step_range(doc: dict, first: int | None = 0, last: int | None = None) -> range:
@@ -94,12 +99,16 @@ class _Clock:
 
 # ---------------------------------------------------------------- the graph at each step
 
-def _svg_for_pdf(svg: bytes, family: str) -> bytes:
+def _svg_for_pdf(svg: bytes, family: str, korean: str | None = None) -> bytes:
     """A step's SVG as fpdf2 draws it: no titles or comments, every text in ``family``
-    (a font with every symbol), no 'transparent' (fpdf2 reads it as no paint: none)."""
+    (a font with every symbol) or, if it has Hangul, in ``korean``, no 'transparent' (fpdf2
+    reads it as no paint: none). fpdf2's fallback fonts do not reach an SVG's texts."""
     text = svg.decode("utf-8")
     text = re.sub(r"<title>[^<]*</title>\n?|<!--.*?-->\n?", "", text, flags=re.S)
-    text = re.sub(r'font-family="[^"]*"', f'font-family="{family}"', text)
+
+    def face(m: re.Match) -> str:
+        return m[0].replace(m[1], f'font-family="{korean if korean and needs_korean(m[2]) else family}"')
+    text = re.sub(r'<text[^>]*?(font-family="[^"]*")[^>]*>([^<]*)</text>', face, text)
     return text.replace('"transparent"', '"none"').encode("utf-8")
 
 
@@ -170,17 +179,23 @@ def _text_height(pdf, lines: list[Line], width: float, size: float) -> float:
                for line in lines) * size * 1.3
 
 
-def _pdf(doc: dict, steps: range, direction: str, clock: _Clock) -> bytes:
+def _pdf(doc: dict, steps: range, direction: str, clock: _Clock, lang: str) -> bytes:
     from fpdf import FPDF
 
     pdf = FPDF(orientation="L", unit="pt", format=(PAGE_H, PAGE_W))
     pdf.set_auto_page_break(False)
     pdf.set_margins(MARGIN, MARGIN, MARGIN)
     pdf.add_font("dejavu", "", font_file())     # one face: reading a font file is most of a short export
-    pdf.set_title("Backprop Studio walkthrough")
+    pdf.set_title(i18n.text("export.title", lang))
     pdf.set_creator("Backprop Studio")
+    pdf.set_lang(lang)
     model = display_model(doc)
-    texts = [step_lines(doc, k) for k in steps]
+    texts = [step_lines(doc, k, lang) for k in steps]
+    korean = None
+    if _korean(doc, texts):                     # Hangul's glyphs come from NanumGothic
+        korean = "nanum"
+        pdf.add_font(korean, "", korean_font_file())
+        pdf.set_fallback_fonts([korean])
     svg = render(doc, "svg", steps.start, model=model, direction=direction)
     root = re.search(rb'<svg width="([\d.]+)pt" height="([\d.]+)pt"', svg)
     pdf.add_page()                      # the first page; fpdf2 measures text on a page
@@ -208,7 +223,7 @@ def _pdf(doc: dict, steps: range, direction: str, clock: _Clock) -> bytes:
         pdf.set_text_color(*_hex(INK["title"]))
         pdf.set_xy(MARGIN, MARGIN)
         pdf.cell(body_w, 18, lines[0].text)
-        pdf.image(io.BytesIO(_svg_for_pdf(svg, "dejavu")), x=MARGIN + (box_w - w) / 2, y=top, w=w, h=h)
+        pdf.image(io.BytesIO(_svg_for_pdf(svg, "dejavu", korean)), x=MARGIN + (box_w - w) / 2, y=top, w=w, h=h)
         size, rows = _fit_text(pdf, lines[1:], text_w, room)
         pdf.set_xy(*text_at)
         for line, _ in rows:
@@ -221,7 +236,24 @@ def _pdf(doc: dict, steps: range, direction: str, clock: _Clock) -> bytes:
 
 # ---------------------------------------------------------------- PPTX
 
-def _pptx(doc: dict, steps: range, direction: str, clock: _Clock) -> bytes:
+def _typeface(run, lang: str) -> None:
+    """A run's East-Asian typeface (``a:ea``): PowerPoint sets Hangul in it; and its language."""
+    from pptx.oxml.ns import qn
+
+    rpr = run._r.get_or_add_rPr()
+    rpr.set("lang", "ko-KR" if lang == "ko" else "en-US")
+    for old in rpr.findall(qn("a:ea")):
+        rpr.remove(old)
+    ea = rpr.makeelement(qn("a:ea"), {"typeface": KOREAN_FAMILY})
+    after = [rpr.find(qn(tag)) for tag in ("a:cs", "a:sym", "a:hlinkClick", "a:hlinkMouseOver", "a:rtl", "a:extLst")]
+    after = [e for e in after if e is not None]
+    if after:
+        after[0].addprevious(ea)                # the schema's order: ea before cs, sym, links
+    else:
+        rpr.append(ea)
+
+
+def _pptx(doc: dict, steps: range, direction: str, clock: _Clock, lang: str) -> bytes:
     from pptx import Presentation
     from pptx.dml.color import RGBColor
     from pptx.util import Emu, Pt
@@ -232,7 +264,7 @@ def _pptx(doc: dict, steps: range, direction: str, clock: _Clock) -> bytes:
     deck.slide_width, deck.slide_height = Pt(PAGE_W), Pt(PAGE_H)
     blank = deck.slide_layouts[6]
     body_w = PAGE_W - 2 * MARGIN
-    texts = [step_lines(doc, k) for k in steps]
+    texts = [step_lines(doc, k, lang) for k in steps]
     # One frame for every slide, so the graph stays put: the texts take the lower part of
     # the slide, as much as the longest needs (at most 45%), at a size set by their length.
     longest = max(len(t) for t in texts)
@@ -253,6 +285,7 @@ def _pptx(doc: dict, steps: range, direction: str, clock: _Clock) -> bytes:
         run.text = lines[0].text
         run.font.size, run.font.bold = Pt(20), True
         run.font.color.rgb = RGBColor(*_hex(INK["title"]))
+        _typeface(run, lang)
         pic = slide.shapes.add_picture(io.BytesIO(png), Pt(MARGIN + (body_w - w) / 2), Pt(top), Emu(int(Pt(w))),
                                        Emu(int(Pt(h))))
         pic.name = f"Graph after step {k}"
@@ -266,6 +299,7 @@ def _pptx(doc: dict, steps: range, direction: str, clock: _Clock) -> bytes:
             run.text = line.text
             run.font.size, run.font.bold = Pt(size), line.kind == "head"
             run.font.color.rgb = RGBColor(*_hex(INK.get(line.kind, INK["text"])))
+            _typeface(run, lang)
     out = io.BytesIO()
     deck.save(out)
     return out.getvalue()
@@ -273,7 +307,22 @@ def _pptx(doc: dict, steps: range, direction: str, clock: _Clock) -> bytes:
 
 # ---------------------------------------------------------------- GIF and MP4 frames
 
-def frames(doc: dict, steps: range, direction: str, clock: _Clock) -> list:
+def _text_length(text: str, latin, korean) -> float:
+    """How wide ``_draw_text`` draws ``text``, in pixels (to wrap a line)."""
+    return sum((korean if wide and korean is not None else latin).getlength(part) for part, wide in runs(text))
+
+
+def _draw_text(draw, xy: tuple[int, int], text: str, latin, korean, fill: str) -> None:
+    """``text`` at ``xy``, each run in the font that has its glyphs (Hangul in ``korean``)."""
+    x, y = xy
+    baseline = y + latin.getmetrics()[0]        # the runs share the Latin font's baseline
+    for part, wide in runs(text):
+        font = korean if wide and korean is not None else latin
+        draw.text((x, baseline), part, font=font, fill=fill, anchor="ls")
+        x += draw.textlength(part, font=font)
+
+
+def frames(doc: dict, steps: range, direction: str, clock: _Clock, lang: str = "en") -> list:
     """One picture per step: the graph with the step's title and its first two lines of
     numbers under it, all the same size (Pillow images, RGB)."""
     from PIL import Image, ImageDraw, ImageFont
@@ -289,18 +338,23 @@ def frames(doc: dict, steps: range, direction: str, clock: _Clock) -> list:
     height = max(g.height for g in graphs)
     size = 16
     bold, regular = ImageFont.truetype(font_file(bold=True), size), ImageFont.truetype(font_file(), size - 2)
+    texts = [step_lines(doc, k, lang) for k in steps]
+    ko_bold = ko_regular = None
+    if _korean(doc, texts):
+        ko_bold = ImageFont.truetype(korean_font_file(bold=True), size)
+        ko_regular = ImageFont.truetype(korean_font_file(), size - 2)
     out = []
-    texts = [step_lines(doc, k) for k in steps]
-    told = _told_rows(texts, regular, width - 24)
+    told = _told_rows(texts, regular, ko_regular, width - 24)
     rows = max(map(len, told))              # every frame the same size
     for k, graph, lines, said in zip(steps, graphs, texts, told):
         numbers = [line for line in lines[1:] if line.kind in ("grad", "value")][:2]
         frame = Image.new("RGB", (width, height + (4 + rows) * size + 20), "white")
         frame.paste(graph, ((width - graph.width) // 2, 0))
         draw = ImageDraw.Draw(frame)
-        draw.text((12, height + 4), lines[0].text, font=bold, fill=INK["title"])
-        for i, line in enumerate([*(Line("narration", r) for r in said), *numbers]):
-            draw.text((12, height + 12 + (i + 1) * (size + 2)), line.text, font=regular, fill=INK[line.kind])
+        _draw_text(draw, (12, height + 4), lines[0].text, bold, ko_bold, INK["title"])
+        for i, line in enumerate(numbers):
+            _draw_text(draw, (12, height + 12 + (i + 1) * (size + 2)), line.text, regular, ko_regular,
+                       INK[line.kind])
         out.append(frame)
     return out
 
@@ -308,7 +362,7 @@ def frames(doc: dict, steps: range, direction: str, clock: _Clock) -> list:
 FRAME_NARRATION_ROWS = 4        # a frame shows the step's narration in at most this many rows
 
 
-def _told_rows(texts: list[list[Line]], font, width: int) -> list[list[str]]:
+def _told_rows(texts: list[list[Line]], font, korean, width: int) -> list[list[str]]:
     """Each step's narration wrapped to `width` pixels in `font` (at most FRAME_NARRATION_ROWS
     rows, the last ending in … when cut)."""
     out = []
@@ -316,7 +370,7 @@ def _told_rows(texts: list[list[Line]], font, width: int) -> list[list[str]]:
         said = next((line.text for line in lines if line.kind == "narration"), "")
         rows: list[str] = []
         for word in said.split():
-            if rows and font.getlength(rows[-1] + " " + word) <= width:
+            if rows and _text_length(rows[-1] + " " + word, font, korean) <= width:
                 rows[-1] += " " + word
             else:
                 rows.append(word)
@@ -327,25 +381,25 @@ def _told_rows(texts: list[list[Line]], font, width: int) -> list[list[str]]:
     return out
 
 
-def _gif(doc: dict, steps: range, direction: str, frame_ms: int, clock: _Clock) -> bytes:
+def _gif(doc: dict, steps: range, direction: str, frame_ms: int, clock: _Clock, lang: str) -> bytes:
     from PIL import Image
 
     # A drawing has few colours: a fast 64-colour palette per frame keeps them (Pillow's
     # default quantizer takes several times as long).
     pictures = [p.quantize(colors=64, method=Image.Quantize.FASTOCTREE)
-                for p in frames(doc, steps, direction, clock)]
+                for p in frames(doc, steps, direction, clock, lang)]
     out = io.BytesIO()
     pictures[0].save(out, format="GIF", save_all=True, append_images=pictures[1:], duration=frame_ms,
                      loop=0, optimize=False, disposal=1)
     return out.getvalue()
 
 
-def _mp4(doc: dict, steps: range, direction: str, frame_ms: int, clock: _Clock) -> bytes:
+def _mp4(doc: dict, steps: range, direction: str, frame_ms: int, clock: _Clock, lang: str) -> bytes:
     from .runner import ffmpeg_available, FFMPEG_HINT
 
     if not ffmpeg_available():
         raise RenderError(FFMPEG_HINT)
-    pictures = frames(doc, steps, direction, clock)
+    pictures = frames(doc, steps, direction, clock, lang)
     with tempfile.TemporaryDirectory(prefix="backprop-mp4-") as folder:
         for i, picture in enumerate(pictures):
             picture.save(os.path.join(folder, f"frame{i:05d}.png"))
@@ -361,21 +415,22 @@ def _mp4(doc: dict, steps: range, direction: str, frame_ms: int, clock: _Clock) 
 
 # ---------------------------------------------------------------- the export
 
-def _html(doc: dict, steps: range, direction: str) -> bytes:
+def _html(doc: dict, steps: range, direction: str, lang: str) -> bytes:
     try:
         from .player import player_html
     except ImportError:
         raise RenderError("the HTML player is not part of this version of Backprop Studio; "
                           "choose PDF, PPTX, GIF or MP4") from None
-    return player_html(doc, first=steps.start, last=steps.stop - 1, direction=direction).encode("utf-8")
+    return player_html(doc, first=steps.start, last=steps.stop - 1, direction=direction, lang=lang).encode("utf-8")
 
 
 def walkthrough(doc: dict, fmt: str, first: int | None = 0, last: int | None = None,
                 frame_ms: int | None = None, direction: str = "auto",
-                time_limit: float = WALKTHROUGH_TIME_S) -> bytes:
+                time_limit: float = WALKTHROUGH_TIME_S, lang: str = "en") -> bytes:
     """Steps ``first``..``last`` of ``doc`` (a trace document) as a ``fmt`` file: pdf, pptx,
     gif, mp4 or html. One page, slide or frame per step, so the whole walkthrough (0..N) has
-    N + 1; ``frame_ms``: how long a GIF's or MP4's frame shows."""
+    N + 1; ``frame_ms``: how long a GIF's or MP4's frame shows; ``lang``: the language of
+    its own words (the document's texts are in the language it was written in)."""
     if fmt not in WALKTHROUGH_FORMATS:
         raise ValueError(f"unknown walkthrough format {fmt!r}; choose one of {', '.join(WALKTHROUGH_FORMATS)}")
     frame_ms = FRAME_MS if frame_ms is None else frame_ms
@@ -385,12 +440,12 @@ def walkthrough(doc: dict, fmt: str, first: int | None = 0, last: int | None = N
     check_size(doc)
     direction = resolve_direction(doc, direction)
     if fmt == "html":
-        return _html(doc, steps, direction)
+        return _html(doc, steps, direction, lang)
     clock = _Clock(time_limit, len(steps))
     makers: dict[str, Callable[[], bytes]] = {
-        "pdf": lambda: _pdf(doc, steps, direction, clock),
-        "pptx": lambda: _pptx(doc, steps, direction, clock),
-        "gif": lambda: _gif(doc, steps, direction, frame_ms, clock),
-        "mp4": lambda: _mp4(doc, steps, direction, frame_ms, clock),
+        "pdf": lambda: _pdf(doc, steps, direction, clock, lang),
+        "pptx": lambda: _pptx(doc, steps, direction, clock, lang),
+        "gif": lambda: _gif(doc, steps, direction, frame_ms, clock, lang),
+        "mp4": lambda: _mp4(doc, steps, direction, frame_ms, clock, lang),
     }
     return makers[fmt]()

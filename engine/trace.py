@@ -103,11 +103,13 @@ class Trace:
         from drawing.notebook import StepView
         return StepView(self.to_dict(), k)
 
-    def widget(self, *, first: int = 0, last: int | None = None, direction: str | None = None):
+    def widget(self, *, first: int = 0, last: int | None = None, direction: str | None = None,
+               lang: str = "en"):
         """A stepping widget for Jupyter, JupyterLab, VS Code and Colab (anywidget): the graph,
-        step buttons, arrow keys, and what each step computes; steps ``first``..``last``."""
+        step buttons, arrow keys, and what each step computes; steps ``first``..``last``, its
+        words in ``lang`` ("en", "ko")."""
         from drawing.notebook import trace_widget
-        return trace_widget(self.to_dict(), first=first, last=last, direction=direction)
+        return trace_widget(self.to_dict(), first=first, last=last, direction=direction, lang=lang)
 
     def to_dict(self, lang: str = "en") -> doc.TraceDocument:
         """The JSON document, its explanation texts (rules, intuitions, contributions, sum

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what Backprop Studio needs and is missing: a virtualenv (.venv) with the project,
-# Graphviz's `dot`, and with --test the test extras, Debian's Chromium for the browser tests,
+# Graphviz's `dot`, a Korean font (NanumGothic) for the exports, and with --test the test extras, Debian's Chromium for the browser tests,
 # Node.js for the KaTeX test, ffmpeg for the MP4 walkthrough and poppler-utils to read PDFs.
 # Safe to run again: each step is skipped when its result is already there.
 set -euo pipefail
@@ -58,8 +58,38 @@ install_pkg() {
 
 dot_ok=1
 install_pkg dot "graphviz fonts-dejavu-core" graphviz || dot_ok=0
+# Korean texts in the drawings and the walkthroughs (PDF, PPTX, GIF, MP4) are set in
+# NanumGothic: Debian's fonts-nanum, or on macOS Homebrew's font-nanum-gothic cask.
+korean_font() {
+  command -v fc-list >/dev/null 2>&1 && [ -n "$(fc-list :lang=ko family 2>/dev/null)" ] && return 0
+  for f in /usr/share/fonts/truetype/nanum/NanumGothic.ttf /usr/share/fonts/nanum/NanumGothic.ttf \
+           /Library/Fonts/NanumGothic-Regular.ttf "$HOME/Library/Fonts/NanumGothic-Regular.ttf"; do
+    [ -f "$f" ] && return 0
+  done
+  return 1
+}
+install_font() {
+  korean_font && return 0
+  local sudo=""
+  [ "$(id -u)" != 0 ] && command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null && sudo="sudo -n"
+  if command -v apt-get >/dev/null 2>&1 && { [ "$(id -u)" = 0 ] || [ -n "$sudo" ]; }; then
+    say "installing fonts-nanum with apt-get"
+    if [ $apt_updated = 0 ]; then $sudo apt-get update -qq >/dev/null && apt_updated=1; fi
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq fonts-nanum >/dev/null
+  elif command -v brew >/dev/null 2>&1; then
+    say "installing font-nanum-gothic with brew"
+    brew install --cask font-nanum-gothic >/dev/null
+  fi
+  korean_font && return 0
+  say "no Korean font is installed, so Korean texts in the exports would be missing. Install one:"
+  say "  Debian/Ubuntu: sudo apt-get install fonts-nanum    macOS: brew install --cask font-nanum-gothic"
+  return 1
+}
+font_ok=1
+install_font || font_ok=0
 if [ $want_test = 1 ]; then
   [ $dot_ok = 1 ] || { say "the tests need Graphviz's dot"; exit 1; }
+  [ $font_ok = 1 ] || { say "the tests need a Korean font (Debian's fonts-nanum)"; exit 1; }
   # The browser tests drive Debian's Chromium (never a downloaded browser build).
   install_pkg chromium "chromium" "" || { say "the browser tests need /usr/bin/chromium (Debian's chromium package)"; exit 1; }
   # Node runs the vendored KaTeX in a test that renders every formula the engine writes.

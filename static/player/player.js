@@ -95,12 +95,20 @@ function rowsList(rows) {
   return dl;
 }
 
+// The player's own words when its data has none (data made before it carried `ui`).
+const UI = {
+  to_each: "To each input: downstream = local × upstream", step: "step",
+  fit: "Fit the graph to the width, or show it at full size", fit_short: "Fit",
+  first: "First step (Home)", previous: "Previous step (←)", next: "Next step (→)", last: "Last step (End)",
+  program: "The program",
+};
+
 /** The panel of one step: its label, rows, the sum rule, each input edge, the intuition. */
-function panelView(panel) {
+function panelView(panel, ui = UI) {
   const parts = [el("div", { class: `bp-label ${panel.phase}`, text: panel.label }), rowsList(panel.rows)];
   if (panel.note) parts.push(el("div", { class: "bp-note", text: panel.note }));
   if (panel.intuition) parts.push(el("div", { class: "bp-intuition", text: panel.intuition }));
-  if (panel.edges.length) parts.push(el("h4", { text: "To each input: downstream = local × upstream" }));
+  if (panel.edges.length) parts.push(el("h4", { text: ui.to_each }));
   for (const edge of panel.edges) {
     parts.push(el("div", { class: `bp-edge${edge.skipped ? " skipped" : ""}` },
       el("div", { class: "bp-edge-title", text: edge.title }), rowsList(edge.rows)));
@@ -122,36 +130,37 @@ function reveal(graph) {
 function render({ model, el: root }, { keys = root } = {}) {
   const data = model.get("data");
   const { first, last } = data;
+  const ui = { ...UI, ...data.ui };
   const clamp = (k) => Math.max(first, Math.min(last, Math.round(Number(k)) || 0));
   const go = (k) => { model.set("step", clamp(k)); model.save_changes(); };
   const button = (text, title, to) => el("button", { type: "button", class: "bp-btn", title, "aria-label": title, text, onclick: () => go(to()) });
 
-  const slider = el("input", { type: "range", min: first, max: last, step: 1, value: first, "aria-label": "step" });
+  const slider = el("input", { type: "range", min: first, max: last, step: 1, value: first, "aria-label": ui.step });
   slider.addEventListener("input", () => go(slider.value));
   const stepText = el("span", { class: "bp-count" });
-  const fit = el("button", { type: "button", class: "bp-btn bp-fit", title: "Fit the graph to the width, or show it at full size", text: "1:1" });
+  const fit = el("button", { type: "button", class: "bp-btn bp-fit", title: ui.fit, text: "1:1" });
   const graph = el("div", { class: "bp-graph fit" });
   const drawAt = graphView(graph, data);
   const panel = el("div", { class: "bp-panel", "aria-live": "polite" });
   const told = el("p", { class: "bp-narration", "aria-live": "polite" });     // the step in a sentence
-  fit.addEventListener("click", () => { fit.textContent = graph.classList.toggle("fit") ? "1:1" : "Fit"; reveal(graph); });
+  fit.addEventListener("click", () => { fit.textContent = graph.classList.toggle("fit") ? "1:1" : ui.fit_short; reveal(graph); });
   const bar = el("div", { class: "bp-bar" },
-    button("|◀", "First step (Home)", () => first),
-    button("◀", "Previous step (←)", () => model.get("step") - 1),
-    button("▶", "Next step (→)", () => model.get("step") + 1),
-    button("▶|", "Last step (End)", () => last),
+    button("|◀", ui.first, () => first),
+    button("◀", ui.previous, () => model.get("step") - 1),
+    button("▶", ui.next, () => model.get("step") + 1),
+    button("▶|", ui.last, () => last),
     slider, stepText, fit);
   root.classList.add("bp-player");
   if (!root.hasAttribute("tabindex")) root.setAttribute("tabindex", "0");
   root.replaceChildren(bar, told, el("div", { class: "bp-body" }, graph, panel));
   if (data.source && root.classList.contains("standalone")) {
-    root.append(el("details", { class: "bp-source" }, el("summary", { text: "The program" }), el("pre", { text: data.source })));
+    root.append(el("details", { class: "bp-source" }, el("summary", { text: ui.program }), el("pre", { text: data.source })));
   }
 
   function show() {
     const k = clamp(model.get("step"));
     drawAt(k);
-    panel.replaceChildren(...panelView(data.panels[k - first]));
+    panel.replaceChildren(...panelView(data.panels[k - first], ui));
     told.textContent = data.panels[k - first].narration || "";
     slider.value = String(k);
     stepText.textContent = `${k} / ${data.total}`;

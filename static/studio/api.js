@@ -40,11 +40,11 @@ export function postVectorize(source) {
   return postJSON("/api/vectorize", { source });
 }
 
-/** POST /api/walkthrough: steps `from`..`to` as a file of `format` (pdf, pptx, gif, mp4, html); the raw response. */
-export function postWalkthrough(source, format, from, to, frameMs, direction = "auto") {
+/** POST /api/walkthrough: steps `from`..`to` as a file of `format` (pdf, pptx, gif, mp4, html), its texts in `lang`; the raw response. */
+export function postWalkthrough(source, format, from, to, frameMs, direction = "auto", lang = "en") {
   return fetch("/api/walkthrough", {
     method: "POST", headers: apiHeaders(),
-    body: JSON.stringify({ source, format, from, to, frame_ms: frameMs, direction }),
+    body: JSON.stringify({ source, format, from, to, frame_ms: frameMs, direction, lang }),
   });
 }
 

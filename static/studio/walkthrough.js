@@ -5,6 +5,7 @@ import { $, toast } from "./dom.js";
 import { msgText, onLang, t } from "./i18n.js";
 import { postWalkthrough } from "./api.js";
 import { download } from "./export.js";
+import { lang } from "./i18n.js";
 
 /** `n` pages, slides, frames or steps, as the format makes them. */
 function count(format, n) {
@@ -76,7 +77,7 @@ async function make() {
   button.textContent = t("page.wt.making");
   update();
   try {
-    const res = await postWalkthrough(state.doc.source, c.format, c.from, c.to, c.frameMs, state.doc.trace.direction || "auto");
+    const res = await postWalkthrough(state.doc.source, c.format, c.from, c.to, c.frameMs, state.doc.trace.direction || "auto", lang());
     if (!res.ok) {
       let m = `HTTP ${res.status}`;
       try { m = msgText((await res.json()).message); } catch (_) { /* keep the status */ }

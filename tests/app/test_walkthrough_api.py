@@ -97,3 +97,18 @@ def test_the_time_limit_is_a_422_naming_a_shorter_range():
     assert r.status_code == 422, r.text
     assert "would take longer than 0 s" in r.json()["message"]
     assert "shorter range" in r.json()["message"]
+
+
+def test_walkthrough_in_korean_by_lang_or_accept_language(client):
+    """The player's words in Korean when the body says "lang": "ko", or the request's
+    Accept-Language prefers Korean; the body's lang wins over the header."""
+    body = {"source": LECTURE, "format": "html", "from": 0, "to": 1}
+    by_body = client.post("/api/walkthrough", json={**body, "lang": "ko"}).text
+    by_header = client.post("/api/walkthrough", json=body, headers={"Accept-Language": "ko-KR,ko;q=0.9"}).text
+    both = client.post("/api/walkthrough", json={**body, "lang": "en"}, headers={"Accept-Language": "ko"}).text
+    plain = client.post("/api/walkthrough", json=body).text
+    for page in (by_body, by_header):
+        assert '<html lang="ko">' in page and "12단계 중 0단계" in page
+    for page in (both, plain):
+        assert '<html lang="en">' in page and "Step 0 of 12" in page
+    assert client.post("/api/walkthrough", json={**body, "lang": "fr"}).status_code == 422

@@ -62,7 +62,7 @@ def test_the_pdf_page_and_the_pptx_slide_say_the_narration(lecture, tmp_path):
 def test_a_gif_frame_has_room_for_the_narration_wrapped_to_its_width(lecture):
     font = ImageFont.truetype(W.font_file(), 14)
     texts = [step_lines(lecture, k) for k in range(0, 13)]
-    rows = W._told_rows(texts, font, 400)
+    rows = W._told_rows(texts, font, None, 400)
     assert rows[0] == []                                    # step 0: nothing told
     for k in range(1, 13):
         said = lecture["steps"][k - 1]["narration"]["en"]

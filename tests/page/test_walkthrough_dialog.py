@@ -96,3 +96,17 @@ def test_walkthrough_dialog_html_player_opens_offline(page, browser, tmp_path):
     player.screenshot(path="/tmp/exports/player-from-dialog.png")
     ctx.close()
     assert blocked == []                      # the file itself, nothing else
+
+
+def test_walkthrough_dialog_asks_for_the_pages_language(page, tmp_path):
+    """A Korean page asks for a Korean walkthrough ("lang": "ko"); the player comes back in Korean."""
+    page.goto(page.base_url + "/?lang=ko")
+    page.wait_for_selector("body[data-ready=true]")
+    page.click("#btn-walkthrough")
+    page.select_option("#wt-format", "html")
+    with page.expect_request("**/api/walkthrough") as sent, page.expect_download(timeout=90_000) as info:
+        page.click("#wt-download")
+    assert sent.value.post_data_json["lang"] == "ko"
+    info.value.save_as(tmp_path / "w.html")
+    player = (tmp_path / "w.html").read_text(encoding="utf-8")
+    assert '<html lang="ko">' in player and f"{TOTAL}단계 중 0단계" in player

@@ -3,6 +3,7 @@
  * a step only shows or hides them, so stepping never needs a request. */
 import { state } from "./state.js";
 import { $, $$, el, svgEl } from "./dom.js";
+import { t } from "./i18n.js";
 import { nodeTip } from "./format.js";
 import { enableExports } from "./export.js";
 import { buildMinimap, updateMinimap } from "./minimap.js";
@@ -32,12 +33,20 @@ export function installGraph(doc) {
     updateMinimap(null);
     msg.hidden = false;
     msg.innerHTML = "";
+    box.dataset.drawing = doc.drawing === "later" ? "pending" : "none";
+    if (doc.drawing === "later") {     // asked for right after the trace (run.js): steps work meanwhile
+      const note = el("span", { class: "muted", text: t("lean.drawing") });
+      note.dataset.i18n = "lean.drawing";          // re-told on a language switch
+      msg.append(note);
+      return;
+    }
     const parts = (doc.svg_error || "").split("`").map((t, i) => (i % 2 ? el("code", { text: t }) : t));
     msg.append(el("b", { text: "The graph cannot be drawn here. " }), ...parts,
       el("div", { class: "muted", text: "Stepping, the topological order, the node panel and the DOT and JSON exports still work." }));
     return;
   }
   msg.hidden = true;
+  box.dataset.drawing = "done";
   const svg = new DOMParser().parseFromString(doc.svg, "image/svg+xml").documentElement;
   svg.removeAttribute("width"); svg.removeAttribute("height");
   svg.setAttribute("role", "img");

@@ -19,11 +19,13 @@
 """
 from __future__ import annotations
 
+from operator import itemgetter
 from typing import Any
 
 import orjson
 
 from . import document as doc
+from .trace import _no_gc
 
 # Fields never interned: the numbers of values and gradients (big, and rarely equal).
 RAW = frozenset({"value", "grad", "local", "downstream", "first", "preview"})
@@ -33,6 +35,7 @@ TEXTS = frozenset({"rule", "downstream_rule", "intuition", "sum_rule", "text"})
 DISPLAY_LISTS = (("nodes",), ("edges",), ("statements", "groups"), ("statements", "edges"),
                  ("statements", "copies"))
 _NUMBER = frozenset({int, float, bool, type(None)})
+SAMPLE = 256       # values looked at to judge whether a field (not a text) repeats enough
 
 
 class Texts:
@@ -61,16 +64,18 @@ def column(name: str, values: list[Any], texts: Texts) -> dict[str, Any]:
     """One field's values as a column (see the module's docstring)."""
     if name in RAW or not values:
         return {"values": values}
+    first = values[0]
     types = set(map(type, values))
+    if len(types) == 1 and values.count(first) == len(values):
+        return {"all": first}
     if types <= _NUMBER:
-        if len(types) == 1 and values.count(values[0]) == len(values):
-            return {"all": values[0]}
         return {"values": values}
+    if name not in TEXTS:             # mostly distinct in a sample: not worth a table entry each
+        sample = values[:SAMPLE]
+        if 2 * len(set(map(_key, sample))) > len(sample):
+            return {"values": values}
     keys = values if types == {str} else list(map(_key, values))
-    distinct = len(set(keys))
-    if distinct == 1:
-        return {"all": values[0]}
-    if name in TEXTS or 2 * distinct <= len(values):
+    if name in TEXTS or 2 * len(set(keys)) <= len(values):
         return {"texts": texts.add(values, keys)}
     return {"values": values}
 
@@ -81,11 +86,10 @@ def columns(records: list[dict[str, Any]], texts: Texts) -> doc.Columns:
     if not n:
         return {"rows": 0, "fields": {}}
     first = records[0].keys()
-    names = list(first)
     out: dict[str, Any] = {}
-    if all(rec.keys() == first for rec in records):
-        for name in names:
-            out[name] = column(name, [rec[name] for rec in records], texts)
+    if all(map(first.__eq__, map(dict.keys, records))):
+        for name in list(first):
+            out[name] = column(name, list(map(itemgetter(name), records)), texts)
         return {"rows": n, "fields": out}
     fields: dict[str, list[int]] = {}
     for r, rec in enumerate(records):
@@ -97,7 +101,7 @@ def columns(records: list[dict[str, Any]], texts: Texts) -> doc.Columns:
                 rows.append(r)
     for name, rows in fields.items():
         if len(rows) == n:
-            out[name] = column(name, [rec[name] for rec in records], texts)
+            out[name] = column(name, list(map(itemgetter(name), records)), texts)
         else:
             out[name] = {**column(name, [records[r][name] for r in rows], texts), "at": rows}
     return {"rows": n, "fields": out}
@@ -105,6 +109,11 @@ def columns(records: list[dict[str, Any]], texts: Texts) -> doc.Columns:
 
 def pack(lean: dict[str, Any]) -> dict[str, Any]:
     """The lean document (with or without the display model and the drawing's keys) packed."""
+    with _no_gc():
+        return _pack(lean)
+
+
+def _pack(lean: dict[str, Any]) -> dict[str, Any]:
     texts = Texts()
     nodes, steps = lean["nodes"], lean["steps"]
     forward = 0

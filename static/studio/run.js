@@ -66,8 +66,9 @@ async function runAndShow(step, variant) {
   const source = editor.value;
   $("#btn-run").disabled = true;
   let res;
-  const run = ++runs;
-  try { res = await postJSON("/api/trace", { source, gradcheck: false, level: state.groups.level, drawing: false, packed: true, ...variantKeys(variant) }); }
+  const run = ++runs, apart = state.doc.drawingApart;
+  const form = apart ? { drawing: false, packed: true } : {};
+  try { res = await postJSON("/api/trace", { source, gradcheck: false, level: state.groups.level, ...form, ...variantKeys(variant) }); }
   catch (e) { showError({ message: "Cannot reach the Backprop Studio server: is it still running?" }); return false; }
   finally { $("#btn-run").disabled = false; }
   if (!res.ok) { showError(res.data || { message: `HTTP ${res.status}` }); return false; }
@@ -93,7 +94,7 @@ async function runAndShow(step, variant) {
   const pct = (100 * forward / Math.max(1, doc.trace.steps.length)).toFixed(2);
   slider.style.setProperty("--track", `linear-gradient(to right, var(--forward-soft) 0 ${pct}%, var(--grad-soft) ${pct}% 100%)`);
   setStep(Math.max(0, Math.min(step, doc.trace.steps.length)));
-  await drawLater(run, doc.trace, source, variant);
+  if (apart) await drawLater(run, doc.trace, source, variant);
   return true;
 }
 

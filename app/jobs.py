@@ -14,6 +14,7 @@ from typing import Any, Callable
 from engine import gradcheck as run_gradcheck
 from engine.limits import GRADCHECK_H
 import drawing as renderer
+from drawing.errors import check_collapsed_size, check_size
 from engine import trace as run_trace
 from engine.lean import lean_document, window as lean_window
 from engine.packed import pack
@@ -54,7 +55,8 @@ def trace_body(source: str, gradcheck: bool = False, h: float = GRADCHECK_H,
     _drawn[_variant(source, unroll, at, init)] = doc   # the drawing that follows, likewise
     doc["nodes_fit"] = not renderer.too_large(doc)
     doc["level"] = renderer.choose_level(doc, level)
-    if drawing:
+    refused = None if drawing else _refused(doc)
+    if drawing or refused:
         doc.update(_drawing(doc, direction))
     else:
         doc.update(svg=None, svg_error=None, drawing="later",
@@ -76,6 +78,18 @@ def _drawing(doc: dict, direction: str) -> dict[str, Any]:
     except renderer.RenderError as exc:
         out["svg"], out["svg_error"] = None, str(exc)
     return out
+
+
+def _refused(doc: dict) -> str | None:
+    """Why the drawing would be refused by its size alone (then it is answered at once)."""
+    try:
+        if doc["level"] == "statements":
+            check_collapsed_size(doc["display"])
+        else:
+            check_size(doc)
+    except renderer.GraphTooLarge as exc:
+        return str(exc)
+    return None
 
 
 def _variant(source: str, unroll: bool, at: dict | None, init: str | None) -> bytes:

@@ -88,6 +88,7 @@ def main(argv: list[str] | None = None) -> int:
     if "document" in only:
         from . import document
         emit(document.run([10_000] if quick else [10_000, 100_000], 2 if quick else 3))
+        emit(document.run_binary([10_000] if quick else [10_000, 100_000], 2 if quick else 3))
     print(f"\n(benchmark took {time.perf_counter() - started:.0f} s)")
     if args.out:
         Path(args.out).parent.mkdir(parents=True, exist_ok=True)

@@ -66,7 +66,7 @@ async function runAndShow(step, variant) {
   const source = editor.value;
   $("#btn-run").disabled = true;
   let res;
-  const run = ++runs, apart = state.doc.drawingApart;
+  const apart = state.doc.drawingApart;
   const form = apart ? { drawing: false, packed: true } : {};
   try { res = await postJSON("/api/trace", { source, gradcheck: false, level: state.groups.level, ...form, ...variantKeys(variant) }); }
   catch (e) { showError({ message: "Cannot reach the Backprop Studio server: is it still running?" }); return false; }
@@ -94,18 +94,16 @@ async function runAndShow(step, variant) {
   const pct = (100 * forward / Math.max(1, doc.trace.steps.length)).toFixed(2);
   slider.style.setProperty("--track", `linear-gradient(to right, var(--forward-soft) 0 ${pct}%, var(--grad-soft) ${pct}% 100%)`);
   setStep(Math.max(0, Math.min(step, doc.trace.steps.length)));
-  if (apart) await drawLater(run, doc.trace, source, variant);
+  if (apart) await drawLater(doc.trace, source, variant);
   return true;
 }
 
-let runs = 0;        // runs started: a drawing that arrives after a newer run started is dropped
-
 /** The drawing of the trace just shown, asked for right after it (the steps already work). */
-async function drawLater(run, trace, source, variant) {
+async function drawLater(trace, source, variant) {
   let res;
   try { res = await postJSON("/api/drawing", { source, level: trace.level, ...variantKeys(variant) }); }
   catch (e) { res = { ok: false, data: { message: "Cannot reach the Backprop Studio server" } }; }
-  if (run !== runs || state.doc.trace !== trace) return;
+  if (state.doc.trace !== trace) return;        // a newer run's trace is shown: not this drawing
   const d = res.ok ? res.data : { svg: null, svg_error: (res.data && res.data.message) || `HTTP ${res.status}` };
   Object.assign(trace, { svg: d.svg, svg_error: d.svg_error, drawing: "done" },
     res.ok ? { direction: d.direction, level: d.level, nodes_fit: d.nodes_fit } : {});

@@ -8,6 +8,7 @@ its client a chunk at a time. Every SVG is sanitized here, before it leaves the 
 from __future__ import annotations
 
 import tempfile
+from concurrent.futures import Future, ThreadPoolExecutor
 from multiprocessing import reduction
 from typing import Any, Callable
 
@@ -64,7 +65,12 @@ def trace_body(source: str, gradcheck: bool = False, h: float = GRADCHECK_H,
                    else (direction if direction != "auto" else "LR"))
     doc["gradcheck"] = finite(run_gradcheck(t, h)) if gradcheck else None
     doc["unrolled"] = unroll
-    return safe_json_bytes(pack(doc) if packed else doc)
+    body = safe_json_bytes(pack(doc) if packed else doc)
+    if not (drawing or refused):
+        # Drawn now, while the answer travels and the page shows it: /api/drawing collects it.
+        _ahead.clear()
+        _ahead[_variant(source, unroll, at, init), direction] = _drawer.submit(_drawing, doc, direction)
+    return body
 
 
 def _drawing(doc: dict, direction: str) -> dict[str, Any]:
@@ -98,13 +104,21 @@ def _variant(source: str, unroll: bool, at: dict | None, init: str | None) -> by
 
 # The last document this worker traced, by program and variant: its drawing follows.
 _drawn: dict[bytes, dict] = {}
+# Its drawing, started as soon as the answer without it was made (by variant and direction).
+_ahead: dict[tuple[bytes, str], Future] = {}
+_drawer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="drawing")
 
 
 def drawing_body(source: str, direction: str = "auto", unroll: bool = False, at: dict | None = None,
                  init: str | None = None, level: str = "auto") -> bytes:
-    """The /api/drawing answer: the SVG of the graph /api/trace answered for these keys (traced
-    again only when this worker no longer has it), with its level and direction."""
-    doc = _drawn.get(_variant(source, unroll, at, init))
+    """The /api/drawing answer: the SVG of the graph /api/trace answered for these keys (drawn
+    since that answer left; traced again only when this worker no longer has the trace), with
+    its level and direction."""
+    key = _variant(source, unroll, at, init)
+    ahead = _ahead.pop((key, direction), None)
+    doc = _drawn.get(key)
+    if ahead is not None and doc is not None and level in ("auto", doc["level"]):
+        return safe_json_bytes({"level": doc["level"], "nodes_fit": doc["nodes_fit"], **ahead.result()})
     if doc is None:
         if at is not None:
             t = trace_at(source, at["runs"], at["steps"], at["run"], at["iteration"])

@@ -85,3 +85,18 @@ def test_the_drawing_of_a_program_not_traced_by_the_worker_is_traced_again(clien
     src = "a = 2.0\nb = a * a + 1.0"
     d = client.post("/api/drawing", json={"source": src}).json()
     assert d["svg"] and 'id="node-0"' in d["svg"] and d["level"] == "nodes"
+
+
+def test_the_drawing_is_started_when_the_answer_without_it_is_made():
+    """In the worker: the answer without the drawing starts it; /api/drawing's job collects
+    that drawing (the same SVG as the one-answer trace), and draws anew for another direction."""
+    from app import jobs
+    import orjson
+    whole = orjson.loads(jobs.trace_body(LECTURE))
+    orjson.loads(jobs.trace_body(LECTURE, drawing=False, packed=True))
+    (key, direction), = jobs._ahead
+    assert direction == "auto"
+    d = orjson.loads(jobs.drawing_body(LECTURE))
+    assert not jobs._ahead and d["svg"] == whole["svg"] and d["level"] == "nodes"
+    tb = orjson.loads(jobs.drawing_body(LECTURE, direction="TB"))
+    assert tb["direction"] == "TB" and tb["svg"] != whole["svg"]

@@ -8,14 +8,17 @@ its client a chunk at a time. Every SVG is sanitized here, before it leaves the 
 from __future__ import annotations
 
 import tempfile
+from concurrent.futures import Future, ThreadPoolExecutor
 from multiprocessing import reduction
 from typing import Any, Callable
 
 from engine import gradcheck as run_gradcheck
 from engine.limits import GRADCHECK_H
 import drawing as renderer
+from drawing.errors import check_collapsed_size, check_size
 from engine import trace as run_trace
 from engine.lean import lean_document, window as lean_window
+from engine.packed import pack
 from engine.unroll import compare as compare_unrolled, unroll as run_unroll
 from engine import ProgramError
 from engine.layer_view import layer_views
@@ -30,12 +33,15 @@ from .security import sanitize_svg
 
 def trace_body(source: str, gradcheck: bool = False, h: float = GRADCHECK_H,
                direction: str = "auto", unroll: bool = False, at: dict | None = None,
-               init: str | None = None, level: str = "auto") -> bytes:
+               init: str | None = None, level: str = "auto", drawing: bool = True,
+               packed: bool = False) -> bytes:
     """The /api/trace answer: the engine's lean document (each number once, big tensors as
     summaries), the display model and the SVG, one box per node or (``level`` "statements", or
     "auto" on a graph too large) per statement; with `unroll`, the program's scalar graph; with
     `at`, the program traced at one training iteration's parameters; with `init`, its weight
-    matrices redrawn by that initialization."""
+    matrices redrawn by that initialization. Without `drawing`, no SVG yet (`svg` null,
+    `drawing` "later"): /api/drawing answers it, from this worker's copy of the trace. With
+    `packed`, the document in columns with each text once (engine/packed.py)."""
     if at is not None:
         t = trace_at(source, at["runs"], at["steps"], at["run"], at["iteration"])
     else:
@@ -47,19 +53,84 @@ def trace_body(source: str, gradcheck: bool = False, h: float = GRADCHECK_H,
     if not (unroll or at or init):
         _last.clear()
         _last[source] = (doc, doc["display"])     # an expand that follows needs no new trace
+    _drawn.clear()
+    _drawn[_variant(source, unroll, at, init)] = doc   # the drawing that follows, likewise
     doc["nodes_fit"] = not renderer.too_large(doc)
     doc["level"] = renderer.choose_level(doc, level)
-    doc["direction"] = (renderer.collapsed_direction(direction) if doc["level"] == "statements"
-                        else renderer.resolve_direction(doc, direction, doc["display"]))
-    try:
-        svg = renderer.render(doc, "svg", None, highlight=False, model=doc["display"],
-                              direction=doc["direction"], level=doc["level"])
-        doc["svg"], doc["svg_error"] = sanitize_svg(svg).decode("utf-8"), None
-    except renderer.RenderError as exc:
-        doc["svg"], doc["svg_error"] = None, str(exc)
+    refused = None if drawing else _refused(doc)
+    if drawing or refused:
+        doc.update(_drawing(doc, direction))
+    else:
+        doc.update(svg=None, svg_error=None, drawing="later",
+                   direction=renderer.collapsed_direction(direction) if doc["level"] == "statements"
+                   else (direction if direction != "auto" else "LR"))
     doc["gradcheck"] = finite(run_gradcheck(t, h)) if gradcheck else None
     doc["unrolled"] = unroll
-    return safe_json_bytes(doc)
+    body = safe_json_bytes(pack(doc) if packed else doc)
+    if not (drawing or refused):
+        # Drawn now, while the answer travels and the page shows it: /api/drawing collects it.
+        _ahead.clear()
+        _ahead[_variant(source, unroll, at, init), direction] = _drawer.submit(_drawing, doc, direction)
+    return body
+
+
+def _drawing(doc: dict, direction: str) -> dict[str, Any]:
+    """The drawing of a traced document (with its display model and level): SVG or why not."""
+    out: dict[str, Any] = {"direction": renderer.collapsed_direction(direction) if doc["level"] == "statements"
+                           else renderer.resolve_direction(doc, direction, doc["display"])}
+    try:
+        svg = renderer.render(doc, "svg", None, highlight=False, model=doc["display"],
+                              direction=out["direction"], level=doc["level"])
+        out["svg"], out["svg_error"] = sanitize_svg(svg).decode("utf-8"), None
+    except renderer.RenderError as exc:
+        out["svg"], out["svg_error"] = None, str(exc)
+    return out
+
+
+def _refused(doc: dict) -> str | None:
+    """Why the drawing would be refused by its size alone (then it is answered at once)."""
+    try:
+        if doc["level"] == "statements":
+            check_collapsed_size(doc["display"])
+        else:
+            check_size(doc)
+    except renderer.GraphTooLarge as exc:
+        return str(exc)
+    return None
+
+
+def _variant(source: str, unroll: bool, at: dict | None, init: str | None) -> bytes:
+    return json_bytes({"source": source, "unroll": unroll, "at": at, "init": init})
+
+
+# The last document this worker traced, by program and variant: its drawing follows.
+_drawn: dict[bytes, dict] = {}
+# Its drawing, started as soon as the answer without it was made (by variant and direction).
+_ahead: dict[tuple[bytes, str], Future] = {}
+_drawer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="drawing")
+
+
+def drawing_body(source: str, direction: str = "auto", unroll: bool = False, at: dict | None = None,
+                 init: str | None = None, level: str = "auto") -> bytes:
+    """The /api/drawing answer: the SVG of the graph /api/trace answered for these keys (drawn
+    since that answer left; traced again only when this worker no longer has the trace), with
+    its level and direction."""
+    key = _variant(source, unroll, at, init)
+    ahead = _ahead.pop((key, direction), None)
+    doc = _drawn.get(key)
+    if ahead is not None and doc is not None and level in ("auto", doc["level"]):
+        return safe_json_bytes({"level": doc["level"], "nodes_fit": doc["nodes_fit"], **ahead.result()})
+    if doc is None:
+        if at is not None:
+            t = trace_at(source, at["runs"], at["steps"], at["run"], at["iteration"])
+        else:
+            t = run_unroll(source) if unroll else traced(source, init)
+        doc = lean_document(t)  # type: ignore[assignment]
+        doc["display"] = renderer.display_model(doc)
+    level = renderer.choose_level(doc, level)
+    out = {"level": level, "nodes_fit": not renderer.too_large(doc),
+           **_drawing({**doc, "level": level}, direction)}
+    return safe_json_bytes(out)
 
 
 # The worker's last traces, by program: the page asks for windows of one program's big
@@ -153,7 +224,7 @@ def work(kind: str, args: dict, nodes: int, elements: int) -> int:
             (len(momenta) if isinstance(momenta, list) else 4)
         return count(args.get("steps")) * cells * size
     at = args.get("at")
-    if kind in ("trace", "render") and isinstance(at, dict):
+    if kind in ("trace", "render", "drawing") and isinstance(at, dict):
         return count(at.get("steps")) * size
     return 0
 
@@ -198,7 +269,7 @@ def vectorize_body(source: str, lang: str = "en") -> bytes:
     return told_in(lang, lambda: json_bytes(compare_unrolled(source)))
 
 
-JOBS: dict[str, Callable[..., bytes]] = {"trace": trace_body, "render": render_body, "train": train_body,
+JOBS: dict[str, Callable[..., bytes]] = {"trace": trace_body, "drawing": drawing_body, "render": render_body, "train": train_body,
                                          "slice": slice_body, "lrmap": lrmap_body,
                                          "vectorize": vectorize_body, "window": window_body,
                                          "walkthrough": walkthrough_body, "layers": layers_body,

@@ -19,7 +19,7 @@ from .answers import Answer
 from . import glossary as terms
 from .examples import TRAIN_EXAMPLES, examples_in
 from .jsondoc import json_bytes, json_response
-from .schemas import (ErrorResponse, Example, ExpandRequest, ExpandResponse, LayersRequest, LayersResponse, LrMapRequest, RenderRequest,
+from .schemas import (DrawingRequest, DrawingResponse, ErrorResponse, Example, ExpandRequest, ExpandResponse, LayersRequest, LayersResponse, LrMapRequest, RenderRequest,
                       SliceRequest, Status, TraceRequest, TraceResponse, TrainAnswer, TrainOptions, TrainRequest,
                       VectorizeRequest, VectorizeResponse, WalkthroughRequest, WindowRequest)
 from .workers import Spooled
@@ -144,7 +144,19 @@ async def trace_program(req: TraceRequest, request: Request) -> Response:
     at = None if req.at is None else req.at.model_dump()
     body = await request.app.state.workers.run("trace", source=req.source, gradcheck=req.gradcheck,
                                                  h=req.h, direction=req.direction, unroll=req.unroll, at=at,
-                                                 init=req.init, level=req.level)
+                                                 init=req.init, level=req.level, drawing=req.drawing,
+                                                 packed=req.packed)
+    return answer(request, body, "application/json")
+
+
+@router.post("/api/drawing", response_model=DrawingResponse, responses=ERRORS,
+             summary="Draw a traced program: the SVG /api/trace leaves out with `drawing` false")
+async def drawing_of(req: DrawingRequest, request: Request) -> Response:
+    """The graph's SVG, for a page that showed the trace first (the same worker lane, which
+    keeps its last trace: the program is not traced again)."""
+    at = None if req.at is None else req.at.model_dump()
+    body = await request.app.state.workers.run("drawing", source=req.source, direction=req.direction,
+                                                 unroll=req.unroll, at=at, init=req.init, level=req.level)
     return answer(request, body, "application/json")
 
 

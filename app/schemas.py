@@ -46,6 +46,12 @@ class TraceRequest(BaseModel):
                                                    "parameters (see /api/train).")
     init: doc.InitName | None = Field(None, description=INIT_HELP)
     level: Level = Field("auto", description=LEVEL_HELP)
+    drawing: bool = Field(True, description="Draw the graph in this answer. False: answer without "
+                                            "waiting for Graphviz (`svg` null, `drawing` \"later\"); "
+                                            "/api/drawing then answers the SVG.")
+    packed: bool = Field(False, description="Answer the document packed (`packed`: true): nodes, steps "
+                                            "and the display model's lists as columns, each text once "
+                                            "in `texts` (README, \"The packed document\").")
 
     @field_validator("h")
     @classmethod
@@ -68,6 +74,28 @@ class RenderRequest(BaseModel):
     at: "TraceAt | None" = Field(None, description="Draw the program at this training iteration's "
                                                    "parameters, as /api/trace does.")
     init: doc.InitName | None = Field(None, description=INIT_HELP)
+
+
+class DrawingRequest(BaseModel):
+    """The drawing of a program /api/trace answered with `drawing` false (the same keys)."""
+
+    model_config = ConfigDict(strict=True)
+    source: str = Field(description="The program, as for /api/trace.", examples=[LECTURE_SOURCE])
+    direction: Direction = Field("auto", description=DIRECTION_HELP)
+    unroll: bool = Field(False, description=UNROLL_HELP)
+    level: Level = Field("auto", description=LEVEL_HELP)
+    at: "TraceAt | None" = Field(None, description="As for /api/trace.")
+    init: doc.InitName | None = Field(None, description=INIT_HELP)
+
+
+class DrawingResponse(BaseModel):
+    """The graph as /api/trace draws it: the SVG (or why there is none), its level and direction."""
+
+    svg: str | None = Field(description="The fully computed graph as SVG, as /api/trace's `svg`.")
+    svg_error: str | None = Field(description="Why there is no SVG.")
+    direction: Literal["LR", "TB"]
+    level: Literal["nodes", "statements"]
+    nodes_fit: bool
 
 
 class WindowRequest(BaseModel):
@@ -325,6 +353,7 @@ TrainAnswer = Union[tdoc.TrainDocument, tdoc.Inspection]
 
 TraceRequest.model_rebuild()
 RenderRequest.model_rebuild()
+DrawingRequest.model_rebuild()
 
 
 class TrainOptions(BaseModel):

@@ -81,13 +81,14 @@ def main(argv: list[str] | None = None) -> int:
         emit(page.run([100, 400, 500], 10 if quick else 30))
     if "big" in only:
         from . import biggraph
-        emit(biggraph.run([2_000] if quick else [2_000, 10_000], 1 if quick else 3))
+        emit(biggraph.run([2_000, 10_000] if quick else [2_000, 10_000, 100_000], 1 if quick else 3))
     if "memory" in only:
         from . import memory
         emit(memory.run([100, 1_000, 10_000] if quick else [100, 1_000, 10_000, 100_000]))
     if "document" in only:
         from . import document
         emit(document.run([10_000] if quick else [10_000, 100_000], 2 if quick else 3))
+        emit(document.run_binary([10_000] if quick else [10_000, 100_000], 2 if quick else 3))
     print(f"\n(benchmark took {time.perf_counter() - started:.0f} s)")
     if args.out:
         Path(args.out).parent.mkdir(parents=True, exist_ok=True)

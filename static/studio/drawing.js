@@ -35,6 +35,7 @@ export function installGraph(doc) {
     return;
   }
   msg.hidden = true;
+  box.dataset.drawing = "done";
   const svg = new DOMParser().parseFromString(doc.svg, "image/svg+xml").documentElement;
   svg.removeAttribute("width"); svg.removeAttribute("height");
   svg.setAttribute("role", "img");
@@ -119,6 +120,11 @@ function showNoDrawing(doc) {
   const msg = $("#graph-message");
   msg.hidden = false;
   msg.innerHTML = "";
+  $("#graph").dataset.drawing = doc.drawing === "later" ? "pending" : "none";
+  if (doc.drawing === "later") {     // asked for right after the trace (run.js): steps work meanwhile
+    msg.append(el("span", { class: "muted", text: t("lean.drawing") }));
+    return;
+  }
   const parts = msgText(doc.svg_error).split("`").map((s, i) => (i % 2 ? el("code", { text: s }) : s));
   msg.append(el("b", { text: t("page.nodrawing") }), ...parts,
     el("div", { class: "muted", text: t("page.nodrawing.still") }));

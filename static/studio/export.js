@@ -32,7 +32,7 @@ export async function exportAs(format) {
   const step = state.view.step;
   if (!trace) return;
   if (format === "json") {
-    const { svg, svg_error, display, direction, lean, ...doc } = trace;     // read back in full (lean.js)
+    const { svg, svg_error, display, direction, lean, drawing, ...doc } = trace;     // read back in full (lean.js)
     download(new Blob([JSON.stringify(doc, null, 2)], { type: "application/json" }), "backprop-trace.json");
     return;
   }

@@ -1,4 +1,5 @@
-/* Running a program: one /api/trace call, then the drawing, the order list and step k. */
+/* Running a program: /api/trace (packed, without waiting for Graphviz), then the order list
+ * and step k at once, "drawing…" in the graph box until /api/drawing answers right after. */
 import { state } from "./state.js";
 import { $, toast } from "./dom.js";
 import { msgText, onLang, t } from "./i18n.js";
@@ -8,6 +9,7 @@ import { installGraph } from "./drawing.js";
 import { clearError, editor, showError, showWarnings } from "./editor.js";
 import { buildOrder } from "./order.js";
 import { hydrate } from "./lean.js";
+import { unpack } from "./packed.js";
 import { indexSteps, selectNode, setStep } from "./steps.js";
 
 const runHooks = [];     // callbacks run after each program that ran (a lab follows the program)
@@ -37,7 +39,7 @@ export async function redraw({ direction = state.doc.trace?.direction, level = s
   const doc = state.doc;
   if (!doc.trace) return false;
   let res;
-  try { res = await postJSON("/api/trace", { source: doc.source, gradcheck: false, direction, level, ...variantKeys(doc.variant) }); }
+  try { res = await postJSON("/api/drawing", { source: doc.source, direction, level, ...variantKeys(doc.variant) }); }
   catch (e) { res = { ok: false, data: { message: t("page.run.unreachable") } }; }
   if (!res.ok || !res.data.svg) { toast(t("page.redraw.failed", { why: msgText(res.data && (res.data.message || res.data.svg_error)) || t("page.redraw.nodrawing") })); return false; }
   state.groups.level = res.data.level;
@@ -68,13 +70,15 @@ async function runAndShow(step, variant) {
   const source = editor.value;
   $("#btn-run").disabled = true;
   let res;
-  try { res = await postJSON("/api/trace", { source, gradcheck: false, level: state.groups.level, ...variantKeys(variant) }); }
+  const apart = state.doc.drawingApart;
+  const form = apart ? { drawing: false, packed: true } : {};
+  try { res = await postJSON("/api/trace", { source, gradcheck: false, level: state.groups.level, ...form, ...variantKeys(variant) }); }
   catch (e) { showError({ message: t("page.run.unreachable.running") }); return false; }
   finally { $("#btn-run").disabled = false; }
   if (!res.ok) { showError(res.data || { message: `HTTP ${res.status}` }); return false; }
   clearError();
   const doc = state.doc;
-  doc.trace = hydrate(res.data);
+  doc.trace = hydrate(unpack(res.data));
   doc.source = source;
   doc.variant = variant;
   doc.at = variant && variant.at ? variant.at : null;
@@ -94,5 +98,19 @@ async function runAndShow(step, variant) {
   const pct = (100 * forward / Math.max(1, doc.trace.steps.length)).toFixed(2);
   slider.style.setProperty("--track", `linear-gradient(to right, var(--forward-soft) 0 ${pct}%, var(--grad-soft) ${pct}% 100%)`);
   setStep(Math.max(0, Math.min(step, doc.trace.steps.length)));
+  if (apart) await drawLater(doc.trace, source, variant);
   return true;
+}
+
+/** The drawing of the trace just shown, asked for right after it (the steps already work). */
+async function drawLater(trace, source, variant) {
+  let res;
+  try { res = await postJSON("/api/drawing", { source, level: trace.level, ...variantKeys(variant) }); }
+  catch (e) { res = { ok: false, data: { message: t("page.run.unreachable") } }; }
+  if (state.doc.trace !== trace) return;        // a newer run's trace is shown: not this drawing
+  const d = res.ok ? res.data : { svg: null, svg_error: (res.data && res.data.message) || `HTTP ${res.status}` };
+  Object.assign(trace, { svg: d.svg, svg_error: d.svg_error, drawing: "done" },
+    res.ok ? { direction: d.direction, level: d.level, nodes_fit: d.nodes_fit } : {});
+  installGraph(trace);
+  setStep(state.view.step, { keepSelection: true });
 }

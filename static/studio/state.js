@@ -17,6 +17,8 @@ export const state = {
     stepIndex: null,      // per-step change lists (see indexSteps in steps.js)
     at: null,             // the training iteration whose parameters the trace shows (null: the program's own)
     init: null,           // the initialization the trace was made with (null: as written; see tips.js)
+    drawingApart: true,   // the trace packed and shown first, the drawing asked for after it (false:
+                          // one /api/trace answer with both, as before; the benchmark compares the two)
   },
 
   /** The page's chosen view (studio/views.js). */

@@ -75,9 +75,42 @@ def named(text: str, names: dict[str, str]) -> str:
     return text
 
 
+def unpack(packed: dict) -> dict:
+    """The lean document from the packed one (engine/packed.py), by its rules."""
+    d = copy.deepcopy(packed)
+    assert d.pop("packed") is True
+    texts = d.pop("texts")
+
+    def records(cols: dict) -> list[dict]:
+        out: list[dict] = [{} for _ in range(cols["rows"])]
+        for name, c in cols["fields"].items():
+            rows = c.get("at", range(cols["rows"]))
+            (kind, data), = [(k, v) for k, v in c.items() if k != "at"]
+            for i, r in enumerate(rows):
+                out[r][name] = data if kind == "all" else texts[data[i]] if kind == "texts" else data[i]
+        return out
+    steps = d["steps"]
+    edges, contributions = records(steps["edges"]), records(steps["contributions"])
+    assert steps["forward"] == len(d["nodes"]["fields"] and records(d["nodes"]))
+    out = [{"phase": "forward", "node": i} for i in range(steps["forward"])]
+    for b in records(steps["backward"]):
+        b["edges"], edges = edges[:b["edges"]], edges[b["edges"]:]
+        b["contributions"], contributions = contributions[:b["contributions"]], contributions[b["contributions"]:]
+        out.append(b)
+    assert not edges and not contributions
+    d["nodes"], d["steps"] = records(d["nodes"]), out
+    if d.get("display") is not None:
+        s = d["display"]["statements"]
+        for parent, key in ((d["display"], "nodes"), (d["display"], "edges"), (s, "groups"), (s, "edges"),
+                            (s, "copies")):
+            parent[key] = records(parent[key])
+    return d
+
+
 def read_back(lean: dict, lang: str = "en") -> dict:
-    """The full document from the lean one, by the module's rules, its texts told in `lang`."""
-    d = copy.deepcopy(lean)
+    """The full document from the lean one (or the packed one), by the modules' rules, its
+    texts told in `lang`."""
+    d = unpack(lean) if lean.get("packed") else copy.deepcopy(lean)
     assert d.pop("lean") is True
     nodes = d["nodes"]
     edges = {}

@@ -51,3 +51,34 @@ def test_a_big_tensor_shows_its_summary_and_exact_entries(wide):
     first = page.get_attribute('#panel-node [data-field="value"] .big-window td[data-i="0"][data-j="0"]', "title")
     assert float(first.replace("−", "-")) == float(f"{w.value[10, 15]:.4g}")
     page.screenshot(path="/tmp/lean-big-tensor.png")
+
+
+def test_the_order_list_and_first_panel_show_before_the_drawing_arrives(page):
+    """/api/trace answers without the drawing; while /api/drawing is held back, the order list,
+    the panel and stepping work and the graph box says it is drawing; then the drawing comes."""
+    from bench.programs import scalar_program
+    from tests.page.test_browser import keys, step_label
+    src = scalar_program(1_000, seed=1)
+    open_studio(page)
+    held = []
+    page.route("**/api/drawing", lambda route: held.append(route))
+    page.evaluate("""(src) => { const t = document.querySelector('#source'); t.value = src;
+        t.dispatchEvent(new Event('input', { bubbles: true })); t.focus(); }""", src)   # as a paste
+    page.keyboard.press("Control+Enter")
+    page.wait_for_selector('#graph[data-drawing="pending"]', state="attached")
+    assert "Drawing the graph" in page.inner_text("#graph-message")
+    assert page.locator("#graph svg").count() == 0
+    nodes = len(trace(src).nodes)
+    page.wait_for_function(f"document.querySelectorAll('#order li').length === {nodes}")
+    assert page.inner_text("#panel-title .nt-name")                 # the first panel: the output
+    keys(page, "ArrowRight", 3)
+    assert step_label(page).startswith("Step 3 /")
+    page.locator('#order li[data-node="0"] button').click()
+    assert page.inner_text("#panel-title .nt-name") == "w0"
+    assert len(held) == 1 and page.locator('#graph[data-drawing="pending"]').count() == 1
+    held[0].continue_()
+    page.wait_for_selector('#graph[data-drawing="done"]', state="attached")
+    page.wait_for_selector("#graph g.node", state="attached")
+    assert page.locator("#graph-message").is_hidden()
+    assert step_label(page).startswith("Step 3 /")                  # the step and the pick stay
+    assert page.inner_text("#panel-title .nt-name") == "w0"

@@ -1,0 +1,144 @@
+"""The packed trace document: the lean document (engine/lean.py) in columns, for the wire.
+
+`pack(doc)` writes the same records with fewer bytes; the page's `static/studio/lean.js`
+(`unpack`) and `tests/engine/reference.py` (`unpack`) read it back to the very same records:
+
+- **Columns, not records.** A list of records (the nodes, the backward steps, the edges and
+  contributions of every backward step one after another, the display model's lists) is
+  `{"rows": n, "fields": {name: column}}`, each column one of `{"all": v}` (every row has v),
+  `{"values": [...]}` (one per row) or `{"texts": [i, ...]}` (indexes into the document's
+  `texts` table). A field that some rows lack also has `"at"`: the rows that have it, the
+  column then running over those rows only.
+- **Forward steps implied.** The lean document's forward steps are `{phase, node}` for every
+  node in id order; the packed one writes only how many (`"forward": n`).
+- **Each text once.** `texts` is the interning table: every distinct JSON value of a text-ish
+  field (rules, intuitions, sum rules, contributions' texts, ops, labels, names, shapes, the
+  display model's texts...) stored once, by its JSON (so equal messages `{key, args}` are one
+  entry too), and referenced by index. A field of numbers stays numbers; a node's value and
+  gradient and an edge's local and downstream are never interned (big, rarely equal).
+"""
+from __future__ import annotations
+
+from operator import itemgetter
+from typing import Any
+
+import orjson
+
+from . import document as doc
+from .trace import _no_gc
+
+# Fields never interned: the numbers of values and gradients (big, and rarely equal).
+RAW = frozenset({"value", "grad", "local", "downstream", "first", "preview"})
+# Fields always interned (the texts the issue names), whatever their share of repeats.
+TEXTS = frozenset({"rule", "downstream_rule", "intuition", "sum_rule", "text"})
+# The display model's lists of records, packed the same way (paths from the display model).
+DISPLAY_LISTS = (("nodes",), ("edges",), ("statements", "groups"), ("statements", "edges"),
+                 ("statements", "copies"))
+_NUMBER = frozenset({int, float, bool, type(None)})
+SAMPLE = 256       # values looked at to judge whether a field (not a text) repeats enough
+
+
+class Texts:
+    """The interning table: each distinct JSON value once, by its JSON text."""
+
+    def __init__(self) -> None:
+        self.values: list[Any] = []
+        self.index: dict[Any, int] = {}
+
+    def add(self, values: list[Any], keys: list[Any]) -> list[int]:
+        index, table, out = self.index, self.values, []
+        for v, k in zip(values, keys):
+            i = index.get(k)
+            if i is None:
+                i = index[k] = len(table)
+                table.append(v)
+            out.append(i)
+        return out
+
+
+def _key(v: Any) -> Any:
+    return v if type(v) is str else orjson.dumps(v)
+
+
+def column(name: str, values: list[Any], texts: Texts) -> dict[str, Any]:
+    """One field's values as a column (see the module's docstring)."""
+    if name in RAW or not values:
+        return {"values": values}
+    first = values[0]
+    types = set(map(type, values))
+    if len(types) == 1 and values.count(first) == len(values):
+        return {"all": first}
+    if types <= _NUMBER:
+        return {"values": values}
+    if name not in TEXTS:             # mostly distinct in a sample: not worth a table entry each
+        sample = values[:SAMPLE]
+        if 2 * len(set(map(_key, sample))) > len(sample):
+            return {"values": values}
+    keys = values if types == {str} else list(map(_key, values))
+    if name in TEXTS or 2 * len(set(keys)) <= len(values):
+        return {"texts": texts.add(values, keys)}
+    return {"values": values}
+
+
+def columns(records: list[dict[str, Any]], texts: Texts) -> doc.Columns:
+    """Records (dicts) as columns; a field some records lack gets `at`, its rows."""
+    n = len(records)
+    if not n:
+        return {"rows": 0, "fields": {}}
+    first = records[0].keys()
+    out: dict[str, Any] = {}
+    if all(map(first.__eq__, map(dict.keys, records))):
+        for name in list(first):
+            out[name] = column(name, list(map(itemgetter(name), records)), texts)
+        return {"rows": n, "fields": out}
+    fields: dict[str, list[int]] = {}
+    for r, rec in enumerate(records):
+        for k in rec:
+            rows = fields.get(k)
+            if rows is None:
+                fields[k] = [r]
+            else:
+                rows.append(r)
+    for name, rows in fields.items():
+        if len(rows) == n:
+            out[name] = column(name, list(map(itemgetter(name), records)), texts)
+        else:
+            out[name] = {**column(name, [records[r][name] for r in rows], texts), "at": rows}
+    return {"rows": n, "fields": out}
+
+
+def pack(lean: dict[str, Any]) -> dict[str, Any]:
+    """The lean document (with or without the display model and the drawing's keys) packed."""
+    with _no_gc():
+        return _pack(lean)
+
+
+def _pack(lean: dict[str, Any]) -> dict[str, Any]:
+    texts = Texts()
+    nodes, steps = lean["nodes"], lean["steps"]
+    forward = 0
+    while forward < len(steps) and steps[forward]["phase"] == "forward":
+        s = steps[forward]
+        if s["node"] != forward or len(s) != 2:
+            raise ValueError(f"forward step {forward} is not node {forward}'s: {s}")
+        forward += 1
+    if forward != len(nodes):
+        raise ValueError(f"{forward} forward steps for {len(nodes)} nodes")
+    backward, edges, contributions = [], [], []
+    for s in steps[forward:]:
+        backward.append({k: (len(v) if k in ("edges", "contributions") else v) for k, v in s.items()})
+        edges.extend(s["edges"])
+        contributions.extend(s["contributions"])
+    out = {k: v for k, v in lean.items() if k not in ("nodes", "steps", "display")}
+    out.update(packed=True, nodes=columns(nodes, texts),
+               steps={"forward": forward, "backward": columns(backward, texts),
+                      "edges": columns(edges, texts), "contributions": columns(contributions, texts)})
+    if lean.get("display") is not None:
+        display = dict(lean["display"])
+        display["statements"] = dict(display["statements"])
+        for path in DISPLAY_LISTS:
+            parent = display if len(path) == 1 else display[path[0]]
+            parent[path[-1]] = columns(parent[path[-1]], texts)
+        out["display"] = display
+    out["texts"] = texts.values
+    return out

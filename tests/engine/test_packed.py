@@ -1,0 +1,83 @@
+"""The packed document (engine/packed.py): read back by its rules (an independent reader,
+tests/engine/reference.py), it is the lean document, and so the full one, for every gallery
+program and the big ones; forward steps implied, each text once, numbers kept as numbers."""
+from __future__ import annotations
+
+import orjson
+import pytest
+
+from app.examples import EXAMPLES
+from bench.programs import scalar_program
+from drawing import display_model
+from engine import trace
+from engine.lean import lean_document
+from engine.packed import Texts, columns, pack
+from tests.engine.reference import read_back, unpack
+from tests.engine.test_lean import programs
+
+BIG = [scalar_program(2_000, seed=1), scalar_program(10_000, seed=1),
+       "W = randn(300, 300, seed=1)\nx = randn(300, seed=2)\ns = sum(tanh(W @ x))"]
+
+
+def roundtrip(doc: dict) -> dict:
+    """Packed, written as JSON and read again, as the page receives it."""
+    return orjson.loads(orjson.dumps(pack(doc)))
+
+
+@pytest.mark.parametrize("source", programs())
+def test_read_back_is_the_full_document(source):
+    t = trace(source)
+    lean = lean_document(t)
+    assert unpack(roundtrip(lean)) == lean
+    assert read_back(roundtrip(lean)) == t.to_dict()
+
+
+@pytest.mark.parametrize("source", BIG, ids=["2,000 nodes", "10,000 nodes", "300×300"])
+def test_big_programs_read_back(source):
+    t = trace(source)
+    lean = lean_document(t)
+    assert unpack(roundtrip(lean)) == orjson.loads(orjson.dumps(lean))
+    if len(t.nodes) > 5:             # a big tensor is a summary: only the scalar ones are whole
+        assert read_back(roundtrip(lean)) == t.to_dict()
+
+
+@pytest.mark.parametrize("example", [e["id"] for e in EXAMPLES])
+def test_the_display_model_reads_back(example):
+    lean = lean_document(trace(next(e["source"] for e in EXAMPLES if e["id"] == example)))
+    lean["display"] = display_model(lean)
+    assert unpack(roundtrip(lean)) == orjson.loads(orjson.dumps(lean))
+
+
+def test_forward_steps_are_implied_and_each_text_is_stored_once():
+    lean = lean_document(trace(scalar_program(2_000, seed=1)))
+    packed = pack(lean)
+    assert packed["steps"]["forward"] == len(lean["nodes"])
+    keys = [orjson.dumps(v) for v in packed["texts"]]
+    assert len(keys) == len(set(keys))
+    intuitions = {orjson.dumps(s["intuition"]) for s in lean["steps"] if s["phase"] == "backward"}
+    assert intuitions <= set(keys) | {orjson.dumps(None)}
+    fields = packed["steps"]["backward"]["fields"]
+    assert "texts" in fields["intuition"] and "texts" in fields["sum_rule"] or "all" in fields["sum_rule"]
+    assert "texts" in packed["steps"]["edges"]["fields"]["rule"]
+    # numbers stay numbers, not indexes
+    assert packed["nodes"]["fields"]["value"]["values"] == [n["value"] for n in lean["nodes"]]
+
+
+def test_equal_messages_are_one_entry_and_missing_fields_keep_their_rows():
+    """Interning is by the value's JSON: equal {key, args} messages share one entry."""
+    texts = Texts()
+    msg = {"key": "rule.add", "args": {"x": "{x}"}}
+    recs = [{"rule": dict(msg), "n": 1}, {"rule": dict(msg), "n": 2, "downstream": 0.5},
+            {"rule": {"key": "rule.mul", "args": {}}, "n": 3}]
+    cols = columns(recs, texts)
+    assert texts.values == [msg, {"key": "rule.mul", "args": {}}]
+    assert cols["fields"]["rule"] == {"texts": [0, 0, 1]}
+    assert cols["fields"]["downstream"] == {"values": [0.5], "at": [1]}
+    assert cols["fields"]["n"] == {"values": [1, 2, 3]}
+
+
+def test_bytes_per_node_shrink():
+    t = trace(scalar_program(10_000, seed=1))
+    full = len(orjson.dumps(t.to_dict()))
+    packed = len(orjson.dumps(pack(lean_document(t))))
+    assert packed < 0.5 * full

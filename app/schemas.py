@@ -220,9 +220,15 @@ class TraceResponse(BaseModel):
     backward: bool = Field(description="Whether the backward pass ran (it needs a scalar output "
                                        "that depends on a leaf).")
     messages: list[doc.Message]
-    nodes: list[doc.LeanNode] = Field(description="Graph nodes in topological (id) order.")
-    steps: list[Step] = Field(description="Forward steps, then backward steps.")
-    display: DisplayModel
+    nodes: Union[list[doc.LeanNode], doc.Columns] = Field(
+        description="Graph nodes in topological (id) order (in columns when `packed`).")
+    steps: Union[list[Step], doc.PackedSteps] = Field(
+        description="Forward steps, then backward steps (`packed`: forward steps implied, the rest in columns).")
+    display: Union[DisplayModel, dict[str, Any], None] = Field(
+        description="The display model (its lists in columns when `packed`; null when `drawing` is false).")
+    packed: bool = Field(False, description="The packed form (README: the packed document): columns, "
+                                            "forward steps implied, each text once in `texts`.")
+    texts: list[Any] | None = Field(None, description="`packed`: the interning table the `texts` columns index.")
     svg: str | None = Field(description="The fully computed graph as SVG; node groups have "
                                         "ids `node-<id>`, edges `edge-<input>-<node>-<position>`.")
     svg_error: str | None = Field(description="Why there is no SVG (e.g. Graphviz is missing).")

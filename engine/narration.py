@@ -186,12 +186,18 @@ def _backward(doc: dict, step: dict) -> Msg:
             parts.append(msg("narration.backward.leaf_tensor", o=node["symbol"], out=out) if node["shape"]
                          else msg("narration.backward.leaf", o=node["symbol"], out=out, g=up))
         return join(parts)
-    clauses = [_clause(doc, step, node, e) for e in step["edges"]]
+    edges = step["edges"]
+    clauses = [_clause(doc, step, node, e) for e in edges[:MAX_CLAUSES]]
     kinds = {kind for kind, _ in clauses}
     if node["op"] in ("add", "mul") and node["op"] in kinds:
         parts.append(msg(f"narration.intro.{node['op']}"))
     parts.extend(m for _, m in clauses)
+    if len(edges) > MAX_CLAUSES:
+        parts.append(msg("narration.more", n=str(len(edges) - MAX_CLAUSES)))
     return join(parts)
+
+
+MAX_CLAUSES = 6     # inputs told one by one; the others in one sentence (concat of thousands)
 
 
 def join(parts: list[Msg]) -> Msg:

@@ -123,11 +123,14 @@ function backward(doc, step) {
     }
     return join(parts);
   }
-  const clauses = step.edges.map((e) => clause(doc, step, node, e));
+  const clauses = step.edges.slice(0, MAX_CLAUSES).map((e) => clause(doc, step, node, e));
   if ((node.op === "add" || node.op === "mul") && clauses.some(([kind]) => kind === node.op)) parts.push(t(`narration.intro.${node.op}`));
   for (const [, text] of clauses) parts.push(text);
+  if (step.edges.length > MAX_CLAUSES) parts.push(t("narration.more", { n: String(step.edges.length - MAX_CLAUSES) }));
   return join(parts);
 }
+
+const MAX_CLAUSES = 6;     // inputs told one by one; the others in one sentence (engine/narration.py)
 
 /** Sentences one after another. */
 function join(parts) {

@@ -2,7 +2,7 @@
 import { state } from "./state.js";
 import { $, el } from "./dom.js";
 import { t } from "./i18n.js";
-import { nodeTip } from "./format.js";
+import { nodeTip, shapeText } from "./format.js";
 
 const MAX_ORDER_ITEMS = 3000;   // a longer list would slow every step; the rest is summarized
 
@@ -18,7 +18,7 @@ export function buildOrder(doc, onPick) {
       el("button", { type: "button", title: nodeTip(doc.nodes[display.id]), onclick: () => onPick(display.id) },
         el("span", { class: "oid", text: `#${display.id}` }),
         el("span", { class: "oname", text: display.header }),
-        el("span", { class: "oshape" }, display.shape.replace("  · frozen", " · frozen"),
+        el("span", { class: "oshape" }, shapeText(doc.nodes[display.id].shape) + (display.shape.includes("frozen") ? " · frozen" : ""),
           el("span", { class: "dots", "aria-hidden": "true" }, el("i", { class: "dot v" }), el("i", { class: "dot g" }))),
         el("span", { class: "sr-only" })));      // the row in words, for a screen reader (paintRow)
     rows.set(display.id, { li, row: rows.size, key: -1 });
@@ -94,7 +94,12 @@ function rowText(id, hasValue, hasGrad, isCurrent) {
 
 /** A switch of language: every row is told again at the next step shown, and the summary line now. */
 export function retellOrder() {
-  for (const r of state.order.rows.values()) r.key = -1;
+  const doc = state.doc.trace;
+  for (const [id, r] of state.order.rows) {
+    r.key = -1;
+    const shape = r.li.querySelector(".oshape").firstChild;
+    if (doc && shape && shape.nodeType === Node.TEXT_NODE) shape.textContent = shapeText(doc.nodes[id].shape) + (shape.textContent.includes("frozen") ? " · frozen" : "");
+  }
   const more = $("#order [data-more]");
   if (more) more.textContent = t("page.order.more", { n: Number(more.dataset.more) });
 }

@@ -22,8 +22,8 @@ ONE_LINE = re.compile(r"^line (\d+), col (\d+): \S.*$")
 DOC_KEYS = {"source", "init", "output", "backward", "messages", "nodes", "steps"}
 NODE_KEYS = {"id", "op", "kind", "label", "name", "names", "symbol", "latex", "inputs", "shape", "value",
              "grad", "frozen", "attrs", "line", "col", "end_line", "end_col", "expr", "stats"}
-FORWARD_KEYS = {"phase", "node", "value"}
-BACKWARD_KEYS = {"phase", "node", "op", "upstream", "contributions", "edges", "intuition", "sum_rule"}
+FORWARD_KEYS = {"phase", "node", "value", "narration"}
+BACKWARD_KEYS = {"phase", "node", "op", "upstream", "contributions", "edges", "intuition", "sum_rule", "narration"}
 EDGE_KEYS = {"input", "position", "local", "local_shape", "downstream", "skipped", "rule", "downstream_rule"}
 GRADCHECK_KEYS = {"h", "rtol", "atol", "f", "passed", "kinks", "passed_away_from_kinks", "unchecked_leaves",
                   "leaves"}

@@ -21,9 +21,9 @@ HANGUL = re.compile("[가-힣]")
 WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 ALLOWED = ({w.lower() for k, v in i18n.catalogue("ko").items() if k.endswith(".term.same") for w in WORD.findall(v)}
            | {"svg", "png", "pdf", "dot", "json", "pptx", "gif", "mp4", "html", "api", "ctrl", "lr", "tb",
-              "relu", "tanh", "sigmoid", "max", "sum", "backprop", "studio", "graph", "e", "ms", "cs224n", "n", "h"}
+              "relu", "tanh", "sigmoid", "max", "sum", "backprop", "studio", "graph", "e", "ms", "cs224n", "n", "h", "x", "y"}
            # proper names (initializations, optimizers) and PyTorch's names of their settings
-           | {"xavier", "he", "sgd", "adam", "adamw", "rmsprop", "adagrad", "pytorch", "l2",
+           | {"xavier", "he", "naive", "zeros", "sgd", "adam", "adamw", "rmsprop", "adagrad", "pytorch", "l2",
               "lr", "momentum", "dampening", "nesterov", "weight_decay", "amsgrad", "betas", "eps"})
 
 # Every visible text node of `root`, with where it is: KaTeX, the graph's SVG labels (the

@@ -23,6 +23,7 @@ EXTRA = [
     "x = [1.0, -2.0, 3.0]\nf = sum(relu(x) * x) + x[0] ** 2",          # tensors, index, pow
     "W = randn(70, 70, seed=1)\nf = sum(W * W) + sum(relu(W))",          # past the lean size: summaries
     "v = [2.0, 2.0, 2.0, 2.0, 2.0]\nf = sum(-v)",                       # every entry the same
+    "a = [1.0]; b = [2.0]; c = [3.0]\nf = sum(concat(a, b, c, a, b, c, a, b))",  # more inputs than told one by one
 ]
 PROGRAMS = [e["source"] for e in EXAMPLES] + EXTRA
 

@@ -27,7 +27,7 @@ def test_the_panel_at_a_backward_step_speaks_korean(page):
     down = card.locator('.rule[data-rule="downstream"]')
     assert down.get_attribute("data-label") == "downstream 규칙: "
     assert down.get_attribute("title") == "∂f/∂y = δ · 1[y > z]"
-    assert "(입력 1, scalar)" in card.locator(".ec-head").inner_text()
+    assert "(입력 1, 스칼라)" in card.locator(".ec-head").inner_text()
     assert "2번째 입력에서" in panel.inner_text()      # from f = v3 × v4, its 2nd input
 
 

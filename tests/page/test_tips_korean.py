@@ -134,6 +134,6 @@ def test_a_page_served_in_korean_tells_the_tips_view_and_a_nodes_statistics_in_k
     page.click('[data-tip="layers"]')
     page.wait_for_selector('#tips-layers .layer-row[data-layer]')
     labels = page.locator("#tips-layers .layer-labels > span").evaluate_all("spans => spans.map(s => s.textContent)")
-    assert labels[:3] == ["layer", "activation · gradient (히스토그램)", "unit"]
+    assert labels[:3] == ["layer", "activation · gradient (히스토그램)", "유닛"]
     assert HANGUL.search(page.inner_text("#tips-layers [data-field='try-deep']"))
     assert tips_keys_missing(page) == []

@@ -3,7 +3,7 @@
  * a step only shows or hides them, so stepping never needs a request. */
 import { state } from "./state.js";
 import { $, $$, el, svgEl } from "./dom.js";
-import { msgText, onLang, t } from "./i18n.js";
+import { lang, msgText, onLang, t } from "./i18n.js";
 import { nodeTip } from "./format.js";
 import { enableExports } from "./export.js";
 import { buildMinimap, updateMinimap } from "./minimap.js";
@@ -58,7 +58,9 @@ export function installGraph(doc) {
     const tip = svgEl("title");
     tip.textContent = nodeTip(doc.nodes[display.id]);
     g.prepend(tip);
-    drawing.nodes.set(display.id, { g, texts: $$("text", g), key: -1 });
+    const texts = $$("text", g);
+    if (texts[1] && lang() !== "en") texts[1].textContent = shapeLine(display.shape);
+    drawing.nodes.set(display.id, { g, texts, key: -1 });
   }
   for (const display of doc.display.edges) {
     const g = byId.get(display.id);
@@ -134,6 +136,12 @@ function showNoDrawing(doc) {
 onLang(() => {
   const doc = state.doc.trace;
   if (!doc) return;
+  for (const display of doc.display ? doc.display.nodes : []) {      // the boxes' words (the next paint re-tells values)
+    const rec = state.drawing.nodes.get(display.id);
+    if (!rec) continue;
+    rec.key = -1;
+    if (rec.texts[1]) rec.texts[1].textContent = shapeLine(display.shape);
+  }
   showDirection(doc);
   if (!doc.svg) showNoDrawing(doc);
 });
@@ -203,6 +211,16 @@ function measureNodes(live) {
   return m;
 }
 
+/** A box's shape line ("scalar", "vector 4", "4×10 · frozen") in the page's language. */
+function shapeLine(shape) {
+  return shape.replace(/^scalar/, t("page.shape.scalar")).replace(/^vector (\d+)/, (m, n) => t("page.shape.vector", { n }));
+}
+
+/** A box's value line ("value 3") in the page's language; English as the server wrote it. */
+function valueLine(text) {
+  return lang() === "en" ? text : text.replace(/^value /, `${t("page.svg.value")} `);
+}
+
 /** Node `display` in the drawing: its value and gradient lines (or the placeholders), and whether
  *  it is current or selected. `key` sums up the flags: the DOM is touched only when it changes. */
 export function paintNode(display, key, hasValue, hasGrad, isCurrent, isSelected) {
@@ -210,7 +228,7 @@ export function paintNode(display, key, hasValue, hasGrad, isCurrent, isSelected
   if (!rec || rec.key === key) return;
   const placeholders = state.doc.trace.display.placeholders;
   rec.key = key;
-  if (rec.texts[2]) rec.texts[2].textContent = hasValue ? display.value : placeholders.value;
+  if (rec.texts[2]) rec.texts[2].textContent = valueLine(hasValue ? display.value : placeholders.value);
   if (rec.texts[3]) rec.texts[3].textContent = hasGrad ? display.grad : placeholders.grad;
   rec.g.classList.toggle("pending", !hasValue);
   rec.g.classList.toggle("no-grad", !hasGrad);

@@ -93,6 +93,11 @@ def test_switching_to_korean_retells_the_graph_view_without_running_again(page):
     bad = [t for root in (".topbar", ".pane-left", "#view-graph", ".pane-right") for t in untold(page, root, names)]
     assert not bad, report(bad)
     assert page.evaluate("window.studio.missingKeys()") == []
+    # the graph's boxes: their shape and value lines too (the names and numbers are the program's)
+    box = page.locator('#graph g[data-node="3"] text')
+    assert box.nth(1).text_content() == "스칼라" and box.nth(2).text_content() == "값 3"
+    switch_to(page, "en")
+    assert box.nth(1).text_content() == "scalar" and box.nth(2).text_content() == "value 3"
 
 
 @pytest.mark.parametrize("view, ready", [

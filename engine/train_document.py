@@ -6,15 +6,7 @@ from typing import Any, Literal
 
 from typing_extensions import TypedDict
 
-from .document import Number, TraceDocument, Value, _closed
-
-
-@_closed
-class MessageJSON(TypedDict):
-    """A text not yet told (engine/i18n.py's `Msg`): the catalogue's `key` and its `args`,
-    each a string or a message. The page tells it in the reader's language (i18n.js)."""
-    key: str
-    args: dict[str, Any]
+from .document import MessageJSON, Number, TraceDocument, Value, _closed
 
 
 @_closed

@@ -17,8 +17,8 @@ from engine.limits import GRADCHECK_H
 import drawing as renderer
 from drawing.errors import check_collapsed_size, check_size
 from engine import trace as run_trace
-from engine.lean import lean_document, window as lean_window
-from engine.packed import pack
+from engine.lean import lean_backward, lean_document, window as lean_window
+from engine.packed import pack, pack_details
 from engine.unroll import compare as compare_unrolled, unroll as run_unroll
 from engine import ProgramError
 from engine.layer_view import layer_views
@@ -26,35 +26,46 @@ from engine.parser import build
 from engine.compiled import graph_size
 from engine.landscape import loss_slice, lr_map
 from engine.train import inspect as inspect_iteration, trace_at, train
+from engine.trace import no_gc
 
 from .jsondoc import finite, json_bytes, safe_json_bytes
+from . import limits
 from .security import sanitize_svg
+
+# Programs over this many nodes may be answered without their details (the worker's setting).
+DETAILS_LATER_NODES = limits.DETAILS_LATER_NODES
 
 
 def trace_body(source: str, gradcheck: bool = False, h: float = GRADCHECK_H,
                direction: str = "auto", unroll: bool = False, at: dict | None = None,
                init: str | None = None, level: str = "auto", drawing: bool = True,
-               packed: bool = False) -> bytes:
+               packed: bool = False, details: bool = True) -> bytes:
     """The /api/trace answer: the engine's lean document (each number once, big tensors as
     summaries), the display model and the SVG, one box per node or (``level`` "statements", or
     "auto" on a graph too large) per statement; with `unroll`, the program's scalar graph; with
     `at`, the program traced at one training iteration's parameters; with `init`, its weight
     matrices redrawn by that initialization. Without `drawing`, no SVG yet (`svg` null,
     `drawing` "later"): /api/drawing answers it, from this worker's copy of the trace. With
-    `packed`, the document in columns with each text once (engine/packed.py)."""
+    `packed`, the document in columns with each text once (engine/packed.py). Without
+    `details` (packed, not drawn), a program over DETAILS_LATER_NODES nodes is answered with its
+    backward steps as node and op only (`details` "later"): /api/details answers the rest,
+    made in this worker right after this answer."""
     if at is not None:
         t = trace_at(source, at["runs"], at["steps"], at["run"], at["iteration"])
     else:
         t = run_unroll(source) if unroll else traced(source, init)
-    doc: dict[str, Any] = lean_document(t)  # type: ignore[assignment]
+    later = not details and packed and not drawing and len(t.nodes) > DETAILS_LATER_NODES
+    doc: dict[str, Any] = lean_document(t, details=not later)  # type: ignore[assignment]
     if at is not None:
         doc["at"] = {"run": at["run"], "iteration": at["iteration"]}
-    doc["display"] = renderer.display_model(doc)
+    doc["display"] = renderer.display_model(doc, edges=not later)
+    key = _variant(source, unroll, at, init)
     if not (unroll or at or init):
         _last.clear()
         _last[source] = (doc, doc["display"])     # an expand that follows needs no new trace
     _drawn.clear()
-    _drawn[_variant(source, unroll, at, init)] = doc   # the drawing that follows, likewise
+    _drawn[key] = doc                             # the drawing that follows, likewise
+    _details.clear()
     doc["nodes_fit"] = not renderer.too_large(doc)
     doc["level"] = renderer.choose_level(doc, level)
     refused = None if drawing else _refused(doc)
@@ -66,12 +77,49 @@ def trace_body(source: str, gradcheck: bool = False, h: float = GRADCHECK_H,
                    else (direction if direction != "auto" else "LR"))
     doc["gradcheck"] = finite(run_gradcheck(t, h)) if gradcheck else None
     doc["unrolled"] = unroll
+    if later:
+        doc["details"] = "later"
     body = safe_json_bytes(pack(doc) if packed else doc)
-    if not (drawing or refused):
-        # Drawn now, while the answer travels and the page shows it: /api/drawing collects it.
+    ahead = not (drawing or refused)
+    shown = source if not (unroll or at or init) else None
+    # Made now, while the answer travels and the page shows it: /api/drawing and /api/details
+    # collect them. One after the other, the drawing first (the page shows it first) unless it
+    # needs the details (a drawing node by node).
+    if later and not (ahead and doc["level"] == "statements"):
+        _details[key] = _drawer.submit(_complete, doc, t, shown)
+    if ahead:
         _ahead.clear()
-        _ahead[_variant(source, unroll, at, init), direction] = _drawer.submit(_drawing, doc, direction)
+        _ahead[key, direction] = _drawer.submit(_drawing_ahead, key, doc, direction)
+    if later and key not in _details:
+        _details[key] = _drawer.submit(_complete, doc, t, shown)
     return body
+
+
+def _complete(doc: dict, t: Any, source: str | None) -> tuple[dict, bytes]:
+    """A document answered without its details, completed: the whole document (with the display
+    model's edges) and the /api/details answer. An expand of `source` then has the whole one."""
+    with no_gc():
+        backward = lean_backward(t)
+        full = {**doc, "steps": doc["steps"][:len(t.nodes)] + backward}
+        full.pop("details", None)
+        full["display"] = {**doc["display"], "edges": renderer.display_edges(full)}
+        body = safe_json_bytes(pack_details(backward, full["display"]["edges"]))
+    if source is not None and source in _last:
+        _last[source] = (full, full["display"])
+    return full, body
+
+
+def _whole(key: bytes, doc: dict) -> dict:
+    """`doc` with its details: made by this worker (waited for if still being made)."""
+    if doc.get("details") != "later":
+        return doc
+    made = _details.get(key)
+    return made.result()[0] if made is not None else doc
+
+
+def _drawing_ahead(key: bytes, doc: dict, direction: str) -> dict[str, Any]:
+    """The drawing made ahead: the collapsed one needs no details (a node-level one waits for them)."""
+    return _drawing(doc if doc["level"] == "statements" else _whole(key, doc), direction)
 
 
 def _drawing(doc: dict, direction: str) -> dict[str, Any]:
@@ -108,6 +156,25 @@ _drawn: dict[bytes, dict] = {}
 # Its drawing, started as soon as the answer without it was made (by variant and direction).
 _ahead: dict[tuple[bytes, str], Future] = {}
 _drawer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="drawing")
+# The details of a document answered without them (by variant): the whole document and the answer.
+_details: dict[bytes, Future] = {}
+
+
+def details_body(source: str, unroll: bool = False, at: dict | None = None, init: str | None = None) -> bytes:
+    """The /api/details answer: the backward steps in full and the display model's edges of the
+    program /api/trace answered without them (made since that answer left; traced again only
+    when this worker no longer has it)."""
+    made = _details.get(_variant(source, unroll, at, init))
+    if made is not None:
+        return made.result()[1]
+    if at is not None:
+        t = trace_at(source, at["runs"], at["steps"], at["run"], at["iteration"])
+    else:
+        t = run_unroll(source) if unroll else traced(source, init)
+    with no_gc():
+        doc: dict[str, Any] = lean_document(t)  # type: ignore[assignment]
+        backward = doc["steps"][len(t.nodes):]
+        return safe_json_bytes(pack_details(backward, renderer.display_edges(doc)))
 
 
 def drawing_body(source: str, direction: str = "auto", unroll: bool = False, at: dict | None = None,
@@ -128,6 +195,8 @@ def drawing_body(source: str, direction: str = "auto", unroll: bool = False, at:
         doc = lean_document(t)  # type: ignore[assignment]
         doc["display"] = renderer.display_model(doc)
     level = renderer.choose_level(doc, level)
+    if level == "nodes":
+        doc = _whole(key, doc)
     out = {"level": level, "nodes_fit": not renderer.too_large(doc),
            **_drawing({**doc, "level": level}, direction)}
     return safe_json_bytes(out)
@@ -162,6 +231,9 @@ def expand_body(source: str, group: int, direction: str = "LR") -> bytes:
     """The /api/expand answer: statement ``group``'s nodes drawn on their own, as SVG."""
     if source in _last:
         doc, model = _last[source]
+        if doc.get("details") == "later":
+            doc = _whole(_variant(source, False, None, None), doc)
+            model = doc["display"]
     else:
         doc = run_trace(source).to_dict()
         model = renderer.display_model(doc)
@@ -224,7 +296,7 @@ def work(kind: str, args: dict, nodes: int, elements: int) -> int:
             (len(momenta) if isinstance(momenta, list) else 4)
         return count(args.get("steps")) * cells * size
     at = args.get("at")
-    if kind in ("trace", "render", "drawing") and isinstance(at, dict):
+    if kind in ("trace", "render", "drawing", "details") and isinstance(at, dict):
         return count(at.get("steps")) * size
     return 0
 
@@ -273,7 +345,7 @@ JOBS: dict[str, Callable[..., bytes]] = {"trace": trace_body, "drawing": drawing
                                          "slice": slice_body, "lrmap": lrmap_body,
                                          "vectorize": vectorize_body, "window": window_body,
                                          "walkthrough": walkthrough_body, "layers": layers_body,
-                                         "expand": expand_body}
+                                         "expand": expand_body, "details": details_body}
 
 
 def send_answer(conn: Any, body: bytes, spool_bytes: int, max_bytes: int) -> None:

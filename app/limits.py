@@ -37,6 +37,9 @@ SPOOL_RESPONSE_BYTES = 8 * 1024**2  # a bigger answer crosses from its worker in
 RESPONSE_MEMORY_BYTES = 64 * 1024**2    # answers held in memory until their clients read them
 RESPONSE_SPOOL_BYTES = 1024**3      # answers in temporary files until read; past either: 503
 SEND_TIMEOUT_S = 15.0               # a client that reads nothing of its answer this long: dropped
+# A program over this many nodes is answered without its backward steps' details when the page
+# asks so (/api/trace `details` false): shown at once, the details from /api/details after.
+DETAILS_LATER_NODES = 1_000
 
 # --- connections (app/server.py)
 MAX_CONNECTIONS = 256               # connections served at once; beyond: 503
@@ -81,6 +84,7 @@ class Settings:
     small_max_draw_cost: int = SMALL_MAX_DRAW_COST
     max_draw_cost: int = MAX_DRAW_COST
     small_max_train_work: int = SMALL_MAX_TRAIN_WORK
+    details_later_nodes: int = DETAILS_LATER_NODES
 
 
 def settings(env: dict[str, str] | None = None, **overrides: object) -> Settings:

@@ -19,7 +19,7 @@ from .answers import Answer
 from . import glossary as terms
 from .examples import TRAIN_EXAMPLES, examples_in
 from .jsondoc import json_bytes, json_response
-from .schemas import (DrawingRequest, DrawingResponse, ErrorResponse, Example, ExpandRequest, ExpandResponse, LayersRequest, LayersResponse, LrMapRequest, RenderRequest,
+from .schemas import (DetailsRequest, DetailsResponse, DrawingRequest, DrawingResponse, ErrorResponse, Example, ExpandRequest, ExpandResponse, LayersRequest, LayersResponse, LrMapRequest, RenderRequest,
                       SliceRequest, Status, TraceRequest, TraceResponse, TrainAnswer, TrainOptions, TrainRequest,
                       VectorizeRequest, VectorizeResponse, WalkthroughRequest, WindowRequest)
 from .workers import Spooled
@@ -145,7 +145,19 @@ async def trace_program(req: TraceRequest, request: Request) -> Response:
     body = await request.app.state.workers.run("trace", source=req.source, gradcheck=req.gradcheck,
                                                  h=req.h, direction=req.direction, unroll=req.unroll, at=at,
                                                  init=req.init, level=req.level, drawing=req.drawing,
-                                                 packed=req.packed)
+                                                 packed=req.packed, details=req.details)
+    return answer(request, body, "application/json")
+
+
+@router.post("/api/details", response_model=DetailsResponse, responses=ERRORS,
+             summary="The backward steps' details /api/trace leaves out with `details` false")
+async def details_of(req: DetailsRequest, request: Request) -> Response:
+    """The backward steps in full (edges, contributions, rules) and the display model's edges of a
+    big program, for a page that showed it first (the same worker lane, which made them right
+    after its answer: the program is not traced again)."""
+    at = None if req.at is None else req.at.model_dump()
+    body = await request.app.state.workers.run("details", source=req.source, unroll=req.unroll, at=at,
+                                                 init=req.init)
     return answer(request, body, "application/json")
 
 

@@ -52,6 +52,10 @@ class TraceRequest(BaseModel):
     packed: bool = Field(False, description="Answer the document packed (`packed`: true): nodes, steps "
                                             "and the display model's lists as columns, each text once "
                                             "in `texts` (README, \"The packed document\").")
+    details: bool = Field(True, description="False (with `packed`, and `drawing` false): a program over "
+                                            "1,000 nodes is answered without its backward steps' edges, "
+                                            "contributions and texts (`details`: \"later\"; the display "
+                                            "model without edges); /api/details answers them.")
 
     @field_validator("h")
     @classmethod
@@ -96,6 +100,30 @@ class DrawingResponse(BaseModel):
     direction: Literal["LR", "TB"]
     level: Literal["nodes", "statements"]
     nodes_fit: bool
+
+
+class DetailsRequest(BaseModel):
+    """The details of a program /api/trace answered with `details` \"later\" (the same keys)."""
+
+    model_config = ConfigDict(strict=True)
+    source: str = Field(description="The program, as for /api/trace.", examples=[LECTURE_SOURCE])
+    unroll: bool = Field(False, description=UNROLL_HELP)
+    at: "TraceAt | None" = Field(None, description="As for /api/trace.")
+    init: doc.InitName | None = Field(None, description=INIT_HELP)
+
+
+class DetailsResponse(BaseModel):
+    """The backward steps in full and the display model's edges, packed as /api/trace's document
+    (columns; `texts` the interning table these columns index)."""
+
+    model_config = ConfigDict(extra="forbid")
+    packed: Literal[True]
+    backward: doc.Columns = Field(description="The backward steps, in order; `edges` and `contributions` "
+                                              "are counts of rows of the two lists below.")
+    edges: doc.Columns
+    contributions: doc.Columns
+    display_edges: doc.Columns = Field(description="The display model's edges.")
+    texts: list[Any]
 
 
 class WindowRequest(BaseModel):
@@ -240,6 +268,9 @@ class TraceResponse(BaseModel):
                                         "`nodes`): within the drawing's node and cost limits.")
     gradcheck: doc.GradientCheck | None = Field(None, description="Present when asked for.")
     unrolled: bool = Field(False, description="Whether this is the program's unrolled scalar graph.")
+    details: Literal["later"] | None = Field(None, description="\"later\": the backward steps are node and op "
+                                                                "only and the display model has no edges yet; "
+                                                                "/api/details answers them (request `details` false).")
 
 
 class VectorizeRequest(BaseModel):
@@ -360,6 +391,7 @@ TrainAnswer = Union[tdoc.TrainDocument, tdoc.Inspection]
 TraceRequest.model_rebuild()
 RenderRequest.model_rebuild()
 DrawingRequest.model_rebuild()
+DetailsRequest.model_rebuild()
 
 
 class TrainOptions(BaseModel):

@@ -40,6 +40,7 @@ from typing import Any
 
 from engine import ProgramError
 from engine.errors import SpecError
+from engine.trace import no_gc
 from engine.i18n import Msg, msg
 import drawing as renderer
 
@@ -128,6 +129,7 @@ def _worker_main(conn: Any, settings: Settings) -> None:
     seconds = settings.render_timeout_s               # this process's own copy of the limit
     renderer.set_timeout(int(seconds) if float(seconds).is_integer() else seconds)
     renderer.set_max_draw_cost(settings.max_draw_cost)
+    jobs.DETAILS_LATER_NODES = settings.details_later_nodes
     conn.send(("ready", os.getpid()))
     while True:
         try:
@@ -144,7 +146,8 @@ def _worker_main(conn: Any, settings: Settings) -> None:
                         or jobs.work(kind, args, nodes, elements) > settings.small_max_train_work):
                     conn.send(("reroute",))
                     continue
-            body = jobs.JOBS[kind](**args)
+            with no_gc():     # a job's many small objects live until it answers: no cycle passes over them
+                body = jobs.JOBS[kind](**args)
             jobs.send_answer(conn, body, settings.spool_response_bytes, settings.max_response_bytes)
             del body                  # not held while the worker waits for its next job
         except ProgramError as exc:

@@ -12,7 +12,7 @@ from typing import Callable
 from engine import trace
 from engine.autodiff import run_backward, run_forward
 from engine.parser import build
-from engine.trace import _no_gc
+from engine.trace import no_gc
 
 from .floor import least_gradients
 from .programs import micrograd_source, output_name, scalar_program
@@ -72,7 +72,7 @@ def micrograd_run(program: str) -> dict[str, float]:
 def engine_phases(program: str, repeat: int) -> dict[str, float]:
     """Each phase of the engine timed on its own (best of `repeat`), with the cycle collector
     paused as `trace` pauses it."""
-    with _no_gc():
+    with no_gc():
         build_s, built = best_of(lambda: build(program), repeat, CLOCK)
         graph, out = built  # type: ignore[misc]
         fwd_s, _ = best_of(lambda: run_forward(graph), repeat, CLOCK)
@@ -98,10 +98,10 @@ def run(sizes: list[int], repeat: int) -> tuple[Table, list[dict]]:
             gc.collect()
             m_runs.append(micrograd_run(program))
             gc.collect()
-            with _no_gc():              # as trace runs it: Python's parser alone, the reader's fixed cost
+            with no_gc():              # as trace runs it: Python's parser alone, the reader's fixed cost
                 parses.append(best_of(lambda: ast.parse(program), 1, CLOCK)[0])
             gc.collect()
-            with _no_gc():
+            with no_gc():
                 leasts.append(best_of(lambda: least_gradients(program, out_name, "w0"), 1, CLOCK))
         e = engine_phases(program, r)
         t = trace(program)

@@ -10,7 +10,7 @@ drawing's work for `dot`, estimated before it runs), ``steptext`` (what the pane
 step, as text), ``walkthrough`` (every step as PDF pages, slides, GIF or MP4 frames, or an HTML
 player), ``cli`` (the command line with `render` and `walkthrough`).
 """
-from .display import (MAX_HEADER_CHARS, PLACEHOLDER_GRAD, PLACEHOLDER_VALUE, display_model, edge_id,
+from .display import (MAX_HEADER_CHARS, PLACEHOLDER_GRAD, PLACEHOLDER_VALUE, display_edges, display_model, edge_id,
                       node_id, shown_at)
 from .cost import drawing_cost, trace_cost
 from .direction import choose_direction
@@ -30,7 +30,7 @@ __all__ = [
     "MAX_HEADER_CHARS", "MAX_RENDER_NODES", "MAX_WALKTHROUGH_PAGES", "MIN_FRAME_MS",
     "PLACEHOLDER_GRAD", "PLACEHOLDER_VALUE", "PNG_DPI", "WALKTHROUGH_FORMATS", "WALKTHROUGH_TIME_S",
     "GraphTooLarge", "GraphvizMissing", "RenderError", "StepOutOfRange", "build_dot",
-    "choose_direction", "clear_caches", "compute_layout", "display_model", "drawing_cost", "edge_id",
+    "choose_direction", "clear_caches", "compute_layout", "display_edges", "display_model", "drawing_cost", "edge_id",
     "graphviz_available", "node_id", "render", "render_walkthrough", "resolve_direction", "told_in",
     "set_max_draw_cost", "set_timeout", "shown_at", "svg_node_boxes", "trace_cost",
     "LEVELS", "MAX_COLLAPSED_BOXES", "choose_level", "collapsed_direction", "group_model",

@@ -82,9 +82,10 @@ def inactive_reason(node: dict) -> str | None:
     return "constant" if node["kind"] == "const" else None
 
 
-def display_model(trace: dict) -> dict:
-    """What every node and edge shows, and from which step on (k ≥ *_at reveals it)."""
-    nodes_by_id = {n["id"]: n for n in trace["nodes"]}
+def display_model(trace: dict, edges: bool = True) -> dict:
+    """What every node and edge shows, and from which step on (k ≥ *_at reveals it). Without
+    `edges` (a document whose backward steps come later: engine/lean.py), no edges yet:
+    `display_edges` makes them from the whole document."""
     output = trace["output"]
     nodes: dict[int, dict] = {}
     short: dict[int, str] = {}                     # node id -> its value, short (edges reuse it)
@@ -105,6 +106,25 @@ def display_model(trace: dict) -> dict:
             "value": "value " + short[n["id"]], "grad": grad,
             "value_at": None, "grad_at": None,
         }
+    for k, step in enumerate(trace["steps"], start=1):
+        nodes[step["node"]]["value_at" if step["phase"] == "forward" else "grad_at"] = k
+    model = {
+        "nodes": [nodes[i] for i in sorted(nodes)],
+        "edges": display_edges(trace, short) if edges else [],
+        "placeholders": {"value": PLACEHOLDER_VALUE, "grad": PLACEHOLDER_GRAD},
+        "steps": len(trace["steps"]),
+    }
+    from .groups import group_model         # it reads this module's texts
+    model["statements"] = group_model(trace, model)
+    return model
+
+
+def display_edges(trace: dict, short: dict[int, str] | None = None) -> list[dict]:
+    """The display model's edges (each edge's value and gradient texts and from which steps
+    they show); `short`: each node's value as `short_value` writes it, if already made."""
+    nodes_by_id = {n["id"]: n for n in trace["nodes"]}
+    if short is None:
+        short = {n["id"]: short_value(n["value"], n["shape"]) for n in trace["nodes"]}
     edges: dict[str, dict] = {}
     edges_from: dict[int, list[dict]] = {}         # node id -> the edges leaving it
     for n in trace["nodes"]:
@@ -118,12 +138,10 @@ def display_model(trace: dict) -> dict:
     for k, step in enumerate(trace["steps"], start=1):
         nid = step["node"]
         if step["phase"] == "forward":
-            nodes[nid]["value_at"] = k
             for e in edges_from.get(nid, ()):
                 if e["value_at"] is None:
                     e["value_at"] = k
         else:
-            nodes[nid]["grad_at"] = k
             for step_edge in step.get("edges", []):
                 e = edges.get(edge_id(step_edge["input"], nid, step_edge["position"]))
                 if e is None:
@@ -137,15 +155,7 @@ def display_model(trace: dict) -> dict:
                     # the lean document leaves out a downstream that is its input's whole gradient
                     down = step_edge["downstream"] if "downstream" in step_edge else source["grad"]
                     e["grad"] = "∂ " + short_value(down, source["shape"])
-    model = {
-        "nodes": [nodes[i] for i in sorted(nodes)],
-        "edges": list(edges.values()),
-        "placeholders": {"value": PLACEHOLDER_VALUE, "grad": PLACEHOLDER_GRAD},
-        "steps": len(trace["steps"]),
-    }
-    from .groups import group_model         # it reads this module's texts
-    model["statements"] = group_model(trace, model)
-    return model
+    return list(edges.values())
 
 
 # ---------------------------------------------------------------- what is shown after step k

@@ -30,7 +30,7 @@ from .errors import ProgramError
 from .i18n import Msg
 
 from .limits import LEAN_FIRST_ENTRIES, LEAN_MAX_ENTRIES, LEAN_PREVIEW_SIDE, WINDOW_MAX_ENTRIES
-from .trace import Trace, _no_gc, node_dict
+from .trace import Trace, no_gc, node_dict
 
 _NON_FINITE = {math.inf: "inf", -math.inf: "-inf"}
 
@@ -94,12 +94,37 @@ def preview(a: np.ndarray) -> doc.Preview:
             "values": _finite_list(means)}
 
 
-def lean_document(t: Trace) -> doc.LeanTraceDocument:
-    """The trace document with each number once (see the module's docstring)."""
-    with _no_gc():
+def lean_document(t: Trace, details: bool = True) -> doc.LeanTraceDocument:
+    """The trace document with each number once (see the module's docstring). Without
+    `details`, each backward step is only its node and op (no edges, contributions or texts:
+    `lean_backward` gives them, for a page that shows a big program before they are made)."""
+    with no_gc():
         nodes = t.nodes
         symbols = Symbols(nodes)
         steps: list[Any] = [{"phase": "forward", "node": n.id} for n in nodes]
+        if details:
+            steps += lean_backward(t)
+        else:
+            steps += [{"phase": "backward", "node": nid, "op": _op_of(nodes[nid]), "contributions": [],
+                       "edges": [], "intuition": None, "sum_rule": None} for nid, _up, _edges in t._records]
+        lean_nodes = [node_dict(n, symbols, value) for n in nodes]
+        for n in lean_nodes:
+            if n["stats"] is not None:
+                n["stats"] = _safe(n["stats"])
+        return {"source": t.source, "init": t.init, "output": t.output, "backward": t.backward_ran, "lean": True,
+                "messages": list(t.messages), "nodes": lean_nodes, "steps": steps}
+
+
+def _op_of(node: Any) -> str:
+    """A backward step's `op`, as `steps_from_records` says it: an op's name, else the node's kind."""
+    return node.op if node.kind == "op" else node.kind
+
+
+def lean_backward(t: Trace) -> list[doc.LeanBackwardStep]:
+    """The lean document's backward steps, in full: edges, contributions and texts."""
+    with no_gc():
+        nodes = t.nodes
+        steps: list[Any] = []
         said = _Messages()
         for nid, op, _up, contrib, edges, intuition, sum_rule in steps_from_records(t._graph, t._records):
             lean_edges = []
@@ -114,12 +139,7 @@ def lean_document(t: Trace) -> doc.LeanTraceDocument:
                                             for f, pos, text, _ in contrib],
                           "edges": lean_edges, "intuition": said(intuition) if intuition else None,
                           "sum_rule": said(sum_rule.words) if sum_rule else None})
-        lean_nodes = [node_dict(n, symbols, value) for n in nodes]
-        for n in lean_nodes:
-            if n["stats"] is not None:
-                n["stats"] = _safe(n["stats"])
-        return {"source": t.source, "init": t.init, "output": t.output, "backward": t.backward_ran, "lean": True,
-                "messages": list(t.messages), "nodes": lean_nodes, "steps": steps}
+        return steps
 
 
 class _Messages:

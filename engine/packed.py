@@ -25,7 +25,7 @@ from typing import Any
 import orjson
 
 from . import document as doc
-from .trace import _no_gc
+from .trace import no_gc
 
 # Fields never interned: the numbers of values and gradients (big, and rarely equal).
 RAW = frozenset({"value", "grad", "local", "downstream", "first", "preview"})
@@ -109,7 +109,7 @@ def columns(records: list[dict[str, Any]], texts: Texts) -> doc.Columns:
 
 def pack(lean: dict[str, Any]) -> dict[str, Any]:
     """The lean document (with or without the display model and the drawing's keys) packed."""
-    with _no_gc():
+    with no_gc():
         return _pack(lean)
 
 
@@ -124,15 +124,8 @@ def _pack(lean: dict[str, Any]) -> dict[str, Any]:
         forward += 1
     if forward != len(nodes):
         raise ValueError(f"{forward} forward steps for {len(nodes)} nodes")
-    backward, edges, contributions = [], [], []
-    for s in steps[forward:]:
-        backward.append({k: (len(v) if k in ("edges", "contributions") else v) for k, v in s.items()})
-        edges.extend(s["edges"])
-        contributions.extend(s["contributions"])
     out = {k: v for k, v in lean.items() if k not in ("nodes", "steps", "display")}
-    out.update(packed=True, nodes=columns(nodes, texts),
-               steps={"forward": forward, "backward": columns(backward, texts),
-                      "edges": columns(edges, texts), "contributions": columns(contributions, texts)})
+    out.update(packed=True, nodes=columns(nodes, texts), steps={"forward": forward, **_backward(steps[forward:], texts)})
     if lean.get("display") is not None:
         display = dict(lean["display"])
         display["statements"] = dict(display["statements"])
@@ -142,3 +135,25 @@ def _pack(lean: dict[str, Any]) -> dict[str, Any]:
         out["display"] = display
     out["texts"] = texts.values
     return out
+
+
+def _backward(steps: list[dict[str, Any]], texts: Texts) -> dict[str, Any]:
+    """Backward steps as three lists of columns: the steps (edges and contributions as counts),
+    then all their edges, then all their contributions."""
+    backward, edges, contributions = [], [], []
+    for s in steps:
+        backward.append({k: (len(v) if k in ("edges", "contributions") else v) for k, v in s.items()})
+        edges.extend(s["edges"])
+        contributions.extend(s["contributions"])
+    return {"backward": columns(backward, texts), "edges": columns(edges, texts),
+            "contributions": columns(contributions, texts)}
+
+
+def pack_details(backward: list[dict[str, Any]], display_edges: list[dict[str, Any]]) -> dict[str, Any]:
+    """The details a document made without them leaves for later (`lean_document(t, details=False)`):
+    the backward steps in full (`lean_backward`) and the display model's edges, packed alike."""
+    with no_gc():
+        texts = Texts()
+        out = {"packed": True, **_backward(backward, texts), "display_edges": columns(display_edges, texts)}
+        out["texts"] = texts.values
+        return out

@@ -114,7 +114,7 @@ class Trace:
     def to_dict(self, lang: str = "en") -> doc.TraceDocument:
         """The JSON document, its explanation texts (rules, intuitions, contributions, sum
         rules, warnings) told in `lang` (a member of `engine.i18n.LANGS`)."""
-        with _no_gc():
+        with no_gc():
             symbols = Symbols(self.nodes)
             steps: list[doc.Step] = [forward_step_dict(n.id, n._value) for n in self.nodes]
             steps += step_dicts(self._graph, self._records, lang)
@@ -154,13 +154,13 @@ def trace(source: str, init: str | None = None) -> Trace:
     its lines and columns count in (the text as sent when it has no \\r)."""
     choice = check_init(init)
     source = one_line_break(source)
-    with _no_gc():
+    with no_gc():
         graph, output = build(source)
         return Trace(source, graph, output, choice)
 
 
 @contextmanager
-def _no_gc() -> Iterator[None]:
+def no_gc() -> Iterator[None]:
     """Pause the cycle collector while a trace makes its many small objects (none of them
     garbage until the trace goes): its passes over a growing heap cost more than the work."""
     enabled = gc.isenabled()

@@ -25,7 +25,7 @@ from .ops import OPS, SCALAR, index_key
 from .parser import build
 from .shapes import fmt_shape
 from .source import one_line_break
-from .trace import Trace, _no_gc
+from .trace import Trace, no_gc
 
 # Ops that only pick or move entries: no scalar node of their own.
 _REWIRE = ("index", "transpose", "concat")
@@ -181,7 +181,7 @@ def unrolled_graph(source: str) -> tuple[Graph, int, Graph, int]:
 def unroll(source: str) -> Trace:
     """The program's scalar graph, traced: the same values and gradients, one node per scalar op."""
     source = one_line_break(source)
-    with _no_gc():
+    with no_gc():
         _, _, graph, output = unrolled_graph(source)
         return Trace(source, graph, output)
 

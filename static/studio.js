@@ -15,7 +15,6 @@ import { initGroups } from "./studio/groups.js";
 import { runGradcheck } from "./studio/gradcheck.js";
 import { initMinimap } from "./studio/minimap.js";
 import { showTab, renderPanel } from "./studio/panel.js";
-import { tellTexts } from "./studio/lean.js";
 import { bindPanelLinks } from "./studio/panel-content.js";
 import { dropPrepared, preparing } from "./studio/prepare.js";
 import { presentAddress, setPresenting, togglePresenting } from "./studio/present.js";
@@ -77,8 +76,7 @@ async function openTraced(init) {
 function retellStep() {
   retellOrder();
   if (!state.doc.trace) { renderPanel(null); return; }
-  tellTexts(state.doc.trace);          // the rules, intuitions and contributions in the new language
-  dropPrepared();
+  dropPrepared();                      // a step's rules are told in the new language when shown (lean.js)
   state.panel.key = null;
   state.view.shown = null;
   setStep(state.view.step, { keepSelection: true });

@@ -121,10 +121,11 @@ export function showError(err) {
 }
 
 export function clearError() {
+  const marked = state.doc.error;
   state.doc.error = null;
   state.doc.errorShown = null;
   $("#error").hidden = true;
-  editor.refresh();
+  if (marked) editor.refresh();      // else the editor is as its last edit left it (a long program: 10,000 lines)
 }
 
 export function showWarnings(messages) {

@@ -5,9 +5,11 @@
  * downstream is the edge's it came through. A big tensor stays a summary ({summary: true,
  * shape, stats, preview, first}); its exact entries come from /api/window.
  * Its explanation texts are messages ({key, args}) with the nodes' names as placeholders
- * ({o}, {x}, {y}, {s}; {O}… in LaTeX): `tellTexts` tells them in the page's language and
- * names the nodes, keeping each message (`said`) to tell it again after a switch. */
-import { msgText } from "./i18n.js";
+ * ({o}, {x}, {y}, {s}; {O}… in LaTeX): `tellStep` tells a step's in the page's language and
+ * names the nodes when a panel first shows that step (or shows it after a switch of language),
+ * keeping each message (`said`). A big program's backward steps may come without their details
+ * (`details` "later", engine/lean.py): `pending` until /api/details completes them (`complete`). */
+import { lang, msgText } from "./i18n.js";
 
 /** Whether `v` is a big tensor's summary. */
 export function isSummary(v) {
@@ -38,8 +40,23 @@ export function hydrate(doc) {
       c.downstream = e ? e.downstream : null;
     }
   }
-  tellTexts(doc);
   return doc;
+}
+
+/** Whether step `step` of a document is a backward step still waiting for its details. */
+export function pending(doc, step) {
+  return doc.details === "later" && step.phase === "backward";
+}
+
+/** A document shown without its details, completed in place by the /api/details answer (read
+ *  back by packed.js's `unpackDetails`): its backward steps in full, the display model's edges. */
+export function complete(doc, { backward, displayEdges }) {
+  const forward = doc.nodes.length;
+  if (doc.steps.length !== forward + backward.length) throw new Error(`${backward.length} backward steps for ${doc.steps.length - forward}`);
+  for (let i = 0; i < backward.length; i++) doc.steps[forward + i] = backward[i];
+  doc.display.edges = displayEdges;
+  delete doc.details;
+  return hydrate(doc);
 }
 
 /** The names a step's texts stand for: a (text, LaTeX) pair per placeholder. */
@@ -68,22 +85,27 @@ function named(m, names, latex, tell) {
   return out;
 }
 
-/** Tell every explanation text of a hydrated lean document (`tell`: a message to text in the
- *  page's language, i18n.js's msgText), as the full document of Trace.to_dict(lang) has them. */
+/** Tell every explanation text of a hydrated lean document, as the full document of
+ *  Trace.to_dict(lang) has them. */
 export function tellTexts(doc, tell = msgText) {
-  if (!doc.lean) return doc;
-  for (const step of doc.steps) {
-    if (step.phase !== "backward" || !step.said) continue;
-    const { said } = step;
-    step.intuition = said.intuition ? tell(said.intuition) : null;
-    step.sum_rule = said.sum_rule ? named(said.sum_rule, said.names, false, tell) : null;
-    for (const c of step.contributions) c.text = named(c.said.text, c.said.names, false, tell);
-    for (const e of step.edges) {
-      for (const k of ["rule", "downstream_rule"]) {
-        const m = e.said[k];
-        e[k] = { text: named(m.text, e.said.names, false, tell), latex: named(m.latex, e.said.names, true, tell) };
-      }
+  if (doc.lean) for (const step of doc.steps) tellStep(step, tell);
+  return doc;
+}
+
+/** Tell the explanation texts of one backward step (`tell`: a message to text in the page's
+ *  language, i18n.js's msgText), unless already told in this language. */
+export function tellStep(step, tell = msgText) {
+  if (step.phase !== "backward" || !step.said || (tell === msgText && step.toldIn === lang())) return step;
+  step.toldIn = tell === msgText ? lang() : null;
+  const { said } = step;
+  step.intuition = said.intuition ? tell(said.intuition) : null;
+  step.sum_rule = said.sum_rule ? named(said.sum_rule, said.names, false, tell) : null;
+  for (const c of step.contributions) c.text = named(c.said.text, c.said.names, false, tell);
+  for (const e of step.edges) {
+    for (const k of ["rule", "downstream_rule"]) {
+      const m = e.said[k];
+      e[k] = { text: named(m.text, e.said.names, false, tell), latex: named(m.latex, e.said.names, true, tell) };
     }
   }
-  return doc;
+  return step;
 }

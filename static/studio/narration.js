@@ -4,7 +4,7 @@
  * runs this module under Node over every gallery example and compares). Pure: no DOM. */
 import { fmt } from "./format.js";
 import { t } from "./i18n.js";
-import { isSummary } from "./lean.js";
+import { isSummary, pending } from "./lean.js";
 
 const INFIX = ["add", "sub", "mul", "div", "pow", "matmul"];
 const SMALL = 4;     // a tensor of at most this many entries is written out
@@ -140,5 +140,6 @@ function join(parts) {
 /** Step `i` (0-based, `doc.steps[i]`) of a hydrated trace document, told in the page's language. */
 export function narrate(doc, i) {
   const step = doc.steps[i];
+  if (pending(doc, step)) return t("lean.details.narration");
   return step.phase === "forward" ? forward(doc, step) : backward(doc, step);
 }

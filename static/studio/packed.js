@@ -50,3 +50,17 @@ export function unpack(doc) {
   delete doc.packed;
   return doc;
 }
+
+/** The /api/details answer (engine/packed.py's `pack_details`) read back: the backward steps
+ *  in full (edges and contributions as in `unpack`) and the display model's edges. */
+export function unpackDetails(d) {
+  const texts = d.texts;
+  const edges = records(d.edges, texts), contributions = records(d.contributions, texts);
+  const backward = records(d.backward, texts);
+  let e = 0, c = 0;
+  for (const b of backward) {
+    b.edges = edges.slice(e, e += b.edges);
+    b.contributions = contributions.slice(c, c += b.contributions);
+  }
+  return { backward, displayEdges: records(d.display_edges, texts) };
+}

@@ -8,6 +8,7 @@ import { productExplorer } from "./explorer.js";
 import { chainNumbers, ordinal } from "./chain.js";
 import { statsBlock } from "./stats.js";
 import { t } from "./i18n.js";
+import { pending, tellStep } from "./lean.js";
 
 /** What the panel's buttons do: pick a node, go to a step, open the activation explorer
  *  at a node (set once by the entry module). */
@@ -69,8 +70,16 @@ export function* panelParts(id, k) {
     yield head;
     return;
   }
-  yield head;
   const step = trace.steps[display.grad_at - 1];
+  if (pending(trace, step)) {         // a big program's details follow: the panel is built again then
+    head.push(el("div", { class: "meta" }, t("panel.upstream"), " ", tex(partial(node.latex))),
+      el("div", { "data-field": "upstream" }, tensorView(step.upstream, node.shape, "grad", { scale: magnitude(step.upstream), blocks: blocksOf(id) })),
+      el("div", { class: "waiting", "data-field": "details-pending", text: t("panel.details.pending") }));
+    yield head;
+    return;
+  }
+  tellStep(step);
+  yield head;
   const contribs = step.contributions || [];
   const upScale = upstreamScale(id, step);
   const out = [];

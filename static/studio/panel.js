@@ -3,7 +3,6 @@ import { currentStep, state } from "./state.js";
 import { $, el } from "./dom.js";
 import { panelKey, panelParts } from "./panel-content.js";
 import { adoptPrepared, cancelPreparing, dropPrepared, preparePanels, showPane, takePrepared } from "./prepare.js";
-import { tellTexts } from "./lean.js";
 import { t } from "./i18n.js";
 
 const PANEL_LAG = 150;   // ms: the panel of a held key's steps is built once they pause this long
@@ -55,16 +54,6 @@ export function renderPanel(id, { hurry = false } = {}) {
     }
   }
   preparePanels();
-}
-
-/** Tell the panel again in the page's language (after a switch, i18n.js's onLang): the
- *  document's rules and texts told anew, the panes prepared in the old language dropped,
- *  the panel rebuilt. */
-export function retellPanel() {
-  if (state.doc.trace) tellTexts(state.doc.trace);
-  dropPrepared();
-  state.panel.key = null;
-  renderPanel(state.doc.trace ? panelNode() : null);
 }
 
 /** Build the panel a held key left behind (the key was let go, or its steps paused). */

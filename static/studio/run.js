@@ -1,5 +1,7 @@
 /* Running a program: /api/trace (packed, without waiting for Graphviz), then the order list
- * and step k at once, "drawing…" in the graph box until /api/drawing answers right after. */
+ * and step k at once, "drawing…" in the graph box until /api/drawing answers right after. A big
+ * program comes without its backward steps' details (`details` "later"): /api/details answers
+ * them after the drawing; meanwhile its steps step, a backward step's panel saying they come. */
 import { state } from "./state.js";
 import { $, toast } from "./dom.js";
 import { msgText, onLang, t } from "./i18n.js";
@@ -8,8 +10,9 @@ import { stopPlay } from "./controls.js";
 import { installGraph } from "./drawing.js";
 import { clearError, editor, showError, showWarnings } from "./editor.js";
 import { buildOrder } from "./order.js";
-import { hydrate } from "./lean.js";
-import { unpack } from "./packed.js";
+import { complete, hydrate } from "./lean.js";
+import { unpack, unpackDetails } from "./packed.js";
+import { dropPrepared } from "./prepare.js";
 import { indexSteps, selectNode, setStep } from "./steps.js";
 
 const runHooks = [];     // callbacks run after each program that ran (a lab follows the program)
@@ -71,7 +74,7 @@ async function runAndShow(step, variant) {
   $("#btn-run").disabled = true;
   let res;
   const apart = state.doc.drawingApart;
-  const form = apart ? { drawing: false, packed: true } : {};
+  const form = apart ? { drawing: false, packed: true, details: false } : {};
   try { res = await postJSON("/api/trace", { source, gradcheck: false, level: state.groups.level, ...form, ...variantKeys(variant) }); }
   catch (e) { showError({ message: t("page.run.unreachable.running") }); return false; }
   finally { $("#btn-run").disabled = false; }
@@ -102,15 +105,34 @@ async function runAndShow(step, variant) {
   return true;
 }
 
+/** The backward steps' details of the big trace just shown (its forward steps already step):
+ *  the steps completed, the step shown told again with them. */
+async function detailsLater(trace, source, variant) {
+  let res;
+  try { res = await postJSON("/api/details", { source, ...variantKeys(variant) }); }
+  catch (e) { res = { ok: false, data: { message: t("page.run.unreachable") } }; }
+  if (state.doc.trace !== trace) return;        // a newer run's trace is shown
+  if (!res.ok) { toast(msgText(res.data && res.data.message) || `HTTP ${res.status}`); return; }
+  complete(trace, unpackDetails(res.data));
+  indexSteps(trace);
+  dropPrepared();
+  state.panel.key = null;
+  state.view.shown = null;
+  setStep(state.view.step, { keepSelection: true });
+}
+
 /** The drawing of the trace just shown, asked for right after it (the steps already work). */
 async function drawLater(trace, source, variant) {
   let res;
   try { res = await postJSON("/api/drawing", { source, level: trace.level, ...variantKeys(variant) }); }
   catch (e) { res = { ok: false, data: { message: t("page.run.unreachable") } }; }
   if (state.doc.trace !== trace) return;        // a newer run's trace is shown: not this drawing
+  // A big program's details, made by the server after the drawing: asked for before it is installed.
+  const details = trace.details === "later" ? detailsLater(trace, source, variant) : null;
   const d = res.ok ? res.data : { svg: null, svg_error: (res.data && res.data.message) || `HTTP ${res.status}` };
   Object.assign(trace, { svg: d.svg, svg_error: d.svg_error, drawing: "done" },
     res.ok ? { direction: d.direction, level: d.level, nodes_fit: d.nodes_fit } : {});
   installGraph(trace);
   setStep(state.view.step, { keepSelection: true });
+  if (details) await details;
 }

@@ -94,7 +94,8 @@ export const state = {
 
   /** The topological order list. */
   order: {
-    rows: new Map(),      // node id -> {li, row, key}
+    rows: new Map(),      // node id -> {li, row, key, paint}: li null while a long list has it out of view
+    virtual: null,        // a long list: {doc, onPick, ids, first, last}, only the rows in view in the page
     pitch: null,          // {first, height} of its equal rows in pixels; null: scroll with scrollIntoView
     height: 0,            // the list's visible height in pixels
   },

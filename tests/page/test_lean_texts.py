@@ -27,7 +27,7 @@ const i18n = await import(process.argv[1] + "/i18n.js");
 const lean = await import(process.argv[1] + "/lean.js");
 i18n.initI18n();
 const out = input.docs.map((doc) => {
-  lean.hydrate(doc);
+  lean.tellTexts(lean.hydrate(doc));
   const texts = [];
   for (const s of doc.steps) {
     if (s.phase !== "backward") continue;

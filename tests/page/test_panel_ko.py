@@ -40,9 +40,7 @@ def test_the_sum_rule_in_korean_and_the_panel_told_again_in_english(page):
         "y는 node 2개(v4, v3)에 들어갑니다. 그래서 gradient는 그 기여들의 합입니다: upstream = Σ downstream")
     page.evaluate("""async () => {
         const i18n = await import('/static/studio/i18n.js');
-        const panel = await import('/static/studio/panel.js');
-        await i18n.setLang('en');
-        panel.retellPanel();
+        await i18n.setLang('en');             // its listeners tell the step shown again
     }""")
     assert panel.locator(".sumrule").inner_text() == (
         "y feeds 2 nodes (v4, v3); its gradient is the sum of their contributions: upstream = Σ downstream")

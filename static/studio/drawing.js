@@ -2,7 +2,7 @@
  * node's and edge's texts and classes set for a step. The server computed every text;
  * a step only shows or hides them, so stepping never needs a request. */
 import { state } from "./state.js";
-import { $, $$, el, svgEl } from "./dom.js";
+import { $, $$, el, shapeBox, svgEl } from "./dom.js";
 import { lang, msgText, onLang, t } from "./i18n.js";
 import { nodeTip } from "./format.js";
 import { enableExports } from "./export.js";
@@ -40,7 +40,7 @@ export function installGraph(doc) {
   svg.removeAttribute("width"); svg.removeAttribute("height");
   svg.setAttribute("role", "img");
   svg.setAttribute("aria-label", "Computation graph");
-  const live = document.importNode(svg, true);
+  const live = document.adoptNode(svg);       // moved, not copied (importNode copied 5 MB of SVG)
   const vb = live.viewBox.baseVal;
   drawing.bounds = { x: vb.x, y: vb.y, w: vb.width, h: vb.height };     // the whole drawing
   live.removeAttribute("viewBox");     // the view is set by view.js, not by a viewBox
@@ -204,7 +204,7 @@ function measureNodes(live) {
   const t = g0 && g0.transform.baseVal.consolidate();
   const m = t ? t.matrix : { a: 1, b: 0, c: 0, d: 1, e: 0, f: 0 };
   for (const [id, { g }] of state.drawing.nodes) {
-    const b = g.getBBox();
+    const b = shapeBox(g);
     const xs = [b.x, b.x + b.width].map((x) => m.a * x + m.e), ys = [b.y, b.y + b.height].map((y) => m.d * y + m.f);
     state.drawing.nodeBoxes.set(id, { x: Math.min(...xs), y: Math.min(...ys), w: Math.abs(xs[1] - xs[0]), h: Math.abs(ys[1] - ys[0]) });
   }

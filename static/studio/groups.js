@@ -5,7 +5,7 @@
  * own (/api/expand) and the page lays that inset over the box, so nothing else moves; its
  * nodes and edges then step like the full drawing's. */
 import { state } from "./state.js";
-import { $, $$, el, svgEl, toast } from "./dom.js";
+import { $, $$, el, shapeBox, svgEl, toast } from "./dom.js";
 import { postExpand } from "./api.js";
 import { msgText, onLang, t } from "./i18n.js";
 
@@ -95,7 +95,7 @@ export function installGroups(doc, byId, matrix) {
     g.into.get(e.group).push(edge);
   }
   for (const [id, rec] of g.records) {
-    const b = rec.g.getBBox();
+    const b = shapeBox(rec.g);
     const xs = [b.x, b.x + b.width].map((x) => matrix.a * x + matrix.e), ys = [b.y, b.y + b.height].map((y) => matrix.d * y + matrix.f);
     const box = { x: Math.min(...xs), y: Math.min(...ys), w: Math.abs(xs[1] - xs[0]), h: Math.abs(ys[1] - ys[0]) };
     for (const n of levels.groups[id].nodes) state.drawing.nodeBoxes.set(n, box);

@@ -332,6 +332,40 @@ def test_sanitizer_strips_active_content():
     assert ">kept</text>" in out
 
 
+@pytest.mark.parametrize("evil", [
+    # an entity of the DOCTYPE that expands to a script, used in the drawing
+    b'<?xml version="1.0"?><!DOCTYPE svg [<!ENTITY x "<script>alert(1)</script>">]>'
+    b'<svg xmlns="http://www.w3.org/2000/svg"><g>&x;<text>kept</text></g></svg>',
+    # markup that only looks like a comment to a careless cut, and an event handler after it
+    b'<svg xmlns="http://www.w3.org/2000/svg"><!-- a --><g onclick="x()"><text>kept</text></g></svg>',
+    # a drawing element in another namespace, and an attribute in the xlink one
+    b'<svg xmlns="http://www.w3.org/2000/svg" xmlns:h="http://www.w3.org/1999/xhtml" '
+    b'xmlns:xlink="http://www.w3.org/1999/xlink"><h:g><h:script>x</h:script></h:g>'
+    b'<g xlink:href="javascript:x"><text>kept</text></g></svg>',
+    # an unsafe value in an allowed attribute
+    b'<svg xmlns="http://www.w3.org/2000/svg"><g fill="url(http://evil/#x)"><text>kept</text></g></svg>',
+])
+def test_the_sanitizers_fast_path_passes_only_drawings(evil):
+    """A drawing of drawing elements only is sent as it is (comments and DOCTYPE cut); anything
+    else is rebuilt without what is not drawing: either way nothing active is left."""
+    from app.security import sanitize_svg
+    out = sanitize_svg(evil).decode()
+    for bad in ("script", "onclick", "javascript", "http://evil", "ENTITY", "<!--", "h:g"):
+        assert bad not in out, bad
+    assert ">kept</text>" in out
+
+
+def test_graphvizs_own_drawing_takes_the_fast_path():
+    """Our own drawing is checked and sent with its text unchanged, bar comments and DOCTYPE."""
+    import drawing as renderer
+    from app.security import _NOT_DRAWING, _only_drawing, sanitize_svg
+    from engine import trace
+    svg = renderer.render(trace("x = 1.0; y = 2.0; z = 0.0\nf = (x + y) * max(y, z)").to_dict(), "svg", None)
+    body = _NOT_DRAWING.sub(b"", svg).strip()
+    assert _only_drawing(body) and b"<!--" in svg and b"<!DOCTYPE" in svg
+    assert sanitize_svg(svg).endswith(body + b"\n")
+
+
 def test_docs_still_work_under_their_own_policy(client, browser, live_server):
     """/docs is Swagger UI from static/vendor: its policy names no other host, and in a real
     browser it lists the API's routes with no CSP violation or console error (offline)."""

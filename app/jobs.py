@@ -7,6 +7,7 @@ its client a chunk at a time. Every SVG is sanitized here, before it leaves the 
 """
 from __future__ import annotations
 
+import re
 import tempfile
 from concurrent.futures import Future, ThreadPoolExecutor
 from multiprocessing import reduction
@@ -122,6 +123,10 @@ def _drawing_ahead(key: bytes, doc: dict, direction: str) -> dict[str, Any]:
     return _drawing(doc if doc["level"] == "statements" else _whole(key, doc), direction)
 
 
+# Graphviz's tooltips ("g3->g5"): the page puts its own on the boxes; 9,000 elements fewer to parse at 4,000 boxes.
+_UNTITLED = re.compile(r"<title>[^<]*</title>\n?")
+
+
 def _drawing(doc: dict, direction: str) -> dict[str, Any]:
     """The drawing of a traced document (with its display model and level): SVG or why not."""
     out: dict[str, Any] = {"direction": renderer.collapsed_direction(direction) if doc["level"] == "statements"
@@ -129,7 +134,7 @@ def _drawing(doc: dict, direction: str) -> dict[str, Any]:
     try:
         svg = renderer.render(doc, "svg", None, highlight=False, model=doc["display"],
                               direction=out["direction"], level=doc["level"])
-        out["svg"], out["svg_error"] = sanitize_svg(svg).decode("utf-8"), None
+        out["svg"], out["svg_error"] = _UNTITLED.sub("", sanitize_svg(svg).decode("utf-8")), None
     except renderer.RenderError as exc:
         out["svg"], out["svg_error"] = None, str(exc)
     return out

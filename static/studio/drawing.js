@@ -46,6 +46,7 @@ export function installGraph(doc) {
   live.removeAttribute("viewBox");     // the view is set by view.js, not by a viewBox
   $$("title", live).forEach((t) => t.remove());   // Graphviz's "n3->n5" tooltips are noise here
   const byId = new Map($$("g.node, g.edge", live).map((g) => [g.id, g]));
+  const size = { w: box.clientWidth, h: box.clientHeight };    // the box is empty: no drawing laid out (contain: strict)
   drawing.stage = el("div", { class: "stage" });
   drawing.stage.append(...splitDrawing(live, byId, doc));
   box.append(drawing.stage);
@@ -74,7 +75,7 @@ export function installGraph(doc) {
   installGroups(doc, byId, measureNodes(live));
   const first = drawing.nodes.values().next().value;
   startView(box, first ? Number(first.texts[0]?.getAttribute("font-size")) : groupFont(), doc.direction,
-    drawing.nodeBoxes.get(doc.output));
+    drawing.nodeBoxes.get(doc.output), size);
   buildMinimap(live);
   applyView();
 }

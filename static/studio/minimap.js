@@ -3,7 +3,7 @@
  * in an SVG of their own (a sibling laid exactly over the map, same size and units), so a
  * step or a pan repaints those two boxes, not the map's hundreds of shapes. */
 import { state } from "./state.js";
-import { $, svgEl, svgPoint } from "./dom.js";
+import { $, shapeBox, svgEl, svgPoint } from "./dom.js";
 
 const MINIMAP_MAX = { w: 200, h: 110 };   // pixels
 
@@ -38,9 +38,8 @@ export function buildMinimap(live) {
   }
   const nodes = new Map();
   for (const [id, { g }] of drawing.nodes) {
-    const shape = g.querySelector("path, polygon");
-    if (!shape) continue;
-    const b = shape.getBBox();
+    if (!g.querySelector("path, polygon")) continue;
+    const b = shapeBox(g);          // from its coordinates: no layout of the whole drawing
     const r = svgEl("rect");
     const d = state.doc.trace.display.nodes[id];
     Object.entries({ x: b.x, y: b.y, width: b.width, height: b.height, rx: 6 }).forEach(([a, v]) => r.setAttribute(a, String(v)));
@@ -51,9 +50,8 @@ export function buildMinimap(live) {
   // Collapsed: a box per statement, which marks each of its nodes.
   const statements = state.doc.trace.display.statements;
   for (const [gid, { g }] of state.groups.records) {
-    const shape = g.querySelector("path, polygon");
-    if (!shape) continue;
-    const b = shape.getBBox();
+    if (!g.querySelector("path, polygon")) continue;
+    const b = shapeBox(g);          // from its coordinates: no layout of the whole drawing
     const r = svgEl("rect");
     const d = statements.groups[gid];
     Object.entries({ x: b.x, y: b.y, width: b.width, height: b.height, rx: 6 }).forEach(([a, v]) => r.setAttribute(a, String(v)));

@@ -38,18 +38,20 @@ function startScale(cw, ch, fit, nodeFont) {
  *  overview map showing the rest, and the view then follows the current step.
  *  `nodeFont`: the node text's size in drawing units. In presentation mode the scale is at
  *  least PRESENT_GAIN times the one the normal layout's box would start at. */
-export function startView(box, nodeFont, direction, spine) {
+export function startView(box, nodeFont, direction, spine, size = null) {
   state.drawing.start = { nodeFont, direction, spine };
-  restartView(box);
+  restartView(box, size);
 }
 
-/** The starting view again, in the box as it is now (presentation mode entered or left). */
-export function restartView(box) {
+/** The starting view again, in the box as it is now (presentation mode entered or left).
+ *  `size`: the box's, if read before the drawing was put in it (reading it after lays out
+ *  the whole drawing, once more than the first frame does). */
+export function restartView(box, size = null) {
   const view = state.view, full = state.drawing.bounds, start = state.drawing.start;
   if (!full || !start) return;
   view.fitRect = { ...full };
   view.rect = { ...full };
-  view.box = { w: box.clientWidth, h: box.clientHeight };
+  view.box = size || { w: box.clientWidth, h: box.clientHeight };
   if (!state.page.presenting) view.normalBox = { ...view.box };
   const fit = view.fitRect;
   const cw = view.box.w, ch = view.box.h;

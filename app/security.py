@@ -246,7 +246,8 @@ def sanitize_svg(svg: str | bytes) -> bytes:
     raw = svg.encode("utf-8") if isinstance(svg, str) else svg
     body = _NOT_DRAWING.sub(b"", raw).strip()
     if _only_drawing(body):
-        return _DECLARATION + body + b"\n"
+        # Graphviz writes each "-" as "&#45;" (ids, classes, numbers in texts): plain, as a rebuilt one has it.
+        return _DECLARATION + body.replace(b"&#45;", b"-") + b"\n"
     try:
         root = ET.fromstring(svg)
     except ET.ParseError as exc:

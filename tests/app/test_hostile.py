@@ -363,7 +363,7 @@ def test_graphvizs_own_drawing_takes_the_fast_path():
     svg = renderer.render(trace("x = 1.0; y = 2.0; z = 0.0\nf = (x + y) * max(y, z)").to_dict(), "svg", None)
     body = _NOT_DRAWING.sub(b"", svg).strip()
     assert _only_drawing(body) and b"<!--" in svg and b"<!DOCTYPE" in svg
-    assert sanitize_svg(svg).endswith(body + b"\n")
+    assert sanitize_svg(svg).endswith(body.replace(b"&#45;", b"-") + b"\n")
 
 
 def test_docs_still_work_under_their_own_policy(client, browser, live_server):

@@ -40,7 +40,6 @@ from typing import Any
 
 from engine import ProgramError
 from engine.errors import SpecError
-from engine.trace import no_gc
 from engine.i18n import Msg, msg
 import drawing as renderer
 
@@ -146,8 +145,7 @@ def _worker_main(conn: Any, settings: Settings) -> None:
                         or jobs.work(kind, args, nodes, elements) > settings.small_max_train_work):
                     conn.send(("reroute",))
                     continue
-            with no_gc():     # a job's many small objects live until it answers: no cycle passes over them
-                body = jobs.JOBS[kind](**args)
+            body = jobs.JOBS[kind](**args)
             jobs.send_answer(conn, body, settings.spool_response_bytes, settings.max_response_bytes)
             del body                  # not held while the worker waits for its next job
         except ProgramError as exc:

@@ -15,7 +15,7 @@ from engine import cli as engine_cli
 from engine.i18n import DEFAULT_LANG, LANGS
 from engine.source import read_source
 
-from .errors import FRAME_MS, RenderError, StepOutOfRange
+from .errors import FRAME_MS, MAX_RENDER_NODES, RenderError, StepOutOfRange
 from .export import FORMATS, render
 from .walkthrough import WALKTHROUGH_FORMATS, told_in, walkthrough
 
@@ -58,7 +58,7 @@ def cmd_render(args: argparse.Namespace) -> int:
         doc = unroll(read_source(args.file)).to_dict()
     else:
         doc = trace(read_source(args.file)).to_dict()
-    return write_file(args.output, lambda: render(doc, fmt, args.step, direction=args.direction))
+    return write_file(args.output, lambda: render(doc, fmt, args.step, direction=args.direction, level=args.level))
 
 
 def add_render_command(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -77,6 +77,9 @@ def add_render_command(subparsers: argparse._SubParsersAction) -> argparse.Argum
                         "chosen from the graph's shape")
     p.add_argument("--unroll", action="store_true",
                    help="draw the program's scalar graph (one node per scalar operation of its tensors)")
+    p.add_argument("--level", choices=["auto", "nodes", "statements"], default="auto",
+                   help="one box per node, or per statement of the program (collapsed); default: "
+                        f"per node up to {MAX_RENDER_NODES} nodes, else per statement")
     p.set_defaults(func=cmd_render)
     return p
 

@@ -57,7 +57,20 @@ class Texts:
 
 
 def _key(v: Any) -> Any:
-    return v if type(v) is str else orjson.dumps(v)
+    """A value's interning key: equal keys for equal JSON. A string, None, a list of strings and a
+    dict of strings are their own key (a str, None or a tuple: never equal to each other or to the
+    JSON bytes of any other value); anything else its JSON."""
+    t = type(v)
+    if t is str or v is None:
+        return v
+    if t is list and all(type(x) is str for x in v):
+        return tuple(v)
+    if t is dict and all(type(x) is str for x in v.values()):
+        return (_DICT, *v.items())         # a node's attrs, mostly {} or {"init": "literal"}
+    return orjson.dumps(v)
+
+
+_DICT = object()       # marks a dict's key: no list of strings makes a tuple holding it
 
 
 def column(name: str, values: list[Any], texts: Texts) -> dict[str, Any]:

@@ -100,3 +100,74 @@ def test_the_drawing_is_started_when_the_answer_without_it_is_made():
     assert not jobs._ahead and d["svg"] == whole["svg"] and d["level"] == "nodes"
     tb = orjson.loads(jobs.drawing_body(LECTURE, direction="TB"))
     assert tb["direction"] == "TB" and tb["svg"] != whole["svg"]
+
+
+def big_program() -> str:
+    """A scalar program of about 1,500 nodes: over DETAILS_LATER_NODES."""
+    from bench.programs import scalar_program
+    return scalar_program(1_500, seed=3)
+
+
+def test_a_big_program_comes_first_without_its_details_then_the_details(client):
+    """details false: a program over 1,000 nodes is answered with its backward steps as node and
+    op only and the display model without edges (`details` "later"); /api/details answers the
+    rest, which read back with the first answer is the whole document and display model."""
+    from app.limits import DETAILS_LATER_NODES
+    from tests.engine.reference import read_back, unpack, unpack_details
+    src = big_program()
+    t = trace(src)
+    assert len(t.nodes) > DETAILS_LATER_NODES
+    whole = client.post("/api/trace", json={"source": src, "drawing": False, "packed": True}).json()
+    assert "details" not in whole or whole["details"] is None
+    first = client.post("/api/trace", json={"source": src, "drawing": False, "packed": True, "details": False})
+    assert first.status_code == 200 and len(first.content) < 0.6 * len(orjson_dumps(whole))
+    first = first.json()
+    assert first["details"] == "later"
+    lean = unpack(first)
+    forward = len(t.nodes)
+    assert all(s["edges"] == [] and s["contributions"] == [] for s in lean["steps"][forward:])
+    assert lean["display"]["edges"] == []
+    r = client.post("/api/details", json={"source": src})
+    assert r.status_code == 200
+    backward, edges = unpack_details(r.json())
+    lean["steps"][forward:] = backward
+    lean["display"]["edges"] = edges
+    full = unpack(whole)
+    assert lean["display"] == full["display"]
+    back = read_back({k: v for k, v in lean.items() if k not in ("display", "details")})
+    assert back["steps"] == t.to_dict()["steps"]
+    # a program at most that big is answered whole even when asked so
+    small = client.post("/api/trace", json={"source": LECTURE, "drawing": False, "packed": True,
+                                            "details": False}).json()
+    assert small.get("details") is None and unpack(small)["steps"][-1]["edges"] is not None
+
+
+def orjson_dumps(x) -> bytes:
+    import orjson
+    return orjson.dumps(x)
+
+
+def test_the_details_of_a_program_the_worker_does_not_have_are_made_anew(client):
+    """/api/details for a program this worker has not just traced: traced again, the same answer."""
+    from tests.engine.reference import unpack_details
+    src = big_program()
+    client.post("/api/trace", json={"source": src, "drawing": False, "packed": True, "details": False})
+    made = client.post("/api/details", json={"source": src}).json()
+    client.post("/api/trace", json={"source": LECTURE})                  # the worker moves on
+    again = client.post("/api/details", json={"source": src})
+    assert again.status_code == 200 and unpack_details(again.json()) == unpack_details(made)
+    bad = client.post("/api/details", json={"source": "x = = 1"})
+    assert bad.status_code == 400 and bad.json()["line"] == 1
+
+
+def test_the_details_wait_for_nothing_a_statement_expanded_needs(client):
+    """Expanding a statement of a big program answered without its details draws its nodes
+    with their edges' gradients (the worker completes the document first)."""
+    import drawing
+    from engine.lean import lean_document
+    src = big_program()
+    groups = drawing.display_model(lean_document(trace(src)))["statements"]["groups"]
+    group = next(g["id"] for g in groups if len(g["nodes"]) >= 3)
+    client.post("/api/trace", json={"source": src, "drawing": False, "packed": True, "details": False})
+    r = client.post("/api/expand", json={"source": src, "group": group})
+    assert r.status_code == 200 and 'class="edge' in r.json()["svg"] and "∂" in r.json()["svg"]

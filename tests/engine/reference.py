@@ -75,36 +75,51 @@ def named(text: str, names: dict[str, str]) -> str:
     return text
 
 
+def _records(cols: dict, texts: list) -> list[dict]:
+    """A list of records from its columns (engine/packed.py's rules)."""
+    out: list[dict] = [{} for _ in range(cols["rows"])]
+    for name, c in cols["fields"].items():
+        rows = c.get("at", range(cols["rows"]))
+        (kind, data), = [(k, v) for k, v in c.items() if k != "at"]
+        for i, r in enumerate(rows):
+            out[r][name] = data if kind == "all" else texts[data[i]] if kind == "texts" else data[i]
+    return out
+
+
+def _backward(cols: dict, texts: list) -> list[dict]:
+    """Backward steps from their three lists of columns (edges and contributions as counts)."""
+    edges, contributions = _records(cols["edges"], texts), _records(cols["contributions"], texts)
+    out = []
+    for b in _records(cols["backward"], texts):
+        b["edges"], edges = edges[:b["edges"]], edges[b["edges"]:]
+        b["contributions"], contributions = contributions[:b["contributions"]], contributions[b["contributions"]:]
+        out.append(b)
+    assert not edges and not contributions
+    return out
+
+
 def unpack(packed: dict) -> dict:
     """The lean document from the packed one (engine/packed.py), by its rules."""
     d = copy.deepcopy(packed)
     assert d.pop("packed") is True
     texts = d.pop("texts")
-
-    def records(cols: dict) -> list[dict]:
-        out: list[dict] = [{} for _ in range(cols["rows"])]
-        for name, c in cols["fields"].items():
-            rows = c.get("at", range(cols["rows"]))
-            (kind, data), = [(k, v) for k, v in c.items() if k != "at"]
-            for i, r in enumerate(rows):
-                out[r][name] = data if kind == "all" else texts[data[i]] if kind == "texts" else data[i]
-        return out
     steps = d["steps"]
-    edges, contributions = records(steps["edges"]), records(steps["contributions"])
-    assert steps["forward"] == len(d["nodes"]["fields"] and records(d["nodes"]))
-    out = [{"phase": "forward", "node": i} for i in range(steps["forward"])]
-    for b in records(steps["backward"]):
-        b["edges"], edges = edges[:b["edges"]], edges[b["edges"]:]
-        b["contributions"], contributions = contributions[:b["contributions"]], contributions[b["contributions"]:]
-        out.append(b)
-    assert not edges and not contributions
-    d["nodes"], d["steps"] = records(d["nodes"]), out
+    assert steps["forward"] == len(d["nodes"]["fields"] and _records(d["nodes"], texts))
+    out = [{"phase": "forward", "node": i} for i in range(steps["forward"])] + _backward(steps, texts)
+    d["nodes"], d["steps"] = _records(d["nodes"], texts), out
     if d.get("display") is not None:
         s = d["display"]["statements"]
         for parent, key in ((d["display"], "nodes"), (d["display"], "edges"), (s, "groups"), (s, "edges"),
                             (s, "copies")):
-            parent[key] = records(parent[key])
+            parent[key] = _records(parent[key], texts)
     return d
+
+
+def unpack_details(packed: dict) -> tuple[list[dict], list[dict]]:
+    """The backward steps and the display model's edges from /api/details's answer."""
+    assert packed["packed"] is True and set(packed) == {"packed", "backward", "edges", "contributions",
+                                                        "display_edges", "texts"}
+    return _backward(packed, packed["texts"]), _records(packed["display_edges"], packed["texts"])
 
 
 def read_back(lean: dict, lang: str = "en") -> dict:

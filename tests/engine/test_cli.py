@@ -222,6 +222,26 @@ def test_cr_line_breaks_from_a_file_and_stdin(tmp_path: Path, br: bytes) -> None
     assert r.returncode == 0 and b"<svg" in out.read_bytes(), r.stderr
 
 
+def test_render_draws_a_big_program_collapsed_or_refuses_it_node_by_node(tmp_path):
+    """`render --level`: a program over the node-by-node limit is drawn one box per statement
+    (auto or statements); asked node by node, it is refused with the limit in one line."""
+    from bench.programs import scalar_program
+    f = tmp_path / "big.py"
+    f.write_text(scalar_program(600, seed=2))
+    for level in ("auto", "statements"):
+        out = tmp_path / f"{level}.svg"
+        r = run("render", str(f), "-o", str(out), "--level", level)
+        assert r.returncode == 0, r.stderr
+        svg = out.read_text()
+        assert 'class="node bp-group' in svg.replace("&#45;", "-") and 'id="node-0"' not in svg
+    small = tmp_path / "small.py"
+    small.write_text("x = 1.0\ny = x * 2.0\n")
+    r = run("render", str(small), "-o", str(tmp_path / "s.svg"), "--level", "statements")
+    assert r.returncode == 0 and "bp-group" in (tmp_path / "s.svg").read_text().replace("&#45;", "-")
+    r = run("render", str(f), "-o", str(tmp_path / "n.svg"), "--level", "nodes")
+    assert r.returncode != 0 and len(r.stderr.strip().splitlines()) == 1 and "limited to 400" in r.stderr, r.stderr
+
+
 def test_trace_unroll_prints_the_scalar_graph(tmp_path):
     src = "W = [[1.0, 2.0], [3.0, 4.0]]\nx = [0.5, -1.0]\ns = sum(tanh(W @ x))\n"
     f = tmp_path / "p.py"

@@ -8,11 +8,11 @@ import pytest
 
 from app.examples import EXAMPLES
 from bench.programs import scalar_program
-from drawing import display_model
+from drawing import display_edges, display_model
 from engine import trace
-from engine.lean import lean_document
-from engine.packed import Texts, columns, pack
-from tests.engine.reference import read_back, unpack
+from engine.lean import lean_backward, lean_document
+from engine.packed import Texts, column, columns, pack, pack_details
+from tests.engine.reference import read_back, unpack, unpack_details
 from tests.engine.test_lean import programs
 
 BIG = [scalar_program(2_000, seed=1), scalar_program(10_000, seed=1),
@@ -81,3 +81,51 @@ def test_bytes_per_node_shrink():
     full = len(orjson.dumps(t.to_dict()))
     packed = len(orjson.dumps(pack(lean_document(t))))
     assert packed < 0.5 * full
+
+
+@pytest.mark.parametrize("source", [*programs()[:6], BIG[0]])
+def test_a_document_without_its_details_and_the_details_make_the_whole_one(source):
+    """`lean_document(t, details=False)` is the whole lean document but for its backward steps'
+    edges, contributions and texts, and the display model but for its edges; `pack_details`,
+    read back, gives exactly those: put together, the whole document and display model."""
+    t = trace(source)
+    whole = lean_document(t)
+    whole["display"] = display_model(whole)
+    first = lean_document(t, details=False)
+    first["display"] = display_model(first, edges=False)
+    forward = len(t.nodes)
+    assert first["nodes"] == whole["nodes"] and first["steps"][:forward] == whole["steps"][:forward]
+    assert [(s["phase"], s["node"], s["op"]) for s in first["steps"][forward:]] == \
+        [(s["phase"], s["node"], s["op"]) for s in whole["steps"][forward:]]
+    assert all(s["edges"] == s["contributions"] == [] and s["intuition"] is s["sum_rule"] is None
+               for s in first["steps"][forward:])
+    assert first["display"]["edges"] == [] and {**first["display"], "edges": whole["display"]["edges"]} == whole["display"]
+    assert unpack(roundtrip(first))["steps"] == orjson.loads(orjson.dumps(first["steps"]))
+    # the details, as /api/details answers them, complete it
+    backward, edges = unpack_details(orjson.loads(orjson.dumps(pack_details(lean_backward(t),
+                                                                            display_edges(whole)))))
+    assert backward == orjson.loads(orjson.dumps(whole["steps"][forward:]))
+    assert edges == orjson.loads(orjson.dumps(whole["display"]["edges"]))
+    first.pop("display")
+    assert read_back({**orjson.loads(orjson.dumps(first)), "steps": first["steps"][:forward] + backward}) \
+        == t.to_dict()
+
+
+def test_the_first_answer_of_a_big_program_is_smaller_than_half_the_whole():
+    t = trace(BIG[1])
+    whole, first = lean_document(t), lean_document(t, details=False)
+    whole["display"], first["display"] = display_model(whole), display_model(first, edges=False)
+    assert len(orjson.dumps(pack(first))) < 0.5 * len(orjson.dumps(pack(whole)))
+
+
+def test_interning_never_takes_one_value_for_another():
+    """Values whose keys are built fast (strings, None, lists and dicts of strings) and values
+    keyed by their JSON are interned apart whenever their JSON differs."""
+    values = [["a"], "a", None, "null", {"x": "a"}, ["x", "a"], {}, [], [[]], {"x": 1}, {"x": True},
+              [1], [True], ["{}"], [""], "", {"": ""}, ["a", "b"], ("a", "b") and ["a,b"], 1, True, 1.0]
+    texts = Texts()
+    col = column("text", values * 2, texts)
+    assert "texts" in col
+    back = [texts.values[i] for i in col["texts"]]
+    assert [orjson.dumps(v) for v in back] == [orjson.dumps(v) for v in values * 2]
+    assert len(texts.values) == len({orjson.dumps(v) for v in values})

@@ -82,3 +82,51 @@ def test_the_order_list_and_first_panel_show_before_the_drawing_arrives(page):
     assert page.locator("#graph-message").is_hidden()
     assert step_label(page).startswith("Step 3 /")                  # the step and the pick stay
     assert page.inner_text("#panel-title .nt-name") == "w0"
+
+
+def test_a_big_program_steps_before_its_details_arrive(page):
+    """A program over 1,000 nodes: the order list lists every node (only the rows in view are in
+    the page), the forward steps step at once, and while /api/details is held back a backward
+    step's panel and narration say its details are coming; once they come, the same step shows
+    its edges with the engine's numbers."""
+    from bench.programs import scalar_program
+    from tests.page.test_browser import step_label
+    src = scalar_program(1_500, seed=3)
+    t = trace(src)
+    nodes, total = len(t.nodes), len(t.to_dict()["steps"])
+    open_studio(page)
+    held = []
+    page.route("**/api/details", lambda route: held.append(route))
+    page.evaluate("""(src) => { const t = document.querySelector('#source'); t.value = src;
+        t.dispatchEvent(new Event('input', { bubbles: true })); t.focus(); }""", src)
+    page.keyboard.press("Control+Enter")
+    page.wait_for_function("(s) => document.querySelector('#step-label').textContent.startsWith(s)", arg=f"Step 0 / {total}")
+    rows = page.locator("#order li[data-node]").count()
+    assert 0 < rows < 150 < nodes                                     # the rows in view, not all
+    page.evaluate("() => { const ol = document.querySelector('#order'); ol.scrollTop = ol.scrollHeight; }")
+    page.wait_for_selector(f'#order li[data-node="{nodes - 1}"]', state="attached")
+    assert page.locator('#order li[data-node="0"]').count() == 0
+    # a backward step before the details: said to be coming
+    page.wait_for_function("() => document.querySelector('#graph').dataset.drawing === 'done'")
+    page.evaluate(f"() => studio.setStep({nodes + 3})")
+    k = nodes + 3
+    node = t.to_dict()["steps"][k - 1]["node"]
+    page.wait_for_selector('#panel-node [data-field="details-pending"]')
+    assert "Working out" in page.inner_text("#narration")
+    assert page.locator(f'#order li.current[data-node="{node}"]').count() == 1     # its row made and in view
+    assert len(held) == 1
+    held[0].continue_()
+    page.wait_for_selector('#panel-node [data-field="details-pending"]', state="detached")
+    page.wait_for_selector("#panel-node .edge-card, #panel-node .meta")
+    assert step_label(page).startswith(f"Step {k} / {total}")
+    full = t.to_dict()["steps"][k - 1]
+    cards = page.locator("#panel-node .edge-card")
+    assert cards.count() == len(full["edges"])
+    assert "Working out" not in page.inner_text("#narration")
+    if full["edges"]:
+        assert page.locator(f'#panel-node .edge-card[data-input="{full["edges"][0]["input"]}"]').count() == 1
+    # every backward step now reads back as the engine's
+    got = page.evaluate("""() => studio.state.doc.trace.steps.filter((s) => s.phase === "backward")
+        .map((s) => [s.node, s.edges.map((e) => [e.input, e.position, e.local])])""")
+    assert got == [[s["node"], [[e["input"], e["position"], e["local"]] for e in s["edges"]]]
+                   for s in t.to_dict()["steps"] if s["phase"] == "backward"]

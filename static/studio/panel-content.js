@@ -72,8 +72,9 @@ export function* panelParts(id, k) {
   }
   const step = trace.steps[display.grad_at - 1];
   if (pending(trace, step)) {         // a big program's details follow: the panel is built again then
-    head.push(el("div", { class: "meta" }, t("panel.upstream"), " ", tex(partial(node.latex))),
-      el("div", { "data-field": "upstream" }, tensorView(step.upstream, node.shape, "grad", { scale: magnitude(step.upstream), blocks: blocksOf(id) })),
+    head.push(el("dl", { class: "kv" },
+      el("dt", {}, t("panel.upstream"), " ", tex(partial(node.latex))),
+      el("dd", { "data-field": "upstream" }, tensorView(step.upstream, node.shape, "grad", { scale: magnitude(step.upstream), blocks: blocksOf(id) }))),
       el("div", { class: "waiting", "data-field": "details-pending", text: t("panel.details.pending") }));
     yield head;
     return;

@@ -47,9 +47,10 @@ def _run_and_wait(page, source: str, ready: str) -> float:
     return time.perf_counter() - t0
 
 
-def _run_apart(page, source: str, total: int) -> tuple[float, float]:
+def _run_apart(page, source: str, total: int) -> tuple[float, float, float]:
     """Run (the page as it is now): seconds to the order list and the first panel painted
-    (the step label names the new program's steps), then to the drawing (or why none)."""
+    (the step label names the new program's steps), to the drawing (or why none), and to the
+    run's end (a big program's backward steps' details come last, from /api/details)."""
     runs = int(page.get_attribute("body", "data-runs") or 0)
     page.evaluate("""(src) => { const t = document.querySelector('#source'); t.value = src;
         t.dispatchEvent(new Event('input', { bubbles: true })); t.focus(); }""", source)
@@ -60,9 +61,13 @@ def _run_apart(page, source: str, total: int) -> tuple[float, float]:
                            arg=total, timeout=120_000, polling="raf")
     page.evaluate(PAINTED)
     first = time.perf_counter() - t0
+    page.wait_for_function("() => ['done', 'none'].includes(document.querySelector('#graph').dataset.drawing)",
+                           timeout=120_000, polling="raf")
+    page.evaluate(PAINTED)
+    drawn = time.perf_counter() - t0
     page.wait_for_selector(f'body[data-runs="{runs + 1}"]', state="attached", timeout=120_000)
     page.evaluate(PAINTED)
-    return first, time.perf_counter() - t0
+    return first, drawn, time.perf_counter() - t0
 
 
 def _expand(page, group: dict, step: int) -> float:
@@ -82,7 +87,8 @@ def _expand(page, group: dict, step: int) -> float:
 def run(sizes: list[int], repeat: int) -> Table:
     table = Table(f"Big graphs: from Run to the page on screen, as before and now (s, median of {repeat})",
                   ["nodes", "statements (boxes)", "as before: Run → all on screen", "now: Run → order list and panel",
-                   "target", "now: Run → drawing", "target", "expand one statement", "target"])
+                   "target", "now: Run → drawing", "target", "now: Run → backward details", "expand one statement",
+                   "target"])
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
@@ -108,7 +114,7 @@ def run(sizes: list[int], repeat: int) -> Table:
                 boxes = len(levels["groups"]) + len(levels["copies"])
                 drawn = boxes <= MAX_COLLAPSED_BOXES
                 ready = "#graph g.node.bp-group" if drawn else "#graph-message:not([hidden])"
-                before, first, after, expand = [], [], [], []
+                before, first, after, details, expand = [], [], [], [], []
                 for _ in range(repeat):
                     # As before: one answer with the drawing (the page's switch for the benchmark).
                     page.goto("about:blank")
@@ -120,9 +126,10 @@ def run(sizes: list[int], repeat: int) -> Table:
                     page.goto("about:blank")
                     page.goto(f"{url}/")
                     page.wait_for_selector("body[data-ready=true]", timeout=60_000)
-                    f, a = _run_apart(page, source, total)
+                    f, a, d = _run_apart(page, source, total)
                     first.append(f)
                     after.append(a)
+                    details.append(d)
                     if drawn:
                         expand.append(_expand(page, big, big["steps"][0]))
                 b, f, a = statistics.median(before), statistics.median(first), statistics.median(after)
@@ -132,6 +139,7 @@ def run(sizes: list[int], repeat: int) -> Table:
                           f"{ftarget:g} s: {'met' if f <= ftarget else 'MISSED'}" if ftarget else "—",
                           f"{a:.2f}" if drawn else f"{a:.2f} (too big: said why)",
                           f"{target:g} s: {'met' if a <= target else 'MISSED'}" if target else "—",
+                          f"{statistics.median(details):.2f}",
                           f"{e:.2f}" if e is not None else "—",
                           f"{EXPAND_TARGET_S:g} s: {'met' if e <= EXPAND_TARGET_S else 'MISSED'}" if e is not None else "—")
             browser.close()
@@ -147,9 +155,11 @@ def run(sizes: list[int], repeat: int) -> Table:
         "limit, in a page already open: the program put in the editor and Run pressed (Ctrl+Enter). 'as "
         "before': one /api/trace answer with the lean document, the display model and the SVG (the page's "
         "`studio.state.doc.drawingApart` set false), until the collapsed drawing is in the page and a frame "
-        "painted. 'now': /api/trace with `drawing: false, packed: true`, until the order list and the first "
+        "painted. 'now': /api/trace with `drawing: false, packed: true, details: false`, until the order list and the first "
         "step's panel are painted; then /api/drawing (the worker's copy of the trace, one `dot` run), until "
         "the drawing is painted. Past 6,000 boxes the drawing is refused with its reason, in the first "
-        "answer. 'expand one statement': the E key at the first step of the largest statement in the "
+        "answer. Past 1,000 nodes the first answer has the backward steps without their details "
+        "(`details: false`); 'backward details': until /api/details (made by the worker after the drawing) "
+        "has completed the trace and the step is shown again. 'expand one statement': the E key at the first step of the largest statement in the "
         "program's second half, until its nodes (/api/expand: one small `dot` run) are painted over its box.")
     return table

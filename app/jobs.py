@@ -103,7 +103,7 @@ def trace_body(source: str, gradcheck: bool = False, h: float = GRADCHECK_H,
         _details[key] = _drawer.submit(_complete, doc, t, shown)
     if ahead:
         _ahead.clear()
-        _ahead[key, direction] = _drawer.submit(_drawing_ahead, key, doc, direction)
+        _ahead[key, direction] = _drawer.submit(_drawing_ahead, doc, direction, _details.get(key))
     if later and key not in _details:
         _details[key] = _drawer.submit(_complete, doc, t, shown)
     return body
@@ -131,13 +131,16 @@ def _whole(key: bytes, doc: dict) -> dict:
     return made.result()[0] if made is not None else doc
 
 
-def _drawing_ahead(key: bytes, doc: dict, direction: str) -> dict[str, Any]:
-    """The drawing made ahead: the collapsed one needs no details (a node-level one waits for them)."""
-    return _drawing(doc if doc["level"] == "statements" else _whole(key, doc), direction)
+def _drawing_ahead(doc: dict, direction: str, details: Future | None) -> dict[str, Any]:
+    """The drawing made ahead: the collapsed one needs no details; a node-level one of a document
+    without them waits for `details`, queued before it (the future of this very answer)."""
+    if doc["level"] != "statements" and details is not None:
+        doc = details.result()[0]
+    return _drawing(doc, direction)
 
 
 # Graphviz's tooltips ("g3->g5"): the page puts its own on the boxes; 9,000 elements fewer to parse at 4,000 boxes.
-_UNTITLED = re.compile(r"<title>[^<]*</title>\n?")
+_UNTITLED = re.compile(rb"<title>[^<]*</title>\n?")
 
 
 def _drawing(doc: dict, direction: str) -> dict[str, Any]:
@@ -147,7 +150,7 @@ def _drawing(doc: dict, direction: str) -> dict[str, Any]:
     try:
         svg = renderer.render(doc, "svg", None, highlight=False, model=doc["display"],
                               direction=out["direction"], level=doc["level"])
-        out["svg"], out["svg_error"] = _UNTITLED.sub("", sanitize_svg(svg).decode("utf-8")), None
+        out["svg"], out["svg_error"] = sanitize_svg(_UNTITLED.sub(b"", svg)).decode("utf-8"), None
     except renderer.RenderError as exc:
         out["svg"], out["svg_error"] = None, str(exc)
     return out

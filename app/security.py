@@ -183,6 +183,8 @@ class UnsafeSvg(ValueError):
 
 
 def _safe_value(value: str) -> bool:
+    if "\\" in value:             # a CSS escape can spell url( without writing it
+        return False
     if ":" not in value and "(" not in value:     # every pattern below needs one of them
         return True
     lowered = value.strip().lower()
@@ -210,7 +212,7 @@ _DECLARATION = b'<?xml version="1.0" encoding="UTF-8" standalone="no"?>\n'
 
 
 def _only_drawing(body: bytes) -> bool:
-    """Whether `body` (no comments, PIs or DOCTYPE left) is an SVG document of drawing
+    """Whether `body` (our XML declaration, then no comments, PIs or DOCTYPE) is an SVG document of drawing
     elements and safe presentation attributes only, as `_clean` keeps them: checked as an XML
     parser reads it (expat, the parser ElementTree uses), element by element."""
     parser = expat.ParserCreate("utf-8", "}")
@@ -244,10 +246,11 @@ def sanitize_svg(svg: str | bytes) -> bytes:
     has nothing else (Graphviz's own) is sent as it is, its comments and DOCTYPE cut: checked
     by a streaming parse, not rebuilt (1 s of a big drawing's time before)."""
     raw = svg.encode("utf-8") if isinstance(svg, str) else svg
-    body = _NOT_DRAWING.sub(b"", raw).strip()
-    if _only_drawing(body):
+    if not raw.startswith((b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")) and b"\x00" not in raw:
         # Graphviz writes each "-" as "&#45;" (ids, classes, numbers in texts): plain, as a rebuilt one has it.
-        return _DECLARATION + body.replace(b"&#45;", b"-") + b"\n"
+        sent = _DECLARATION + _NOT_DRAWING.sub(b"", raw).strip().replace(b"&#45;", b"-") + b"\n"
+        if _only_drawing(sent):       # the very bytes sent are checked
+            return sent
     try:
         root = ET.fromstring(svg)
     except ET.ParseError as exc:

@@ -35,6 +35,8 @@ export function buildOrder(doc, onPick) {
     list.forEach((display, i) => rows.set(display.id, { li: null, row: i, key: -1, paint: null }));
     const probe = makeRow(doc, list[0], onPick);       // one row, measured: all are as tall
     rows.get(list[0].id).li = probe;
+    probe.setAttribute("aria-setsize", String(list.length));
+    probe.setAttribute("aria-posinset", "1");
     ol.append(probe);
     measureOrder();
     watchOrder(ol);
@@ -88,7 +90,8 @@ function watchOrder(ol) {
 }
 
 /** A long list's rows in view, made as they come into view (each painted as of the step shown);
- *  the list's padding stands for the rows above and below. */
+ *  two spacers stand for the rows above and below. Rows that stay in view stay in the page
+ *  (a focused row keeps its focus: Tab walks the list as the browser scrolls it). */
 function renderWindow() {
   const order = state.order, v = order.virtual;
   if (!v) return;
@@ -99,22 +102,37 @@ function renderWindow() {
   const first = Math.max(0, Math.floor((top - PAD) / pitch) - OVERSCAN);
   const last = Math.min(n - 1, Math.ceil((top + height - PAD) / pitch) + OVERSCAN);
   if (first === v.first && last === v.last) return;
-  for (let r = v.first; r >= 0 && r <= v.last; r++) {
-    if (r < first || r > last) order.rows.get(v.ids[r]).li = null;
-  }
-  const lis = [];
-  for (let r = first; r <= last; r++) {
+  const row = (r) => {
     const rec = order.rows.get(v.ids[r]);
     if (!rec.li) {
       rec.li = makeRow(v.doc, v.doc.display.nodes[v.ids[r]], v.onPick);
+      rec.li.setAttribute("aria-setsize", String(n));      // the whole list's length, for a screen reader
+      rec.li.setAttribute("aria-posinset", String(r + 1));
       if (rec.paint) { rec.key = -1; paintRow(v.ids[r], ...rec.paint); }
     }
-    lis.push(rec.li);
+    return rec.li;
+  };
+  const overlap = v.first >= 0 && first <= v.last && last >= v.first;
+  for (let r = v.first; r >= 0 && r <= v.last; r++) {
+    if (r >= first && r <= last) continue;
+    const rec = order.rows.get(v.ids[r]);
+    if (overlap) rec.li.remove();
+    rec.li = null;
+  }
+  if (overlap) {                    // only the rows that come into view are added, above and below
+    const above = [], below = [];
+    for (let r = first; r < v.first; r++) above.push(row(r));
+    for (let r = v.last + 1; r <= last; r++) below.push(row(r));
+    v.above.after(...above);
+    v.below.before(...below);
+  } else {
+    const lis = [];
+    for (let r = first; r <= last; r++) lis.push(row(r));
+    ol.replaceChildren(v.above, ...lis, v.below);
   }
   v.first = first; v.last = last;
   v.above.style.height = `${first * pitch}px`;
   v.below.style.height = `${(n - 1 - last) * pitch}px`;
-  ol.replaceChildren(v.above, ...lis, v.below);
 }
 
 /** An empty row standing for `rows` rows out of view (padding would not do: the list's size
@@ -141,7 +159,7 @@ export function scrollToRow(id) {
 /** Without a measured pitch, the browser scrolls node `id`'s row into view (after the step's writes). */
 export function scrollToRowByLayout(id) {
   const row = id !== null ? state.order.rows.get(id) : null;
-  if (row && !state.order.pitch) row.li.scrollIntoView({ block: "nearest" });
+  if (row && row.li && !state.order.pitch) row.li.scrollIntoView({ block: "nearest" });
 }
 
 /** Node `id`'s row as of the step shown; `key` sums up the flags (the DOM only if it changed). */

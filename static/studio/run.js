@@ -30,8 +30,8 @@ export async function runProgram(step = 0, variant = null, level = "auto") {
   state.groups.level = level;
   try {
     const ran = await runAndShow(step, variant && (variant.unroll || variant.at || variant.init) ? variant : null);
-    if (ran) for (const fn of runHooks) fn();
-    return ran;
+    if (ran && state.doc.trace === ran) for (const fn of runHooks) fn();    // not for a run a newer one replaced
+    return !!ran;
   } finally { document.body.dataset.runs = String(++state.doc.runs); }
 }
 
@@ -68,6 +68,7 @@ function showVariant(variant, trace) {
 // A switch of language: the graph view's bars say which graph they show again.
 onLang(() => { if (state.doc.trace) showVariant(state.doc.variant, state.doc.trace); });
 
+/** Run and show; the trace shown, or false when the program did not run. */
 async function runAndShow(step, variant) {
   stopPlay();
   const source = editor.value;
@@ -101,8 +102,9 @@ async function runAndShow(step, variant) {
   const pct = (100 * forward / Math.max(1, doc.trace.steps.length)).toFixed(2);
   slider.style.setProperty("--track", `linear-gradient(to right, var(--forward-soft) 0 ${pct}%, var(--grad-soft) ${pct}% 100%)`);
   setStep(Math.max(0, Math.min(step, doc.trace.steps.length)));
-  if (apart) await drawLater(doc.trace, source, variant);
-  return true;
+  const shown = doc.trace;
+  if (apart) await drawLater(shown, source, variant);
+  return shown;
 }
 
 /** The backward steps' details of the big trace just shown (its forward steps already step):
@@ -114,6 +116,7 @@ async function detailsLater(trace, source, variant) {
   if (state.doc.trace !== trace) return;        // a newer run's trace is shown
   if (!res.ok) { toast(msgText(res.data && res.data.message) || `HTTP ${res.status}`); return; }
   complete(trace, unpackDetails(res.data));
+  if (trace.svg && trace.level === "nodes") installGraph(trace);   // its edges are known only now
   indexSteps(trace);
   dropPrepared();
   state.panel.key = null;

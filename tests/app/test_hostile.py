@@ -342,8 +342,11 @@ def test_sanitizer_strips_active_content():
     b'<svg xmlns="http://www.w3.org/2000/svg" xmlns:h="http://www.w3.org/1999/xhtml" '
     b'xmlns:xlink="http://www.w3.org/1999/xlink"><h:g><h:script>x</h:script></h:g>'
     b'<g xlink:href="javascript:x"><text>kept</text></g></svg>',
-    # an unsafe value in an allowed attribute
+    # an unsafe value in an allowed attribute, plainly and as a CSS escape
     b'<svg xmlns="http://www.w3.org/2000/svg"><g fill="url(http://evil/#x)"><text>kept</text></g></svg>',
+    b'<svg xmlns="http://www.w3.org/2000/svg"><g fill="\\75rl(//http://evil/x.svg#a)"><text>kept</text></g></svg>',
+    # UTF-16 with its byte order mark: not read as UTF-8, rebuilt
+    '<svg xmlns="http://www.w3.org/2000/svg"><text>kept</text><script>x</script></svg>'.encode("utf-16"),
 ])
 def test_the_sanitizers_fast_path_passes_only_drawings(evil):
     """A drawing of drawing elements only is sent as it is (comments and DOCTYPE cut); anything

@@ -171,3 +171,26 @@ def test_the_details_wait_for_nothing_a_statement_expanded_needs(client):
     client.post("/api/trace", json={"source": src, "drawing": False, "packed": True, "details": False})
     r = client.post("/api/expand", json={"source": src, "group": group})
     assert r.status_code == 200 and 'class="edge' in r.json()["svg"] and "∂" in r.json()["svg"]
+
+
+def test_a_node_level_drawing_of_a_program_without_details_waits_for_its_own(monkeypatch):
+    """With the threshold set low (a setting), a drawing node by node needs the details: it waits
+    for the ones queued before it, not for a later answer's (which would wait behind it)."""
+    import concurrent.futures as cf
+    import orjson
+    from app import jobs
+    from bench.programs import scalar_program
+    monkeypatch.setattr(jobs, "DETAILS_LATER_NODES", 20)
+    src = scalar_program(150, seed=4)
+    for _ in range(2):                                      # the same program run twice at once
+        first = orjson.loads(jobs.trace_body(src, drawing=False, packed=True, details=False))
+        assert first["details"] == "later" and first["level"] == "nodes"
+    ex = cf.ThreadPoolExecutor(1)
+    try:                                                    # a deadlock fails here, not hangs
+        drawn = ex.submit(jobs.drawing_body, src).result(timeout=60)
+        details = ex.submit(jobs.details_body, src).result(timeout=60)
+    finally:
+        ex.shutdown(wait=False, cancel_futures=True)
+    d = orjson.loads(drawn)
+    assert d["svg"] and d["level"] == "nodes" and 'class="edge' in d["svg"] and "∂" in d["svg"]
+    assert orjson.loads(details)["packed"] is True

@@ -130,3 +130,16 @@ def test_a_big_program_steps_before_its_details_arrive(page):
         .map((s) => [s.node, s.edges.map((e) => [e.input, e.position, e.local])])""")
     assert got == [[s["node"], [[e["input"], e["position"], e["local"]] for e in s["edges"]]]
                    for s in t.to_dict()["steps"] if s["phase"] == "backward"]
+    # the long list keeps a focused row as it scrolls, and Tab walks it; its rows say the list's length
+    page.evaluate("() => { document.querySelector('#order').scrollTop = 0; }")
+    page.wait_for_selector('#order li[data-node="3"]', state="attached")
+    page.focus('#order li[data-node="3"] button')
+    page.evaluate("() => { document.querySelector('#order').scrollTop += 60; }")
+    page.wait_for_timeout(100)
+    focused = "() => document.activeElement.closest('#order li')?.dataset.node"
+    assert page.evaluate(focused) == "3"
+    for _ in range(40):
+        page.keyboard.press("Tab")
+    assert page.evaluate(focused) == "43"
+    assert page.get_attribute('#order li[data-node="43"]', "aria-setsize") == str(nodes)
+    assert page.get_attribute('#order li[data-node="43"]', "aria-posinset") == "44"

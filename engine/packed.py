@@ -100,8 +100,13 @@ def columns(records: list[dict[str, Any]], texts: Texts) -> doc.Columns:
         return {"rows": 0, "fields": {}}
     first = records[0].keys()
     out: dict[str, Any] = {}
+    order = tuple(first)
+    if all(map(order.__eq__, map(tuple, records))):   # the same fields in the same order: transposed at once
+        for name, values in zip(order, zip(*map(dict.values, records))):
+            out[name] = column(name, list(values), texts)
+        return {"rows": n, "fields": out}
     if all(map(first.__eq__, map(dict.keys, records))):
-        for name in list(first):
+        for name in order:
             out[name] = column(name, list(map(itemgetter(name), records)), texts)
         return {"rows": n, "fields": out}
     fields: dict[str, list[int]] = {}

@@ -93,7 +93,12 @@ def trace_body(source: str, gradcheck: bool = False, h: float = GRADCHECK_H,
     doc["unrolled"] = unroll
     if later:
         doc["details"] = "later"
-    body = safe_json_bytes(pack(doc) if packed else doc)
+    answer = doc
+    if refused and doc["level"] == "statements":
+        # Lists only the drawing reads (the boxes' edges and copies), for a drawing refused: not sent.
+        st = doc["display"]["statements"]
+        answer = {**doc, "display": {**doc["display"], "statements": {**st, "edges": [], "copies": []}}}
+    body = safe_json_bytes(pack(answer) if packed else answer)
     ahead = not (drawing or refused)
     shown = source if not (unroll or at or init) else None
     # Made now, while the answer travels and the page shows it: /api/drawing and /api/details

@@ -121,13 +121,15 @@ def _step_label(page) -> str:
 
 def _open_at(page, url: str, program: str, step: int, total: int) -> None:
     """Open the page on `program` at `step` through its shareable link, wait until that step
-    is shown, and leave no element focused (the → key then goes to the page's handler)."""
+    is shown and its drawing (which comes after the trace) installed or refused, and leave no element focused (the → key then goes to the page's handler)."""
     page.goto(f"{url}/#program={urllib.parse.quote(program)}&step={step}")
     deadline = time.monotonic() + 60
     while not _step_label(page).startswith(f"Step {step} / {total}"):
         if time.monotonic() > deadline:
             raise RuntimeError(f"the page did not show step {step} of the program")
         time.sleep(0.05)
+    page.wait_for_function("() => ['done', 'none'].includes(document.querySelector('#graph').dataset.drawing)",
+                           timeout=60_000)
     page.evaluate("() => { document.activeElement && document.activeElement.blur(); }")
 
 

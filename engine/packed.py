@@ -143,7 +143,16 @@ def _pack(lean: dict[str, Any]) -> dict[str, Any]:
     if forward != len(nodes):
         raise ValueError(f"{forward} forward steps for {len(nodes)} nodes")
     out = {k: v for k, v in lean.items() if k not in ("nodes", "steps", "display")}
-    out.update(packed=True, nodes=columns(nodes, texts), steps={"forward": forward, **_backward(steps[forward:], texts)})
+    rest = steps[forward:]
+    if lean.get("details") == "later" and rest:       # node and op only (engine/lean.py): two columns
+        fields = {"phase": {"all": "backward"}, "node": column("node", [s["node"] for s in rest], texts),
+                  "op": column("op", [s["op"] for s in rest], texts), "contributions": {"all": 0},
+                  "edges": {"all": 0}, "intuition": {"all": None}, "sum_rule": {"all": None}}
+        empty: dict[str, Any] = {"rows": 0, "fields": {}}
+        backward = {"backward": {"rows": len(rest), "fields": fields}, "edges": empty, "contributions": dict(empty)}
+    else:
+        backward = _backward(rest, texts)
+    out.update(packed=True, nodes=columns(nodes, texts), steps={"forward": forward, **backward})
     if lean.get("display") is not None:
         display = dict(lean["display"])
         display["statements"] = dict(display["statements"])

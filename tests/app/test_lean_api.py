@@ -194,3 +194,19 @@ def test_a_node_level_drawing_of_a_program_without_details_waits_for_its_own(mon
     d = orjson.loads(drawn)
     assert d["svg"] and d["level"] == "nodes" and 'class="edge' in d["svg"] and "∂" in d["svg"]
     assert orjson.loads(details)["packed"] is True
+
+
+def test_a_collapsed_drawing_refused_for_its_size_sends_no_lists_only_a_drawing_reads():
+    """Over 6,000 boxes the collapsed drawing is refused in the first answer; that answer's
+    statements keep their groups (stepping by statement) but not the boxes' edges and copies."""
+    import orjson
+    from app import jobs
+    from drawing.errors import MAX_COLLAPSED_BOXES
+    from tests.engine.reference import unpack
+    chain = "a0 = 1.0\n" + "\n".join(f"a{i} = a{i - 1} + 1.0" for i in range(1, MAX_COLLAPSED_BOXES + 1))
+    first = unpack(orjson.loads(jobs.trace_body(chain, drawing=False, packed=True, details=False)))
+    st = first["display"]["statements"]
+    assert first["svg"] is None and "6,000" in first["svg_error"] and first["level"] == "statements"
+    assert len(st["groups"]) == MAX_COLLAPSED_BOXES + 1 and st["edges"] == [] and st["copies"] == []
+    kept = jobs._drawn[jobs._variant(chain, False, None, None)]["display"]["statements"]
+    assert len(kept["edges"]) == MAX_COLLAPSED_BOXES                 # the worker keeps them

@@ -101,6 +101,8 @@ def test_a_document_without_its_details_and_the_details_make_the_whole_one(sourc
                for s in first["steps"][forward:])
     assert first["display"]["edges"] == [] and {**first["display"], "edges": whole["display"]["edges"]} == whole["display"]
     assert unpack(roundtrip(first))["steps"] == orjson.loads(orjson.dumps(first["steps"]))
+    marked = unpack(roundtrip({**first, "details": "later"}))       # packed as two columns
+    assert marked["steps"] == orjson.loads(orjson.dumps(first["steps"])) and marked["details"] == "later"
     # the details, as /api/details answers them, complete it
     backward, edges = unpack_details(orjson.loads(orjson.dumps(pack_details(lean_backward(t),
                                                                             display_edges(whole)))))

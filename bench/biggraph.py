@@ -115,18 +115,20 @@ def run(sizes: list[int], repeat: int) -> Table:
                 drawn = boxes <= MAX_COLLAPSED_BOXES
                 ready = "#graph g.node.bp-group" if drawn else "#graph-message:not([hidden])"
                 before, first, after, details, expand = [], [], [], [], []
-                for _ in range(repeat):
+                for r in range(repeat):
+                    # Each run a program the worker has not traced (a comment apart: the same graph),
+                    # so every figure includes the trace.
                     # As before: one answer with the drawing (the page's switch for the benchmark).
                     page.goto("about:blank")
                     page.goto(f"{url}/")
                     page.wait_for_selector("body[data-ready=true]", timeout=60_000)
                     page.evaluate("() => { studio.state.doc.drawingApart = false; }")
-                    before.append(_run_and_wait(page, source, ready))
+                    before.append(_run_and_wait(page, f"{source}\n# run {r}, as before", ready))
                     # Now: the document first, the drawing after.
                     page.goto("about:blank")
                     page.goto(f"{url}/")
                     page.wait_for_selector("body[data-ready=true]", timeout=60_000)
-                    f, a, d = _run_apart(page, source, total)
+                    f, a, d = _run_apart(page, f"{source}\n# run {r}, now", total)
                     first.append(f)
                     after.append(a)
                     details.append(d)
@@ -151,7 +153,8 @@ def run(sizes: list[int], repeat: int) -> Table:
             proc.kill()
         log.close()
     table.notes.append(
-        "The benchmark's scalar programs (bench/programs.py, seed 1), over the node-by-node drawing's 400-node "
+        "The benchmark's scalar programs (bench/programs.py, seed 1; each run's with a comment of its own, so "
+        "that no run finds its trace made by an earlier one), over the node-by-node drawing's 400-node "
         "limit, in a page already open: the program put in the editor and Run pressed (Ctrl+Enter). 'as "
         "before': one /api/trace answer with the lean document, the display model and the SVG (the page's "
         "`studio.state.doc.drawingApart` set false), until the collapsed drawing is in the page and a frame "

@@ -82,6 +82,7 @@ def main(argv: list[str] | None = None) -> int:
     if "big" in only:
         from . import biggraph
         emit(biggraph.run([2_000, 10_000] if quick else [2_000, 10_000, 100_000], 1 if quick else 3))
+        emit(biggraph.run_tensor(1 if quick else 3))
     if "memory" in only:
         from . import memory
         emit(memory.run([100, 1_000, 10_000] if quick else [100, 1_000, 10_000, 100_000]))

@@ -15,7 +15,7 @@ import urllib.parse
 
 from engine import trace
 
-from .page import CHROMIUM, CHROMIUM_ARGS, _serve
+from .page import CHROMIUM, CHROMIUM_ARGS, _serve, _stop
 from .programs import scalar_program
 from .timing import Table
 
@@ -25,6 +25,16 @@ EXPAND_TARGET_S = 0.5
 
 # After the drawing (or the message) is in the DOM: the next frame painted.
 PAINTED = "() => new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)))"
+
+
+def _fresh(page, url: str, apart: bool = True) -> None:
+    """The page opened anew; `apart` false: as before, one answer with the drawing (the page's
+    switch for the benchmark)."""
+    page.goto("about:blank")
+    page.goto(f"{url}/")
+    page.wait_for_selector("body[data-ready=true]", timeout=60_000)
+    if not apart:
+        page.evaluate("() => { studio.state.doc.drawingApart = false; }")
 
 
 def _run_and_wait(page, source: str, ready: str) -> float:
@@ -119,15 +129,10 @@ def run(sizes: list[int], repeat: int) -> Table:
                     # Each run a program the worker has not traced (a comment apart: the same graph),
                     # so every figure includes the trace.
                     # As before: one answer with the drawing (the page's switch for the benchmark).
-                    page.goto("about:blank")
-                    page.goto(f"{url}/")
-                    page.wait_for_selector("body[data-ready=true]", timeout=60_000)
-                    page.evaluate("() => { studio.state.doc.drawingApart = false; }")
+                    _fresh(page, url, apart=False)
                     before.append(_run_and_wait(page, f"{source}\n# run {r}, as before", ready))
                     # Now: the document first, the drawing after.
-                    page.goto("about:blank")
-                    page.goto(f"{url}/")
-                    page.wait_for_selector("body[data-ready=true]", timeout=60_000)
+                    _fresh(page, url)
                     f, a, d = _run_apart(page, f"{source}\n# run {r}, now", total)
                     first.append(f)
                     after.append(a)
@@ -146,12 +151,7 @@ def run(sizes: list[int], repeat: int) -> Table:
                           f"{EXPAND_TARGET_S:g} s: {'met' if e <= EXPAND_TARGET_S else 'MISSED'}" if e is not None else "—")
             browser.close()
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except Exception:
-            proc.kill()
-        log.close()
+        _stop(proc, log)
     table.notes.append(
         "The benchmark's scalar programs (bench/programs.py, seed 1; each run's with a comment of its own, so "
         "that no run finds its trace made by an earlier one), over the node-by-node drawing's 400-node "
@@ -190,14 +190,9 @@ def run_tensor(repeat: int) -> Table:
             page = browser.new_page(viewport={"width": 1400, "height": 900})
             before, first, after = [], [], []
             for r in range(repeat):
-                page.goto("about:blank")
-                page.goto(f"{url}/")
-                page.wait_for_selector("body[data-ready=true]", timeout=60_000)
-                page.evaluate("() => { studio.state.doc.drawingApart = false; }")
+                _fresh(page, url, apart=False)
                 before.append(_run_and_wait(page, f"{TENSOR}\n# run {r}, as before", "#graph g.node"))
-                page.goto("about:blank")
-                page.goto(f"{url}/")
-                page.wait_for_selector("body[data-ready=true]", timeout=60_000)
+                _fresh(page, url)
                 f, a, _ = _run_apart(page, f"{TENSOR}\n# run {r}, now", total)
                 first.append(f)
                 after.append(a)
@@ -207,12 +202,7 @@ def run_tensor(repeat: int) -> Table:
                       f"{TENSOR_TARGET_S:g} s: {'met' if a <= TENSOR_TARGET_S else 'MISSED'}")
             browser.close()
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except Exception:
-            proc.kill()
-        log.close()
+        _stop(proc, log)
     table.notes.append("Each run a program the worker has not traced (a comment apart). The big tensors are sent "
                        "as summaries (shape, statistics, a preview of block means); the panel draws them on a canvas.")
     return table

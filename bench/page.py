@@ -115,6 +115,16 @@ def _serve() -> tuple[subprocess.Popen, str, object]:
         time.sleep(0.1)
 
 
+def _stop(proc: subprocess.Popen, log) -> None:
+    """Stop the app `_serve` started (killed if it does not stop within 10 s) and close its log."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    log.close()
+
+
 def _step_label(page) -> str:
     return page.inner_text("#step-label")
 
@@ -189,12 +199,7 @@ def run(sizes: list[int], repeat: int) -> Table:
                           f"{sum(x[3] for x in fwd + bwd)} of {len(fwd + bwd)}", str(sent), f"{address:.1f}")
             browser.close()
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
+        _stop(proc, log)
     table.notes.append("Headless Chromium (Debian's), the app served by uvicorn on 127.0.0.1. A step is the → "
                        "key; its time is the page's handler plus the frame it causes (frame callbacks, style, "
                        "layout, paint, commit: from the frame's first requestAnimationFrame callback to the "

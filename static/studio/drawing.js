@@ -4,7 +4,7 @@
 import { state } from "./state.js";
 import { $, $$, el, shapeBox, svgEl } from "./dom.js";
 import { lang, msgText, onLang, t } from "./i18n.js";
-import { nodeTip } from "./format.js";
+import { nodeTip, shapeLine, valueLine } from "./format.js";
 import { enableExports } from "./export.js";
 import { buildMinimap, updateMinimap } from "./minimap.js";
 import { groupFont, installGroups, showLevel } from "./groups.js";
@@ -214,15 +214,6 @@ function measureNodes(live) {
   return m;
 }
 
-/** A box's shape line ("scalar", "vector 4", "4×10 · frozen") in the page's language. */
-function shapeLine(shape) {
-  return shape.replace(/^scalar/, t("page.shape.scalar")).replace(/^vector (\d+)/, (m, n) => t("page.shape.vector", { n }));
-}
-
-/** A box's value line ("value 3") in the page's language; English as the server wrote it. */
-function valueLine(text) {
-  return lang() === "en" ? text : text.replace(/^value /, `${t("page.svg.value")} `);
-}
 
 /** Node `display` in the drawing: its value and gradient lines (or the placeholders), and whether
  *  it is current or selected. `key` sums up the flags: the DOM is touched only when it changes. */

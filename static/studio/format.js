@@ -1,5 +1,5 @@
 /* Numbers and texts as the page writes them. Pure functions: no DOM, no state (words from the catalogue). */
-import { t } from "./i18n.js";
+import { lang, t } from "./i18n.js";
 
 /** A number as Python's format(x, ".4g") writes it (so page and images agree); fewer digits on request. */
 export function fmt(x, digits = 4) {
@@ -75,4 +75,14 @@ export function heat(v, maxAbs) {
 export function nodeTip(node) {
   const what = node.kind === "const" ? t("page.tip.const", { expr: node.expr }) : `${node.symbol} = ${node.expr}`;
   return t("page.tip.node", { what, line: node.line, col: node.col });
+}
+
+/** A box's shape line ("scalar", "vector 4", "4×10 · frozen") in the page's language. */
+export function shapeLine(shape) {
+  return shape.replace(/^scalar/, t("page.shape.scalar")).replace(/^vector (\d+)/, (m, n) => t("page.shape.vector", { n }));
+}
+
+/** A box's value line ("value 3") in the page's language; English as the server wrote it. */
+export function valueLine(text) {
+  return lang() === "en" ? text : text.replace(/^value /, `${t("page.svg.value")} `);
 }

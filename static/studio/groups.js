@@ -7,7 +7,8 @@
 import { state } from "./state.js";
 import { $, $$, el, shapeBox, svgEl, toast } from "./dom.js";
 import { postExpand } from "./api.js";
-import { msgText, onLang, t } from "./i18n.js";
+import { lang, msgText, onLang, t } from "./i18n.js";
+import { shapeLine, valueLine } from "./format.js";
 
 /** A statement's size in words: "3 nodes, 5 steps". */
 function groupSize(d) {
@@ -25,7 +26,9 @@ onLang(() => {
   state.groups.panel = null;
   if (trace.level !== "statements") return;
   const groups = trace.display.statements.groups;
-  for (const rec of state.groups.records.values()) {
+  for (const [id, rec] of state.groups.records) {
+    rec.key = -1;                                  // the next paint tells the value line again
+    if (rec.texts[1]) rec.texts[1].textContent = shapeLine(groups[id].shape);
     for (const tip of [rec.g, ...rec.copies].map((g) => g.querySelector(":scope > title"))) {
       if (tip && tip.dataset.group) tip.textContent = groupTip(groups[Number(tip.dataset.group)]);
       else if (tip && tip.dataset.copyOf) tip.textContent = copyTip(groups[Number(tip.dataset.copyOf)]);
@@ -76,7 +79,9 @@ export function installGroups(doc, byId, matrix) {
     tip.textContent = groupTip(d);
     box.prepend(tip);
     box.addEventListener("dblclick", () => toggleGroup(d.id));
-    g.records.set(d.id, { g: box, texts: $$("text", box), copies: [], key: -1 });
+    const texts = $$("text", box);
+    if (texts[1] && lang() !== "en") texts[1].textContent = shapeLine(d.shape);   // as node boxes are told
+    g.records.set(d.id, { g: box, texts, copies: [], key: -1 });
   }
   for (const c of levels.copies) {
     const copy = byId.get(c.svg_id), rec = g.records.get(c.group);
@@ -142,7 +147,7 @@ function paintGroup(d, k, isCurrent, isSelected) {
   if (rec.key === key) return;
   rec.key = key;
   const placeholders = state.doc.trace.display.placeholders;
-  if (rec.texts[2]) rec.texts[2].textContent = hasValue ? d.value : placeholders.value;
+  if (rec.texts[2]) rec.texts[2].textContent = valueLine(hasValue ? d.value : placeholders.value);
   if (rec.texts[3]) rec.texts[3].textContent = hasGrad ? d.grad : placeholders.grad;
   for (const g of [rec.g, ...rec.copies]) {
     g.classList.toggle("pending", !hasValue);

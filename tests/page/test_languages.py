@@ -100,6 +100,21 @@ def test_switching_to_korean_retells_the_graph_view_without_running_again(page):
     assert box.nth(1).text_content() == "scalar" and box.nth(2).text_content() == "value 3"
 
 
+def test_the_statement_boxes_are_told_in_korean_too(page):
+    """Collapsed (one box per statement), the boxes' shape and value lines follow the language as
+    the node boxes do, at once and at the next steps."""
+    open_lecture(page, extra="&level=statements")
+    page.wait_for_selector('#graph g.bp-group[data-group="3"]', state="attached")
+    box = page.locator('#graph g.bp-group[data-group="3"] text')              # f = (x + y) * max(y, z)
+    assert box.nth(1).text_content() == "scalar" and box.nth(2).text_content() == "value 6"
+    switch_to(page, "ko")
+    assert box.nth(1).text_content() == "스칼라" and box.nth(2).text_content() == "값 6"
+    page.evaluate("window.studio.setStep(12)")
+    assert box.nth(2).text_content() == "값 6"
+    switch_to(page, "en")
+    assert box.nth(1).text_content() == "scalar" and box.nth(2).text_content() == "value 6"
+
+
 @pytest.mark.parametrize("view, ready", [
     ("train", '#view-train[data-trained="1"]'),
     ("tips", "#tips-layers .layer-row[data-layer]"),

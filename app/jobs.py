@@ -8,6 +8,7 @@ its client a chunk at a time. Every SVG is sanitized here, before it leaves the 
 from __future__ import annotations
 
 import functools
+import gc
 import re
 import tempfile
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -41,11 +42,17 @@ DETAILS_LATER_NODES = limits.DETAILS_LATER_NODES
 def _without_gc(job: Callable[..., bytes]) -> Callable[..., bytes]:
     """A job whose many small objects all live until it answers (a trace's): run without the
     cycle collector, whose passes over the growing heap cost more than the work (half of the
-    display model's time at 10,000 nodes). Not the training jobs, which make garbage as they go."""
+    display model's time at 10,000 nodes); then what it keeps (traces, documents: none in a
+    cycle) is moved out of the collector's sight, which would otherwise scan those millions of
+    objects again at its next passes (up to 2 s each at 100,000 nodes, in any job's way). Not the
+    training jobs, which make garbage as they go."""
     @functools.wraps(job)
     def run(*args: Any, **kwargs: Any) -> bytes:
         with no_gc():
-            return job(*args, **kwargs)
+            try:
+                return job(*args, **kwargs)
+            finally:
+                gc.freeze()
     return run
 
 
@@ -64,22 +71,21 @@ def trace_body(source: str, gradcheck: bool = False, h: float = GRADCHECK_H,
     `details` (packed, not drawn), a program over DETAILS_LATER_NODES nodes is answered with its
     backward steps as node and op only (`details` "later"): /api/details answers the rest,
     made in this worker right after this answer."""
+    _new_generation()
     if at is not None:
         t = trace_at(source, at["runs"], at["steps"], at["run"], at["iteration"])
     else:
         t = run_unroll(source) if unroll else traced(source, init)
     later = not details and packed and not drawing and len(t.nodes) > DETAILS_LATER_NODES
-    doc: dict[str, Any] = lean_document(t, details=not later)  # type: ignore[assignment]
+    # A big program's nodes stay columns (engine/columns.py) until this answer is packed.
+    doc: dict[str, Any] = lean_document(t, details=not later, columnar=later)  # type: ignore[assignment]
     if at is not None:
         doc["at"] = {"run": at["run"], "iteration": at["iteration"]}
     doc["display"] = renderer.display_model(doc, edges=not later)
     key = _variant(source, unroll, at, init)
     if not (unroll or at or init):
-        _last.clear()
         _last[source] = (doc, doc["display"])     # an expand that follows needs no new trace
-    _drawn.clear()
     _drawn[key] = doc                             # the drawing that follows, likewise
-    _details.clear()
     doc["nodes_fit"] = not renderer.too_large(doc)
     doc["level"] = renderer.choose_level(doc, level)
     refused = None if drawing else _refused(doc)
@@ -104,25 +110,70 @@ def trace_body(source: str, gradcheck: bool = False, h: float = GRADCHECK_H,
     # Made now, while the answer travels and the page shows it: /api/drawing and /api/details
     # collect them. One after the other, the drawing first (the page shows it first) unless it
     # needs the details (a drawing node by node).
+    check = _still_newest()
     if later and not (ahead and doc["level"] == "statements"):
-        _details[key] = _drawer.submit(_complete, doc, t, shown)
+        _details[key] = _drawer.submit(_complete, doc, t, shown, check)
     if ahead:
-        _ahead.clear()
-        _ahead[key, direction] = _drawer.submit(_drawing_ahead, doc, direction, _details.get(key))
+        _ahead[key, direction] = _drawer.submit(_drawing_ahead, doc, direction, _details.get(key), check)
     if later and key not in _details:
-        _details[key] = _drawer.submit(_complete, doc, t, shown)
+        _details[key] = _drawer.submit(_complete, doc, t, shown, check)
     return body
 
 
-def _complete(doc: dict, t: Any, source: str | None) -> tuple[dict, bytes]:
+class _Stale(Exception):
+    """Work made ahead for a trace this worker has since replaced (nobody can ask for it)."""
+
+
+_generation = 0         # traces this worker has made: work ahead for an older one stops
+
+
+def _new_generation() -> None:
+    """A new trace: what was made ahead for the last one can no longer be asked for (its keys
+    are forgotten): queued work is dropped, running work stops at its next check, instead of
+    taking the processor from this trace."""
+    global _generation
+    _generation += 1
+    for made in (*_details.values(), *_ahead.values()):
+        made.cancel()
+    drop_old()
+    for kept in (_details, _ahead, _drawn, _last):
+        _dropped.append(dict(kept))
+        kept.clear()
+
+
+# What a new trace replaced (a big program's documents: millions of objects, a few tenths of a
+# second to free), freed once its answer is sent (`drop_old`), not before.
+_dropped: list[Any] = []
+
+
+def drop_old() -> None:
+    """Free what the last trace replaced (the worker calls this after sending each answer)."""
+    _dropped.clear()
+
+
+def _still_newest() -> Callable[[], None]:
+    """A check for work made ahead of this trace: raises _Stale once a newer trace is made."""
+    mine = _generation
+
+    def check() -> None:
+        if _generation != mine:
+            raise _Stale
+    return check
+
+
+def _complete(doc: dict, t: Any, source: str | None, check: Callable[[], None]) -> tuple[dict, bytes]:
     """A document answered without its details, completed: the whole document (with the display
     model's edges) and the /api/details answer. An expand of `source` then has the whole one."""
     with no_gc():
-        backward = lean_backward(t)
-        full = {**doc, "steps": doc["steps"][:len(t.nodes)] + backward}
+        backward = lean_backward(t, check)
+        check()
+        full = {**doc, "nodes": doc["nodes"].records(), "steps": doc["steps"][:len(t.nodes)] + backward}
         full.pop("details", None)
-        full["display"] = {**doc["display"], "edges": renderer.display_edges(full)}
-        body = safe_json_bytes(pack_details(backward, full["display"]["edges"]))
+        full["display"] = {**doc["display"], "nodes": doc["display"]["nodes"].records()}
+        check()
+        full["display"]["edges"] = renderer.display_edges(full)
+        body = safe_json_bytes(pack_details(backward, full["display"]["edges"], check))
+        gc.freeze()                               # kept: out of the collector's sight (see _without_gc)
     if source is not None and source in _last:
         _last[source] = (full, full["display"])
     return full, body
@@ -136,9 +187,10 @@ def _whole(key: bytes, doc: dict) -> dict:
     return made.result()[0] if made is not None else doc
 
 
-def _drawing_ahead(doc: dict, direction: str, details: Future | None) -> dict[str, Any]:
+def _drawing_ahead(doc: dict, direction: str, details: Future | None, check: Callable[[], None]) -> dict[str, Any]:
     """The drawing made ahead: the collapsed one needs no details; a node-level one of a document
     without them waits for `details`, queued before it (the future of this very answer)."""
+    check()
     if doc["level"] != "statements" and details is not None:
         doc = details.result()[0]
     return _drawing(doc, direction)
@@ -241,7 +293,7 @@ def traced(source: str, init: str | None = None) -> Any:
     t = _TRACES.pop(key, None) or run_trace(source, init)
     _TRACES[key] = t
     while len(_TRACES) > TRACES_KEPT:
-        del _TRACES[next(iter(_TRACES))]
+        _dropped.append(_TRACES.pop(next(iter(_TRACES))))
     return t
 
 

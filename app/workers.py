@@ -148,6 +148,7 @@ def _worker_main(conn: Any, settings: Settings) -> None:
             body = jobs.JOBS[kind](**args)
             jobs.send_answer(conn, body, settings.spool_response_bytes, settings.max_response_bytes)
             del body                  # not held while the worker waits for its next job
+            jobs.drop_old()
         except ProgramError as exc:
             conn.send(("program", exc.message, exc.line, exc.col, exc.msg))
         except SpecError as exc:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from engine.columns import Columns
 from engine.i18n import msg
 from engine.shapes import fmt_shape
 
@@ -29,14 +30,11 @@ def fmt_number(x: Any, digits: int = 4) -> str:
     """A number in at most ``digits`` significant digits, as a student would write it."""
     if x is None:
         return "—"
-    x = float(x)
-    if math.isnan(x):
-        return "nan"
-    if math.isinf(x):
-        return "inf" if x > 0 else "-inf"
-    if x == 0:
-        return "0"
-    return format(x, f".{digits}g")
+    x = float(x)                # "nan", "inf", "-inf" (the lean document's) included: so written back
+    return "0" if x == 0 else format(x, _SPECS.get(digits) or f".{digits}g")
+
+
+_SPECS = {3: ".3g", 4: ".4g"}
 
 
 def short_value(value: Any, shape: list[int]) -> str:
@@ -82,49 +80,64 @@ def inactive_reason(node: dict) -> str | None:
     return "constant" if node["kind"] == "const" else None
 
 
+# The node fields the display model reads.
+SHOWN_FROM = ("id", "kind", "label", "shape", "value", "grad", "symbol", "name", "frozen")
+
+
 def display_model(trace: dict, edges: bool = True) -> dict:
     """What every node and edge shows, and from which step on (k ≥ *_at reveals it). Without
     `edges` (a document whose backward steps come later: engine/lean.py), no edges yet:
-    `display_edges` makes them from the whole document."""
-    output = trace["output"]
-    nodes: dict[int, dict] = {}
-    short: dict[int, str] = {}                     # node id -> its value, short (edges reuse it)
-    for n in trace["nodes"]:
-        short[n["id"]] = short_value(n["value"], n["shape"])
-        # An op is headed by the symbol the rules use (its name, or v<id>): "f = ×", "v3 = +".
-        symbol = n.get("symbol") or n.get("name")
-        if n["kind"] == "op" and symbol:
-            header = f"{symbol} = {n['label']}"
-        else:      # a leaf by its name (primed if the name was bound before), a constant by its value
-            header = symbol if n["kind"] == "leaf" and n.get("name") else n["label"]
-        shape = fmt_shape(n["shape"], "words") + ("  · frozen" if n.get("frozen") else "")
-        grad = "grad " + short_value(n["grad"], n["shape"]) if n.get("grad") is not None else PLACEHOLDER_GRAD
-        nodes[n["id"]] = {
-            "id": n["id"], "svg_id": node_id(n["id"]), "kind": n["kind"], "frozen": bool(n.get("frozen")),
-            "output": n["id"] == output,
-            "header": _clip(header, MAX_HEADER_CHARS), "shape": shape,
-            "value": "value " + short[n["id"]], "grad": grad,
-            "value_at": None, "grad_at": None,
-        }
-    for k, step in enumerate(trace["steps"], start=1):
-        nodes[step["node"]]["value_at" if step["phase"] == "forward" else "grad_at"] = k
+    `display_edges` makes them from the whole document. A document whose nodes are `Columns`
+    (a big program's, `lean_document(columnar=True)`) gets its display nodes as `Columns` too."""
+    columnar = isinstance(trace["nodes"], Columns)
+    nodes, short = display_nodes(trace)
     model = {
-        "nodes": [nodes[i] for i in sorted(nodes)],
+        "nodes": nodes if columnar else nodes.records(),
         "edges": display_edges(trace, short) if edges else [],
         "placeholders": {"value": PLACEHOLDER_VALUE, "grad": PLACEHOLDER_GRAD},
         "steps": len(trace["steps"]),
     }
     from .groups import group_model         # it reads this module's texts
-    model["statements"] = group_model(trace, model)
+    model["statements"] = group_model(trace, nodes)
     return model
 
 
-def display_edges(trace: dict, short: dict[int, str] | None = None) -> list[dict]:
+def display_nodes(trace: dict) -> tuple[Columns, list[str]]:
+    """The display model's nodes, as columns (node ids are their places), and each node's value
+    as `short_value` writes it (edges show it too)."""
+    f = Columns.of(trace["nodes"], SHOWN_FROM).fields
+    ids, kinds, shapes = f["id"], f["kind"], f["shape"]
+    output = trace["output"]
+    short = list(map(short_value, f["value"], shapes))
+    headers = []
+    for kind, symbol, name, label in zip(kinds, f["symbol"], f["name"], f["label"]):
+        symbol = symbol or name
+        # An op is headed by the symbol the rules use (its name, or v<id>): "f = ×", "v3 = +".
+        if kind == "op" and symbol:
+            header = f"{symbol} = {label}"
+        else:      # a leaf by its name (primed if the name was bound before), a constant by its value
+            header = symbol if kind == "leaf" and name else label
+        headers.append(header if len(header) <= MAX_HEADER_CHARS else _clip(header, MAX_HEADER_CHARS))
+    frozen = [bool(x) for x in f["frozen"]]
+    value_at: list[int | None] = [None] * len(ids)
+    grad_at: list[int | None] = [None] * len(ids)
+    for k, step in enumerate(trace["steps"], start=1):
+        (value_at if step["phase"] == "forward" else grad_at)[step["node"]] = k
+    return Columns({
+        "id": list(ids), "svg_id": list(map(node_id, ids)), "kind": list(kinds), "frozen": frozen,
+        "output": [i == output for i in ids], "header": headers,
+        "shape": [fmt_shape(s, "words") + ("  · frozen" if z else "") for s, z in zip(shapes, frozen)],
+        "value": ["value " + v for v in short],
+        "grad": [PLACEHOLDER_GRAD if g is None else "grad " + short_value(g, s) for g, s in zip(f["grad"], shapes)],
+        "value_at": value_at, "grad_at": grad_at}), short
+
+
+def display_edges(trace: dict, short: list[str] | None = None) -> list[dict]:
     """The display model's edges (each edge's value and gradient texts and from which steps
-    they show); `short`: each node's value as `short_value` writes it, if already made."""
+    they show); `short`: each node's value as `short_value` writes it (by id), if already made."""
     nodes_by_id = {n["id"]: n for n in trace["nodes"]}
     if short is None:
-        short = {n["id"]: short_value(n["value"], n["shape"]) for n in trace["nodes"]}
+        short = [short_value(n["value"], n["shape"]) for n in trace["nodes"]]
     edges: dict[str, dict] = {}
     edges_from: dict[int, list[dict]] = {}         # node id -> the edges leaving it
     for n in trace["nodes"]:

@@ -13,6 +13,10 @@ edge (as TensorBoard pulls high-degree nodes aside).
 """
 from __future__ import annotations
 
+from operator import itemgetter
+
+from engine.columns import Columns
+
 from .display import MAX_HEADER_CHARS, PLACEHOLDER_GRAD, PLACEHOLDER_VALUE, _clip
 
 # A group without inputs used by more statements than this gets a copy beside each further use.
@@ -37,58 +41,65 @@ def copy_id(a: int, b: int) -> str:
     return f"copy-{a}-{b}"
 
 
-def statement_of(trace: dict) -> list[int]:
+def statement_of(ids: list[int], names: list[list[str]], output: int) -> list[int]:
     """Each node's group: nodes in id order, a group closed by each node a statement names
     (a bare expression's nodes join the next statement's group; the output closes the last)."""
     of: list[int] = []
-    group, output = 0, trace["output"]
-    for n in trace["nodes"]:
+    group = 0
+    for i, named in zip(ids, names):
         of.append(group)
-        if n["names"] or n["id"] == output:
+        if named or i == output:
             group += 1
     return of
 
 
-def group_model(trace: dict, model: dict) -> dict:
-    """The statement level of ``model`` (the node level, :func:`display.display_model`):
-    ``groups`` (texts and the steps from which each shows, as nodes have them; the nodes and
-    steps inside), ``edges`` between groups, ``copies`` of high-fan-out groups, and ``of``,
-    each node's group."""
-    of = statement_of(trace)
+# The node fields the statement level reads.
+GROUPED_FROM = ("id", "names", "inputs", "symbol", "name", "expr")
+
+
+def group_model(trace: dict, shown: Columns) -> dict:
+    """The statement level of the display model whose nodes are ``shown``
+    (:func:`display.display_nodes`): ``groups`` (texts and the steps from which each shows, as
+    nodes have them; the nodes and steps inside), ``edges`` between groups, ``copies`` of
+    high-fan-out groups, and ``of``, each node's group."""
+    f = Columns.of(trace["nodes"], GROUPED_FROM).fields
+    ids = f["id"]
+    of = statement_of(ids, f["names"], trace["output"])
     count = (of[-1] + 1) if of else 0
     members: list[list[int]] = [[] for _ in range(count)]
-    for n in trace["nodes"]:
-        members[of[n["id"]]].append(n["id"])
+    for i, g in zip(ids, of):
+        members[g].append(i)
     steps: list[list[int]] = [[] for _ in range(count)]
-    for k, step in enumerate(trace["steps"], start=1):
-        steps[of[step["node"]]].append(k)
+    for k, g in enumerate(map(of.__getitem__, map(itemgetter("node"), trace["steps"])), start=1):
+        steps[g].append(k)
     consumers: list[list[int]] = [[] for _ in range(count)]       # distinct, in order of first use
     inputs: list[list[int]] = [[] for _ in range(count)]
-    for n in trace["nodes"]:
-        b = of[n["id"]]
-        for i in n["inputs"]:
+    for b, ins in zip(of, f["inputs"]):
+        for i in ins:
             a = of[i]
             if a != b and a not in inputs[b]:
                 inputs[b].append(a)
                 consumers[a].append(b)
-    nodes = model["nodes"]
+    d = shown.fields
+    kinds, value_at, grad_at = d["kind"], d["value_at"], d["grad_at"]
+    symbols, names, exprs = f["symbol"], f["name"], f["expr"]
     groups = []
     for g in range(count):
-        head = nodes[members[g][-1]]
-        source = trace["nodes"][head["id"]]
-        name = source.get("symbol") or source.get("name") or head["header"]
-        kinds = {nodes[i]["kind"] for i in members[g]}
-        kind = "leaf" if "leaf" in kinds else ("const" if kinds == {"const"} else "op")
-        value_ats = [nodes[i]["value_at"] for i in members[g]]
-        grad_ats = [nodes[i]["grad_at"] for i in members[g] if nodes[i]["grad_at"] is not None]
+        inside = members[g]
+        head = inside[-1]
+        name = symbols[head] or names[head] or d["header"][head]
+        kinds_in = {kinds[i] for i in inside}
+        kind = "leaf" if "leaf" in kinds_in else ("const" if kinds_in == {"const"} else "op")
+        value_ats = [value_at[i] for i in inside]
+        grad_ats = [grad_at[i] for i in inside if grad_at[i] is not None]
         groups.append({
-            "id": g, "svg_id": group_id(g), "name": name, "head": head["id"], "kind": kind,
-            "frozen": head["frozen"], "output": head["output"],
-            "header": _clip(f"{name} = {source['expr']}", MAX_HEADER_CHARS),
-            "shape": head["shape"], "value": head["value"], "grad": head["grad"],
+            "id": g, "svg_id": group_id(g), "name": name, "head": head, "kind": kind,
+            "frozen": d["frozen"][head], "output": d["output"][head],
+            "header": _clip(f"{name} = {exprs[head]}", MAX_HEADER_CHARS),
+            "shape": d["shape"][head], "value": d["value"][head], "grad": d["grad"][head],
             "value_at": None if None in value_ats else max(value_ats, default=None),
-            "grad_at": max(grad_ats) if grad_ats and head["grad_at"] is not None else None,
-            "nodes": members[g], "steps": steps[g], "inputs": inputs[g],
+            "grad_at": max(grad_ats) if grad_ats and grad_at[head] is not None else None,
+            "nodes": inside, "steps": steps[g], "inputs": inputs[g],
         })
     rank = [0] * count                  # as `dot` ranks them: see drawing/cost.py
     for b in range(count):

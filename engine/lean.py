@@ -20,7 +20,7 @@ as the strings "nan", "inf", "-inf" here, so any JSON writer can write the docum
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
@@ -30,7 +30,7 @@ from .errors import ProgramError
 from .i18n import Msg
 
 from .limits import LEAN_FIRST_ENTRIES, LEAN_MAX_ENTRIES, LEAN_PREVIEW_SIDE, WINDOW_MAX_ENTRIES
-from .trace import Trace, no_gc, node_dict
+from .trace import Trace, no_gc, node_columns
 
 _NON_FINITE = {math.inf: "inf", -math.inf: "-inf"}
 
@@ -94,25 +94,25 @@ def preview(a: np.ndarray) -> doc.Preview:
             "values": _finite_list(means)}
 
 
-def lean_document(t: Trace, details: bool = True) -> doc.LeanTraceDocument:
+def lean_document(t: Trace, details: bool = True, columnar: bool = False) -> doc.LeanTraceDocument:
     """The trace document with each number once (see the module's docstring). Without
     `details`, each backward step is only its node and op (no edges, contributions or texts:
-    `lean_backward` gives them, for a page that shows a big program before they are made)."""
+    `lean_backward` gives them, for a page that shows a big program before they are made).
+    `columnar`: its nodes as `Columns` (what `engine.packed.pack` writes without taking records apart)."""
     with no_gc():
         nodes = t.nodes
-        symbols = Symbols(nodes)
         steps: list[Any] = [{"phase": "forward", "node": n.id} for n in nodes]
         if details:
             steps += lean_backward(t)
         else:
             steps += [{"phase": "backward", "node": nid, "op": _op_of(nodes[nid]), "contributions": [],
                        "edges": [], "intuition": None, "sum_rule": None} for nid, _up, _edges in t._records]
-        lean_nodes = [node_dict(n, symbols, value) for n in nodes]
-        for n in lean_nodes:
-            if n["stats"] is not None:
-                n["stats"] = _safe(n["stats"])
+        lean_nodes = node_columns(nodes, Symbols(nodes), value)
+        stats = lean_nodes.fields["stats"]
+        lean_nodes.fields["stats"] = [s if s is None else _safe(s) for s in stats]
         return {"source": t.source, "init": t.init, "output": t.output, "backward": t.backward_ran, "lean": True,
-                "messages": list(t.messages), "nodes": lean_nodes, "steps": steps}
+                "messages": list(t.messages), "nodes": lean_nodes if columnar else lean_nodes.records(),  # type: ignore[typeddict-item]
+                "steps": steps}
 
 
 def _op_of(node: Any) -> str:
@@ -120,13 +120,16 @@ def _op_of(node: Any) -> str:
     return node.op if node.kind == "op" else node.kind
 
 
-def lean_backward(t: Trace) -> list[doc.LeanBackwardStep]:
-    """The lean document's backward steps, in full: edges, contributions and texts."""
+def lean_backward(t: Trace, check: Callable[[], None] | None = None) -> list[doc.LeanBackwardStep]:
+    """The lean document's backward steps, in full: edges, contributions and texts. `check` is
+    called every few hundred steps (work made in the background stops by raising there)."""
     with no_gc():
         nodes = t.nodes
         steps: list[Any] = []
         said = _Messages()
         for nid, op, _up, contrib, edges, intuition, sum_rule in steps_from_records(t._graph, t._records):
+            if check is not None and len(steps) % 512 == 0:
+                check()
             lean_edges = []
             for i, pos, local, shape, down, skipped, rule, drule in edges:
                 e: dict[str, Any] = {"input": i, "position": pos, "local": value(local), "local_shape": list(shape),

@@ -20,11 +20,12 @@
 from __future__ import annotations
 
 from operator import itemgetter
-from typing import Any
+from typing import Any, Callable
 
 import orjson
 
 from . import document as doc
+from .columns import Columns
 from .trace import no_gc
 
 # Fields never interned: the numbers of values and gradients (big, and rarely equal).
@@ -73,6 +74,16 @@ def _key(v: Any) -> Any:
 _DICT = object()       # marks a dict's key: no list of strings makes a tuple holding it
 
 
+def _keys(values: list[Any], types: set[type]) -> list[Any]:
+    """`_key` of each value; a column of lists of strings, or of dicts of strings (a node's names,
+    its attrs), keyed at once."""
+    if types == {list} and all(type(x) is str for v in values for x in v):
+        return list(map(tuple, values))
+    if types == {dict} and all(type(x) is str for v in values for x in v.values()):
+        return [(_DICT, *v.items()) for v in values]
+    return list(map(_key, values))
+
+
 def column(name: str, values: list[Any], texts: Texts) -> dict[str, Any]:
     """One field's values as a column (see the module's docstring)."""
     if name in RAW or not values:
@@ -87,14 +98,18 @@ def column(name: str, values: list[Any], texts: Texts) -> dict[str, Any]:
         sample = values[:SAMPLE]
         if 2 * len(set(map(_key, sample))) > len(sample):
             return {"values": values}
-    keys = values if types == {str} else list(map(_key, values))
+    keys = values if types == {str} else _keys(values, types)
     if name in TEXTS or 2 * len(set(keys)) <= len(values):
         return {"texts": texts.add(values, keys)}
     return {"values": values}
 
 
-def columns(records: list[dict[str, Any]], texts: Texts) -> doc.Columns:
-    """Records (dicts) as columns; a field some records lack gets `at`, its rows."""
+def columns(records: list[dict[str, Any]] | Columns, texts: Texts) -> doc.Columns:
+    """Records (dicts, or already `Columns`) as columns; a field some records lack gets `at`, its rows."""
+    if isinstance(records, Columns):
+        if not records.rows:
+            return {"rows": 0, "fields": {}}
+        return {"rows": records.rows, "fields": {k: column(k, v, texts) for k, v in records.fields.items()}}
     n = len(records)
     if not n:
         return {"rows": 0, "fields": {}}
@@ -164,23 +179,32 @@ def _pack(lean: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _backward(steps: list[dict[str, Any]], texts: Texts) -> dict[str, Any]:
+def _backward(steps: list[dict[str, Any]], texts: Texts, check: Callable[[], None] | None = None) -> dict[str, Any]:
     """Backward steps as three lists of columns: the steps (edges and contributions as counts),
-    then all their edges, then all their contributions."""
+    then all their edges, then all their contributions (`check` called between them)."""
     backward, edges, contributions = [], [], []
     for s in steps:
         backward.append({k: (len(v) if k in ("edges", "contributions") else v) for k, v in s.items()})
         edges.extend(s["edges"])
         contributions.extend(s["contributions"])
-    return {"backward": columns(backward, texts), "edges": columns(edges, texts),
-            "contributions": columns(contributions, texts)}
+    out = {}
+    for name, records in (("backward", backward), ("edges", edges), ("contributions", contributions)):
+        if check is not None:
+            check()
+        out[name] = columns(records, texts)
+    return out
 
 
-def pack_details(backward: list[dict[str, Any]], display_edges: list[dict[str, Any]]) -> dict[str, Any]:
+def pack_details(backward: list[dict[str, Any]], display_edges: list[dict[str, Any]],
+                 check: Callable[[], None] | None = None) -> dict[str, Any]:
     """The details a document made without them leaves for later (`lean_document(t, details=False)`):
-    the backward steps in full (`lean_backward`) and the display model's edges, packed alike."""
+    the backward steps in full (`lean_backward`) and the display model's edges, packed alike.
+    `check` is called between the lists (as `lean_backward` calls it)."""
     with no_gc():
         texts = Texts()
-        out = {"packed": True, **_backward(backward, texts), "display_edges": columns(display_edges, texts)}
+        out: dict[str, Any] = {"packed": True, **_backward(backward, texts, check)}
+        if check is not None:
+            check()
+        out["display_edges"] = columns(display_edges, texts)
         out["texts"] = texts.values
         return out

@@ -11,6 +11,7 @@ import networkx as nx
 from . import document as doc
 from .autodiff import (BackwardRecord, BackwardStep, ForwardStep, Symbols, forward_step_dict, run_backward,
                        run_forward, step_dicts, step_objects)
+from .columns import Columns
 from .graph import Graph, Node
 from .i18n import Msg, msg
 from .inits import InitName, check_init, switch_inits
@@ -120,29 +121,36 @@ class Trace:
             steps += step_dicts(self._graph, self._records, lang)
             document: doc.TraceDocument = {
                 "source": self.source, "init": self.init, "output": self.output, "backward": self.backward_ran,
-                "messages": self.messages_in(lang), "nodes": [node_dict(n, symbols) for n in self.nodes],
+                "messages": self.messages_in(lang), "nodes": node_columns(self.nodes, symbols).records(),  # type: ignore[typeddict-item]
                 "steps": steps}
             for step, told in zip(steps, narrations(document)):
                 step["narration"] = told  # type: ignore[typeddict-unknown-key]
             return document
 
 
-def node_dict(n: Node, symbols: Symbols, number: Callable[[Any], Any] | None = None) -> doc.Node:
-    """The document's record of a node (after both passes: value and gradient). `number`
-    writes the value and gradient (the lean document's summaries); default: in full."""
-    text, latex = symbols(n.id)
-    v, g = n._value, n._grad
+def node_columns(nodes: list[Node], symbols: Symbols, number: Callable[[Any], Any] | None = None) -> Columns:
+    """The document's records of the nodes (after both passes: value and gradient), as
+    columns. `number` writes each value and gradient (the lean document's summaries);
+    default: in full."""
+    said = [symbols(n.id) for n in nodes]
+    values, grads = [n._value for n in nodes], [n._grad for n in nodes]
     if number is None:
-        v = v if v is None or type(v) is float else v.tolist()
-        g = g if g is None or type(g) is float else g.tolist()
-    else:
-        v, g = number(v), number(g)
-    return {"id": n.id, "op": n.op, "label": n.label, "kind": n.kind,
-            "frozen": n.frozen, "name": n.names[0] if n.names else None, "names": list(n.names),
-            "symbol": text, "latex": latex, "inputs": list(n.inputs), "shape": list(n.shape),
-            "value": v, "grad": g,
-            "line": n.line, "col": n.col, "end_line": n.end_line, "end_col": n.end_col,
-            "expr": n.expr, "attrs": dict(n.attrs), "stats": node_stats(n)}
+        number = _in_full
+    return Columns({
+        "id": [n.id for n in nodes], "op": [n.op for n in nodes], "label": [n.label for n in nodes],
+        "kind": [n.kind for n in nodes], "frozen": [n.frozen for n in nodes],
+        "name": [n.names[0] if n.names else None for n in nodes], "names": [list(n.names) for n in nodes],
+        "symbol": [s[0] for s in said], "latex": [s[1] for s in said],
+        "inputs": [list(n.inputs) for n in nodes], "shape": [list(n.shape) for n in nodes],
+        "value": list(map(number, values)), "grad": list(map(number, grads)),
+        "line": [n.line for n in nodes], "col": [n.col for n in nodes],
+        "end_line": [n.end_line for n in nodes], "end_col": [n.end_col for n in nodes],
+        "expr": [n.expr for n in nodes], "attrs": [dict(n.attrs) for n in nodes],
+        "stats": [node_stats(n) for n in nodes]})
+
+
+def _in_full(v: Any) -> Any:
+    return v if v is None or type(v) is float else v.tolist()
 
 
 def trace(source: str, init: str | None = None) -> Trace:

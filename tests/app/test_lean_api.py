@@ -196,6 +196,45 @@ def test_a_node_level_drawing_of_a_program_without_details_waits_for_its_own(mon
     assert orjson.loads(details)["packed"] is True
 
 
+def test_work_made_ahead_for_a_program_stops_when_the_worker_traces_another(monkeypatch):
+    """The drawing and details made ahead for a program are dropped when the worker traces
+    another (queued: cancelled; running: stopped at its next check) instead of taking the
+    processor from the new trace; that program's details are still answered, made anew."""
+    import threading
+    from concurrent.futures import CancelledError
+    import orjson
+    from app import jobs
+    from bench.programs import scalar_program
+    from drawing import display_edges
+    from engine.lean import lean_backward, lean_document
+    from engine.packed import pack_details
+    from tests.engine.reference import unpack_details
+    monkeypatch.setattr(jobs, "DETAILS_LATER_NODES", 20)
+    first, second = scalar_program(600, seed=5), scalar_program(150, seed=6)
+    gate = threading.Event()
+    blocker = jobs._drawer.submit(gate.wait, 60)            # the drawer busy: first's work waits
+    try:
+        assert orjson.loads(jobs.trace_body(first, drawing=False, packed=True, details=False))["details"] == "later"
+        queued = [*jobs._details.values(), *jobs._ahead.values()]
+        assert len(queued) == 2
+        jobs.trace_body(second, drawing=False, packed=True, details=False)
+    finally:
+        gate.set()
+    blocker.result(timeout=60)
+    for made in queued:
+        with pytest.raises(CancelledError):
+            made.result(timeout=60)
+    check = jobs._still_newest()                            # running work: its check raises
+    check()
+    jobs._new_generation()
+    with pytest.raises(jobs._Stale):
+        check()
+    t = trace(first)
+    whole = lean_document(t)
+    expected = orjson.loads(orjson.dumps(pack_details(lean_backward(t), display_edges(whole))))
+    assert unpack_details(orjson.loads(jobs.details_body(first))) == unpack_details(expected)
+
+
 def test_a_collapsed_drawing_refused_for_its_size_sends_no_lists_only_a_drawing_reads():
     """Over 6,000 boxes the collapsed drawing is refused in the first answer; that answer's
     statements keep their groups (stepping by statement) but not the boxes' edges and copies."""

@@ -10,6 +10,7 @@ from app.examples import EXAMPLES
 from bench.programs import scalar_program
 from drawing import display_edges, display_model
 from engine import trace
+from engine.columns import Columns
 from engine.lean import lean_backward, lean_document
 from engine.packed import Texts, column, columns, pack, pack_details
 from tests.engine.reference import read_back, unpack, unpack_details
@@ -111,6 +112,45 @@ def test_a_document_without_its_details_and_the_details_make_the_whole_one(sourc
     first.pop("display")
     assert read_back({**orjson.loads(orjson.dumps(first)), "steps": first["steps"][:forward] + backward}) \
         == t.to_dict()
+
+
+@pytest.mark.parametrize("source", [*programs()[:6], BIG[0]])
+def test_nodes_kept_as_columns_pack_to_the_same_bytes_as_records(source):
+    """A big program's nodes kept as columns (`lean_document(columnar=True)`), and the display
+    model made from them, pack to the very bytes the records do; read as records (whole, by
+    index, by iteration), they are the records."""
+    t = trace(source)
+    rec = lean_document(t, details=False)
+    rec["display"] = display_model(rec, edges=False)
+    col = lean_document(t, details=False, columnar=True)
+    col["display"] = display_model(col, edges=False)
+    nodes, shown = col["nodes"], col["display"]["nodes"]
+    assert isinstance(nodes, Columns) and isinstance(shown, Columns)
+    assert orjson.dumps(pack(col)) == orjson.dumps(pack(rec))
+    assert nodes.records() == list(nodes) == rec["nodes"] and len(nodes) == len(t.nodes)
+    assert nodes[len(t.nodes) - 1] == rec["nodes"][-1] and nodes[1:3] == rec["nodes"][1:3]
+    assert shown.records() == rec["display"]["nodes"]
+    assert col["display"]["statements"] == rec["display"]["statements"]
+
+
+def test_the_backward_details_stop_where_their_check_says():
+    """`lean_backward` and `pack_details` call `check` as they go (every 512 steps, between the
+    lists): work made in the background stops there once its check raises."""
+    t = trace(BIG[0])
+    calls = []
+
+    def check():
+        calls.append(1)
+        if len(calls) > 2:
+            raise InterruptedError
+    with pytest.raises(InterruptedError):
+        lean_backward(t, check)
+    assert len(calls) == 3
+    backward = lean_backward(t)
+    calls.clear()
+    with pytest.raises(InterruptedError):
+        pack_details(backward, [], check)
+    assert len(calls) == 3
 
 
 def test_the_first_answer_of_a_big_program_is_smaller_than_half_the_whole():

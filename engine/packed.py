@@ -47,14 +47,12 @@ class Texts:
         self.index: dict[Any, int] = {}
 
     def add(self, values: list[Any], keys: list[Any]) -> list[int]:
-        index, table, out = self.index, self.values, []
-        for v, k in zip(values, keys):
-            i = index.get(k)
-            if i is None:
-                i = index[k] = len(table)
+        index, table = self.index, self.values
+        for k, v in dict(zip(keys, values)).items():    # each key once, in order of first use
+            if k not in index:
+                index[k] = len(table)
                 table.append(v)
-            out.append(i)
-        return out
+        return list(map(index.__getitem__, keys))
 
 
 def _key(v: Any) -> Any:

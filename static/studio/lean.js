@@ -29,6 +29,7 @@ export function hydrate(doc) {
     const node = nodes[step.node];
     if (step.phase === "forward") { step.value = node.value; continue; }
     step.upstream = node.grad;
+    if (doc.details === "later") continue;      // node and op only, for now: nothing to tell or link
     keepSaid(doc, step);
     for (const e of step.edges) {
       if (!("downstream" in e)) e.downstream = e.skipped ? null : nodes[e.input].grad;

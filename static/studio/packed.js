@@ -5,6 +5,7 @@
  * of rows of the two flat lists. An interned value is one object shared by every record that
  * has it (the page only reads it). */
 
+const NONE = Object.freeze([]);
 const DISPLAY_LISTS = [["nodes"], ["edges"], ["statements", "groups"], ["statements", "edges"], ["statements", "copies"]];
 
 /** Columns back to a list of records. */
@@ -34,9 +35,9 @@ export function unpack(doc) {
   for (let i = 0; i < s.forward; i++) steps[i] = { phase: "forward", node: i };
   const edges = records(s.edges, texts), contributions = records(s.contributions, texts);
   let e = 0, c = 0;
-  for (const b of records(s.backward, texts)) {
-    b.edges = edges.slice(e, e += b.edges);
-    b.contributions = contributions.slice(c, c += b.contributions);
+  for (const b of records(s.backward, texts)) {     // a step without any: one shared empty list
+    b.edges = b.edges ? edges.slice(e, e += b.edges) : NONE;
+    b.contributions = b.contributions ? contributions.slice(c, c += b.contributions) : NONE;
     steps.push(b);
   }
   doc.steps = steps;

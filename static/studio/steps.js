@@ -16,21 +16,24 @@ import { ensureVisible } from "./view.js";
 
 /** For each step k, the nodes and edges whose texts change at k (their value or gradient
  *  appears), and each node's incoming edges in the drawing: so a step touches only those. */
+const NONE = Object.freeze([]);
+
 export function indexSteps(doc) {
   const total = doc.steps.length;
-  const nodesAt = Array.from({ length: total + 1 }, () => []);
-  const edgesAt = Array.from({ length: total + 1 }, () => []);
+  // A step's list is made when something changes at it (most steps change one node: no empty lists).
+  const nodesAt = new Array(total + 1).fill(NONE), edgesAt = new Array(total + 1).fill(NONE);
+  const add = (lists, k, x) => { if (lists[k] === NONE) lists[k] = [x]; else lists[k].push(x); };
   const at = (k) => (k !== null && k >= 0 && k <= total ? k : null);
   for (const display of doc.display.nodes) {
     const v = at(display.value_at), g = at(display.grad_at);
-    if (v !== null) nodesAt[v].push(display.id);
-    if (g !== null && g !== v) nodesAt[g].push(display.id);
+    if (v !== null) add(nodesAt, v, display.id);
+    if (g !== null && g !== v) add(nodesAt, g, display.id);
   }
   const edgesOf = new Map();
   doc.display.edges.forEach((display, i) => {
     const v = at(display.value_at), g = display.grad !== null ? at(display.grad_at) : null;
-    if (v !== null) edgesAt[v].push(i);
-    if (g !== null && g !== v) edgesAt[g].push(i);
+    if (v !== null) add(edgesAt, v, i);
+    if (g !== null && g !== v) add(edgesAt, g, i);
     if (!edgesOf.has(display.node)) edgesOf.set(display.node, []);
     edgesOf.get(display.node).push(i);
   });

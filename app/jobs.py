@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import functools
 import gc
+import os
 import re
 import tempfile
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import CancelledError, Future, ThreadPoolExecutor
 from multiprocessing import reduction
 from typing import Any, Callable
 
@@ -49,10 +50,9 @@ def _without_gc(job: Callable[..., bytes]) -> Callable[..., bytes]:
     @functools.wraps(job)
     def run(*args: Any, **kwargs: Any) -> bytes:
         with no_gc():
-            try:
-                return job(*args, **kwargs)
-            finally:
-                gc.freeze()
+            body = job(*args, **kwargs)
+            gc.freeze()          # not after an error: what it leaves may be in cycles (its traceback's)
+            return body
     return run
 
 
@@ -71,11 +71,12 @@ def trace_body(source: str, gradcheck: bool = False, h: float = GRADCHECK_H,
     `details` (packed, not drawn), a program over DETAILS_LATER_NODES nodes is answered with its
     backward steps as node and op only (`details` "later"): /api/details answers the rest,
     made in this worker right after this answer."""
-    _new_generation()
+    _stop_ahead()
     if at is not None:
         t = trace_at(source, at["runs"], at["steps"], at["run"], at["iteration"])
     else:
         t = run_unroll(source) if unroll else traced(source, init)
+    _forget_last()                                # the new trace is made: the last one's work is not needed
     later = not details and packed and not drawing and len(t.nodes) > DETAILS_LATER_NODES
     # A big program's nodes stay columns (engine/columns.py) until this answer is packed.
     doc: dict[str, Any] = lean_document(t, details=not later, columnar=later)  # type: ignore[assignment]
@@ -83,9 +84,6 @@ def trace_body(source: str, gradcheck: bool = False, h: float = GRADCHECK_H,
         doc["at"] = {"run": at["run"], "iteration": at["iteration"]}
     doc["display"] = renderer.display_model(doc, edges=not later)
     key = _variant(source, unroll, at, init)
-    if not (unroll or at or init):
-        _last[source] = (doc, doc["display"])     # an expand that follows needs no new trace
-    _drawn[key] = doc                             # the drawing that follows, likewise
     doc["nodes_fit"] = not renderer.too_large(doc)
     doc["level"] = renderer.choose_level(doc, level)
     refused = None if drawing else _refused(doc)
@@ -117,6 +115,11 @@ def trace_body(source: str, gradcheck: bool = False, h: float = GRADCHECK_H,
         _ahead[key, direction] = _drawer.submit(_drawing_ahead, doc, direction, _details.get(key), check)
     if later and key not in _details:
         _details[key] = _drawer.submit(_complete, doc, t, shown, check)
+    # Kept last, once the work ahead is queued (a document without its details is never kept
+    # without the work that makes them): the drawing and an expand that follow need no new trace.
+    if shown is not None:
+        _last[source] = (doc, doc["display"])
+    _drawn[key] = doc
     return body
 
 
@@ -124,31 +127,65 @@ class _Stale(Exception):
     """Work made ahead for a trace this worker has since replaced (nobody can ask for it)."""
 
 
-_generation = 0         # traces this worker has made: work ahead for an older one stops
+_generation = 0         # traces this worker has begun: work ahead for an older one stops
 
 
-def _new_generation() -> None:
-    """A new trace: what was made ahead for the last one can no longer be asked for (its keys
-    are forgotten): queued work is dropped, running work stops at its next check, instead of
-    taking the processor from this trace."""
+def _stop_ahead() -> None:
+    """A new trace begins: the work made ahead for the last one stops (queued: cancelled;
+    running: at its next check) instead of taking the processor from it. What that work had
+    made stays until the new trace is made (a program that does not run leaves the page showing
+    the last one); what it had not is made anew if asked for (`_result`)."""
     global _generation
     _generation += 1
     for made in (*_details.values(), *_ahead.values()):
         made.cancel()
+
+
+def _forget_last() -> None:
+    """The new trace is made: the last one's documents and work are forgotten. A big program's
+    take a few tenths of a second to free (millions of objects): freed after this answer is
+    sent (`drop_old`), unless the worker is past half its memory (then now, as the new
+    documents are about to be made)."""
     drop_old()
     for kept in (_details, _ahead, _drawn, _last):
         _dropped.append(dict(kept))
         kept.clear()
+    if not _roomy():
+        drop_old()
 
 
-# What a new trace replaced (a big program's documents: millions of objects, a few tenths of a
-# second to free), freed once its answer is sent (`drop_old`), not before.
+# What a new trace replaced, freed once its answer is sent (`_forget_last`).
 _dropped: list[Any] = []
+# The worker's address-space limit in bytes (its setting; 0: none).
+MEMORY_BYTES = 0
 
 
 def drop_old() -> None:
-    """Free what the last trace replaced (the worker calls this after sending each answer)."""
+    """Free what the last trace replaced (the worker calls this after each answer)."""
     _dropped.clear()
+
+
+def _roomy() -> bool:
+    """Whether this process uses less than half its address-space limit (Linux's /proc)."""
+    if MEMORY_BYTES <= 0:
+        return True
+    try:
+        with open("/proc/self/statm") as f:
+            size = int(f.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return False
+    return size < MEMORY_BYTES // 2
+
+
+def _result(made: Future | None) -> Any:
+    """What work made ahead gave (waited for if still being made), or None when there is
+    nothing to use: none made, or stopped because a newer trace began."""
+    if made is None:
+        return None
+    try:
+        return made.result()
+    except (CancelledError, _Stale):
+        return None
 
 
 def _still_newest() -> Callable[[], None]:
@@ -173,18 +210,20 @@ def _complete(doc: dict, t: Any, source: str | None, check: Callable[[], None]) 
         check()
         full["display"]["edges"] = renderer.display_edges(full)
         body = safe_json_bytes(pack_details(backward, full["display"]["edges"], check))
+        check()
         gc.freeze()                               # kept: out of the collector's sight (see _without_gc)
     if source is not None and source in _last:
         _last[source] = (full, full["display"])
     return full, body
 
 
-def _whole(key: bytes, doc: dict) -> dict:
-    """`doc` with its details: made by this worker (waited for if still being made)."""
+def _whole(key: bytes, doc: dict) -> dict | None:
+    """`doc` with its details: made by this worker (waited for if still being made); None when
+    they are not to be had (the caller traces again)."""
     if doc.get("details") != "later":
         return doc
-    made = _details.get(key)
-    return made.result()[0] if made is not None else doc
+    made = _result(_details.get(key))
+    return made[0] if made is not None else None
 
 
 def _drawing_ahead(doc: dict, direction: str, details: Future | None, check: Callable[[], None]) -> dict[str, Any]:
@@ -243,9 +282,9 @@ def details_body(source: str, unroll: bool = False, at: dict | None = None, init
     """The /api/details answer: the backward steps in full and the display model's edges of the
     program /api/trace answered without them (made since that answer left; traced again only
     when this worker no longer has it)."""
-    made = _details.get(_variant(source, unroll, at, init))
+    made = _result(_details.get(_variant(source, unroll, at, init)))
     if made is not None:
-        return made.result()[1]
+        return made[1]
     if at is not None:
         t = trace_at(source, at["runs"], at["steps"], at["run"], at["iteration"])
     else:
@@ -263,10 +302,12 @@ def drawing_body(source: str, direction: str = "auto", unroll: bool = False, at:
     since that answer left; traced again only when this worker no longer has the trace), with
     its level and direction."""
     key = _variant(source, unroll, at, init)
-    ahead = _ahead.pop((key, direction), None)
+    ahead = _result(_ahead.pop((key, direction), None))
     doc = _drawn.get(key)
     if ahead is not None and doc is not None and level in ("auto", doc["level"]):
-        return safe_json_bytes({"level": doc["level"], "nodes_fit": doc["nodes_fit"], **ahead.result()})
+        return safe_json_bytes({"level": doc["level"], "nodes_fit": doc["nodes_fit"], **ahead})
+    if doc is not None:
+        doc = _whole(key, doc)
     if doc is None:
         if at is not None:
             t = trace_at(source, at["runs"], at["steps"], at["run"], at["iteration"])
@@ -275,8 +316,6 @@ def drawing_body(source: str, direction: str = "auto", unroll: bool = False, at:
         doc = lean_document(t)  # type: ignore[assignment]
         doc["display"] = renderer.display_model(doc)
     level = renderer.choose_level(doc, level)
-    if level == "nodes":
-        doc = _whole(key, doc)
     out = {"level": level, "nodes_fit": not renderer.too_large(doc),
            **_drawing({**doc, "level": level}, direction)}
     return safe_json_bytes(out)
@@ -310,11 +349,10 @@ _last: dict[str, tuple[dict, dict]] = {}
 @_without_gc
 def expand_body(source: str, group: int, direction: str = "LR") -> bytes:
     """The /api/expand answer: statement ``group``'s nodes drawn on their own, as SVG."""
-    if source in _last:
-        doc, model = _last[source]
-        if doc.get("details") == "later":
-            doc = _whole(_variant(source, False, None, None), doc)
-            model = doc["display"]
+    kept = _last.get(source)
+    whole = _whole(_variant(source, False, None, None), kept[0]) if kept else None
+    if whole is not None:
+        doc, model = whole, whole["display"]
     else:
         doc = run_trace(source).to_dict()
         model = renderer.display_model(doc)

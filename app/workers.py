@@ -129,6 +129,7 @@ def _worker_main(conn: Any, settings: Settings) -> None:
     renderer.set_timeout(int(seconds) if float(seconds).is_integer() else seconds)
     renderer.set_max_draw_cost(settings.max_draw_cost)
     jobs.DETAILS_LATER_NODES = settings.details_later_nodes
+    jobs.MEMORY_BYTES = mem
     conn.send(("ready", os.getpid()))
     while True:
         try:
@@ -148,7 +149,6 @@ def _worker_main(conn: Any, settings: Settings) -> None:
             body = jobs.JOBS[kind](**args)
             jobs.send_answer(conn, body, settings.spool_response_bytes, settings.max_response_bytes)
             del body                  # not held while the worker waits for its next job
-            jobs.drop_old()
         except ProgramError as exc:
             conn.send(("program", exc.message, exc.line, exc.col, exc.msg))
         except SpecError as exc:
@@ -166,6 +166,7 @@ def _worker_main(conn: Any, settings: Settings) -> None:
         except Exception as exc:  # a bug: keep serving, say what it was
             traceback.print_exc(file=sys.stderr)
             conn.send(("internal", f"{type(exc).__name__}: {str(exc)[:300]}"))
+        jobs.drop_old()           # what a new trace replaced, freed once its answer is sent
 
 
 def _rebuild(reply: tuple) -> Exception:

@@ -769,7 +769,10 @@ def _explain_invalid_syntax(source: str, line: int) -> ProgramError | None:
 
 
 def _raise(e: ProgramError) -> Any:
-    raise e
+    try:
+        raise e
+    finally:
+        del e        # no cycle: the error's traceback holds this frame
 
 
 def _deepest(source: str) -> tuple[int, int]:

@@ -226,13 +226,61 @@ def test_work_made_ahead_for_a_program_stops_when_the_worker_traces_another(monk
             made.result(timeout=60)
     check = jobs._still_newest()                            # running work: its check raises
     check()
-    jobs._new_generation()
+    jobs._stop_ahead()
     with pytest.raises(jobs._Stale):
         check()
     t = trace(first)
     whole = lean_document(t)
     expected = orjson.loads(orjson.dumps(pack_details(lean_backward(t), display_edges(whole))))
     assert unpack_details(orjson.loads(jobs.details_body(first))) == unpack_details(expected)
+
+
+def test_a_program_that_does_not_run_leaves_the_last_ones_drawing_details_and_expand(monkeypatch):
+    """The page keeps showing a program when the next one does not run: its drawing, details and
+    expand are still answered, from what the worker made (or made anew where the failed trace
+    stopped that work), the same as without the failed one."""
+    import threading
+    import orjson
+    from app import jobs
+    from bench.programs import scalar_program
+    from engine import ProgramError
+    from tests.engine.reference import unpack_details
+    monkeypatch.setattr(jobs, "DETAILS_LATER_NODES", 20)
+    src = scalar_program(150, seed=7)
+    jobs.trace_body(src, drawing=False, packed=True, details=False)
+    expected = [orjson.loads(jobs.drawing_body(src)), unpack_details(orjson.loads(jobs.details_body(src))),
+                orjson.loads(jobs.expand_body(src, 3))]
+    for made_first in (True, False):        # the work ahead done, or stopped by the failed trace
+        gate = threading.Event()
+        if made_first:
+            gate.set()
+        blocker = jobs._drawer.submit(gate.wait, 60)        # (the drawer busy: the work waits)
+        jobs.trace_body(src, drawing=False, packed=True, details=False)
+        if made_first:
+            jobs._drawer.submit(lambda: None).result(timeout=60)
+        with pytest.raises(ProgramError):
+            jobs.trace_body("x = = 1", drawing=False, packed=True, details=False)
+        gate.set()
+        blocker.result(timeout=60)
+        assert jobs._drawn and jobs._last                   # kept: the page still shows it
+        assert all(made.cancelled() != made_first for made in jobs._details.values())
+        got = [orjson.loads(jobs.drawing_body(src)), unpack_details(orjson.loads(jobs.details_body(src))),
+               orjson.loads(jobs.expand_body(src, 3))]
+        assert got == expected
+
+
+def test_a_job_that_fails_freezes_nothing():
+    """What a trace's job keeps is frozen out of the cycle collector's sight; a job that fails
+    freezes nothing (what it leaves may still be garbage the collector must see)."""
+    import gc
+    from app import jobs
+    from engine import ProgramError
+    jobs.trace_body(LECTURE)
+    frozen = gc.get_freeze_count()
+    assert frozen > 0
+    with pytest.raises(ProgramError):
+        jobs.trace_body("x = = 1")
+    assert gc.get_freeze_count() == frozen
 
 
 def test_a_collapsed_drawing_refused_for_its_size_sends_no_lists_only_a_drawing_reads():

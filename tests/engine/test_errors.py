@@ -379,3 +379,15 @@ def test_limits_hold_exactly_at_their_boundary() -> None:
     trace("x = 1.0\n" * MAX_STATEMENTS)
     t = trace(f"W = zeros({MAX_ELEMENTS // 1000}, 1000)\nf = sum(W)")
     assert t.nodes[0].size == MAX_ELEMENTS
+
+
+@pytest.mark.parametrize("source", ["x = = 1", "x = (1", "x = 1 +", "x = 1\ny = foo(x)", "x = 1\ny = x @ x"])
+def test_a_bad_program_leaves_no_reference_cycle(source):
+    """The worker freezes what a trace keeps out of the cycle collector's sight (app/jobs.py);
+    an error must not leave garbage only that collector could free (an error whose traceback
+    holds the frame that holds the error)."""
+    import gc
+    gc.collect()
+    with pytest.raises(ProgramError):
+        trace(source)
+    assert gc.collect() == 0

@@ -351,8 +351,8 @@ def expand_body(source: str, group: int, direction: str = "LR") -> bytes:
     """The /api/expand answer: statement ``group``'s nodes drawn on their own, as SVG."""
     kept = _last.get(source)
     whole = _whole(_variant(source, False, None, None), kept[0]) if kept else None
-    if whole is not None:
-        doc, model = whole, whole["display"]
+    if whole is not None:                 # kept as it was (its model beside it), or completed
+        doc, model = whole, kept[1] if whole is kept[0] else whole["display"]  # type: ignore[index]
     else:
         doc = run_trace(source).to_dict()
         model = renderer.display_model(doc)

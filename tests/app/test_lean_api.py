@@ -269,6 +269,18 @@ def test_a_program_that_does_not_run_leaves_the_last_ones_drawing_details_and_ex
         assert got == expected
 
 
+def test_a_statement_expanded_twice_without_a_trace_before_it():
+    """Expanding a statement of a program this worker has not traced traces it (its model kept
+    beside the document); a second expand draws from what was kept, the same."""
+    import orjson
+    from app import jobs
+    jobs._stop_ahead()
+    jobs._forget_last()
+    first = orjson.loads(jobs.expand_body(LECTURE, 0))
+    assert LECTURE in jobs._last and "display" not in jobs._last[LECTURE][0]
+    assert orjson.loads(jobs.expand_body(LECTURE, 0)) == first and first["svg"]
+
+
 def test_a_job_that_fails_freezes_nothing():
     """What a trace's job keeps is frozen out of the cycle collector's sight; a job that fails
     freezes nothing (what it leaves may still be garbage the collector must see)."""

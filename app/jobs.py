@@ -306,8 +306,8 @@ def drawing_body(source: str, direction: str = "auto", unroll: bool = False, at:
     doc = _drawn.get(key)
     if ahead is not None and doc is not None and level in ("auto", doc["level"]):
         return safe_json_bytes({"level": doc["level"], "nodes_fit": doc["nodes_fit"], **ahead})
-    if doc is not None:
-        doc = _whole(key, doc)
+    if doc is not None and renderer.choose_level(doc, level) == "nodes":
+        doc = _whole(key, doc)        # a drawing node by node needs the details (a collapsed one does not)
     if doc is None:
         if at is not None:
             t = trace_at(source, at["runs"], at["steps"], at["run"], at["iteration"])

@@ -269,6 +269,33 @@ def test_a_program_that_does_not_run_leaves_the_last_ones_drawing_details_and_ex
         assert got == expected
 
 
+def test_a_collapsed_drawing_never_waits_for_the_details(monkeypatch):
+    """/api/drawing of a big program drawn (or refused) one box per statement answers without
+    waiting for the backward details being made: the worker would otherwise be held for seconds
+    (at 100,000 nodes) and the next Run queued behind it."""
+    import concurrent.futures as cf
+    import threading
+    import orjson
+    import drawing.errors
+    from app import jobs
+    from bench.programs import scalar_program
+    monkeypatch.setattr(jobs, "DETAILS_LATER_NODES", 20)
+    monkeypatch.setattr(drawing.errors, "MAX_COLLAPSED_BOXES", 10)      # refused, as at 100,000 nodes
+    src = scalar_program(600, seed=8)
+    gate = threading.Event()
+    blocker = jobs._drawer.submit(gate.wait, 60)            # the details wait behind it
+    ex = cf.ThreadPoolExecutor(1)
+    try:
+        first = orjson.loads(jobs.trace_body(src, drawing=False, packed=True, details=False))
+        assert first["details"] == "later" and first["level"] == "statements" and first["svg_error"]
+        drawn = orjson.loads(ex.submit(jobs.drawing_body, src).result(timeout=20))
+        assert drawn["level"] == "statements" and drawn["svg"] is None and drawn["svg_error"]
+    finally:
+        gate.set()
+        ex.shutdown(wait=True)
+    blocker.result(timeout=60)
+
+
 def test_a_statement_expanded_twice_without_a_trace_before_it():
     """Expanding a statement of a program this worker has not traced traces it (its model kept
     beside the document); a second expand draws from what was kept, the same."""

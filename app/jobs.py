@@ -189,7 +189,7 @@ def _result(made: Future | None) -> Any:
 
 
 def _still_newest() -> Callable[[], None]:
-    """A check for work made ahead of this trace: raises _Stale once a newer trace is made."""
+    """A check for work made ahead of this trace: raises _Stale once a newer trace begins."""
     mine = _generation
 
     def check() -> None:
@@ -306,8 +306,10 @@ def drawing_body(source: str, direction: str = "auto", unroll: bool = False, at:
     doc = _drawn.get(key)
     if ahead is not None and doc is not None and level in ("auto", doc["level"]):
         return safe_json_bytes({"level": doc["level"], "nodes_fit": doc["nodes_fit"], **ahead})
-    if doc is not None and renderer.choose_level(doc, level) == "nodes":
-        doc = _whole(key, doc)        # a drawing node by node needs the details (a collapsed one does not)
+    if doc is not None:               # kept: its level and fit known; node by node it needs the details
+        chosen, fit = renderer.choose_level(doc, level) if level != "auto" else doc["level"], doc["nodes_fit"]
+        if chosen == "nodes":
+            doc = _whole(key, doc)
     if doc is None:
         if at is not None:
             t = trace_at(source, at["runs"], at["steps"], at["run"], at["iteration"])
@@ -315,9 +317,8 @@ def drawing_body(source: str, direction: str = "auto", unroll: bool = False, at:
             t = run_unroll(source) if unroll else traced(source, init)
         doc = lean_document(t)  # type: ignore[assignment]
         doc["display"] = renderer.display_model(doc)
-    level = renderer.choose_level(doc, level)
-    out = {"level": level, "nodes_fit": not renderer.too_large(doc),
-           **_drawing({**doc, "level": level}, direction)}
+        chosen, fit = renderer.choose_level(doc, level), not renderer.too_large(doc)
+    out = {"level": chosen, "nodes_fit": fit, **_drawing({**doc, "level": chosen}, direction)}
     return safe_json_bytes(out)
 
 
